@@ -41,6 +41,8 @@ def parse_decimal(
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"{field}必须是数字")
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise MoneyError(f"{field}不能是NaN或无穷大")
         # repr() of a float is the shortest string that round-trips: 12.5 -> "12.5".
         value = repr(value)
     if isinstance(value, int):
