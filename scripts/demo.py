@@ -1,0 +1,131 @@
+"""Run the whole system on this machine (the README's run command calls this).
+
+Starts the finance-platform simulator, the sync server on SQLite wired to it, and the cashier
+app with virtual devices logged in as the demo cashier. Prints URLs and demo credentials and
+keeps running until Ctrl-C, then stops everything it started. With no display it starts Xvfb
+(or falls back to Qt's offscreen platform) and saves a screenshot of the main window.
+
+Usage: python scripts/demo.py [--data-dir var/demo] [--finance-port 18080] [--server-port 18000]
+       [--no-app] [--screenshot PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until ``host:port`` accepts connections or the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process exited early with code {proc.returncode}: {proc.args}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{host}:{port} did not open within {timeout:.0f} s")
+
+
+def start_display(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> None:
+    """Give Qt a display: the user's, else a virtual Xvfb one, else the offscreen platform."""
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"):
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb:
+        display = ":97"
+        procs.append(subprocess.Popen([xvfb, display, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1.0)
+        if procs[-1].poll() is None:
+            env["DISPLAY"] = display
+            print(f"没有显示器：已启动虚拟显示 Xvfb {display}")
+            return
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    print("没有显示器：Qt 以 offscreen 方式运行")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=str(ROOT / "var" / "demo"))
+    parser.add_argument("--finance-port", type=int, default=18080)
+    parser.add_argument("--server-port", type=int, default=18000)
+    parser.add_argument("--no-app", action="store_true", help="start only the simulator and the server")
+    parser.add_argument("--screenshot", default=str(ROOT / "var" / "demo" / "cashier_main_window.png"))
+    args = parser.parse_args()
+
+    data = Path(args.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    py = sys.executable
+    host = "127.0.0.1"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        finance_dir = data / "finance"
+        procs.append(subprocess.Popen([py, "-m", "simulators.finance", "--host", host, "--port",
+                                       str(args.finance_port), "--data-dir", str(finance_dir)], env=env))
+        wait_port(host, args.finance_port, procs[-1])
+        finance_url = f"http://{host}:{args.finance_port}/medical-web/api/medical"
+
+        server_dir = data / "server"
+        procs.append(subprocess.Popen([py, "-m", "sync_server", "--host", host, "--port", str(args.server_port),
+                                       "--data-dir", str(server_dir), "--finance-url", finance_url], env=env))
+        wait_port(host, args.server_port, procs[-1])
+        server_url = f"http://{host}:{args.server_port}"
+
+        demo = json.loads((server_dir / "demo.json").read_text(encoding="utf-8"))
+        print("\n==== 系统已启动 ====")
+        print(f"财政电子票据平台（模拟）: {finance_url}")
+        print(f"院内同步服务器:           {server_url}/medical-web/api/medical/<method>")
+        for caller in demo.get("callers", []):
+            print(f"  调用方 {caller.get('name', '')}: appid={caller['appid']} key={caller['key']}")
+        for user in demo.get("users", []):
+            print(f"  用户 {user.get('role', '')}: {user['username']} / {user['password']}")
+        print(f"  开票点: {', '.join(demo.get('placeCodes', []))}")
+
+        if not args.no_app:
+            start_display(env, procs)
+            app_cmd = [py, "-m", "cashier_app", "--demo", "--server-url", server_url,
+                       "--server-data-dir", str(server_dir), "--data-dir", str(data / "cashier"),
+                       "--screenshot", args.screenshot]
+            procs.append(subprocess.Popen(app_cmd, env=env))
+            print(f"收费员客户端已启动（虚拟设备）；主窗口截图保存到 {args.screenshot}")
+        print("按 Ctrl-C 停止全部服务。\n")
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        dead = [p for p in procs if p.poll() is not None]
+        print(f"进程退出: {[p.args for p in dead]}")
+        return 1
+    except KeyboardInterrupt:
+        print("\n正在停止…")
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
