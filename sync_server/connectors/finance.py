@@ -1,0 +1,514 @@
+"""Client of the finance e-bill platform's HIS interface (spec finance_platform.md §1-§12).
+
+One :class:`FinanceClient` per platform account (URL prefix, appid, key). Every platform method
+has a typed method here; :meth:`FinanceClient.forward` dispatches a method by name with the
+right safety policy, which is what the sync server uses to pass HIS requests through.
+
+Safety policy (DESIGN.md §3, spec §3.6):
+
+* **queries** are retried on transport failures (a query changes nothing);
+* **issuing** is sent once; after a failure whose outcome is unknown the client asks
+  ``getEBillByBusNo`` and re-sends only when that lookup answered *not found*; when the
+  platform refuses a duplicate busNo the existing bill is looked up and returned;
+* **batch issuing** is re-sent only after ``getBatchInvoiceEBill`` says the batch is unknown;
+* **write-off** after an in-doubt failure checks ``getEBillStatesByBillInfo`` first;
+* every other state change is sent exactly once and its failure is raised to the caller.
+
+The §17 emergency extensions live in :mod:`sync_server.connectors.finance_ext`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from billing_core import envelope
+from billing_core.errors import EnvelopeError
+from billing_core.ids import new_noise
+from sync_server.connectors.errors import (
+    PlatformBadResponse,
+    PlatformInDoubt,
+    PlatformRejected,
+    PlatformUnreachable,
+)
+from sync_server.connectors.masking import mask_sensitive
+
+log = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+
+#: Issuing methods (spec §3, §4): idempotent on busNo through getEBillByBusNo.
+ISSUE_METHODS = (
+    "invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration", "invEBillCheckUp",
+    "invoiceEBillCommon",
+)
+#: Batch issuing methods (spec §4): idempotent on batchNo through getBatchInvoiceEBill.
+BATCH_METHODS = (
+    "batchInvoiceEBillOutpatient", "batchInvoiceEBillHospitalized", "batchInvoiceEBillRegistration",
+    "batchInvoiceEBillCheckUp",
+)
+#: Read-only methods: safe to retry.
+QUERY_METHODS = (
+    "getBatchInvoiceEBill", "getEBillByBusNo", "getEBillStatesByBillInfo", "getBillDetail",
+    "getEBillPicUrl", "getEBillNotifyPic", "getEBillAccountStatus", "getEBillUnPrintList",
+    "getNotPrintList", "getEBillPrintList", "getPaperBillNo", "getBillStockOutList", "getValidBillNo",
+    "getValidBillBatchCode", "getElectBilllListTotal", "checkTotalData", "checkTotalDataByIvcDate",
+    "checkDataByPlace", "checkDataPlaceByIvcDate", "checkWriteOffData", "checkWriteOffDataByIvcDate",
+    "getBillByBusDate", "getBillByIvcDate", "testServerConnect", "getEBillLayoutFile",
+)
+#: State changes sent exactly once (an in-doubt failure is raised to the caller).
+ONCE_METHODS = (
+    "writeOffEBillToPaper", "receiveArreasFeedBack", "receiveListDetail", "turnPaper", "reTurnPaper",
+    "invalidPaper", "invalidBlankBillNo", "billStockOut", "billStockReturn", "sendBillNotice",
+    "invoicePayMentVoucher", "writeOffPayMentVoucher", "cancelPayMentVoucherBalance",
+    "invalidPayMentVoucherPaper",
+)
+#: Every method of the finance-platform issue's list (the §17 extensions excluded).
+ALL_METHODS = ISSUE_METHODS + BATCH_METHODS + QUERY_METHODS + ONCE_METHODS + ("writeOffEBill",)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOutcome:
+    """The answer to an issuing call.
+
+    :ivar payload: the issue response (spec §3.4); for a recovered bill, the getEBillByBusNo answer.
+    :ivar recovered: True when the bill was found by busNo instead of being answered directly
+        (after a lost answer or a duplicate-busNo refusal).
+    :ivar attempts: how many issuing requests were sent.
+    """
+
+    payload: Payload
+    recovered: bool
+    attempts: int
+
+
+class FinanceClient:
+    """Signed-envelope client of one platform account.
+
+    :param base_url: the method prefix, e.g. ``http://host:port/medical-web/api/medical``.
+    :param appid: the hospital's caller account on the platform.
+    :param key: its signing key (never sent, never logged).
+    :param timeout: read timeout in seconds (spec §1.1: real clients use 30-120 s; the sync
+        server uses a short one so that it can fall back to emergency stock quickly).
+    :param connect_timeout: TCP connect timeout in seconds.
+    :param session: a ``requests.Session`` to share connection pools; one is created otherwise.
+    :param query_retries: extra attempts for read-only methods after a transport failure.
+    :param issue_attempts: issuing requests sent at most for one busNo (re-sends only after a
+        not-found lookup).
+    :param not_found_codes: failure codes meaning "no such bill" (the simulator's E3001).
+    :param duplicate_codes: failure codes meaning "this busNo already has a bill" (E3002).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        appid: str,
+        key: str,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+        *,
+        connect_timeout: float = 3.0,
+        query_retries: int = 2,
+        issue_attempts: int = 2,
+        retry_backoff: float = 0.2,
+        not_found_codes: tuple[str, ...] = ("E3001",),
+        duplicate_codes: tuple[str, ...] = ("E3002",),
+        batch_not_found_codes: tuple[str, ...] = ("E3015",),
+        noise_factory: Callable[[], str] = new_noise,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.appid = appid
+        self._key = key
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.session = session or requests.Session()
+        self.query_retries = query_retries
+        self.issue_attempts = max(1, issue_attempts)
+        self.retry_backoff = retry_backoff
+        self.not_found_codes = not_found_codes
+        self.duplicate_codes = duplicate_codes
+        self.batch_not_found_codes = batch_not_found_codes
+        self._noise = noise_factory
+
+    def __repr__(self) -> str:  # never show the key
+        return f"FinanceClient({self.base_url!r}, appid={self.appid!r})"
+
+    def close(self) -> None:
+        """Close the HTTP session's pooled connections."""
+        self.session.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def call(self, method: str, data: Mapping[str, Any]) -> Any:
+        """Send one request, exactly once, and return the decoded success payload.
+
+        :raises PlatformUnreachable: not sent (connection refused, connect timeout).
+        :raises PlatformInDoubt: sent, answer lost (read timeout, connection dropped).
+        :raises PlatformBadResponse: answer unusable (HTTP status, not an envelope, bad sign).
+        :raises PlatformRejected: the platform answered a failure code.
+        """
+        body = envelope.encode_request(self.appid, self._key, dict(data), noise=self._noise())
+        url = f"{self.base_url}/{method}"
+        started = time.monotonic()
+        bus_no = data.get("busNo", "") if isinstance(data, Mapping) else ""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("finance -> %s %s", method, envelope.dumps(mask_sensitive(dict(data)))[:2000])
+        try:
+            resp = self.session.post(
+                url, data=envelope.dumps(body).encode("utf-8"),
+                headers={"Content-Type": "application/json;charset=utf-8"},
+                timeout=(self.connect_timeout, self.timeout),
+            )
+        except requests.RequestException as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            if _not_sent(exc):
+                log.warning("finance %s busNo=%s unreachable after %.0f ms: %s", method, bus_no, elapsed,
+                            type(exc).__name__)
+                raise PlatformUnreachable(f"财政电子票据平台无法连接：{method}", method=method) from exc
+            log.warning("finance %s busNo=%s answer lost after %.0f ms: %s", method, bus_no, elapsed,
+                        type(exc).__name__)
+            raise PlatformInDoubt(f"财政电子票据平台应答丢失：{method}", method=method) from exc
+        elapsed = (time.monotonic() - started) * 1000
+        if resp.status_code != 200:
+            log.warning("finance %s busNo=%s HTTP %s", method, bus_no, resp.status_code)
+            raise PlatformBadResponse(f"财政电子票据平台应答HTTP {resp.status_code}：{method}", method=method)
+        try:
+            answer = envelope.decode_response(resp.content, self.appid, self._key)
+        except EnvelopeError as exc:
+            log.warning("finance %s busNo=%s bad answer: %s", method, bus_no, exc.code)
+            raise PlatformBadResponse(f"财政电子票据平台应答无效（{exc.message}）：{method}",
+                                      method=method) from exc
+        log.info("finance %s busNo=%s -> %s in %.0f ms", method, bus_no, answer.result, elapsed)
+        if not answer.ok:
+            raise PlatformRejected(answer.result, str(answer.message), method=method)
+        return answer.message
+
+    def query(self, method: str, data: Mapping[str, Any]) -> Any:
+        """A read-only call, retried after transport failures (``query_retries`` extra times)."""
+        attempt = 0
+        while True:
+            try:
+                return self.call(method, data)
+            except PlatformUnreachable:
+                if attempt >= self.query_retries:
+                    raise
+                attempt += 1
+                time.sleep(self.retry_backoff * attempt)
+
+    def forward(self, method: str, data: Mapping[str, Any]) -> Any:
+        """Call ``method`` by name with its safety policy (see the module docstring)."""
+        if method in ISSUE_METHODS:
+            return self.issue(method, data).payload
+        if method in BATCH_METHODS:
+            return self.batch_issue(method, data)
+        if method == "writeOffEBill":
+            return self.write_off_ebill(data)
+        if method in QUERY_METHODS:
+            return self.query(method, data)
+        return self.call(method, data)
+
+    # ------------------------------------------------------------------ issuing (§3, §4)
+
+    def issue(self, method: str, bill: Mapping[str, Any]) -> IssueOutcome:
+        """Issue one bill, idempotently on its busNo.
+
+        After a lost answer the bill is looked up by busNo; a re-send happens only when that
+        lookup answered not-found. A duplicate-busNo refusal answers the existing bill.
+
+        :raises PlatformUnreachable: never sent, and the lookup could not be made either.
+        :raises PlatformInDoubt: sent at least once with the answer lost, and the lookup failed.
+        :raises PlatformRejected: the platform refused the bill.
+        """
+        bus_no = str(bill.get("busNo", ""))
+        bus_dt = str(bill.get("busDateTime", ""))
+        attempts = 0
+        in_doubt = False
+        while True:
+            attempts += 1
+            try:
+                return IssueOutcome(self.call(method, bill), recovered=False, attempts=attempts)
+            except PlatformRejected as exc:
+                if exc.code not in self.duplicate_codes:
+                    raise
+                found = self.get_ebill_by_bus_no(bus_no, bus_dt)
+                if found is None:
+                    raise
+                return IssueOutcome(found, recovered=True, attempts=attempts)
+            except PlatformUnreachable as exc:
+                in_doubt = in_doubt or exc.in_doubt
+                last: PlatformUnreachable = exc
+            try:
+                found = self.get_ebill_by_bus_no(bus_no, bus_dt)
+            except PlatformUnreachable as exc:
+                if in_doubt:
+                    raise PlatformInDoubt(f"开票结果不确定且无法查询：busNo={bus_no}", method=method) from exc
+                raise last from exc
+            if found is not None:
+                log.info("finance %s busNo=%s recovered by getEBillByBusNo", method, bus_no)
+                return IssueOutcome(found, recovered=True, attempts=attempts)
+            if attempts >= self.issue_attempts:
+                raise last
+            time.sleep(self.retry_backoff * attempts)
+
+    def invoice_ebill_outpatient(self, bill: Mapping[str, Any]) -> Payload:
+        """门诊 e-bill (busType 02); response per spec §3.4."""
+        return self.issue("invoiceEBillOutpatient", bill).payload
+
+    def inv_ebill_hospitalized(self, bill: Mapping[str, Any]) -> Payload:
+        """住院 e-bill (busType 01)."""
+        return self.issue("invEBillHospitalized", bill).payload
+
+    def inv_ebill_registration(self, bill: Mapping[str, Any]) -> Payload:
+        """挂号 e-bill (busType 06)."""
+        return self.issue("invEBillRegistration", bill).payload
+
+    def inv_ebill_checkup(self, bill: Mapping[str, Any]) -> Payload:
+        """体检 e-bill (busType 05)."""
+        return self.issue("invEBillCheckUp", bill).payload
+
+    def invoice_ebill_common(self, bill: Mapping[str, Any]) -> Payload:
+        """Non-medical common bill (busType 09/10/11, V3.2.0)."""
+        return self.issue("invoiceEBillCommon", bill).payload
+
+    def batch_issue(self, method: str, data: Mapping[str, Any]) -> Any:
+        """Send a batch (≤200 bills); re-sent only when getBatchInvoiceEBill does not know it."""
+        batch_no = str(data.get("batchNo", ""))
+        try:
+            return self.call(method, data)
+        except PlatformInDoubt:
+            try:
+                self.get_batch_invoice_ebill(batch_no)
+                return "成功"
+            except PlatformRejected as exc:
+                if exc.code not in self.batch_not_found_codes:
+                    raise
+            return self.call(method, data)
+
+    def batch_invoice_ebill_outpatient(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
+        """Batch 门诊 issuing (spec §4), processed by the platform after the call returns."""
+        return self.batch_issue("batchInvoiceEBillOutpatient", {"batchNo": batch_no, "eBillList": bills})
+
+    def batch_invoice_ebill_hospitalized(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
+        """Batch 住院 issuing."""
+        return self.batch_issue("batchInvoiceEBillHospitalized", {"batchNo": batch_no, "eBillList": bills})
+
+    def batch_invoice_ebill_registration(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
+        """Batch 挂号 issuing."""
+        return self.batch_issue("batchInvoiceEBillRegistration", {"batchNo": batch_no, "eBillList": bills})
+
+    def batch_invoice_ebill_checkup(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
+        """Batch 体检 issuing."""
+        return self.batch_issue("batchInvoiceEBillCheckUp", {"batchNo": batch_no, "eBillList": bills})
+
+    def get_batch_invoice_ebill(self, batch_no: str) -> Payload:
+        """Batch result: ``{count, eBillList:[{busNo, status 0/1/2, errMsg, billBatchCode, ...}]}``."""
+        return self.query("getBatchInvoiceEBill", {"batchNo": batch_no})
+
+    # ------------------------------------------------------------------ red-flush and lookups (§5)
+
+    def write_off_ebill(self, data: Mapping[str, Any]) -> Payload:
+        """Red-flush a whole bill (billBatchCode, billNo, reason, operator, busDateTime, placeCode).
+
+        After a lost answer the bill's state is read: if it is already red-flushed the red bill
+        is answered from that state instead of sending the write-off again.
+        """
+        try:
+            return self.call("writeOffEBill", data)
+        except PlatformInDoubt:
+            states = self.get_ebill_states_by_bill_info(str(data.get("billBatchCode", "")),
+                                                        str(data.get("billNo", "")))
+            if str(states.get("isScarlet")) == "1":
+                return {
+                    "eScarletBillBatchCode": states.get("scarletBillBatchCode", ""),
+                    "eScarletBillNo": states.get("scarletBillNo", ""),
+                    "eScarletRandom": states.get("scarletRandom", ""),
+                    "createTime": states.get("scarletCreateTime", ""),
+                    "billQRCode": states.get("scarletBillQRCode", ""),
+                    "pictureUrl": "", "pictureNetUrl": "",
+                }
+            return self.call("writeOffEBill", data)
+
+    def write_off_ebill_to_paper(self, data: Mapping[str, Any]) -> Payload:
+        """Red-flush a bill exchanged to paper onto a red paper bill (pBillBatchCode/pBillNo)."""
+        return self.call("writeOffEBillToPaper", data)
+
+    def get_ebill_by_bus_no(self, bus_no: str, bus_date_time: str) -> Payload | None:
+        """The bill issued for a busNo, or None when the platform has none (the idempotency lookup)."""
+        try:
+            return self.query("getEBillByBusNo", {"busNo": bus_no, "busDateTime": bus_date_time})
+        except PlatformRejected as exc:
+            if exc.code in self.not_found_codes:
+                return None
+            raise
+
+    def get_ebill_states_by_bill_info(self, bill_batch_code: str, bill_no: str) -> Payload:
+        """State of a bill: state, isPrtPaper, pBill*, isScarlet, scarlet* (spec §5)."""
+        return self.query("getEBillStatesByBillInfo", {"billBatchCode": bill_batch_code, "billNo": bill_no})
+
+    def get_bill_detail(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
+        """Full bill content: header, chargeDetail, listDetail, payChannelDetail."""
+        return self.query("getBillDetail", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                            "random": random})
+
+    def get_ebill_pic_url(self, bill_batch_code: str, bill_no: str, random: str,
+                          channel_mode: str = "1") -> Payload:
+        """H5 page URLs of a bill (channelMode 1 default, 2 Alipay, 3 WeChat, 4 App)."""
+        return self.query("getEBillPicUrl", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                             "random": random, "channelMode": channel_mode})
+
+    def get_ebill_notify_pic(self, bill_batch_code: str, bill_no: str, is_return_pic: str = "1") -> Payload:
+        """The notice (告知单): billQRCode and, with isReturnPic=1, pictureData (base64 PNG)."""
+        return self.query("getEBillNotifyPic", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                                "isReturnPic": is_return_pic})
+
+    def get_ebill_account_status(self, bill_batch_code: str, bill_no: str, random: str,
+                                 create_time: str) -> Payload:
+        """Booking state ``{state: "0" not booked | "1" booked}``."""
+        return self.query("getEBillAccountStatus", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                                    "random": random, "createTime": create_time})
+
+    def get_ebill_un_print_list(self, query: Mapping[str, Any]) -> Payload:
+        """E-bills not yet exchanged to paper (busBgnDate, busEndDate, cardType, cardNo, paging)."""
+        return self.query("getEBillUnPrintList", query)
+
+    def get_not_print_list(self, query: Mapping[str, Any]) -> Payload:
+        """E-bill images not yet printed (cardType/cardNo optional; items carry listFlag)."""
+        return self.query("getNotPrintList", query)
+
+    def get_ebill_print_list(self, query: Mapping[str, Any]) -> Payload:
+        """Bills already exchanged to paper (range ≤ 1 week)."""
+        return self.query("getEBillPrintList", query)
+
+    def get_elect_bill_list_total(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
+        """List page count ``{total}``; a bill without list lines is refused (E3040)."""
+        return self.query("getElectBilllListTotal", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                                     "random": random})
+
+    def get_ebill_layout_file(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
+        """The bill's layout file (PDF, base64 ``fileData``) — needed by the insurance voucher upload."""
+        return self.query("getEBillLayoutFile", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                                 "random": random})
+
+    def receive_arreas_feed_back(self, bill_batch_code: str, bill_no: str, feed_back_date: str) -> Any:
+        """Circulation feedback: a not-circulable bill becomes circulable (feedBackDate yyyy-MM-dd)."""
+        return self.call("receiveArreasFeedBack", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                                   "feedBackDate": feed_back_date})
+
+    def receive_list_detail(self, data: Mapping[str, Any]) -> Any:
+        """Push itemised-list chunks (batchNo increasing, listDetail ≤ 200), V2.0.3 method."""
+        return self.call("receiveListDetail", data)
+
+    def send_bill_notice(self, bill_batch_code: str, bill_no: str,
+                         notices: list[Mapping[str, str]]) -> Any:
+        """Send the bill by SMS (noticeType 1201) or e-mail (1202)."""
+        return self.call("sendBillNotice", {"billBatchCode": bill_batch_code, "billNo": bill_no,
+                                            "noticeList": notices})
+
+    # ------------------------------------------------------------------ paper (§7)
+
+    def get_paper_bill_no(self, place_code: str, p_bill_batch_code: str) -> Payload:
+        """Next usable paper number at a billing point ``{pBillBatchCode, pBillNo}``."""
+        return self.query("getPaperBillNo", {"placeCode": place_code, "pBillBatchCode": p_bill_batch_code})
+
+    def turn_paper(self, data: Mapping[str, Any]) -> Any:
+        """Exchange an e-bill for the paper number physically printed (once only)."""
+        return self.call("turnPaper", data)
+
+    def re_turn_paper(self, data: Mapping[str, Any]) -> Any:
+        """Re-exchange onto a new paper number; the old paper number is voided."""
+        return self.call("reTurnPaper", data)
+
+    def invalid_paper(self, data: Mapping[str, Any]) -> Payload:
+        """Void an exchanged paper bill; the platform red-flushes the e-bill in the same call."""
+        return self.call("invalidPaper", data)
+
+    def invalid_blank_bill_no(self, data: Mapping[str, Any]) -> Any:
+        """Void unused paper numbers pBillNoStart..pBillNoEnd."""
+        return self.call("invalidBlankBillNo", data)
+
+    # ------------------------------------------------------------------ stock (§8)
+
+    def bill_stock_out(self, data: Mapping[str, Any]) -> Any:
+        """Issue a stock range from the unit to a billing point."""
+        return self.call("billStockOut", data)
+
+    def bill_stock_return(self, data: Mapping[str, Any]) -> Any:
+        """Return an unused stock range from a billing point to the unit."""
+        return self.call("billStockReturn", data)
+
+    def get_bill_stock_out_list(self, query: Mapping[str, Any]) -> Payload:
+        """Stock issued to points between bgnDate and endDate."""
+        return self.query("getBillStockOutList", query)
+
+    def get_valid_bill_no(self, place_code: str, bill_code: str = "", bill_batch_code: str = "") -> Payload:
+        """Valid (unused) number ranges at a billing point."""
+        return self.query("getValidBillNo", {"placeCode": place_code, "billCode": bill_code,
+                                             "billBatchCode": bill_batch_code})
+
+    def get_valid_bill_batch_code(self, place_code: str) -> Payload:
+        """Bill codes and batch codes usable at a billing point."""
+        return self.query("getValidBillBatchCode", {"placeCode": place_code})
+
+    # ------------------------------------------------------------------ reconciliation (§10)
+
+    def check_total_data(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
+        """Totals check by business date (or issue date)."""
+        return self.query("checkTotalDataByIvcDate" if by_ivc_date else "checkTotalData", query)
+
+    def check_data_by_place(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
+        """Per-billing-point check by business date (or issue date)."""
+        return self.query("checkDataPlaceByIvcDate" if by_ivc_date else "checkDataByPlace", query)
+
+    def check_write_off_data(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
+        """Refund (red bill) check by business date (or issue date)."""
+        return self.query("checkWriteOffDataByIvcDate" if by_ivc_date else "checkWriteOffData", query)
+
+    def get_bill_by_bus_date(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
+        """Bill list by business time range (or issue time range), paged."""
+        return self.query("getBillByIvcDate" if by_ivc_date else "getBillByBusDate", query)
+
+    # ------------------------------------------------------------------ prepayment vouchers (§6)
+
+    def invoice_pay_ment_voucher(self, data: Mapping[str, Any]) -> Payload:
+        """Issue a prepayment (deposit) voucher."""
+        return self.call("invoicePayMentVoucher", data)
+
+    def write_off_pay_ment_voucher(self, data: Mapping[str, Any]) -> Payload:
+        """Refund a deposit: red voucher."""
+        return self.call("writeOffPayMentVoucher", data)
+
+    def cancel_pay_ment_voucher_balance(self, data: Mapping[str, Any]) -> Payload:
+        """Undo a settlement that consumed vouchers: red e-bill, vouchers settleable again."""
+        return self.call("cancelPayMentVoucherBalance", data)
+
+    def invalid_pay_ment_voucher_paper(self, data: Mapping[str, Any]) -> Payload:
+        """Void a paper bill printed from a deposit voucher."""
+        return self.call("invalidPayMentVoucherPaper", data)
+
+    # ------------------------------------------------------------------ connectivity
+
+    def test_server_connect(self, test_value: str = "ping") -> Any:
+        """Connectivity check; answers the platform's success text."""
+        return self.query("testServerConnect", {"testValue": test_value})
+
+
+def _not_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never reached the server (safe to treat as not sent).
+
+    A connect timeout or a refused/unresolvable connection happens before any byte of the
+    request is written; a read timeout or a connection dropped while waiting for the answer
+    happens after (the in-doubt case of spec §3.6).
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        inner = getattr(reason, "reason", reason)
+        name = type(inner).__name__
+        return name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
+    return False
