@@ -1,0 +1,163 @@
+"""Login with the server's users and roles, and the idle lock of the cashier window.
+
+Users (cashier 收费员, finance 财务, admin 管理员, IT 信息科) come from the sync server's terminal
+login; :class:`DemoDirectory` holds demo users hashed with scrypt for demo mode and tests. The
+window locks after ``idle_seconds`` without input; only the same user (or an admin) unlocks it,
+so a queue never sees another cashier's session (DESIGN §3 security).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from billing_core.clock import Clock, SystemClock
+from billing_core.errors import BillingError
+from workflows.cashier.api import HisApi
+from workflows.cashier.errors import LoginFailed, RoleNotAllowed, SessionLocked
+
+ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员", "it": "信息科", "nurse": "病区护士"}
+#: Roles allowed into the cashier / finance workspaces.
+WINDOW_ROLES = frozenset({"cashier", "finance", "admin", "it"})
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A logged-in person: login id, display name and roles."""
+
+    user_id: str
+    name: str
+    roles: frozenset[str]
+
+    def has(self, *roles: str) -> bool:
+        """True when the user holds any of ``roles``."""
+        return bool(self.roles & set(roles))
+
+    @property
+    def role_label(self) -> str:
+        return "、".join(ROLE_LABELS.get(r, r) for r in sorted(self.roles))
+
+
+class Directory(Protocol):
+    """Checks a user's password and returns the user (raises LoginFailed)."""
+
+    def authenticate(self, user_id: str, password: str) -> User: ...
+
+
+def _hash(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**12, r=8, p=1, dklen=32)
+
+
+class DemoDirectory:
+    """Demo users with scrypt-hashed passwords (demo mode only; the server holds real users)."""
+
+    def __init__(self, users: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
+        self._users: dict[str, tuple[str, bytes, bytes, frozenset[str]]] = {}
+        for uid, (name, password, roles) in users.items():
+            salt = secrets.token_bytes(16)
+            self._users[uid] = (name, salt, _hash(password, salt), frozenset(roles))
+
+    def authenticate(self, user_id: str, password: str) -> User:
+        entry = self._users.get(user_id.strip())
+        if entry is None:
+            raise LoginFailed()
+        name, salt, digest, roles = entry
+        if not hmac.compare_digest(digest, _hash(password, salt)):
+            raise LoginFailed()
+        return User(user_id.strip(), name, roles)
+
+
+class ServerDirectory:
+    """Users checked by the sync server's terminal login method (``terminalLogin``)."""
+
+    def __init__(self, api: HisApi, method: str = "terminalLogin") -> None:
+        self._api = api
+        self._method = method
+
+    def authenticate(self, user_id: str, password: str) -> User:
+        try:
+            ans: Any = self._api.call(self._method, {"userId": user_id, "password": password})
+        except BillingError as exc:
+            if exc.code.startswith("E2"):
+                raise LoginFailed(exc.message) from exc
+            raise
+        roles = ans.get("roles", []) if isinstance(ans, dict) else []
+        return User(str(ans.get("userId", user_id)), str(ans.get("name", user_id)), frozenset(roles))
+
+
+def demo_directory(password: str) -> DemoDirectory:
+    """The demo hospital's window users, all with ``password``."""
+    return DemoDirectory({
+        "sf01": ("张敏", password, ("cashier",)),
+        "sf02": ("王芳", password, ("cashier",)),
+        "cw01": ("李华", password, ("finance", "cashier")),
+        "admin": ("系统管理员", password, ("admin",)),
+        "it01": ("赵强", password, ("it",)),
+    })
+
+
+class LoginSession:
+    """Who is at the window, and whether the window is locked.
+
+    :param directory: checks passwords.
+    :param idle_seconds: lock after this long without :meth:`touch` (0 = never).
+    """
+
+    def __init__(self, directory: Directory, idle_seconds: float = 300.0, clock: Clock | None = None) -> None:
+        self._directory = directory
+        self.idle_seconds = idle_seconds
+        self._clock = clock or SystemClock()
+        self.user: User | None = None
+        self.locked = False
+        self._last = self._clock.monotonic()
+
+    def login(self, user_id: str, password: str) -> User:
+        """Check the password and start a session (raises LoginFailed / RoleNotAllowed)."""
+        user = self._directory.authenticate(user_id, password)
+        if not user.roles & WINDOW_ROLES:
+            raise RoleNotAllowed("该用户没有收费窗口或财务的权限")
+        self.user, self.locked = user, False
+        self._last = self._clock.monotonic()
+        return user
+
+    def logout(self) -> None:
+        self.user, self.locked = None, False
+
+    def touch(self) -> None:
+        """Record input from the cashier (keys, mouse, scans)."""
+        self._last = self._clock.monotonic()
+
+    def check_idle(self) -> bool:
+        """Lock when idle too long; returns True when the window is (now) locked."""
+        if self.user and not self.locked and self.idle_seconds > 0:
+            if self._clock.monotonic() - self._last >= self.idle_seconds:
+                self.locked = True
+        return self.locked
+
+    def lock(self) -> None:
+        """Lock at once (F12 / leaving the window)."""
+        if self.user:
+            self.locked = True
+
+    def unlock(self, user_id: str, password: str) -> User:
+        """Unlock: the same user, or an admin (who then takes over the window)."""
+        if self.user is None:
+            raise SessionLocked()
+        user = self._directory.authenticate(user_id, password)
+        if user.user_id != self.user.user_id and not user.has("admin"):
+            raise RoleNotAllowed("只有本人或管理员可以解锁")
+        self.user, self.locked = user, False
+        self._last = self._clock.monotonic()
+        return user
+
+    def require(self, *roles: str) -> User:
+        """The current user, checked for the session state and (optionally) roles."""
+        if self.user is None or self.locked:
+            raise SessionLocked()
+        if roles and not self.user.has(*roles, "admin"):
+            raise RoleNotAllowed()
+        return self.user
