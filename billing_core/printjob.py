@@ -168,3 +168,91 @@ def row_lines(row: Row, columns: int) -> list[str]:
             parts.append(pad(lines[i] if i < len(lines) else "", width, cell.align))
         out.append("".join(parts).rstrip())
     return out
+
+
+# --- Page layout --------------------------------------------------------------------------
+# Sheet printers (A4 bill lists, pre-numbered paper bill forms, notices on office printers) place
+# items at absolute positions in millimetres from the top-left corner of the sheet. The QPainter
+# renderer in print_templates draws them; the bill-printer driver (devices) may reuse the model.
+
+Fit = Literal["none", "shrink", "wrap"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """Text whose box starts at (``x_mm``, ``y_mm``) (top-left; ``align`` places it in the box).
+
+    With ``width_mm`` > 0 the text must stay inside the box: ``fit="shrink"`` lowers the font
+    size (not below half), ``fit="wrap"`` breaks it into lines of ``size_pt`` inside
+    ``height_mm`` (shrinking when the lines still do not fit). ``name`` identifies a form field.
+    """
+
+    x_mm: float
+    y_mm: float
+    text: str
+    size_pt: float = 10.0
+    bold: bool = False
+    align: Align = "left"
+    width_mm: float = 0.0
+    height_mm: float = 0.0
+    fit: Fit = "shrink"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLine:
+    """A straight line between two points, ``width_mm`` thick."""
+
+    x1_mm: float
+    y1_mm: float
+    x2_mm: float
+    y2_mm: float
+    width_mm: float = 0.2
+    dashed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageRect:
+    """A rectangle outline (``filled`` paints it light grey, for banners)."""
+
+    x_mm: float
+    y_mm: float
+    width_mm: float
+    height_mm: float
+    line_mm: float = 0.3
+    filled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageQr:
+    """A QR code of ``data`` with its top-left corner at (``x_mm``, ``y_mm``)."""
+
+    x_mm: float
+    y_mm: float
+    data: str
+    size_mm: float = 30.0
+
+
+PageItem = PageText | PageLine | PageRect | PageQr
+
+
+@dataclass(slots=True)
+class Page:
+    """One sheet of ``width_mm`` x ``height_mm`` with absolutely placed items."""
+
+    width_mm: float
+    height_mm: float
+    items: list[PageItem] = field(default_factory=list)
+
+    def add(self, *items: PageItem) -> Page:
+        """Append items; returns self for chaining."""
+        self.items.extend(items)
+        return self
+
+
+@dataclass(slots=True)
+class PageJob:
+    """A document of sheets (e.g. three A4 list pages or one paper bill form)."""
+
+    title: str
+    pages: list[Page] = field(default_factory=list)
