@@ -1,0 +1,57 @@
+"""``python -m sync_server [--host H] [--port N] [--data-dir DIR] [--finance-url URL] ...``
+
+Starts the server under waitress (works on Windows servers too) on SQLite in the data dir
+unless DATABASE_URL names another database. First start seeds demo callers, users, billing
+points and writes DIR/demo.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from sync_server.config import DEMO_FINANCE_APPID, DEMO_FINANCE_KEY, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the app, serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m sync_server", description="院内电子票据同步服务器")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--finance-url", default=None, help="财政平台方法前缀，如 http://h:p/medical-web/api/medical")
+    parser.add_argument("--finance-appid", default=None, help=f"默认 {DEMO_FINANCE_APPID}")
+    parser.add_argument("--finance-key", default=None, help=f"默认 {DEMO_FINANCE_KEY}")
+    parser.add_argument("--config", default=None, help="JSON 或 TOML 配置文件")
+    parser.add_argument("--threads", type=int, default=48)
+    parser.add_argument("--worker", choices=("thread", "none"), default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = {"data_dir": args.data_dir, "finance_url": args.finance_url, "finance_appid": args.finance_appid,
+                 "finance_key": args.finance_key, "worker": args.worker,
+                 "public_url": f"http://{args.host}:{args.port}"}
+    cfg = load_config({k: v for k, v in overrides.items() if v is not None}, path=args.config)
+
+    from waitress import serve
+
+    from sync_server.app import create_app
+
+    app = create_app(cfg)
+    demo = Path(cfg.data_dir) / "demo.json"
+    print(f"同步服务器: http://{args.host}:{args.port}/medical-web/api/medical/<method>", flush=True)
+    print(f"财政平台: {cfg.finance_url}（appid {cfg.finance_appid}）", flush=True)
+    if demo.exists():
+        callers = json.loads(demo.read_text(encoding="utf-8")).get("callers", [])
+        print("演示调用方: " + ", ".join(c["appid"] for c in callers) + f"（密钥见 {demo}）", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(app, host=args.host, port=args.port, threads=args.threads, connection_limit=1000,
+          channel_timeout=60, ident="sync_server")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

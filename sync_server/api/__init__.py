@@ -1,0 +1,1 @@
+"""Blueprints: his_api (the platform interface), terminal_api, health."""

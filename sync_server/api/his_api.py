@@ -1,0 +1,148 @@
+"""``/medical-web/api/medical/<method>``: the platform's HIS interface, served by the hospital.
+
+An existing HIS is pointed at the server unchanged (same envelope, same methods, same shapes;
+issue 3's list). The §17 emergency extensions are not offered here.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Blueprint, current_app
+
+from billing_core.envelope import dumps
+from billing_core.errors import BillingError
+from sync_server.api.envelope_io import handle
+from sync_server.audit import Actor, audit
+from sync_server.auth import Caller, CallerCache
+from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.context import ServerContext
+from sync_server.errors import NotFoundError, PlatformUnavailableError, RequestDataError, UnknownMethodError
+from sync_server.methods import (
+    ALL_HIS_METHODS,
+    BATCH_METHODS,
+    BILL_CHANGES,
+    FORWARD_ONLY,
+    ISSUE_METHODS,
+    LOCAL_QUERIES,
+    OTHER_CHANGES,
+    RECONCILE,
+)
+from sync_server.services import changes, queries
+from sync_server.services.issuing import Issuer
+from sync_server.services.records import by_number, live_by_busno
+from sync_server.store.db import read_tx, write_tx
+from sync_server.store.schema import batches
+
+bp = Blueprint("his_api", __name__)
+
+
+def _ctx() -> ServerContext:
+    return current_app.extensions["sync_server"]
+
+
+def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> None:
+    """Every billing point a request names (directly, in a batch, or through a local bill) is granted."""
+    if data.get("placeCode") not in (None, ""):
+        cache.check_place(caller, data["placeCode"])
+    if method in BATCH_METHODS:
+        for item in data.get("eBillList") or []:
+            if isinstance(item, dict):
+                cache.check_place(caller, item.get("placeCode", ""))
+    if data.get("billBatchCode") and data.get("billNo"):
+        with read_tx(ctx.engine) as conn:
+            row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
+        if row is not None:
+            cache.check_place(caller, row["place_code"])
+
+
+def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> Any:
+    """Queries: a bill the platform does not have yet (emergency, not carried) is answered
+    locally; otherwise forwarded, and answered locally when the platform is unreachable."""
+    if method == "getBatchInvoiceEBill":
+        with read_tx(ctx.engine) as conn:
+            return queries.local_query(conn, method, data)
+    with read_tx(ctx.engine) as conn:
+        row = None
+        if data.get("busNo"):
+            row = live_by_busno(conn, str(data["busNo"]))
+        elif data.get("billBatchCode") and data.get("billNo"):
+            row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
+        if row is not None and row["origin"] != "online" and row["carry"] != "done":
+            return queries.local_query(conn, method, data)
+    try:
+        return ctx.upstream.call(method, data)
+    except PlatformUnreachable:
+        with read_tx(ctx.engine) as conn:
+            return queries.local_query(conn, method, data)
+
+
+def _batch(ctx: ServerContext, caller: Caller, method: str, data: dict[str, Any]) -> str:
+    """Batch issuing: recorded, answered at once, then issued item by item (each idempotent on
+    busNo, with the same outage rules as single issuing) — spec §4."""
+    batch_no, items = data.get("batchNo"), data.get("eBillList")
+    if not batch_no or not isinstance(items, list) or not items:
+        raise RequestDataError("batchNo和eBillList必填")
+    if len(items) > 200:
+        raise RequestDataError(f"eBillList最多200张，收到{len(items)}张")
+    who = Actor(caller.appid, caller=caller.appid)
+    from billing_core.clock import ts17
+    with write_tx(ctx.engine) as conn:
+        from sqlalchemy import insert, select
+        if conn.execute(select(batches.c.batch_no).where(batches.c.batch_no == str(batch_no))).first():
+            return "成功"
+        conn.execute(insert(batches).values(batch_no=str(batch_no), caller_appid=caller.appid, method=method,
+                                            request_json=dumps(data), state="pending",
+                                            created_at=ts17(ctx.clock.now())))
+        audit(conn, ctx.clock, who, "batch_received", "batch", batch_no, None, {"count": len(items)})
+    single = BATCH_METHODS[method]
+
+    def run() -> None:
+        issuer = Issuer(ctx)
+        for item in items:
+            try:
+                issuer.issue(single, dict(item) | {"_batchNo": str(batch_no)}, who)
+            except BillingError:
+                pass
+        with write_tx(ctx.engine) as conn:
+            from sqlalchemy import update
+            conn.execute(update(batches).where(batches.c.batch_no == str(batch_no)).values(state="done"))
+            audit(conn, ctx.clock, who, "batch_done", "batch", batch_no, {"state": "pending"}, {"state": "done"})
+
+    threading.Thread(target=run, name=f"batch-{batch_no}", daemon=True).start()
+    return "成功"
+
+
+def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
+    """Route one verified request to its service."""
+    if method not in ALL_HIS_METHODS:
+        raise UnknownMethodError(f"不支持的接口方法：{method}")
+    _authorise(ctx, cache, caller, method, data)
+    who = Actor(caller.appid, caller=caller.appid,
+                terminal=caller.appid if caller.kind == "terminal" else None)
+    if method in ISSUE_METHODS:
+        return Issuer(ctx).issue(method, data, who)
+    if method in BATCH_METHODS:
+        return _batch(ctx, caller, method, data)
+    if method in BILL_CHANGES or method in OTHER_CHANGES:
+        return changes.change(ctx, who, method, data)
+    if method in RECONCILE:
+        with read_tx(ctx.engine) as conn:
+            return queries.reconcile(conn, method, data)
+    if method in LOCAL_QUERIES:
+        return _forward_or_local(ctx, method, data)
+    if method in FORWARD_ONLY:
+        try:
+            return ctx.upstream.call(method, data)
+        except PlatformUnreachable:
+            raise PlatformUnavailableError(f"财政电子票据平台暂不可达，{method}无法在本地应答") from None
+    raise NotFoundError()  # pragma: no cover - every method is in one group
+
+
+@bp.post("/medical-web/api/medical/<method>")
+def call(method: str) -> Any:
+    """Every platform method: verify, authorise, route, sign."""
+    ctx = _ctx()
+    cache: CallerCache = current_app.extensions["sync_callers"]
+    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data))

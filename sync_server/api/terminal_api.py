@@ -1,0 +1,102 @@
+"""``/terminal/api/<method>``: what our terminals need beyond the platform interface.
+
+Same signed envelope as the platform interface, with the terminal's own appid/key:
+
+* ``register``        — ``{sm2PublicKey}`` (hex, 64 or 65 bytes): the key that verifies the
+  terminal's emergency bills (issue 7).
+* ``heartbeat``       — ``{status?}`` -> server time, platform reachability, outbox backlog.
+* ``login``           — ``{username, password}`` -> the user's name and role (E2014 on failure).
+* ``catalog``         — 应急开票基础信息: granted billing points, pay channels, charge items.
+* ``emergencyStock``  — ``{placeCode, count}``: a block reserved on the platform for the terminal.
+* ``uploadEmergencyBills`` — the seam for issue 7 (terminal carry-forward): refused for now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+from sqlalchemy import select, update
+
+from billing_core.clock import ts17
+from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
+from sync_server.api.envelope_io import handle
+from sync_server.audit import Actor, audit
+from sync_server.auth import Caller, CallerCache, login
+from sync_server.context import ServerContext
+from sync_server.errors import RequestDataError, RoleError, TerminalSignatureError, UnknownMethodError
+from sync_server.services import emergency, outbox
+from sync_server.store.db import read_tx, write_tx
+from sync_server.store.schema import billing_points, callers
+
+bp = Blueprint("terminal_api", __name__)
+
+
+def _register(ctx: ServerContext, caller: Caller, data: dict[str, Any]) -> dict[str, str]:
+    key = str(data.get("sm2PublicKey", "")).lower()
+    try:
+        raw = bytes.fromhex(key)
+    except ValueError:
+        raw = b""
+    if len(raw) == 65 and raw[0] == 4:
+        raw = raw[1:]
+    if len(raw) != 64:
+        raise TerminalSignatureError("sm2PublicKey必须是64字节（或04开头65字节）的十六进制SM2公钥")
+    with write_tx(ctx.engine) as conn:
+        before = conn.execute(select(callers.c.sm2_public_key).where(callers.c.appid == caller.appid)).scalar()
+        conn.execute(update(callers).where(callers.c.appid == caller.appid).values(sm2_public_key=raw.hex()))
+        audit(conn, ctx.clock, Actor(caller.appid, caller=caller.appid, terminal=caller.appid), "register_key",
+              "caller", caller.appid, {"sm2_public_key": before}, {"sm2_public_key": raw.hex()})
+    current_app.extensions["sync_callers"].invalidate()
+    return {"terminalId": caller.appid, "registered": ts17(ctx.clock.now())}
+
+
+def _catalog(ctx: ServerContext, caller: Caller) -> dict[str, Any]:
+    with read_tx(ctx.engine) as conn:
+        points = [{"placeCode": r["place_code"], "name": r["name"]}
+                  for r in conn.execute(select(billing_points)).mappings() if r["place_code"] in caller.places]
+
+    def entries(code_list: Any) -> list[dict[str, str]]:
+        return [{"code": k, "name": v} for k, v in code_list.entries.items()]
+
+    return {"billingPoints": points, "payChannels": entries(PAY_CHANNEL), "busTypes": entries(BUS_TYPE),
+            "cardTypes": entries(CARD_TYPE), "serverTime": ts17(ctx.clock.now())}
+
+
+def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
+    """Route one verified terminal request."""
+    if caller.kind != "terminal" and method != "login":
+        raise RoleError(f"{caller.appid}不是终端，不能调用{method}")
+    who = Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
+    if method == "register":
+        return _register(ctx, caller, data)
+    if method == "heartbeat":
+        with read_tx(ctx.engine) as conn:
+            backlog = outbox.counts(conn).get("pending", 0)
+        return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog)}
+    if method == "login":
+        if not data.get("username") or not data.get("password"):
+            raise RequestDataError("username和password必填")
+        return login(ctx.engine, str(data["username"]), str(data["password"]))
+    if method == "catalog":
+        return _catalog(ctx, caller)
+    if method == "emergencyStock":
+        if not data.get("placeCode"):
+            raise RequestDataError("placeCode必填")
+        cache.check_place(caller, data["placeCode"])
+        try:
+            count = int(data.get("count") or 100)
+        except (TypeError, ValueError):
+            raise RequestDataError("count必须是整数") from None
+        if not 1 <= count <= 5000:
+            raise RequestDataError("count必须在1到5000之间")
+        return emergency.hand_out(ctx, who, str(data["placeCode"]), count, caller.appid)
+    raise UnknownMethodError(f"终端接口不支持的方法：{method}（应急票据上传由应急模式实现）")
+
+
+@bp.post("/terminal/api/<method>")
+def call(method: str) -> Any:
+    """Every terminal method."""
+    ctx: ServerContext = current_app.extensions["sync_server"]
+    cache: CallerCache = current_app.extensions["sync_callers"]
+    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data))

@@ -1,0 +1,108 @@
+"""Server configuration: defaults, then a JSON/TOML file, then environment variables.
+
+Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
+
+``DATABASE_URL``            SQLAlchemy URL; default SQLite in the data dir
+``SYNC_DATABASE_SCHEMA``    PostgreSQL schema (isolates one installation or test run)
+``SYNC_DATA_DIR``           data directory (database, demo.json, first-run passwords, keys)
+``SYNC_FINANCE_URL``        finance platform method prefix, e.g. http://h:p/medical-web/api/medical
+``SYNC_FINANCE_APPID`` / ``SYNC_FINANCE_KEY``  the hospital's platform account
+``SYNC_FINANCE_TIMEOUT``    read timeout for issuing calls in seconds (short: the HIS waits)
+``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server.worker``)
+``SYNC_PUBLIC_URL``         base URL printed in pictureUrl of bills issued locally
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+# The finance simulator's documented demo account (issue 3 / simulators/finance).
+DEMO_FINANCE_APPID = "DEMOHOSP01"
+DEMO_FINANCE_KEY = "demo-finance-key-2026"
+
+
+@dataclass
+class ServerConfig:
+    """Everything the app factory and the worker need."""
+
+    data_dir: Path = field(default_factory=lambda: Path("sync_server_data"))
+    database_url: str = ""
+    database_schema: str = ""
+    finance_url: str = "http://127.0.0.1:8090/medical-web/api/medical"
+    finance_appid: str = DEMO_FINANCE_APPID
+    finance_key: str = DEMO_FINANCE_KEY
+    finance_connect_timeout: float = 1.0
+    finance_timeout: float = 5.0
+    worker: str = "thread"
+    worker_interval: float = 0.2
+    public_url: str = "http://127.0.0.1:8080"
+    #: emergency numbers reserved per billing point while online (spec §17 emergencyStockOut)
+    emergency_block_size: int = 200
+    emergency_low_water: int = 50
+    #: seconds a request waits for a concurrent request of the same busNo to finish
+    busy_wait: float = 15.0
+    seed_demo: bool = True
+    audit_guard: bool = True
+    place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
+
+    @property
+    def db_url(self) -> str:
+        """The effective database URL (SQLite in the data dir unless DATABASE_URL is set)."""
+        return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'sync_server.db'}"
+
+
+_ENV = {
+    "database_url": "DATABASE_URL",
+    "database_schema": "SYNC_DATABASE_SCHEMA",
+    "data_dir": "SYNC_DATA_DIR",
+    "finance_url": "SYNC_FINANCE_URL",
+    "finance_appid": "SYNC_FINANCE_APPID",
+    "finance_key": "SYNC_FINANCE_KEY",
+    "finance_timeout": "SYNC_FINANCE_TIMEOUT",
+    "worker": "SYNC_WORKER",
+    "public_url": "SYNC_PUBLIC_URL",
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kinds = {f.name: f.type for f in fields(ServerConfig)}
+    kind = kinds[name]
+    if name == "data_dir":
+        return Path(value)
+    if kind in ("float",):
+        return float(value)
+    if kind in ("int",):
+        return int(value)
+    if kind in ("bool",):
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+    if name == "place_codes":
+        return tuple(value)
+    return value
+
+
+def load_config(overrides: dict[str, Any] | None = None, path: str | Path | None = None,
+                env: dict[str, str] | None = None) -> ServerConfig:
+    """Build the configuration: defaults < file (``SYNC_CONFIG`` or ``path``) < environment < overrides."""
+    env = dict(os.environ if env is None else env)
+    cfg = ServerConfig()
+    known = {f.name for f in fields(ServerConfig)}
+    file = path or env.get("SYNC_CONFIG")
+    if file:
+        text = Path(file).read_text(encoding="utf-8")
+        data = tomllib.loads(text) if str(file).endswith(".toml") else json.loads(text)
+        for key, value in data.items():
+            if key in known:
+                setattr(cfg, key, _coerce(key, value))
+    for name, var in _ENV.items():
+        if env.get(var):
+            setattr(cfg, name, _coerce(name, env[var]))
+    for key, value in (overrides or {}).items():
+        if key not in known:
+            raise KeyError(f"unknown config key: {key}")
+        setattr(cfg, key, _coerce(key, value))
+    return cfg

@@ -1,0 +1,122 @@
+"""Errors raised by the sync server itself.
+
+Server runtime codes live in E5020-E5999 (E5001-E5019 belong to the finance connector) and
+authentication / authorisation codes in E2010-E2099; every code is listed in the "sync server"
+section of docs/ERRORS.md.
+"""
+
+from __future__ import annotations
+
+from billing_core.errors import BillingError
+
+
+class ServerError(BillingError):
+    """Root of the sync server's own errors."""
+
+    code = "E5020"
+    default_message = "同步服务器内部错误"
+
+
+class UnknownMethodError(ServerError):
+    """The method name in the URL is not one the server offers to this caller."""
+
+    code = "E5021"
+    default_message = "不支持的接口方法"
+
+
+class NotFoundError(ServerError):
+    """A bill (or paper bill, batch ...) named in the request is not in the server's records."""
+
+    code = "E5022"
+    default_message = "未找到对应的票据记录"
+
+
+class PlatformUnavailableError(ServerError):
+    """The platform is unreachable and the method cannot be answered or queued locally."""
+
+    code = "E5023"
+    default_message = "财政电子票据平台暂不可达，请稍后重试"
+
+
+class BusyError(ServerError):
+    """Another request for the same busNo is still being processed."""
+
+    code = "E5024"
+    default_message = "该业务流水号正在开票处理中，请稍后查询"
+
+
+class BillStateError(ServerError):
+    """The bill's state forbids the operation (already written off, voided, paper not voided ...)."""
+
+    code = "E5025"
+    default_message = "票据当前状态不允许此操作"
+
+
+class RequestDataError(ServerError):
+    """A required field is missing or malformed (the server's own checks on non-issuing methods)."""
+
+    code = "E5026"
+    default_message = "请求数据不完整或格式错误"
+
+
+class EmergencyStockError(ServerError):
+    """No emergency number is left for the billing point."""
+
+    code = "E5030"
+    default_message = "开票点应急票据库存不足，无法应急开票"
+
+
+class CarryForwardConflict(ServerError):
+    """At carry-forward the platform already held another bill for the busNo."""
+
+    code = "E5031"
+    default_message = "应急票据结转冲突：平台已存在该业务流水号的票据"
+
+
+class TerminalSignatureError(ServerError):
+    """A terminal's SM2 public key or signature is unusable."""
+
+    code = "E5032"
+    default_message = "终端SM2公钥或签名无效"
+
+
+class AuthError(BillingError):
+    """Root of authentication / authorisation refusals."""
+
+    code = "E2010"
+    default_message = "调用方未授权"
+
+
+class PlaceNotGrantedError(AuthError):
+    """The caller is known but not granted the billing point named in the request."""
+
+    code = "E2011"
+    default_message = "调用方未被授权使用该开票点"
+
+
+class UnknownPlaceError(AuthError):
+    """The billing point named in the request does not exist."""
+
+    code = "E2012"
+    default_message = "开票点不存在"
+
+
+class CallerDisabledError(AuthError):
+    """The caller account has been disabled."""
+
+    code = "E2013"
+    default_message = "调用方已停用"
+
+
+class LoginError(AuthError):
+    """User name or password wrong, or the user is disabled."""
+
+    code = "E2014"
+    default_message = "用户名或密码错误"
+
+
+class RoleError(AuthError):
+    """The caller kind (HIS vs terminal) may not use this method."""
+
+    code = "E2015"
+    default_message = "调用方类型无权调用此接口"

@@ -1,0 +1,1 @@
+"""Server services: issuing, emergency stock, after-issue changes, outbox, reconciliation."""

@@ -1,0 +1,157 @@
+"""Delivering outbox items to the platform: carry-forward, queued changes, corrected notices.
+
+Carry-forward (spec §17 uploadEmergencyEBill) of an emergency bill: accepted -> the bill is
+carried (``carry = done``, no longer in doubt). Refused -> ask getEBillByBusNo: the same number
+means it was already carried; another bill means a **conflict** — the platform's bill is kept
+(recorded as the live bill of the busNo), the emergency number is voided with a reason, the
+conflict is recorded for the report and a corrected notice is queued (issue 4 §4).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from billing_core.clock import ts17
+from billing_core.envelope import dumps, loads
+from sync_server.audit import SERVER, audit
+from sync_server.connectors.errors import PlatformRejected
+from sync_server.context import ServerContext
+from sync_server.services import outbox
+from sync_server.services.changes import apply_local, record_red_answer
+from sync_server.services.records import by_id, public
+from sync_server.store.db import write_tx
+from sync_server.store.schema import bills, conflicts
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetter(Exception):
+    """The platform refused the item for good; it is kept with the reason, not retried."""
+
+
+def deliver(ctx: ServerContext, item: dict[str, Any]) -> None:
+    """Deliver one claimed item; raises PlatformUnreachable to retry later, DeadLetter to give up."""
+    payload = loads(item["payload_json"])
+    if item["kind"] == "carry_forward":
+        _carry_forward(ctx, item, payload)
+    elif item["kind"] == "change":
+        _change(ctx, item, payload)
+    else:
+        try:
+            ctx.upstream.call(item["method"], payload, idem_key=item["idem_key"])
+        except PlatformRejected as exc:
+            raise DeadLetter(f"{exc.code} {exc.message}") from None
+        with write_tx(ctx.engine) as conn:
+            outbox.finish(conn, ctx.clock, item["id"])
+
+
+def _carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
+    bill = payload["bill"]
+    try:
+        answer = ctx.upstream.call("uploadEmergencyEBill", payload, idem_key=item["idem_key"])
+    except PlatformRejected as exc:
+        found = _lookup(ctx, bill)
+        if found is None:
+            raise DeadLetter(f"{exc.code} {exc.message}") from None
+        if found.get("billBatchCode") == payload["billBatchCode"] and found.get("billNo") == payload["billNo"]:
+            answer = found
+        else:
+            _conflict(ctx, item, payload, found, f"{exc.code} {exc.message}")
+            return
+    with write_tx(ctx.engine) as conn:
+        row = _bill_of(conn, payload)
+        if row is not None:
+            before = public(row)
+            conn.execute(update(bills).where(bills.c.id == row["id"]).values(
+                carry="done", in_doubt=0, updated_at=ts17(ctx.clock.now())))
+            audit(conn, ctx.clock, SERVER, "carry_forward", "bill", row["id"], before,
+                  public(by_id(conn, row["id"])) | {"platformCreateTime": (answer or {}).get("createTime", "")})
+        outbox.finish(conn, ctx.clock, item["id"])
+
+
+def _lookup(ctx: ServerContext, bill: dict[str, Any]) -> dict[str, Any] | None:
+    """The platform's bill for the busNo, or None when it has none."""
+    try:
+        found = ctx.upstream.call("getEBillByBusNo", {"busNo": bill["busNo"],
+                                                      "busDateTime": bill.get("busDateTime", "")})
+    except PlatformRejected:
+        return None
+    return found if isinstance(found, dict) and found.get("billNo") else None
+
+
+def _bill_of(conn: Any, payload: dict[str, Any]) -> Any:
+    from sync_server.services.records import by_number
+    return by_number(conn, payload["billBatchCode"], payload["billNo"])
+
+
+def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any], found: dict[str, Any],
+              why: str) -> None:
+    bill = payload["bill"]
+    now = ts17(ctx.clock.now())
+    with write_tx(ctx.engine) as conn:
+        row = _bill_of(conn, payload)
+        if row is None:
+            outbox.finish(conn, ctx.clock, item["id"], "dead", "emergency bill not in local records")
+            return
+        before = public(row)
+        reason = (f"应急票据结转冲突：平台已为业务流水号{bill['busNo']}开具票据"
+                  f"{found.get('billBatchCode')}-{found.get('billNo')}，应急票号作废")
+        conn.execute(update(bills).where(bills.c.id == row["id"]).values(
+            state="void", busno_live=None, carry="conflict", void_reason=reason[:250], updated_at=now))
+        audit(conn, ctx.clock, SERVER, "carry_forward_conflict_void", "bill", row["id"], before,
+              public(by_id(conn, row["id"])))
+        new_id = conn.execute(insert(bills).values(
+            bus_no=row["bus_no"], busno_live=row["bus_no"], method=row["method"], bus_type=row["bus_type"],
+            bus_date_time=row["bus_date_time"], place_code=row["place_code"], caller_appid=row["caller_appid"],
+            state="pending", origin="online", in_doubt=0, carry="none", total_amt=row["total_amt"],
+            payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], request_json=row["request_json"],
+            created_at=now, updated_at=now)).inserted_primary_key[0]
+        from sync_server.services.records import mark_issued
+        mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
+        contact = [{"noticeType": "1201", "noticeValue": bill["tel"]}] if bill.get("tel") else []
+        if bill.get("email"):
+            contact.append({"noticeType": "1202", "noticeValue": bill["email"]})
+        cid = conn.execute(insert(conflicts).values(
+            bill_id=row["id"], bus_no=row["bus_no"], emergency_batch_code=row["bill_batch_code"],
+            emergency_no=row["bill_no"], platform_batch_code=found.get("billBatchCode"),
+            platform_no=found.get("billNo"), detail=dumps({"reason": reason, "platform": why}),
+            notice="queued" if contact else "no_contact", at=now)).inserted_primary_key[0]
+        audit(conn, ctx.clock, SERVER, "conflict_reported", "conflict", cid, None,
+              {"bus_no": row["bus_no"], "emergency_no": row["bill_no"], "platform_no": found.get("billNo")})
+        if contact:
+            outbox.enqueue(conn, ctx.clock, group=f"notice:{row['bus_no']}", kind="notice", method="sendBillNotice",
+                           payload={"billBatchCode": found.get("billBatchCode"), "billNo": found.get("billNo"),
+                                    "noticeList": contact}, idem_key=f"notice:{found.get('billBatchCode')}:"
+                                                                     f"{found.get('billNo')}")
+        outbox.finish(conn, ctx.clock, item["id"], "done", f"conflict: {why}"[:500])
+        log.warning("carry-forward conflict for busNo %s: emergency %s voided, platform bill %s kept",
+                    row["bus_no"], row["bill_no"], found.get("billNo"))
+
+
+def _change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
+    method, data = item["method"], payload["data"]
+    answer: Any = None
+    if item["attempts"] > 1 and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
+        # A previous attempt may have been applied with its answer lost: check before re-sending.
+        try:
+            state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],
+                                                                   "billNo": data["billNo"]})
+        except PlatformRejected:
+            state = {}
+        if isinstance(state, dict) and str(state.get("isScarlet")) == "1":
+            answer = state
+    if answer is None:
+        try:
+            answer = ctx.upstream.call(method, data, idem_key=item["idem_key"])
+        except PlatformRejected as exc:
+            raise DeadLetter(f"{exc.code} {exc.message}") from None
+    with write_tx(ctx.engine) as conn:
+        if payload.get("billId") and isinstance(answer, dict) and method in (
+                "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+            record_red_answer(conn, ctx, SERVER, int(payload["billId"]), answer)
+        elif payload.get("billId") is None:
+            apply_local(conn, ctx, SERVER, method + "_delivered", data, None, {})
+        outbox.finish(conn, ctx.clock, item["id"])

@@ -1,0 +1,176 @@
+"""Issuing through the server: validate, claim the busNo, forward, record, answer (issue 4 §4).
+
+Idempotency on busNo holds on SQLite and PostgreSQL alike through the unique column
+``bills.busno_live``: the first request inserts a *pending claim*; concurrent repeats fail that
+insert and wait for the claim to resolve, then answer the recorded bill. Only the claim holder
+talks to the platform, and it follows DESIGN.md §3: after a timeout or dropped answer it asks
+``getEBillByBusNo`` before anything else, re-sends only after a not-found answer, and issues
+from the server's emergency stock (marked ``in_doubt``) when the platform cannot tell. A claim
+left by a killed process (another ``owner``) is taken over by the next request for that busNo,
+starting with the lookup, because the dead process may have sent the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from billing_core.clock import ts17
+from billing_core.envelope import dumps
+from billing_core.errors import BillingError
+from sync_server.audit import Actor, audit
+from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
+from sync_server.context import ServerContext
+from sync_server.errors import BusyError
+from sync_server.services import emergency
+from sync_server.services.records import issue_answer, live_by_busno, mark_issued, public
+from sync_server.store.db import read_tx, write_tx
+from sync_server.store.schema import bills
+from sync_server.validation import check_issue
+
+log = logging.getLogger(__name__)
+_POLL = 0.02
+
+
+class Issuer:
+    """Issues bills for HIS and terminals through one server context."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+
+    # -- claim ------------------------------------------------------------------------------
+    def _claim(self, method: str, data: dict[str, Any], who: Actor) -> tuple[int | None, bool, Any]:
+        """Returns (claimed bill id, taken over from a dead process, existing row)."""
+        ctx = self.ctx
+        now = ts17(ctx.clock.now())
+        with write_tx(ctx.engine) as conn:
+            row = live_by_busno(conn, data["busNo"])
+            if row is None:
+                try:
+                    with conn.begin_nested():
+                        bill_id = conn.execute(insert(bills).values(
+                            bus_no=data["busNo"], busno_live=data["busNo"], method=method,
+                            bus_type=str(data.get("busType", "")), bus_date_time=str(data.get("busDateTime", "")),
+                            place_code=data["placeCode"], caller_appid=who.caller or who.actor, state="pending",
+                            origin="online", in_doubt=0, carry="none", total_amt=data["totalAmt"],
+                            payer=data.get("payer"), card_type=data.get("cardType"), card_no=data.get("cardNo"),
+                            request_json=dumps(data), owner=ctx.instance, batch_no=data.get("_batchNo"),
+                            created_at=now, updated_at=now)).inserted_primary_key[0]
+                except IntegrityError:
+                    return None, False, None
+                audit(conn, ctx.clock, who, "claim", "bill", bill_id, None, {"bus_no": data["busNo"], "state": "pending"})
+                return int(bill_id), False, None
+            if row["state"] == "pending" and row["owner"] != ctx.instance:
+                res = conn.execute(update(bills).where(and_(bills.c.id == row["id"], bills.c.owner == row["owner"]))
+                                   .values(owner=ctx.instance, updated_at=now))
+                if res.rowcount == 1:
+                    audit(conn, ctx.clock, who, "claim_takeover", "bill", row["id"], public(row),
+                          {"owner": ctx.instance})
+                    return int(row["id"]), True, None
+            return None, False, row
+
+    def issue(self, method: str, data: dict[str, Any], who: Actor) -> dict[str, Any]:
+        """Issue (or return the existing bill for) ``data['busNo']``; the B-1 answer."""
+        data = check_issue(method, data)
+        deadline = time.monotonic() + self.ctx.config.busy_wait
+        while True:
+            bill_id, takeover, row = self._claim(method, data, who)
+            if bill_id is not None:
+                return self._resolve(method, data, who, bill_id, lookup_first=takeover)
+            if row is not None and row["state"] != "pending":
+                return issue_answer(row)
+            if time.monotonic() > deadline:
+                raise BusyError()
+            time.sleep(_POLL)
+            with read_tx(self.ctx.engine) as conn:
+                row = live_by_busno(conn, data["busNo"])
+            if row is not None and row["state"] != "pending":
+                return issue_answer(row)
+
+    # -- platform ---------------------------------------------------------------------------
+    def _release(self, bill_id: int, who: Actor, reason: str) -> None:
+        """Drop a pending claim after the platform refused the bill: nothing stays written."""
+        with write_tx(self.ctx.engine) as conn:
+            conn.execute(delete(bills).where(and_(bills.c.id == bill_id, bills.c.state == "pending")))
+            audit(conn, self.ctx.clock, who, "claim_release", "bill", bill_id, {"state": "pending"},
+                  {"state": "released", "reason": reason[:200]})
+
+    def _record(self, bill_id: int, who: Actor, answer: dict[str, Any]) -> dict[str, Any]:
+        with write_tx(self.ctx.engine) as conn:
+            mark_issued(conn, self.ctx.clock, who, bill_id, answer)
+            from sync_server.services.records import by_id
+            return issue_answer(by_id(conn, bill_id))
+
+    def _emergency(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, in_doubt: bool) -> dict[str, Any]:
+        try:
+            with write_tx(self.ctx.engine) as conn:
+                emergency.issue_locally(self.ctx, conn, who, bill_id, method, data, in_doubt=in_doubt)
+                from sync_server.services.records import by_id
+                answer = issue_answer(by_id(conn, bill_id))
+        except BillingError as exc:
+            # No stock: the claim must not block the busNo. Not sent -> drop it; in doubt -> leave
+            # it ownerless so the next request for this busNo takes it over, lookup first.
+            if not in_doubt:
+                self._release(bill_id, who, exc.message)
+            else:
+                with write_tx(self.ctx.engine) as conn:
+                    conn.execute(update(bills).where(bills.c.id == bill_id).values(owner=None))
+                    audit(conn, self.ctx.clock, who, "claim_orphan", "bill", bill_id, {"state": "pending"},
+                          {"state": "pending", "owner": None, "reason": exc.message[:200]})
+            raise
+        self.ctx.wake.set()
+        return answer
+
+    def _lookup(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """getEBillByBusNo: the platform's bill, or None when it answers not-found.
+
+        :raises PlatformUnreachable: the lookup itself failed (busNo stays in doubt).
+        """
+        try:
+            found = self.ctx.upstream.call("getEBillByBusNo", {"busNo": data["busNo"],
+                                                               "busDateTime": data.get("busDateTime", "")})
+        except PlatformRejected:
+            return None
+        if isinstance(found, dict) and found.get("billNo"):
+            return found
+        return None
+
+    def _resolve(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, *,
+                 lookup_first: bool) -> dict[str, Any]:
+        up = self.ctx.upstream
+        body = {k: v for k, v in data.items() if not k.startswith("_")}
+        if not lookup_first:
+            try:
+                return self._record(bill_id, who, up.call(method, body))
+            except PlatformRejected as exc:
+                # The duplicate_busno=reject knob (and any unknown refusal) may hide a bill the
+                # platform already holds for this busNo: look before giving up.
+                try:
+                    found = self._lookup(data)
+                except PlatformUnreachable:
+                    found = None
+                if found is not None:
+                    return self._record(bill_id, who, found)
+                self._release(bill_id, who, exc.message)
+                raise
+            except PlatformUnreachable as exc:
+                if not exc.in_doubt:
+                    return self._emergency(method, data, who, bill_id, in_doubt=False)
+        # In doubt (answer lost, or a dead process's claim): ask first, re-send only on not-found.
+        try:
+            found = self._lookup(data)
+        except PlatformUnreachable:
+            return self._emergency(method, data, who, bill_id, in_doubt=True)
+        if found is not None:
+            return self._record(bill_id, who, found)
+        try:
+            return self._record(bill_id, who, up.call(method, body))
+        except PlatformRejected as exc:
+            self._release(bill_id, who, exc.message)
+            raise
+        except PlatformUnreachable as exc:
+            return self._emergency(method, data, who, bill_id, in_doubt=exc.in_doubt)

@@ -1,0 +1,77 @@
+"""The outbox: work for the platform written in the same transaction as the business change.
+
+Items are delivered in id order within their ``group_key`` (the busNo of the bill they concern),
+so a write-off queued after an emergency bill waits for that bill's carry-forward. Each item has
+a unique idempotency key, sent with the delivery; a delivery is claimed by moving ``next_at``
+forward (a lease), so a second worker or a restarted process never sends the same item twice at
+the same time, and handlers check the platform's state before re-sending a change that may have
+been applied (issue 4 §6).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from billing_core.clock import Clock, ts17
+from billing_core.envelope import dumps
+from sync_server.store.schema import outbox
+
+LEASE_SECONDS = 10.0
+MAX_BACKOFF = 30.0
+
+
+def enqueue(conn: Connection, clock: Clock, *, group: str, kind: str, method: str, payload: dict[str, Any],
+            idem_key: str) -> int:
+    """Queue one delivery in the caller's transaction; returns its id."""
+    return int(conn.execute(insert(outbox).values(
+        group_key=group, kind=kind, method=method, payload_json=dumps(payload), idem_key=idem_key,
+        state="pending", attempts=0, next_at=0.0, created_at=ts17(clock.now()))).inserted_primary_key[0])
+
+
+def has_pending(conn: Connection, group: str) -> bool:
+    """True when the group (busNo) still has undelivered items (later changes must queue behind)."""
+    return conn.execute(select(func.count()).select_from(outbox).where(
+        and_(outbox.c.group_key == group, outbox.c.state == "pending"))).scalar_one() > 0
+
+
+def due(conn: Connection, now: float, limit: int = 100) -> list[dict[str, Any]]:
+    """The head item of each group whose time has come, oldest first."""
+    head = select(func.min(outbox.c.id)).where(outbox.c.state == "pending").group_by(outbox.c.group_key)
+    rows = conn.execute(select(outbox).where(and_(outbox.c.id.in_(head), outbox.c.next_at <= now))
+                        .order_by(outbox.c.id).limit(limit)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def claim(conn: Connection, item: dict[str, Any], now: float) -> bool:
+    """Take the lease on an item; False when another worker took it first."""
+    res = conn.execute(update(outbox).where(and_(outbox.c.id == item["id"], outbox.c.state == "pending",
+                                                 outbox.c.next_at == item["next_at"]))
+                       .values(next_at=now + LEASE_SECONDS, attempts=outbox.c.attempts + 1))
+    return res.rowcount == 1
+
+
+def finish(conn: Connection, clock: Clock, item_id: int, state: str = "done", error: str | None = None) -> None:
+    """Mark an item delivered (``done``) or given up (``dead``, with the reason kept)."""
+    conn.execute(update(outbox).where(outbox.c.id == item_id)
+                 .values(state=state, done_at=ts17(clock.now()), last_error=error))
+
+
+def retry_later(conn: Connection, item: dict[str, Any], error: str) -> None:
+    """Back off exponentially (0.5 s, 1 s, 2 s ... capped) before the next attempt."""
+    delay = min(MAX_BACKOFF, 0.5 * (2 ** min(int(item["attempts"]), 8)))
+    conn.execute(update(outbox).where(outbox.c.id == item["id"])
+                 .values(next_at=time.time() + delay, last_error=error[:500]))
+
+
+def release_leases(conn: Connection) -> None:
+    """After a restart: make every pending item due again (its previous lease died with the process)."""
+    conn.execute(update(outbox).where(outbox.c.state == "pending").values(next_at=0.0))
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Items per state (health endpoint, tests)."""
+    rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+    return {state: int(n) for state, n in rows}

@@ -1,0 +1,194 @@
+"""Answers built from the server's own records: queries while the platform is down, and the
+reconciliation methods (seed 000 items 4-9), which are always answered locally — they are the
+hospital's side of the comparison.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, select
+
+from billing_core.envelope import loads
+from billing_core.money import wire
+from sync_server.errors import NotFoundError, RequestDataError
+from sync_server.services.records import busno_answer, by_number, live_by_busno, states_answer
+from sync_server.store.schema import batches, bills, paper_bills, red_bills
+from sync_server.validation import require
+
+BILL_NAMES = {"invoiceEBillOutpatient": "门诊收费票据", "invEBillHospitalized": "住院收费票据",
+              "invEBillRegistration": "挂号收费票据", "invEBillCheckUp": "体检收费票据",
+              "invoiceEBillCommon": "通用票据"}
+
+
+def _page(data: dict[str, Any]) -> tuple[int, int]:
+    try:
+        page_no = max(int(data.get("pageNo") or 1), 1)
+        size = min(max(int(data.get("pageSize") or 200), 1), 200)
+    except (TypeError, ValueError):
+        raise RequestDataError("pageNo/pageSize必须是整数") from None
+    return page_no, size
+
+
+def _day(ts: str | None) -> str:
+    """yyyyMMdd... -> yyyy-MM-dd."""
+    ts = ts or ""
+    return f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}" if len(ts) >= 8 else ""
+
+
+def _num(ts: str) -> str:
+    """yyyy-MM-dd or yyyyMMdd... -> yyyyMMdd."""
+    return ts.replace("-", "")[:8]
+
+
+def issued_bills(conn: Connection, place: str | None = None) -> list[RowMapping]:
+    """Every bill that exists (or will exist, once carried) on the platform."""
+    q = select(bills).where(bills.c.state == "issued")
+    if place:
+        q = q.where(bills.c.place_code == place)
+    return list(conn.execute(q.order_by(bills.c.id)).mappings().all())
+
+
+def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str | None) -> list[dict[str, Any]]:
+    """Reconciliation rows (getBillByBusDate shape, spec §10) of bills and red bills in a date range."""
+    out: list[dict[str, Any]] = []
+    for b in issued_bills(conn, place):
+        day = _num(b["create_time"] if by_ivc else b["bus_date_time"] or "")
+        if not (_num(bgn) <= day <= _num(end)):
+            continue
+        out.append({"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"], "busType": b["bus_type"],
+                    "placeCode": b["place_code"], "billName": BILL_NAMES.get(b["method"], b["method"]),
+                    "billBatchCode": b["bill_batch_code"], "billNo": b["bill_no"], "random": b["random"],
+                    "totalAmt": wire(Decimal(b["total_amt"])), "ivcDateTime": b["create_time"], "dataType": "1",
+                    "state": "3" if b["is_scarlet"] else "1", "relateBillBatchCode": "", "relateBillNo": ""})
+        reds = conn.execute(select(red_bills).where(and_(red_bills.c.bill_id == b["id"],
+                                                         red_bills.c.state == "issued"))).mappings().all()
+        for r in reds:
+            rday = _num(r["create_time"] if by_ivc else b["bus_date_time"] or "")
+            if not (_num(bgn) <= rday <= _num(end)):
+                continue
+            out.append({"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"], "busType": b["bus_type"],
+                        "placeCode": b["place_code"], "billName": BILL_NAMES.get(b["method"], b["method"]),
+                        "billBatchCode": r["bill_batch_code"], "billNo": r["bill_no"], "random": r["random"],
+                        "totalAmt": wire(Decimal(r["total_amt"])), "ivcDateTime": r["create_time"],
+                        "dataType": "2", "state": "1", "relateBillBatchCode": b["bill_batch_code"],
+                        "relateBillNo": b["bill_no"]})
+    return out
+
+
+def _ranges(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contiguous number ranges per (busType, placeCode, billBatchCode) (check* billNoList)."""
+    keyed: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        keyed.setdefault((r["busType"], r["placeCode"], r["billName"], r["billBatchCode"]), []).append(r)
+    out = []
+    for (bus_type, place, name, code), items in sorted(keyed.items()):
+        items.sort(key=lambda r: int(r["billNo"]))
+        run: list[dict[str, Any]] = []
+        for r in items + [None]:  # type: ignore[list-item]
+            if run and (r is None or int(r["billNo"]) != int(run[-1]["billNo"]) + 1):
+                out.append({"busType": bus_type, "placeCode": place, "billName": name, "billBatchCode": code,
+                            "bgnNo": run[0]["billNo"], "endNo": run[-1]["billNo"], "copyNum": len(run),
+                            "totalAmt": wire(sum((Decimal(x["totalAmt"]) for x in run), Decimal("0")))})
+                run = []
+            if r is not None:
+                run.append(r)
+    return out
+
+
+def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, Any]:
+    """checkTotalData / checkDataByPlace / checkWriteOffData (+ ByIvcDate) and getBillBy*Date."""
+    by_ivc = "Ivc" in method
+    if method in ("getBillByBusDate", "getBillByIvcDate"):
+        require(data, "busBgnDate", "busEndDate")
+        rows = rows_for(conn, by_ivc=by_ivc, bgn=str(data["busBgnDate"]), end=str(data["busEndDate"]),
+                        place=data.get("placeCode") or None)
+        if data.get("dataType"):
+            wanted = set(str(data["dataType"]).split(","))
+            rows = [r for r in rows if r["dataType"] in wanted]
+        page_no, size = _page(data)
+        return {"total": len(rows), "pageNo": page_no, "billList": rows[(page_no - 1) * size: page_no * size]}
+    day_key = "ivcDate" if by_ivc else "busDate"
+    require(data, day_key)
+    day = str(data[day_key])
+    rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None)
+    want = "2" if "WriteOff" in method else "1"
+    rows = [r for r in rows if r["dataType"] == want]
+    if data.get("busType"):
+        rows = [r for r in rows if r["busType"] == str(data["busType"])]
+    ranges = _ranges(rows)
+    page_no, size = _page(data)
+    page = ranges[(page_no - 1) * size: page_no * size]
+    out: dict[str, Any] = {
+        day_key: day, "copyNum": len(ranges),
+        "totalNum": sum(r["copyNum"] for r in page), "totalAmt": wire(sum((Decimal(r["totalAmt"]) for r in page),
+                                                                          Decimal("0"))),
+        "allTotalNum": len(rows), "allTotalAmt": wire(sum((Decimal(r["totalAmt"]) for r in rows), Decimal("0"))),
+    }
+    if str(data.get("isReturnList", "1")) != "0":
+        out["billNoList"] = page
+    return out
+
+
+def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
+    """A query answered from local records (platform down, or a bill the platform has not got yet)."""
+    if method == "getEBillByBusNo":
+        require(data, "busNo")
+        row = live_by_busno(conn, str(data["busNo"]))
+        if row is None or row["state"] != "issued":
+            raise NotFoundError(f"未找到业务流水号{data['busNo']}的票据")
+        return busno_answer(conn, row)
+    if method == "getBatchInvoiceEBill":
+        require(data, "batchNo")
+        batch = conn.execute(select(batches).where(batches.c.batch_no == str(data["batchNo"]))).mappings().first()
+        if batch is None:
+            raise NotFoundError(f"未找到批次{data['batchNo']}")
+        items = []
+        for bill in loads(batch["request_json"]).get("eBillList") or []:
+            row = live_by_busno(conn, str(bill.get("busNo")))
+            if row is None or row["state"] == "pending":
+                err = "" if batch["state"] == "pending" else "开票失败"
+                items.append({"busNo": bill.get("busNo"), "status": "0" if not err else "2", "errMsg": err})
+            else:
+                items.append({"busNo": row["bus_no"], "status": "1"} | busno_answer(conn, row))
+        return {"count": len(items), "eBillList": items}
+    if method in ("getEBillStatesByBillInfo", "getBillDetail"):
+        require(data, "billBatchCode", "billNo")
+        row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
+        if row is None:
+            raise NotFoundError(f"未找到票据{data['billBatchCode']}-{data['billNo']}")
+        if method == "getEBillStatesByBillInfo":
+            return states_answer(conn, row)
+        req = loads(row["request_json"])
+        head = {k: req.get(k, "") for k in ("busNo", "busType", "payer", "busDateTime", "placeCode", "payee",
+                                            "author", "totalAmt", "remark", "cardType", "cardNo", "sex", "age",
+                                            "idCardNo", "patientNo", "patientId")}
+        return head | {"chargeDetail": req.get("chargeDetail", []), "listDetail": req.get("listDetail", []),
+                       "payChannelDetail": req.get("payChannelDetail", []), "otherParameter": []}
+    if method in ("getEBillUnPrintList", "getNotPrintList", "getEBillPrintList"):
+        page_no, size = _page(data)
+        out = []
+        for b in issued_bills(conn, data.get("placeCode") or None):
+            if data.get("cardNo") and (b["card_no"] != str(data["cardNo"])):
+                continue
+            printed = bool(b["is_prt_paper"])
+            if (method == "getEBillPrintList") != printed or b["is_scarlet"]:
+                continue
+            req = loads(b["request_json"])
+            item = {"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"],
+                    "billName": BILL_NAMES.get(b["method"], b["method"]), "billBatchCode": b["bill_batch_code"],
+                    "billNo": b["bill_no"], "random": b["random"], "totalAmt": wire(Decimal(b["total_amt"])),
+                    "payer": b["payer"], "sex": req.get("sex", ""), "idCardNo": req.get("idCardNo", ""),
+                    "ivcDateTime": b["create_time"], "remark": req.get("remark", "")}
+            if method == "getNotPrintList":
+                item["listFlag"] = "1" if req.get("listDetail") else "0"
+            if method == "getEBillPrintList":
+                item |= {"placeCode": b["place_code"], "relatedBillBatchCode": b["p_bill_batch_code"],
+                         "relatedBillNo": b["p_bill_no"]}
+            out.append(item)
+        return {"total": len(out), "pageNo": page_no, "billList": out[(page_no - 1) * size: page_no * size]}
+    raise NotFoundError(f"{method}无法由本地记录应答")
+
+
+_ = paper_bills

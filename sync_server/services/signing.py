@@ -1,0 +1,60 @@
+"""SM2 signatures over the canonical bill, made by the server for its own emergency bills and
+checked for terminals' bills (issue 7).
+
+The canonical bytes come from ``billing_core.bills.canonical_bill_bytes`` when that module is
+present; until then (and as the documented fallback) sorted-key compact UTF-8 JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gmssl_pyx import sm2_key_generate, sm2_sign, sm2_verify
+
+from billing_core.envelope import dumps
+
+if TYPE_CHECKING:
+    from sync_server.context import ServerContext
+
+try:
+    from billing_core.bills import canonical_bill_bytes as _canonical  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the checkout
+    _canonical = None
+
+
+def canonical_bytes(bill: dict[str, Any]) -> bytes:
+    """The bytes an SM2 signature covers."""
+    if _canonical is not None:
+        return _canonical(bill)
+    return json.dumps(json.loads(dumps(bill)), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def load_or_create_keys(data_dir: Path) -> tuple[bytes, bytes]:
+    """The server's SM2 key pair (private 32 bytes, public 64 bytes), created on first start."""
+    path = Path(data_dir) / "server_sm2.json"
+    if path.exists():
+        obj = json.loads(path.read_text(encoding="utf-8"))
+        return bytes.fromhex(obj["private"]), bytes.fromhex(obj["public"])
+    public, private = sm2_key_generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"private": private.hex(), "public": public.hex()}), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return private, public
+
+
+def sign_bill(ctx: ServerContext, bill: dict[str, Any]) -> str:
+    """Hex SM2 signature (DER) of the canonical bill with the server's key."""
+    return sm2_sign(ctx.sm2_private, ctx.sm2_public, canonical_bytes(bill)).hex()
+
+
+def verify_bill(public_hex: str, bill: dict[str, Any], sign_hex: str) -> bool:
+    """True when ``sign_hex`` is a valid SM2 signature of the canonical bill under ``public_hex``."""
+    try:
+        return bool(sm2_verify(bytes.fromhex(public_hex), canonical_bytes(bill), bytes.fromhex(sign_hex)))
+    except Exception:  # noqa: BLE001 - any malformed key or signature is simply invalid
+        return False

@@ -1,0 +1,258 @@
+"""Table definitions (SQLAlchemy Core). Money columns are Numeric, never float.
+
+Uniqueness that carries the business rules (DESIGN.md §3):
+
+* ``bills.busno_live`` is unique and holds the busNo of the one live bill of that busNo; a
+  superseded emergency bill (carry-forward conflict) keeps ``bus_no`` but has ``busno_live``
+  NULL, so both SQLite and PostgreSQL allow it (NULLs never collide).
+* ``bills (bill_batch_code, bill_no)`` is unique: a number is issued once.
+* ``outbox.idem_key`` is unique: one queued delivery per idempotency key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+AMOUNT = Numeric(18, 2)
+QTY = Numeric(18, 4)
+
+callers = Table(
+    "callers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("appid", String(64), nullable=False, unique=True),
+    Column("secret", String(128), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),  # his | terminal
+    Column("sm2_public_key", String(200)),  # terminals: hex of the 64-byte public key
+    Column("enabled", Integer, nullable=False, default=1),
+    Column("last_seen", String(17)),
+    Column("created_at", String(17), nullable=False),
+)
+
+caller_points = Table(
+    "caller_points", metadata,
+    Column("caller_id", Integer, ForeignKey("callers.id"), primary_key=True),
+    Column("place_code", String(50), primary_key=True),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),  # cashier | finance | ward_nurse | admin | it
+    Column("password_hash", String(200), nullable=False),
+    Column("enabled", Integer, nullable=False, default=1),
+    Column("created_at", String(17), nullable=False),
+)
+
+billing_points = Table(
+    "billing_points", metadata,
+    Column("place_code", String(50), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("enabled", Integer, nullable=False, default=1),
+)
+
+bills = Table(
+    "bills", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bus_no", String(50), nullable=False),
+    Column("busno_live", String(50), unique=True),
+    Column("method", String(64), nullable=False),
+    Column("bus_type", String(20)),
+    Column("bus_date_time", String(17)),
+    Column("place_code", String(50), nullable=False),
+    Column("caller_appid", String(64), nullable=False),
+    # pending (claimed, platform call in flight) | issued | void (emergency number voided)
+    Column("state", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),  # online | emergency | terminal
+    Column("in_doubt", Integer, nullable=False, default=0),
+    # carry-forward of emergency bills: none | pending | done | conflict
+    Column("carry", String(16), nullable=False, default="none"),
+    Column("bill_batch_code", String(50)),
+    Column("bill_no", String(20)),
+    Column("random", String(20)),
+    Column("create_time", String(17)),
+    Column("total_amt", AMOUNT),
+    Column("payer", String(100)),
+    Column("card_type", String(10)),
+    Column("card_no", String(50)),
+    Column("is_scarlet", Integer, nullable=False, default=0),
+    Column("is_prt_paper", Integer, nullable=False, default=0),
+    Column("p_bill_batch_code", String(50)),
+    Column("p_bill_no", String(20)),
+    Column("is_arrears", String(1)),
+    Column("void_reason", String(250)),
+    Column("sign_value", Text),
+    Column("request_json", Text, nullable=False),
+    Column("answer_json", Text),  # the issue answer (B-1) as returned to the caller
+    Column("owner", String(40)),  # server instance that holds a pending claim
+    Column("batch_no", String(60)),
+    Column("created_at", String(17), nullable=False),
+    Column("updated_at", String(17), nullable=False),
+    UniqueConstraint("bill_batch_code", "bill_no", name="uq_bills_number"),
+)
+Index("ix_bills_bus_no", bills.c.bus_no)
+Index("ix_bills_place_day", bills.c.place_code, bills.c.bus_date_time)
+Index("ix_bills_state", bills.c.state)
+
+bill_items = Table(
+    "bill_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bill_id", Integer, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # charge | list
+    Column("sort_no", Integer),
+    Column("charge_code", String(50)),
+    Column("name", String(100)),
+    Column("unit", String(20)),
+    Column("std", QTY),
+    Column("number", QTY),
+    Column("amt", QTY),
+    Column("self_amt", QTY),
+)
+
+pay_channels = Table(
+    "pay_channels", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bill_id", Integer, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("code", String(10), nullable=False),
+    Column("value", AMOUNT, nullable=False),
+)
+
+red_bills = Table(
+    "red_bills", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bill_id", Integer, ForeignKey("bills.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # writeoff | paper_writeoff | invalid_paper
+    Column("state", String(16), nullable=False),  # queued | issued
+    Column("bill_batch_code", String(50)),
+    Column("bill_no", String(20)),
+    Column("random", String(20)),
+    Column("create_time", String(17)),
+    Column("total_amt", AMOUNT),
+    Column("reason", String(250)),
+    Column("operator", String(60)),
+    Column("answer_json", Text),
+    Column("created_at", String(17), nullable=False),
+)
+
+paper_bills = Table(
+    "paper_bills", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bill_id", Integer, ForeignKey("bills.id")),
+    Column("p_bill_batch_code", String(50), nullable=False),
+    Column("p_bill_no", String(20), nullable=False),
+    Column("place_code", String(50)),
+    Column("state", String(16), nullable=False),  # issued | void | blank_void
+    Column("reason", String(250)),
+    Column("created_at", String(17), nullable=False),
+)
+Index("ix_paper_number", paper_bills.c.p_bill_batch_code, paper_bills.c.p_bill_no)
+
+stock_ranges = Table(
+    "stock_ranges", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("place_code", String(50), nullable=False),
+    Column("bill_code", String(50)),
+    Column("bill_batch_code", String(50), nullable=False),
+    Column("bgn_no", String(20), nullable=False),
+    Column("end_no", String(20), nullable=False),
+    Column("next_no", Integer, nullable=False),  # next unused number (int of bill_no)
+    Column("kind", String(24), nullable=False),  # emergency_server | emergency_terminal
+    Column("holder", String(64)),  # terminal appid for blocks handed to terminals
+    Column("state", String(16), nullable=False),  # active | returned | revoked
+    Column("reserved_at", String(17), nullable=False),
+    UniqueConstraint("bill_batch_code", "bgn_no", name="uq_stock_block"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_key", String(80), nullable=False),  # in-order delivery per bill (busNo)
+    Column("kind", String(24), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("idem_key", String(120), nullable=False, unique=True),
+    Column("state", String(12), nullable=False),  # pending | done | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=False, default=0.0),
+    Column("last_error", Text),
+    Column("created_at", String(17), nullable=False),
+    Column("done_at", String(17)),
+)
+Index("ix_outbox_pending", outbox.c.state, outbox.c.next_at)
+Index("ix_outbox_group", outbox.c.group_key, outbox.c.id)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(17), nullable=False),
+    Column("actor", String(64), nullable=False),  # user name, or the caller appid, or "server"
+    Column("caller", String(64)),
+    Column("terminal", String(64)),
+    Column("action", String(48), nullable=False),
+    Column("entity", String(24), nullable=False),
+    Column("entity_id", String(80)),
+    Column("before_json", Text),
+    Column("after_json", Text),
+)
+Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
+
+batches = Table(
+    "batches", metadata,
+    Column("batch_no", String(60), primary_key=True),
+    Column("caller_appid", String(64), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("request_json", Text, nullable=False),
+    Column("state", String(12), nullable=False),  # pending | done
+    Column("created_at", String(17), nullable=False),
+)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bill_id", Integer, ForeignKey("bills.id"), nullable=False),
+    Column("bus_no", String(50), nullable=False),
+    Column("emergency_batch_code", String(50)),
+    Column("emergency_no", String(20)),
+    Column("platform_batch_code", String(50)),
+    Column("platform_no", String(20)),
+    Column("detail", Text),
+    Column("notice", String(16), nullable=False),  # queued | no_contact
+    Column("at", String(17), nullable=False),
+)
+
+recon_reports = Table(
+    "recon_reports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("created_at", String(17), nullable=False),
+    Column("clean", Integer, nullable=False),
+    Column("report_json", Text, nullable=False),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: Tables whose every change must be accompanied by an audit row in the same transaction.
+AUDITED = frozenset({
+    "callers", "caller_points", "users", "billing_points", "bills", "red_bills", "paper_bills",
+    "stock_ranges", "conflicts", "batches",
+})

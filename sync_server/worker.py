@@ -1,0 +1,151 @@
+"""The outbox worker: a thread inside the server by default, or ``python -m sync_server.worker``.
+
+Each cycle: resolve issuing claims left by a killed server process, keep every billing point's
+emergency stock topped up while the platform is reachable, and deliver due outbox items (head
+of each group only, so per-bill order holds) with exponential backoff. State lives in the
+database, so the worker survives restarts: leases of a dead process expire or are released at
+startup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import and_, select
+
+from billing_core.clock import ts17
+from billing_core.envelope import loads
+from sync_server.audit import SERVER
+from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.context import ServerContext
+from sync_server.services import emergency, outbox
+from sync_server.services.delivery import DeadLetter, deliver
+from sync_server.store.db import read_tx, write_tx
+from sync_server.store.schema import billing_points, bills
+
+log = logging.getLogger(__name__)
+TOP_UP_EVERY = 5.0
+
+
+class Worker:
+    """Runs delivery cycles until ``ctx.stop`` is set."""
+
+    def __init__(self, ctx: ServerContext, *, resolve_claims: bool = True) -> None:
+        self.ctx = ctx
+        self.resolve_claims = resolve_claims
+        self._last_top_up = 0.0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread."""
+        self._thread = threading.Thread(target=self.run, name="outbox-worker", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def run(self) -> None:
+        """Loop until stopped."""
+        with write_tx(self.ctx.engine) as conn:
+            outbox.release_leases(conn)
+        while not self.ctx.stop.is_set():
+            try:
+                self.cycle()
+            except Exception:  # noqa: BLE001 - the worker must outlive any one bad cycle
+                log.exception("outbox worker cycle failed")
+            self.ctx.wake.wait(self.ctx.config.worker_interval)
+            self.ctx.wake.clear()
+
+    def cycle(self) -> int:
+        """One pass; returns the number of items delivered."""
+        if self.resolve_claims:
+            self.resolve_orphans()
+        if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
+            self._last_top_up = time.monotonic()
+            self.top_up()
+        return self.deliver_due()
+
+    def top_up(self) -> None:
+        """Reserve emergency blocks for billing points that run low."""
+        with read_tx(self.ctx.engine) as conn:
+            points = [r[0] for r in conn.execute(select(billing_points.c.place_code)
+                                                 .where(billing_points.c.enabled == 1))]
+        for place in points:
+            emergency.top_up(self.ctx, place)
+
+    def resolve_orphans(self) -> None:
+        """Claims left pending by a dead process: ask the platform, then record or release."""
+        from sync_server.audit import Actor
+        from sync_server.services.issuing import Issuer
+
+        # Only claims untouched for longer than a request can take: a live request thread that
+        # took a claim over refreshes updated_at, so the worker never races it.
+        quiet = self.ctx.clock.now() - timedelta(seconds=2 * self.ctx.config.finance_timeout + 2)
+        with read_tx(self.ctx.engine) as conn:
+            rows = conn.execute(select(bills.c.id, bills.c.method, bills.c.request_json, bills.c.caller_appid)
+                                .where(and_(bills.c.state == "pending", bills.c.updated_at < ts17(quiet),
+                                            (bills.c.owner != self.ctx.instance) | bills.c.owner.is_(None)))
+                                ).all()
+        issuer = Issuer(self.ctx)
+        for bill_id, _method, request_json, caller in rows:
+            data = loads(request_json)
+            try:
+                found = issuer._lookup(data)  # noqa: SLF001 - same service family
+            except PlatformUnreachable:
+                return
+            who = Actor("server", caller=caller)
+            if found is not None:
+                issuer._record(bill_id, who, found)  # noqa: SLF001
+            else:
+                # The dead process never got a bill: nobody was answered S0000, the HIS retries.
+                issuer._release(bill_id, who, "进程中断，平台无此业务流水号票据")  # noqa: SLF001
+
+    def deliver_due(self) -> int:
+        """Deliver the due head item of each group."""
+        done = 0
+        with read_tx(self.ctx.engine) as conn:
+            items = outbox.due(conn, time.time())
+        for item in items:
+            with write_tx(self.ctx.engine) as conn:
+                if not outbox.claim(conn, item, time.time()):
+                    continue
+            item["attempts"] = int(item["attempts"]) + 1
+            try:
+                deliver(self.ctx, item)
+                done += 1
+            except PlatformUnreachable as exc:
+                with write_tx(self.ctx.engine) as conn:
+                    outbox.retry_later(conn, item, exc.message)
+                if not exc.in_doubt:
+                    break  # the platform is down: stop this cycle, back off
+            except DeadLetter as exc:
+                with write_tx(self.ctx.engine) as conn:
+                    outbox.finish(conn, self.ctx.clock, item["id"], "dead", str(exc))
+                log.error("outbox item %s refused for good: %s", item["idem_key"], exc)
+        _ = SERVER
+        return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sync_server.worker``: deliver the outbox of a server's database."""
+    from sync_server.app import build_context
+    from sync_server.config import load_config
+
+    parser = argparse.ArgumentParser(description="同步服务器发件箱投递进程")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--finance-url")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
+    ctx = build_context(load_config(overrides))
+    logging.basicConfig(level=logging.INFO)
+    try:
+        Worker(ctx, resolve_claims=False).run()
+    except KeyboardInterrupt:
+        ctx.stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
