@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.rigs.escpos_printer import TcpEscposPrinter
+from tests.rigs.pcscd import PcscdRig
 
 
 @pytest.fixture
@@ -20,3 +21,23 @@ def escpos_rig() -> Iterator[TcpEscposPrinter]:
         yield rig
     finally:
         rig.stop()
+
+
+@pytest.fixture(scope="session")
+def pcscd_rig() -> Iterator[PcscdRig]:
+    """A real pcscd with a private vpcd reader pair (session-wide: only one pcscd per machine)."""
+    rig = PcscdRig().start()
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+@pytest.fixture
+def pcsc(pcscd_rig: PcscdRig) -> Iterator[PcscdRig]:
+    """The session pcscd rig, with every card removed after the test."""
+    try:
+        yield pcscd_rig
+    finally:
+        for slot in list(pcscd_rig.cards):
+            pcscd_rig.remove(slot)
