@@ -1,0 +1,185 @@
+"""The terminal's client of the sync server: the platform envelope, signed with the terminal's
+appid/key, over HTTP, behind a circuit breaker (:mod:`workflows.link`).
+
+Two method families, both with the platform envelope (finance_platform.md §1):
+
+* HIS methods at ``{server}/medical-web/api/medical/<method>`` (issuing, queries, write-off);
+* terminal methods at ``{server}{terminal_prefix}/<method>`` (heartbeat, catalog, emergency stock,
+  emergency upload; docs/EMERGENCY.md "Wire contract"). Every terminal-api request is built in
+  one method of this class, so the server side can be checked against one place.
+
+Failures are classified so the caller can tell "not sent" (safe to issue an emergency bill)
+from "sent, answer lost" (in doubt: the emergency bill is marked ``in_doubt`` and the server
+resolves it at carry-forward, offline_rules.md §2.1 "In-doubt documents").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from billing_core import envelope
+from billing_core.clock import Clock, SystemClock
+from billing_core.errors import BillingError
+from billing_core.ids import new_noise
+from workflows.errors import AnswerLostError, BadAnswerError, LinkDownError, LinkError
+from workflows.link import CircuitBreaker, LinkObserver, LinkState
+
+HIS_PREFIX = "/medical-web/api/medical"
+TERMINAL_PREFIX = "/terminal-api"
+
+# Terminal-api method names (docs/EMERGENCY.md). The server engineer's blueprint serves these.
+M_HEARTBEAT = "heartbeat"
+M_CATALOG = "emergencyCatalog"
+M_STOCK_OUT = "emergencyStockOut"
+M_STOCK_RETURN = "emergencyStockReturn"
+M_UPLOAD = "uploadEmergencyEBill"
+
+
+class SyncClient:
+    """Calls the sync server as one terminal.
+
+    :param base_url: ``http://host:port`` of the sync server.
+    :param appid: the terminal's caller id; :param key: its secret (never sent).
+    :param clock: injectable clock (the breaker's timing).
+    :param connect_timeout: seconds to wait for the TCP connection: the outage-detection unit.
+    :param read_timeout: seconds to wait for an answer once the request is sent.
+    :param failure_threshold: consecutive failures before the link is declared down.
+    :param open_seconds: wait before the first half-open probe.
+
+    Thread-safe: each thread gets its own HTTP session; the breaker is shared.
+    """
+
+    def __init__(self, base_url: str, appid: str, key: str, *, clock: Clock | None = None,
+                 connect_timeout: float = 1.5, read_timeout: float = 10.0, failure_threshold: int = 2,
+                 open_seconds: float = 2.0, max_open_seconds: float = 30.0, his_prefix: str = HIS_PREFIX,
+                 terminal_prefix: str = TERMINAL_PREFIX, events: LinkObserver | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.appid = appid
+        self._key = key
+        self.clock = clock or SystemClock()
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.his_prefix = his_prefix
+        self.terminal_prefix = terminal_prefix
+        self.breaker = CircuitBreaker(self.clock, failure_threshold=failure_threshold, open_seconds=open_seconds,
+                                      max_open_seconds=max_open_seconds, events=events)
+        self._local = threading.local()
+
+    # --- state -------------------------------------------------------------------------------
+
+    @property
+    def events(self) -> LinkObserver:
+        """Link up/down events (the GUI's status bar subscribes)."""
+        return self.breaker.events
+
+    @property
+    def link_up(self) -> bool:
+        """True while the breaker is closed."""
+        return self.breaker.is_up
+
+    @property
+    def state(self) -> LinkState:
+        """The breaker state."""
+        return self.breaker.state
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def his(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
+        """Call an HIS-interface method (e.g. ``invoiceEBillOutpatient``) through the sync server."""
+        return self._call(f"{self.base_url}{self.his_prefix}/{method}", data, timeout)
+
+    def terminal(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
+        """Call a terminal-api method (heartbeat, catalog, emergency stock, upload)."""
+        return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout)
+
+    def probe(self) -> bool:
+        """A heartbeat when the breaker allows one; True when the link is (now) up.
+
+        The runtime calls this every few seconds so a link drop is seen even when nobody
+        issues, and the half-open probe brings the link back by itself.
+        """
+        if not self.breaker.allow():
+            return False
+        try:
+            self._send(f"{self.base_url}{self.terminal_prefix}/{M_HEARTBEAT}", {"terminalId": self.appid}, None)
+        except LinkError:
+            return False
+        return True
+
+    # --- the terminal-api requests, in one place (docs/EMERGENCY.md) ---------------------------
+
+    def heartbeat(self, status: Mapping[str, Any]) -> envelope.Response:
+        """``heartbeat``: the terminal's status; the answer may list revoked blocks."""
+        return self.terminal(M_HEARTBEAT, dict(status))
+
+    def emergency_catalog(self, place_code: str) -> envelope.Response:
+        """``emergencyCatalog``: 应急开票基础信息 for a billing point."""
+        return self.terminal(M_CATALOG, {"placeCode": place_code, "terminalId": self.appid})
+
+    def emergency_stock_out(self, place_code: str, count: int, operator: str) -> envelope.Response:
+        """``emergencyStockOut``: ask for an emergency block for this terminal (库存发放)."""
+        return self.terminal(M_STOCK_OUT, {"placeCode": place_code, "count": count, "operator": operator,
+                                           "terminalId": self.appid})
+
+    def emergency_stock_return(self, place_code: str, bill_batch_code: str, bgn_no: str, end_no: str,
+                               reason: str) -> envelope.Response:
+        """``emergencyStockReturn``: give unused numbers back (申退); they are void for ever."""
+        return self.terminal(M_STOCK_RETURN, {"placeCode": place_code, "billBatchCode": bill_batch_code,
+                                              "billBgnNo": bgn_no, "billEndNo": end_no, "reason": reason,
+                                              "terminalId": self.appid})
+
+    def upload_emergency_bill(self, payload: Mapping[str, Any]) -> envelope.Response:
+        """``uploadEmergencyEBill``: one journal entry (payload built by workflows.emergency.upload)."""
+        return self.terminal(M_UPLOAD, payload)
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    def _call(self, url: str, data: Mapping[str, Any], timeout: float | None) -> envelope.Response:
+        if not self.breaker.allow():
+            raise LinkDownError(f"同步服务器连接中断（约{self.breaker.seconds_to_probe():.0f}秒后重试），可使用应急开票")
+        return self._send(url, data, timeout)
+
+    def _send(self, url: str, data: Mapping[str, Any], timeout: float | None) -> envelope.Response:
+        body = envelope.encode_request(self.appid, self._key, dict(data), noise=new_noise())
+        try:
+            reply = self._session().post(url, data=envelope.dumps(body).encode("utf-8"),
+                                         headers={"Content-Type": "application/json; charset=utf-8"},
+                                         timeout=(self.connect_timeout, timeout or self.read_timeout))
+        except requests.ConnectTimeout:
+            self.breaker.failure("连接同步服务器超时")
+            raise LinkDownError("连接同步服务器超时，可使用应急开票") from None
+        except requests.ConnectionError as exc:
+            # Refused / unreachable before sending vs dropped after: requests folds both into
+            # ConnectionError; a refused connect carries NewConnectionError in its chain.
+            sent = "NewConnectionError" not in repr(exc) and "Connection refused" not in str(exc)
+            self.breaker.failure("同步服务器连接中断")
+            if sent:
+                raise AnswerLostError("同步服务器连接在应答前中断") from None
+            raise LinkDownError("无法连接同步服务器，可使用应急开票") from None
+        except requests.Timeout:
+            self.breaker.failure("同步服务器应答超时")
+            raise AnswerLostError("同步服务器应答超时") from None
+        except requests.RequestException as exc:
+            self.breaker.failure("同步服务器通信错误")
+            raise AnswerLostError(f"同步服务器通信错误：{type(exc).__name__}") from None
+        if reply.status_code != 200:
+            self.breaker.failure(f"HTTP {reply.status_code}")
+            raise BadAnswerError(f"同步服务器应答HTTP {reply.status_code}")
+        try:
+            response = envelope.decode_response(reply.content, self.appid, self._key)
+        except BillingError as exc:
+            self.breaker.failure("应答无法识别")
+            raise BadAnswerError(f"同步服务器应答无法识别：{exc.message}") from None
+        self.breaker.success()
+        return response
