@@ -263,6 +263,7 @@ HOSPITALIZED = OUTPATIENT.extend(
     required=("checker",),
     optional=("patientNo",),
     prepare=_prepare_common,
+    rules=_BILL_RULES + (rules.date_order("inHospitalDate", "outHospitalDate"),),
 )
 
 # §3.2 registration

@@ -52,7 +52,10 @@ WRITE_OFF = Schema((BILL_BATCH_CODE, BILL_NO, REASON, OPERATOR, BUS_DATE_TIME, P
 WRITE_OFF_TO_PAPER = WRITE_OFF.extend(P_BILL_BATCH_CODE, P_BILL_NO)
 
 # §5 queries
-GET_BY_BUS_NO = Schema((text("busNo", "业务流水号", 32, required=True), BUS_DATE_TIME))
+# The spec lists busNo here as S32 but issuing accepts S50 (§3.1): the idempotency lookup must
+# find every bill that issuing accepted, so the issuing length applies. (Keep busNo ≤ 32 when
+# talking to a real platform, in case it enforces S32.)
+GET_BY_BUS_NO = Schema((text("busNo", "业务流水号", 50, required=True), BUS_DATE_TIME))
 GET_PIC_URL = BILL_KEY_RANDOM.extend(choice("channelMode", "展示渠道", codes.CHANNEL_MODE, required=True))
 GET_NOTIFY_PIC = BILL_KEY.extend(choice("isReturnPic", "是否返回图片", codes.IS_RETURN_PIC, required=True))
 GET_ACCOUNT_STATUS = BILL_KEY_RANDOM.extend(datetime17("createTime", "开票时间", required=True))

@@ -26,9 +26,9 @@ Money rules (all amounts are exact two-place Decimals unless noted):
   are components of the personal share whose exact composition differs by region, so no
   equation is imposed on them; nor on prepayment ``cashPay``/``cashRecharge``/``cashRefund``.
 
-Other rules: E1009 duplicates (``sortNo``, ``infoNo``, ``busNo`` within a batch), E1017 date
-ranges (begin after end, getEBillPrintList wider than 7 days), E1018 number ranges (begin
-after end, ``copyNum`` not matching the range).
+Other rules: E1009 duplicates (``sortNo``, ``infoNo``, ``busNo`` within a batch); E1017 date
+ranges (end before begin in queries and inHospitalDate/outHospitalDate; getEBillPrintList wider
+than 7 days); E1018 number ranges (end below begin, ``copyNum`` not the size of the range).
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def date_order(bgn: str, end: str, max_days: int | None = None) -> Rule:
             return []
         b, e = parse_time(obj[bgn]), parse_time(obj[end])
         if b > e:
-            return [ValidationIssue(DATE_RANGE, join(path, end), f"{end}（结束时间）早于{bgn}（开始时间）")]
+            return [ValidationIssue(DATE_RANGE, join(path, end), f"{end}（结束日期）早于{bgn}（开始日期）")]
         if max_days is not None and e - b > timedelta(days=max_days):
             return [ValidationIssue(DATE_RANGE, join(path, end), f"查询时间范围不能超过{max_days}天")]
         return []
