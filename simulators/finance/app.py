@@ -1,0 +1,234 @@
+"""The Flask app of the finance platform simulator.
+
+Routes:
+
+* ``POST /medical-web/api/medical/<method>`` — the HIS interface (signed envelopes, spec §1);
+* ``GET /medical-web/h5/ebill`` — the H5 page behind ``pictureUrl``;
+* ``GET|POST /medical-web/verify`` — the public verification endpoint (QR payload of
+  billing_core.qr_payload, or billBatchCode + billNo + random);
+* ``/_control/...`` — test and demo knobs (faults, call log, stock, booking); docs/FINANCE_SIMULATOR.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import socket
+import time
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template_string, request
+
+from billing_core import envelope
+from billing_core.bills import METHODS, validate_request
+from billing_core.errors import BillingError
+from billing_core.ids import new_noise
+from billing_core.qr_payload import QrPayloadError
+from billing_core.qr_payload import parse as parse_qr
+from simulators.finance import errors as E
+from simulators.finance import h_bills, h_emergency, h_issue, h_paper, h_recon, render  # noqa: F401 (registers)
+from simulators.finance.errors import SimError
+from simulators.finance.platform import HANDLERS, RAW_METHODS, CallCtx, Platform, find_bill, items_of, qr_text
+
+log = logging.getLogger(__name__)
+
+#: Methods named in the spec that this simulator does not offer (docs/UNSUPPORTED.md): they
+#: answer E3990. Any other unknown name answers E3991.
+UNSUPPORTED = frozenset({
+    "printElectBill", "getElectBillListTotal", "printElectBillList", "turnPaperPrint", "reTurnPaperPrint",
+    "printPaperBill", "printPaper", "getNotPrintDetailList", "receiveCheckTotalData", "receiveCheckWriteOffData",
+    "receiveBillByBusDate", "queryCheckTotalData", "queryCheckWriteOffData", "queryBillByBusDate",
+    "generateAccount", "getEBillAcList", "downEBillAccount", "registerEBillAcc", "cancelEBillAcc",
+    "getPromptInformation", "getEBillBookkeepingTips", "invoiceEBill", "noticeEBill",
+})
+CONTROL_LIMIT_DOWN = 3600.0
+
+
+def create_app(platform: Platform) -> Flask:
+    """The WSGI app over a :class:`Platform` (``app.config["SIM_SERVER"]`` is set by SimServer)."""
+    app = Flask(__name__)
+    app.config["PLATFORM"] = platform
+    app.config["SIM_SERVER"] = None
+
+    @app.post("/medical-web/api/medical/<method_name>")
+    def api(method_name: str) -> Response:
+        return _handle(app, platform, method_name)
+
+    @app.get("/medical-web/h5/ebill")
+    def h5() -> Any:
+        args = request.args
+        try:
+            with platform.store.tx() as db:
+                bill = find_bill(db, args.get("billBatchCode", ""), args.get("billNo", ""), args.get("random", ""))
+                items = items_of(db, bill["blue_id"] if bill["kind"] == "red" else bill["id"], "charge")
+                bill_d = dict(bill)
+        except SimError as exc:
+            return Response(f"<html><body><h1>{exc.message}</h1></body></html>", 404, mimetype="text/html")
+        text = qr_text(bill_d)
+        state = "已冲红" if bill_d["is_scarlet"] else ("红字票据" if bill_d["kind"] == "red" else "")
+        return render_template_string(
+            render.H5_TEMPLATE, title="医疗收费电子票据", lines=render.notice_lines(bill_d), items=items,
+            qr_b64=base64.b64encode(render.qr_png(text)).decode("ascii"), qr_text=text, state_text=state)
+
+    @app.route("/medical-web/verify", methods=["GET", "POST"])
+    def verify() -> Any:
+        return _verify(platform)
+
+    @app.route("/_control/faults", methods=["GET", "POST"])
+    def faults() -> Any:
+        if request.method == "POST":
+            changes = dict(request.get_json(force=True) or {})
+            down = changes.pop("down", None)
+            try:
+                platform.faults.update(changes)
+                if down is not None and not 0 < float(down) <= CONTROL_LIMIT_DOWN:
+                    raise ValueError("down")
+            except (ValueError, TypeError) as exc:
+                return jsonify({"error": f"参数不正确：{exc}"}), 400
+            server = app.config["SIM_SERVER"]
+            if down is not None:
+                if server is None:
+                    return jsonify({"error": "未通过SimServer运行，无法关闭监听端口"}), 409
+                server.down_for(float(down), delay=0.05)
+        return jsonify(platform.faults.as_dict())
+
+    @app.get("/_control/calls")
+    def calls() -> Any:
+        since = int(request.args.get("since", "0"))
+        sql, args = "SELECT * FROM calls WHERE id > ?", [since]
+        if request.args.get("method"):
+            sql += " AND method = ?"
+            args.append(request.args["method"])
+        with platform.store.tx() as db:
+            rows = [dict(r) for r in db.execute(sql + " ORDER BY id", args)]
+        return jsonify({"calls": rows})
+
+    @app.post("/_control/stock")
+    def stock() -> Any:
+        """Leave only ``remaining`` online e-bill numbers at a point (to test running out)."""
+        body = request.get_json(force=True) or {}
+        with platform.store.tx() as db:
+            row = db.execute("SELECT * FROM stock WHERE kind = 'E' AND place_code = ? AND state = 'active'"
+                             " ORDER BY id LIMIT 1", (str(body.get("placeCode", "")),)).fetchone()
+            if row is None:
+                return jsonify({"error": "开票点没有电子票据库存"}), 404
+            db.execute("UPDATE stock SET end_no = ? WHERE id = ?",
+                       (row["next_no"] + int(body.get("remaining", 0)) - 1, row["id"]))
+        return jsonify({"ok": True})
+
+    @app.post("/_control/book")
+    def book() -> Any:
+        """Mark a bill booked (已入账), as the hospital's finance office would in the platform UI."""
+        body = request.get_json(force=True) or {}
+        with platform.store.tx() as db:
+            cur = db.execute("UPDATE bills SET account_state = 1 WHERE bill_batch_code = ? AND bill_no = ?",
+                             (str(body.get("billBatchCode", "")), str(body.get("billNo", ""))))
+        return jsonify({"ok": cur.rowcount == 1}), (200 if cur.rowcount == 1 else 404)
+
+    return app
+
+
+def _handle(app: Flask, p: Platform, method_name: str) -> Response:
+    received = p.now17()
+    started = time.monotonic()
+    appid, key, bus_no = "", "", ""
+    result, message = E.INTERNAL, "平台内部错误"
+    payload: Any = None
+    body = request.get_data()
+    try:
+        req = envelope.decode_request(body, lambda a: (c.key if (c := p.store.caller(a)) else None))
+        appid = req.appid
+        caller = p.store.caller(appid)
+        assert caller is not None
+        key = caller.key
+        bus_no = str(req.data.get("busNo", "") or req.data.get("batchNo", ""))
+        if p.faults.latency:
+            time.sleep(p.faults.latency)
+        if p.roll_error():
+            raise SimError(E.BUSY, "平台繁忙，请稍后重试")
+        handler = HANDLERS.get(method_name)
+        if handler is None:
+            if method_name in UNSUPPORTED:
+                raise SimError(E.UNSUPPORTED, f"本平台不支持该接口：{method_name}")
+            raise SimError(E.UNKNOWN_METHOD, f"接口服务标识不存在：{method_name}")
+        data = req.data
+        if method_name in METHODS and method_name not in RAW_METHODS:
+            data = validate_request(method_name, data)
+        ctx = CallCtx(caller, request.host_url.rstrip("/"))
+        with p.store.tx() as db:
+            payload = handler(p, ctx, db, data)
+        result, message = envelope.SUCCESS, ""
+    except BillingError as exc:
+        if appid == "":  # envelope refused before the caller was known: sign for the claimed appid
+            try:
+                claimed = envelope.parse_envelope(body, ("appid",))["appid"]
+                known = p.store.caller(claimed)
+                appid, key = claimed, (known.key if known else "")
+            except BillingError:
+                pass
+        result, message = exc.code, exc.message
+    except Exception:  # never a stack trace to the caller (DESIGN.md §3)
+        log.exception("finance simulator: %s failed", method_name)
+        result, message = E.INTERNAL, "平台内部错误"
+    dropped = p.take_drop(method_name)
+    _log_call(p, received, appid, method_name, request_noise(body), bus_no, result, message, dropped, started)
+    if dropped:
+        # The in-doubt case: the work is committed, the answer never leaves (connection closed).
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return Response(b"", 200)
+    env = envelope.encode_response(appid, key, result, payload if result == envelope.SUCCESS else message,
+                                   noise=new_noise())
+    return Response(envelope.dumps(env), 200, mimetype="application/json")
+
+
+def request_noise(body: bytes) -> str:
+    """The request's noise, for the call log (empty when the envelope is unreadable)."""
+    try:
+        return envelope.parse_envelope(body, ("noise",))["noise"]
+    except BillingError:
+        return ""
+
+
+def _log_call(p: Platform, received: str, appid: str, method_name: str, noise: str, bus_no: str, result: str,
+              message: str, dropped: bool, started: float) -> None:
+    with p.store.tx() as db:
+        db.execute("INSERT INTO calls (received, finished, appid, method, noise, bus_no, result, message, dropped,"
+                   " elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (received, p.now17(), appid, method_name, noise, bus_no, result, message[:500], int(dropped),
+                    (time.monotonic() - started) * 1000))
+
+
+def _verify(p: Platform) -> Any:
+    """Genuine or not: the QR payload (``qr`` parameter or the POST body) or code + number + check code."""
+    qr = request.values.get("qr") or (request.get_data(as_text=True).strip() if request.method == "POST"
+                                      and not request.form else "")
+    amount: Decimal | None = None
+    date = ""
+    if qr:
+        try:
+            parsed = parse_qr(qr)
+        except QrPayloadError as exc:
+            return jsonify({"genuine": False, "message": exc.message}), 400
+        batch, no, random, amount, date = (parsed.bill_batch_code, parsed.bill_no, parsed.random,
+                                           parsed.total_amt, parsed.issue_date)
+    else:
+        batch, no, random = (request.values.get("billBatchCode", ""), request.values.get("billNo", ""),
+                             request.values.get("random", ""))
+        if not (batch and no and random):
+            return jsonify({"genuine": False, "message": "请提供票据代码、票据号码和校验码"}), 400
+    with p.store.tx() as db:
+        bill = db.execute("SELECT * FROM bills WHERE bill_batch_code = ? AND bill_no = ?", (batch, no)).fetchone()
+    genuine = (bill is not None and bill["random"] == random
+               and (amount is None or abs(Decimal(bill["total_amt"])) == amount)
+               and (not date or bill["create_time"][:8] == date))
+    if not genuine:
+        return jsonify({"genuine": False, "message": "查无此票或票据信息不符"})
+    state = "已冲红" if bill["is_scarlet"] else ("红字票据" if bill["kind"] == "red" else "正常")
+    return jsonify({"genuine": True, "message": "票据真实有效", "billBatchCode": batch, "billNo": no,
+                    "totalAmt": bill["total_amt"], "createTime": bill["create_time"], "state": state})
