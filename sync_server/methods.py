@@ -47,7 +47,7 @@ FORWARD_ONLY = frozenset({
     "getEBillPicUrl", "getEBillNotifyPic", "getEBillAccountStatus", "getPaperBillNo",
     "getBillStockOutList", "getValidBillNo", "getValidBillBatchCode", "getElectBilllListTotal",
     "invoicePayMentVoucher", "writeOffPayMentVoucher", "cancelPayMentVoucherBalance",
-    "invalidPayMentVoucherPaper", "testServerConnect", "downloadEBillLayout",
+    "invalidPayMentVoucherPaper", "testServerConnect", "getEBillLayoutFile",
 })
 
 #: the spec §17 extensions: the server's own, refused to HIS

@@ -16,19 +16,15 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from billing_core import envelope
-from billing_core.errors import EnvelopeError
-from billing_core.ids import new_noise
-from sync_server.connectors.errors import (
-    PlatformBadResponse,
-    PlatformInDoubt,
-    PlatformRejected,
-    PlatformUnreachable,
-)
+from sync_server.connectors.finance import FinanceClient
 
 
 class Upstream:
     """Signed calls to ``<base_url>/<method>`` with the hospital's platform account.
+
+    Wraps the connector's :class:`~sync_server.connectors.finance.FinanceClient` (its ``call``
+    sends exactly once and raises the typed errors); one client and HTTP session per thread,
+    because waitress serves requests on many threads.
 
     :param base_url: the full method prefix, e.g. ``http://h:p/medical-web/api/medical``.
     :param connect_timeout: seconds to establish the TCP connection (failure = not sent).
@@ -44,48 +40,31 @@ class Upstream:
         self.timeout = timeout
         self._local = threading.local()
 
-    def _session(self) -> requests.Session:
-        sess = getattr(self._local, "session", None)
-        if sess is None:
+    def _client(self) -> FinanceClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
             sess = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=2, max_retries=0)
             sess.mount("http://", adapter)
             sess.mount("https://", adapter)
-            self._local.session = sess
-        return sess
+            client = FinanceClient(self.base_url, self.appid, self._key, timeout=self.timeout, session=sess,
+                                   connect_timeout=self.connect_timeout)
+            self._local.client = client
+        return client
 
     def call(self, method: str, data: dict[str, Any], *, timeout: float | None = None,
              idem_key: str | None = None) -> Any:
-        """Call ``method`` and return the decoded success payload (dict or text).
+        """Call ``method`` once and return the decoded success payload (dict or text).
 
-        :param idem_key: sent as the ``Idempotency-Key`` header on outbox deliveries.
+        :param idem_key: sent as the ``Idempotency-Key`` HTTP header (outbox deliveries).
         :raises PlatformUnreachable: not sent; :raises PlatformInDoubt: sent, answer lost;
             :raises PlatformRejected: the platform's failure result.
         """
-        body = envelope.encode_request(self.appid, self._key, data, noise=new_noise())
-        headers = {"Content-Type": "application/json; charset=utf-8"}
+        client = self._client()
+        client.timeout = timeout or self.timeout
         if idem_key:
-            headers["Idempotency-Key"] = idem_key
-        url = f"{self.base_url}/{method}"
+            client.session.headers["Idempotency-Key"] = idem_key
         try:
-            resp = self._session().post(url, data=envelope.dumps(body).encode("utf-8"), headers=headers,
-                                        timeout=(self.connect_timeout, timeout or self.timeout))
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError) as exc:
-            raise PlatformUnreachable(f"财政平台连接失败：{type(exc).__name__}", method=method) from None
-        except requests.exceptions.ConnectionError as exc:
-            # A refused connection never carried the request; a reset after sending may have.
-            text = str(exc)
-            if "Connection refused" in text or "NewConnectionError" in text or "Name or service" in text:
-                raise PlatformUnreachable("财政平台拒绝连接", method=method) from None
-            raise PlatformInDoubt(f"财政平台连接中断：{type(exc).__name__}", method=method) from None
-        except requests.exceptions.RequestException as exc:
-            raise PlatformInDoubt(f"财政平台应答超时或中断：{type(exc).__name__}", method=method) from None
-        if resp.status_code != 200:
-            raise PlatformBadResponse(f"财政平台HTTP状态{resp.status_code}", method=method)
-        try:
-            answer = envelope.decode_response(resp.content, self.appid, self._key)
-        except EnvelopeError as exc:
-            raise PlatformBadResponse(f"财政平台应答无效：{exc.message}", method=method) from None
-        if not answer.ok:
-            raise PlatformRejected(answer.result, str(answer.message), method=method)
-        return answer.message
+            return client.call(method, data)
+        finally:
+            client.session.headers.pop("Idempotency-Key", None)

@@ -10,14 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from billing_core.bills import METHODS, validate_request
 from billing_core.errors import BillingError
 from billing_core.money import parse_amount
 from sync_server.errors import RequestDataError
-
-try:  # billing_core.bills is written in parallel (issue 2); use it as soon as it exists
-    from billing_core.bills import validate_request as _core_validate  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the checkout
-    _core_validate = None
 
 _ISSUE_REQUIRED = ("busNo", "busDateTime", "placeCode", "totalAmt", "payer")
 
@@ -29,13 +25,21 @@ def _amount(value: object, field: str) -> Decimal:
         raise RequestDataError(exc.message) from None
 
 
-def check_issue(method: str, data: dict[str, Any]) -> dict[str, Any]:
+def normalise(method: str, data: dict[str, Any]) -> dict[str, Any]:
+    """billing_core's validation of any platform method (V3.2.0 names, Decimal amounts)."""
+    if method in METHODS:
+        return validate_request(method, data)
+    return data
+
+
+def check_issue(method: str, data: dict[str, Any], *, normalised: bool = False) -> dict[str, Any]:
     """Validate an issuing request; returns the (normalised) business object.
 
+    :param normalised: the request already went through :func:`normalise`.
     :raises BillingError: ValidationError from billing_core, or RequestDataError (E5026).
     """
-    if _core_validate is not None:
-        data = _core_validate(method, data)
+    if not normalised:
+        data = validate_request(method, data)
     missing = [k for k in _ISSUE_REQUIRED if data.get(k) in (None, "")]
     if missing:
         raise RequestDataError(f"缺少必填字段：{'、'.join(missing)}")

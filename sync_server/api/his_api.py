@@ -34,6 +34,7 @@ from sync_server.services.issuing import Issuer
 from sync_server.services.records import by_number, live_by_busno
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import batches
+from sync_server.validation import normalise
 
 bp = Blueprint("his_api", __name__)
 
@@ -102,7 +103,7 @@ def _batch(ctx: ServerContext, caller: Caller, method: str, data: dict[str, Any]
         issuer = Issuer(ctx)
         for item in items:
             try:
-                issuer.issue(single, dict(item) | {"_batchNo": str(batch_no)}, who)
+                issuer.issue(single, item, who, normalised=True, batch_no=str(batch_no))
             except BillingError:
                 pass
         with write_tx(ctx.engine) as conn:
@@ -118,11 +119,12 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     """Route one verified request to its service."""
     if method not in ALL_HIS_METHODS:
         raise UnknownMethodError(f"不支持的接口方法：{method}")
+    data = normalise(method, data)
     _authorise(ctx, cache, caller, method, data)
     who = Actor(caller.appid, caller=caller.appid,
                 terminal=caller.appid if caller.kind == "terminal" else None)
     if method in ISSUE_METHODS:
-        return Issuer(ctx).issue(method, data, who)
+        return Issuer(ctx).issue(method, data, who, normalised=True)
     if method in BATCH_METHODS:
         return _batch(ctx, caller, method, data)
     if method in BILL_CHANGES or method in OTHER_CHANGES:

@@ -43,7 +43,8 @@ class Issuer:
         self.ctx = ctx
 
     # -- claim ------------------------------------------------------------------------------
-    def _claim(self, method: str, data: dict[str, Any], who: Actor) -> tuple[int | None, bool, Any]:
+    def _claim(self, method: str, data: dict[str, Any], who: Actor,
+               batch_no: str | None) -> tuple[int | None, bool, Any]:
         """Returns (claimed bill id, taken over from a dead process, existing row)."""
         ctx = self.ctx
         now = ts17(ctx.clock.now())
@@ -58,7 +59,7 @@ class Issuer:
                             place_code=data["placeCode"], caller_appid=who.caller or who.actor, state="pending",
                             origin="online", in_doubt=0, carry="none", total_amt=data["totalAmt"],
                             payer=data.get("payer"), card_type=data.get("cardType"), card_no=data.get("cardNo"),
-                            request_json=dumps(data), owner=ctx.instance, batch_no=data.get("_batchNo"),
+                            request_json=dumps(data), owner=ctx.instance, batch_no=batch_no,
                             created_at=now, updated_at=now)).inserted_primary_key[0]
                 except IntegrityError:
                     return None, False, None
@@ -73,12 +74,17 @@ class Issuer:
                     return int(row["id"]), True, None
             return None, False, row
 
-    def issue(self, method: str, data: dict[str, Any], who: Actor) -> dict[str, Any]:
-        """Issue (or return the existing bill for) ``data['busNo']``; the B-1 answer."""
-        data = check_issue(method, data)
+    def issue(self, method: str, data: dict[str, Any], who: Actor, *, normalised: bool = False,
+              batch_no: str | None = None) -> dict[str, Any]:
+        """Issue (or return the existing bill for) ``data['busNo']``; the B-1 answer.
+
+        :param normalised: ``data`` already went through billing_core validation.
+        :param batch_no: the batch the bill belongs to (batch issuing, spec §4).
+        """
+        data = check_issue(method, data, normalised=normalised)
         deadline = time.monotonic() + self.ctx.config.busy_wait
         while True:
-            bill_id, takeover, row = self._claim(method, data, who)
+            bill_id, takeover, row = self._claim(method, data, who, batch_no)
             if bill_id is not None:
                 return self._resolve(method, data, who, bill_id, lookup_first=takeover)
             if row is not None and row["state"] != "pending":
@@ -142,7 +148,7 @@ class Issuer:
     def _resolve(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, *,
                  lookup_first: bool) -> dict[str, Any]:
         up = self.ctx.upstream
-        body = {k: v for k, v in data.items() if not k.startswith("_")}
+        body = data
         if not lookup_first:
             try:
                 return self._record(bill_id, who, up.call(method, body))
