@@ -25,6 +25,13 @@ Money rules (all amounts are exact two-place Decimals unless noted):
   ``reimbursementAmt`` — may exceed ``totalAmt``. ``ownPay``/``selfConceitedAmt``/``selfPayAmt``
   are components of the personal share whose exact composition differs by region, so no
   equation is imposed on them; nor on prepayment ``cashPay``/``cashRecharge``/``cashRefund``.
+  Mapping from a national insurance settlement (specs/insurance_platform.md, 2207 ``setlinfo``,
+  where ``medfee_sumamt = fund_pay_sumamt + psn_part_amt (+ hosp_part_amt)`` and
+  ``psn_part_amt = acct_pay + psn_cash_pay``): ``accountPay = acct_pay``, ``selfCashPay =
+  psn_cash_pay``, ``fundPay = hifp_pay`` (pooled fund), ``otherfundPay`` = the rest of
+  ``fund_pay_sumamt`` (cvlserv/hifes/hifmi/hifob/maf/oth pays; minus ``acct_pay`` in regions
+  whose ``fund_pay_sumamt`` includes it) *plus* any hospital-borne ``hosp_part_amt``; then the
+  rule holds exactly.
 
 Other rules: E1009 duplicates (``sortNo``, ``infoNo``, ``busNo`` within a batch); E1017 date
 ranges (end before begin in queries and inHospitalDate/outHospitalDate; getEBillPrintList wider

@@ -102,7 +102,12 @@ def test_numbers_as_strings_numbers_and_decimals_all_accepted() -> None:
     assert str(a["listDetail"][0]["std"]) == "18.3000" and str(a["chargeDetail"][3]["number"]) == "3.00"
     assert a["age"] == "45"
     as_numbers["age"] = 45  # a JSON number in a text field is taken as its text
-    assert validate_request(OUT, as_numbers)["age"] == "45"
+    as_numbers["payerType"] = 1  # and in a code-list field
+    again = validate_request(OUT, as_numbers)
+    assert again["age"] == "45" and again["payerType"] == "1"
+    query = {"busBgnDate": "20261122000000000", "busEndDate": "20261122235959999", "dataType": 3,
+             "pageNo": "1", "pageSize": Decimal("200")}
+    assert validate_request("getBillByBusDate", query) == dict(query, dataType="3", pageNo=1, pageSize=200)
 
 
 def test_every_problem_is_returned_at_once() -> None:
