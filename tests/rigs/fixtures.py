@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.rigs.escpos_printer import TcpEscposPrinter
+from tests.rigs.id_reader_sim import IdReaderSimulator
 from tests.rigs.pcscd import PcscdRig
+from tests.rigs.ptys import SocatPair
 
 
 @pytest.fixture
@@ -41,3 +44,23 @@ def pcsc(pcscd_rig: PcscdRig) -> Iterator[PcscdRig]:
     finally:
         for slot in list(pcscd_rig.cards):
             pcscd_rig.remove(slot)
+
+
+@pytest.fixture
+def pty_pair(tmp_path: Path) -> Iterator[SocatPair]:
+    """A socat pty pair: the driver opens ``.a``, a simulator ``.b``."""
+    pair = SocatPair(tmp_path).start()
+    try:
+        yield pair
+    finally:
+        pair.stop()
+
+
+@pytest.fixture
+def id_reader(pty_pair: SocatPair) -> Iterator[IdReaderSimulator]:
+    """A simulated SAM ID card reader on ``pty_pair.b``."""
+    sim = IdReaderSimulator(pty_pair.b).start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
