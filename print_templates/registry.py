@@ -10,10 +10,11 @@ from billing_core.printjob import PageJob, PrintJob
 from print_templates.bill_list import bill_list_job
 from print_templates.cash_reports import cash_slip_job, daily_report_job
 from print_templates.errors import UnknownDocumentError
-from print_templates.model import Json, bill_from_sample
+from print_templates.model import Json, bill_from_sample, require
 from print_templates.notice import notice_job
 from print_templates.paper_bill import paper_bill_job
 from print_templates.receipts import receipt_job
+from print_templates.thermal import mark_reprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,16 @@ def document(name: str) -> Document:
 
 
 def build(name: str, sample: Json, width_mm: int = 80) -> PageJob | PrintJob:
-    """Build document ``name`` for ``sample`` (``width_mm`` applies to thermal documents)."""
+    """Build document ``name`` for ``sample`` (``width_mm`` applies to thermal documents).
+
+    A sample with ``"reprint": {"reason": .., "copyNo": 2}`` is a reprint from the store: thermal
+    documents get a 补打 line under the title (the paper bill has its own 重打 field, §7).
+    """
     doc = document(name)
-    return doc.build(sample, width_mm=width_mm) if doc.thermal else doc.build(sample)
+    if not doc.thermal:
+        return doc.build(sample)
+    job = doc.build(sample, width_mm=width_mm)
+    reprint = sample.get("reprint")
+    if reprint:
+        mark_reprint(job, str(require(reprint, "reason", doc.label)), int(reprint.get("copyNo") or 2))
+    return job

@@ -105,3 +105,12 @@ class ThermalBuilder:
         """Feed past the cutter and cut."""
         self.job.add(Feed(3), Cut())
         return self.job
+
+
+def mark_reprint(job: PrintJob, reason: str, copy_no: int = 2) -> PrintJob:
+    """Mark a reprinted thermal document (DESIGN §3: a print job that died is reprinted from the
+    store, marked as a reprint): a bold line under the title with the copy number and reason."""
+    mark = Text(f"【补打】第{copy_no}次打印  原因：{reason}", align="center", bold=True)
+    index = next((i + 1 for i, el in enumerate(job.elements) if isinstance(el, Rule)), 0)
+    job.elements.insert(index, mark)
+    return job

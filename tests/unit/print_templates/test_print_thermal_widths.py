@@ -66,3 +66,15 @@ def test_only_58_and_80_mm_rolls() -> None:
     with pytest.raises(PaperWidthError) as err:
         build("notice", load_sample("outpatient_short"), 76)
     assert err.value.code == "E7005"
+
+
+def test_a_reprint_from_the_store_is_marked() -> None:
+    sample = load_sample("outpatient_short")
+    sample["reprint"] = {"reason": "打印机缺纸，恢复后补打", "copyNo": 2}
+    for doc in ("notice", "receipt_outpatient"):
+        lines = text_lines(build(doc, sample, 58))
+        joined = "".join(ln.replace(" ", "") for ln in lines)
+        assert "【补打】第2次打印" in joined and "打印机缺纸" in joined
+        assert lines.index(next(ln for ln in lines if "补打" in ln)) < 6, "the mark is under the title"
+    plain = "".join(text_lines(build("notice", load_sample("outpatient_short"), 58)))
+    assert "补打" not in plain
