@@ -72,21 +72,25 @@ class DemoDirectory:
 
 
 class ServerDirectory:
-    """Users checked by the sync server's terminal login method (``terminalLogin``)."""
+    """Users checked by the sync server's terminal ``login`` method (``{username, password}`` ->
+    ``{username, displayName, role}``; a wrong password is an E2xxx failure)."""
 
-    def __init__(self, api: HisApi, method: str = "terminalLogin") -> None:
-        self._api = api
+    def __init__(self, terminal_api: HisApi, method: str = "login") -> None:
+        self._api = terminal_api
         self._method = method
 
     def authenticate(self, user_id: str, password: str) -> User:
         try:
-            ans: Any = self._api.call(self._method, {"userId": user_id, "password": password})
+            ans: Any = self._api.call(self._method, {"username": user_id.strip(), "password": password})
         except BillingError as exc:
             if exc.code.startswith("E2"):
                 raise LoginFailed(exc.message) from exc
             raise
-        roles = ans.get("roles", []) if isinstance(ans, dict) else []
-        return User(str(ans.get("userId", user_id)), str(ans.get("name", user_id)), frozenset(roles))
+        if not isinstance(ans, dict):
+            raise LoginFailed("服务器登录应答无法识别")
+        roles = ans.get("roles") or [ans.get("role", "")]
+        roles = ["nurse" if r == "ward_nurse" else str(r) for r in roles if r]
+        return User(str(ans.get("username", user_id)), str(ans.get("displayName", user_id)), frozenset(roles))
 
 
 def demo_directory(password: str) -> DemoDirectory:

@@ -1,0 +1,106 @@
+"""Composition root: config -> API client -> services -> printers -> window (Electrum style).
+
+Three ways to start (``python -m cashier_app --help``):
+
+* ``--config FILE``: a real window against the sync server of the TOML (users log in with the
+  server's accounts through its terminal ``login`` method);
+* ``--demo --server-url URL --server-data-dir DIR``: against a running sync server whose first start
+  wrote ``DIR/demo.json`` (the terminal caller and demo users are taken from it; run command);
+* ``--demo`` alone: everything in process (demo platform, demo emergency block), no server needed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cashier_app.config import CashierConfig
+from cashier_app.printers import WindowPrinters
+from workflows.cashier.api import HttpHisApi
+from workflows.cashier.catalog import Catalog, demo_catalog
+from workflows.cashier.emergency import DemoEmergency
+from workflows.cashier.issuing import WindowConfig
+from workflows.cashier.login import ServerDirectory
+from workflows.cashier.services import DEMO_PASSWORD, CashierServices, build_services, demo_services
+
+
+@dataclass(slots=True)
+class Started:
+    """What ``build_*`` returns: the services, the printers and (demo) who to log in as."""
+
+    services: CashierServices
+    printers: WindowPrinters
+    auto_login: tuple[str, str] | None = None
+    platform: Any = None
+
+
+def make_receipt_printer(spec: dict[str, Any]) -> Any | None:
+    """The python-escpos receipt printer of ``[devices.receipt_printer]`` (None when absent)."""
+    if not spec:
+        return None
+    from devices.drivers.escpos_printer import EscposConfig, EscposReceiptPrinter
+
+    fields = {k: v for k, v in spec.items() if k in EscposConfig.__dataclass_fields__}
+    return EscposReceiptPrinter("receipt_printer", EscposConfig(**fields))
+
+
+def printer_spec(url: str) -> dict[str, Any]:
+    """``tcp://host:port`` or ``file:/path`` -> a receipt printer spec."""
+    if url.startswith("tcp://"):
+        host, _, port = url[6:].partition(":")
+        return {"transport": "network", "host": host, "port": int(port or 9100), "status_query": True}
+    if url.startswith("file:"):
+        return {"transport": "file", "device": url[5:], "status_query": False}
+    raise ValueError(f"unknown printer url {url!r}")
+
+
+def build_from_config(cfg: CashierConfig) -> Started:
+    """A real window (server accounts, server catalog fetched after login)."""
+    api = HttpHisApi(cfg.his_url, cfg.appid, cfg.key)
+    terminal = HttpHisApi(cfg.server_url.rstrip("/") + "/terminal/api", cfg.appid, cfg.key)
+    window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal_id)
+    data = Path(cfg.data_dir or ".")
+    services = build_services(
+        window=window, api=api, directory=ServerDirectory(terminal), catalog=server_catalog(terminal),
+        paper_batch_code=cfg.paper_batch_code, ledger_path=data / f"cashier_{cfg.terminal_id}.jsonl",
+        emergency=DemoEmergency(), idle_seconds=cfg.idle_seconds)
+    printers = WindowPrinters(make_receipt_printer(cfg.receipt_printer), cfg.bill_pdf_dir or data / "paper",
+                              cfg.hospital)
+    return Started(services, printers)
+
+
+def server_catalog(terminal: HttpHisApi) -> Catalog:
+    """Pay channels from the server's ``catalog`` method; the charge items of the demo catalog until
+    the server's catalog carries them (the server answers billing points and code lists today)."""
+    base = demo_catalog()
+    try:
+        ans = terminal.call("catalog", {})
+    except Exception:  # the window still starts offline; the demo list keeps entry usable
+        return base
+    remote = Catalog.from_server(ans if isinstance(ans, dict) else {})
+    return Catalog(remote.items or base.items, [c for c in remote.channels if c.code in
+                                                {"01", "02", "03", "04", "05", "11"}] or base.channels)
+
+
+def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: str = "",
+               printer: str = "", idle_seconds: float = 300.0) -> Started:
+    """The demo window: in process, or against a running sync server's demo accounts."""
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    pspec = printer_spec(printer) if printer else printer_spec(f"file:{data / 'receipts.escpos'}")
+    if not server_url:
+        services, platform = demo_services(data / "ledger.jsonl", idle_seconds=idle_seconds)
+        printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", services.window.hospital)
+        return Started(services, printers, ("sf01", DEMO_PASSWORD), platform)
+    demo = json.loads((Path(server_data_dir) / "demo.json").read_text(encoding="utf-8"))
+    term = next((c for c in demo["callers"] if c.get("kind") == "terminal"), demo["callers"][0])
+    user = next((u for u in demo.get("users", []) if u.get("role") == "cashier"), demo["users"][0])
+    place = (term.get("placeCodes") or demo.get("placeCodes") or ["001"])[0]
+    cfg = CashierConfig(server_url=server_url, appid=term["appid"], key=term["key"], place_code=place,
+                        idle_seconds=idle_seconds, receipt_printer=pspec, bill_pdf_dir=str(data / "paper"),
+                        data_dir=str(data))
+    started = build_from_config(cfg)
+    started.auto_login = (user["username"], user["password"])
+    return started

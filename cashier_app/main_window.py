@@ -1,0 +1,266 @@
+"""The cashier main window: login/lock, workspace tabs (F1-F6), emergency banner, status bar.
+
+Status bar (issue 8 §1): link (online / emergency), billing point, user, online and emergency
+stock, pending uploads, printer state. The link is probed every few seconds on a worker thread;
+a drop shows at once as a red banner with emergency stock and limits; on return the upload
+progress bar runs and the carry-forward result (with conflicts) is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cashier_app.context import PageContext
+from cashier_app.login_page import LoginPage
+from cashier_app.pages.importer import ImportPage
+from cashier_app.pages.issue import IssuePage
+from cashier_app.pages.paper import PaperPage
+from cashier_app.pages.query import QueryPage
+from cashier_app.pages.report import ReportPage
+from cashier_app.pages.writeoff import WriteOffPage
+from cashier_app.printers import WindowPrinters
+from qt_common.bridge import EventBridge
+from qt_common.errors import ErrorPresenter
+from qt_common.qt import (
+    QEvent,
+    QKeySequence,
+    QLabel,
+    QMainWindow,
+    QObject,
+    QProgressBar,
+    QShortcut,
+    QStackedWidget,
+    Qt,
+    QTabWidget,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+from qt_common.tasks import TaskRunner
+from qt_common.widgets.status import StatusPiece
+from workflows.cashier import events as ev
+from workflows.cashier.emergency import CarryForwardResult, EmergencyStatus
+from workflows.cashier.login import User
+from workflows.cashier.records import BillRecord
+from workflows.cashier.services import CashierServices
+
+TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
+        ("query", "查询 F5"), ("report", "日结 F6"))
+
+
+class _ActivityFilter(QObject):
+    """Any key or mouse press counts as activity for the idle lock."""
+
+    def __init__(self, touch: Any) -> None:
+        super().__init__()
+        self._touch = touch
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
+            self._touch()
+        return False
+
+
+class MainWindow(QMainWindow):
+    """The window. Everything comes in by constructor (no global app object)."""
+
+    def __init__(self, services: CashierServices, printers: WindowPrinters, *, probe_ms: int = 3000) -> None:
+        super().__init__()
+        self.services = services
+        self.setWindowTitle(f"医疗收费电子票据 · {services.window.hospital} · {services.window.place_name}")
+        self.errors = ErrorPresenter(self)
+        self.tasks = TaskRunner(self.errors.show, self)
+        self.bridge = EventBridge(services.events, self)
+        self.bridge.event.connect(self._on_event)
+        self.ctx = PageContext(services, printers, self.tasks, self.bridge, self.errors)
+        self.last_carry: CarryForwardResult | None = None
+
+        self.root = QStackedWidget()
+        self.setCentralWidget(self.root)
+        self.login_page = LoginPage(services, self._logged_in, self.tasks.run, self.errors.show)
+        self.root.addWidget(self.login_page)
+
+        work = QWidget()
+        wl = QVBoxLayout(work)
+        wl.setContentsMargins(6, 4, 6, 4)
+        self.banner = QLabel()
+        self.banner.setObjectName("emergencyBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#b71c1c;color:white;font-weight:bold;padding:6px;")
+        self.banner.hide()
+        wl.addWidget(self.banner)
+        self.upload = QProgressBar()
+        self.upload.setObjectName("uploadProgress")
+        self.upload.setFormat("应急票据上传 %v / %m")
+        self.upload.hide()
+        wl.addWidget(self.upload)
+        self.carry = QLabel()
+        self.carry.setObjectName("carryForward")
+        self.carry.setWordWrap(True)
+        self.carry.hide()
+        wl.addWidget(self.carry)
+        self.tabs = QTabWidget()
+        self.issue_page = IssuePage(self.ctx, self._to_paper)
+        self.import_page = ImportPage(self.ctx)
+        self.paper_page = PaperPage(self.ctx)
+        self.writeoff_page = WriteOffPage(self.ctx)
+        self.query_page = QueryPage(self.ctx)
+        self.report_page = ReportPage(self.ctx)
+        self.pages = {"issue": self.issue_page, "import": self.import_page, "paper": self.paper_page,
+                      "writeoff": self.writeoff_page, "query": self.query_page, "report": self.report_page}
+        for key, label in TABS:
+            self.tabs.addTab(self.pages[key], label)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        wl.addWidget(self.tabs, 1)
+        self.root.addWidget(work)
+        self.workspace = work
+
+        for n, (key, _label) in enumerate(TABS):
+            sc = QShortcut(QKeySequence(getattr(Qt.Key, f"Key_F{n + 1}")), self)
+            sc.activated.connect(lambda k=key: self.show_page(k))
+        lock = QShortcut(QKeySequence(Qt.Key.Key_F12), self)
+        lock.activated.connect(self.lock)
+
+        sb = self.statusBar()
+        self.st_link = StatusPiece("链路")
+        self.st_place = StatusPiece("开票点")
+        self.st_user = StatusPiece("用户")
+        self.st_online = StatusPiece("在线票号")
+        self.st_emergency = StatusPiece("应急库存")
+        self.st_pending = StatusPiece("待上传")
+        self.st_printer = StatusPiece("打印机")
+        for piece in (self.st_link, self.st_place, self.st_user, self.st_online, self.st_emergency, self.st_pending,
+                      self.st_printer):
+            sb.addWidget(piece)
+        w = services.window
+        self.st_place.set_value(f"{w.place_code} {w.place_name}")
+        self.st_link.set_value("在线", "ok")
+        self.st_online.set_value("由服务器分配", "info")
+
+        self._activity = _ActivityFilter(services.login.touch)
+        self.installEventFilter(self._activity)
+        self.idle_timer = QTimer(self)
+        self.idle_timer.timeout.connect(self._check_idle)
+        self.idle_timer.start(1000)
+        self.probe_timer = QTimer(self)
+        self.probe_timer.timeout.connect(self.probe)
+        self.probe_ms = probe_ms
+        self._probing = False
+        self.root.setCurrentWidget(self.login_page)
+        self.login_page.user.setFocus()
+
+    # --- session -------------------------------------------------------------------------
+    def _logged_in(self, user: User) -> None:
+        self.st_user.set_value(f"{user.name}（{user.role_label}）", "ok")
+        self.root.setCurrentWidget(self.workspace)
+        self.login_page.set_login_mode()
+        self.show_page("issue")
+        self.issue_page.fields["payer"].setFocus()
+        self.refresh_status()
+        if self.probe_ms > 0:
+            self.probe_timer.start(self.probe_ms)
+
+    def lock(self) -> None:
+        """F12 or idle: show the lock screen; the session stays."""
+        self.services.login.lock()
+        if self.services.login.user is not None:
+            self.login_page.set_unlock_mode(self.services.login.user)
+            self.root.setCurrentWidget(self.login_page)
+
+    def _check_idle(self) -> None:
+        if self.root.currentWidget() is self.workspace and self.services.login.check_idle():
+            self.lock()
+
+    def show_page(self, key: str) -> None:
+        """Switch to a workspace tab (F1-F6)."""
+        if self.root.currentWidget() is not self.workspace:
+            return
+        self.tabs.setCurrentWidget(self.pages[key])
+
+    def _tab_changed(self, _index: int) -> None:
+        page = self.tabs.currentWidget()
+        if page is self.writeoff_page:
+            self.writeoff_page.refresh()
+        elif page is self.query_page:
+            self.query_page.run()
+
+    def _to_paper(self, rec: BillRecord) -> None:
+        self.show_page("paper")
+        self.paper_page.load(rec)
+
+    # --- link, stock, printer -------------------------------------------------------------
+    def probe(self) -> None:
+        """Probe the link (and drain emergency uploads on return) off the GUI thread."""
+        if self._probing:
+            return
+        self._probing = True
+
+        def done(_ok: object) -> None:
+            self._probing = False
+            self.refresh_status()
+
+        def failed(exc: BaseException) -> None:
+            self._probing = False
+            self.errors.show(exc)
+
+        self.tasks.run(self.services.link.probe, done, failed)
+
+    def refresh_status(self) -> None:
+        """Emergency stock and printer state, fetched off the GUI thread."""
+        em = self.services.issuing.emergency
+        printers = self.ctx.printers
+
+        def gather() -> tuple[EmergencyStatus | None, tuple[str, str]]:
+            return (em.status() if em is not None else None), printers.printer_state()
+
+        self.tasks.run(gather, self._show_status, lambda _e: None)
+
+    def _show_status(self, result: tuple[EmergencyStatus | None, tuple[str, str]]) -> None:
+        status, (ptext, pstate) = result
+        self.st_printer.set_value(ptext, pstate)
+        if status is not None:
+            self._show_stock(status)
+
+    def _show_stock(self, st: EmergencyStatus) -> None:
+        self.st_emergency.set_value(f"{st.remaining}张", "warn" if st.warnings else "ok")
+        self.st_pending.set_value(f"{st.pending_uploads}张", "warn" if st.pending_uploads else "ok")
+        if not self.services.issuing.online:
+            warn = "；".join(st.warnings)
+            self.banner.setText(
+                f"网络中断 · 应急开票模式　剩余应急票号 {st.remaining} 张　已开 {st.issued}/{st.max_bills} 张　"
+                f"金额 {st.amount}/{st.max_amount} 元　待上传 {st.pending_uploads} 张" + (f"　⚠ {warn}" if warn else ""))
+
+    def _on_event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == ev.LINK_CHANGED:
+            online = bool(payload["online"])
+            self.st_link.set_value("在线" if online else "应急", "ok" if online else "bad")
+            self.banner.setVisible(not online)
+            if not online:
+                self.banner.setText("网络中断 · 应急开票模式：票据从本窗口应急号段开具，网络恢复后自动上传")
+                self.refresh_status()
+        elif name == ev.STOCK_CHANGED:
+            self._show_stock(payload["status"])
+        elif name == ev.UPLOAD_PROGRESS:
+            self.upload.show()
+            self.upload.setMaximum(int(payload["total"]))
+            self.upload.setValue(int(payload["done"]))
+        elif name == ev.CARRY_FORWARD:
+            result: CarryForwardResult = payload["result"]
+            self.last_carry = result
+            text = f"应急票据结转完成：已结转 {result.carried} 张"
+            if result.conflicts:
+                text += f"；冲突 {len(result.conflicts)} 张：" + "；".join(result.conflicts)
+            if result.failed:
+                text += "；未完成：" + "；".join(result.failed)
+            self.carry.setText(text)
+            self.carry.setStyleSheet("color:#b71c1c;font-weight:bold" if result.conflicts or result.failed
+                                     else "color:#1b5e20;font-weight:bold")
+            self.carry.show()
+            self.upload.hide()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        self.probe_timer.stop()
+        self.idle_timer.stop()
+        self.tasks.wait(10000)
+        self.bridge.close()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The workspace pages of the cashier window, one module each."""

@@ -1,0 +1,68 @@
+"""查询 and 交付管理: bills by date / patient / number with status and notice delivery status.
+
+The list comes from the window's record; 刷新平台状态 asks the platform for the selected bill's
+live state (getEBillStatesByBillInfo) off the GUI thread, catching paper exchanged at a kiosk.
+"""
+
+from __future__ import annotations
+
+from cashier_app.context import PageContext
+from cashier_app.pages.common import MessageLine, line
+from qt_common.qt import QDate, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from qt_common.widgets.bill_table import BillTable
+from workflows.cashier.entry import KINDS
+from workflows.cashier.records import BillRecord
+
+HEADERS = ["开票时间", "类型", "票据代码", "票据号码", "交款人", "患者编号", "金额", "状态", "交付状态", "纸质票号", "收费员"]
+
+
+class QueryPage(QWidget):
+    """Search the window's bills."""
+
+    def __init__(self, ctx: PageContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.rows: list[BillRecord] = []
+        root = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.day_from = QDateEdit(QDate.currentDate())
+        self.day_to = QDateEdit(QDate.currentDate())
+        for d in (self.day_from, self.day_to):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+        self.text = line("交款人 / 患者编号 / 卡号 / 票据号码 / 业务流水号", "queryText")
+        self.text.returnPressed.connect(self.run)
+        go = QPushButton("查询")
+        go.setObjectName("queryButton")
+        go.clicked.connect(self.run)
+        state = QPushButton("刷新平台状态")
+        state.clicked.connect(self.platform_state)
+        for w in (QLabel("开票日期"), self.day_from, QLabel("至"), self.day_to, self.text, go, state):
+            top.addWidget(w)
+        top.setStretchFactor(self.text, 1)
+        root.addLayout(top)
+        self.table = BillTable(HEADERS, stretch=4)
+        self.table.setObjectName("queryTable")
+        root.addWidget(self.table, 1)
+        self.msg = MessageLine("queryResult")
+        root.addWidget(self.msg)
+
+    def run(self) -> None:
+        self.rows = self.ctx.services.ledger.find(day_from=self.day_from.date().toPython(),
+                                                  day_to=self.day_to.date().toPython(), text=self.text.text())
+        self.table.set_rows([[f"{r.create_time[:4]}-{r.create_time[4:6]}-{r.create_time[6:8]} "
+                              f"{r.create_time[8:10]}:{r.create_time[10:12]}",
+                              KINDS[r.kind].label if r.kind in KINDS else r.kind, r.bill_batch_code, r.bill_no,
+                              r.payer, r.patient_no, r.total, r.state_label, r.delivery_label, r.paper_no or "—",
+                              r.payee] for r in self.rows])
+        self.msg.info(f"共{len(self.rows)}张")
+
+    def platform_state(self) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            self.msg.bad("请先选中一张票据")
+            return
+        rec = self.rows[row]
+        self.ctx.tasks.run(lambda: self.ctx.services.writeoff.refresh_paper_state(rec),
+                           lambda r: (self.ctx.services.ledger.put(r), self.run(),
+                                      self.msg.ok(f"{r.bill_no}：{r.state_label}")), self.ctx.errors.show)

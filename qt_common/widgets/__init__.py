@@ -1,0 +1,1 @@
+"""Shared widgets: money label, bill table, status-bar pieces."""
