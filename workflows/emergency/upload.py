@@ -7,7 +7,9 @@ the server answers as a duplicate: exactly once, offline_rules.md §6.6). Answer
 
 * ``S0000`` with ``status`` ``accepted``/``duplicate`` -> ``uploaded``; ``conflict`` -> ``conflict``
   (the server kept another bill for the busNo and voided this number, spec §17; shown, never silent);
-* a failure code ``E5xxx`` (server busy/unavailable) -> transient, stop and retry later;
+* failure ``E5031`` (the sync server's carry-forward conflict code) -> ``conflict`` as well;
+* a transient failure (:data:`TRANSIENT`: internal error, platform unreachable and not queueable,
+  same busNo busy) -> stop and retry later with the same key;
 * any other failure code -> ``rejected`` with the code and text, and the walk goes on.
 """
 
@@ -25,6 +27,11 @@ from workflows.errors import LinkError
 from workflows.sync_client import SyncClient
 
 Progress = Callable[[int, int], None]
+
+#: Server codes (docs/ERRORS.md "sync server") after which the same request is simply re-sent.
+TRANSIENT = frozenset({"E5020", "E5023", "E5024"})
+#: The server's code for "the platform already holds another bill for this busNo".
+CONFLICT = "E5031"
 
 
 @dataclass(slots=True)
@@ -85,7 +92,14 @@ class Uploader:
                 else:
                     report.accepted += 1
                 report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": status})
-            elif response.result.startswith("E5"):
+            elif response.result == CONFLICT:
+                with self.db.atomic():
+                    journal.set_state(self.db, entry.seq, "conflict",
+                                      {"result": response.result, "message": response.message}, at)
+                    outbox.mark_done(self.db, item.id, at)
+                report.conflicts += 1
+                report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": "conflict"})
+            elif response.result in TRANSIENT:
                 outbox.note_attempt(self.db, item.id, f"{response.result} {response.message}")
                 report.stopped = f"{response.result} {response.message}"
                 break

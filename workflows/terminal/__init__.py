@@ -1,0 +1,1 @@
+"""The headless terminal runtime (``python -m workflows.terminal --config FILE``) and its control socket."""
