@@ -119,6 +119,8 @@ def _bill_list(db: sqlite3.Connection, data: dict[str, Any], by_ivc: bool) -> di
         if pb["bill_id"] and b is None:
             continue  # paper of a prepayment voucher: not an e-bill
         data_type = {"exchange": "3", "red": "4", "blank": "5"}[pb["kind"]]
+        if b is not None and b["kind"] == "red":  # a red paper refers to the blue e-bill it refunds
+            b = bills.get(b["blue_id"], b)
         rows.append({"busDate": pb["bus_date_time"], "busNo": b["bus_no"] if b else "",
                      "busType": b["bus_type"] if b else "", "placeCode": pb["place_code"],
                      "billName": "医疗收费票据（机打）", "billBatchCode": pb["p_bill_batch_code"],
