@@ -96,10 +96,7 @@ def _bill_ref(row: sqlite3.Row) -> str:
 @method("uploadEmergencyEBill")
 def upload(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Carry an emergency bill onto the platform exactly as printed (same code, number, check code)."""
-    bill_type = str(data["billType"])
-    if bill_type not in BILL_TYPES:
-        raise SimError(E.BAD_BILL_TYPE, f"billType不正确：{bill_type}")
-    method_name = BILL_TYPES[bill_type]
+    method_name = BILL_TYPES[str(data["billType"])]  # billType checked by billing_core validation
     bill: dict[str, Any] = data["bill"]
     batch, no, random = str(data["billBatchCode"]), str(data["billNo"]), str(data["random"])
     place = str(bill["placeCode"])
