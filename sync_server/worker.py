@@ -19,6 +19,7 @@ from sqlalchemy import and_, select
 
 from billing_core.clock import ts17
 from billing_core.envelope import loads
+from sync_server import reconcile
 from sync_server.audit import SERVER
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
@@ -65,6 +66,11 @@ class Worker:
         if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
             self._last_top_up = time.monotonic()
             self.top_up()
+            if self.resolve_claims:
+                try:
+                    reconcile.maybe_daily(self.ctx)
+                except PlatformUnreachable:
+                    pass
         return self.deliver_due()
 
     def top_up(self) -> None:

@@ -137,7 +137,7 @@ red_bills = Table(
     "red_bills", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("bill_id", Integer, ForeignKey("bills.id"), nullable=False, index=True),
-    Column("kind", String(16), nullable=False),  # writeoff | paper_writeoff | invalid_paper
+    Column("kind", String(32), nullable=False),  # the method that made it: writeOffEBill | ... | invalidPaper
     Column("state", String(16), nullable=False),  # queued | issued
     Column("bill_batch_code", String(50)),
     Column("bill_no", String(20)),
