@@ -262,5 +262,6 @@ class MainWindow(QMainWindow):
         self.probe_timer.stop()
         self.idle_timer.stop()
         self.tasks.wait(10000)
+        self.ctx.printers.shutdown()
         self.bridge.close()
         super().closeEvent(event)

@@ -9,6 +9,7 @@ workflows.cashier.documents when it lands.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,15 @@ class WindowPrinters:
         if st.paper.value == "near_end":
             return "纸将尽", "warn"
         return "就绪", "ok"
+
+    def shutdown(self) -> None:
+        """Close the receipt printer and stop its device thread — from a helper thread, since
+        closing talks to the device and the caller may be the GUI thread (qt_common.guard)."""
+        if self.receipt is None:
+            return
+        t = threading.Thread(target=self.receipt.shutdown, name="printer-shutdown")
+        t.start()
+        t.join(10)
 
     def paper_pdf(self, rec: BillRecord) -> Path:
         """Render the paper bill of ``rec`` to ``<pdf_dir>/<paper no>.pdf``."""

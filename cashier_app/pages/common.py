@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qt_common.qt import QComboBox, QLabel, QLineEdit, QWidget
+from qt_common.qt import QComboBox, QEvent, QLabel, QLineEdit, QObject, Qt, QWidget
+
+
+class _EnterMovesOn(QObject):
+    """Enter in a non-line-edit field (a combo box) moves focus on, like the line edits."""
+
+    def __init__(self, target: QWidget | None, last: object) -> None:
+        super().__init__()
+        self._target, self._last = target, last
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self._target is not None:
+                self._target.setFocus()
+            elif callable(self._last):
+                self._last()
+            return True
+        return False
 
 
 def chain_enter(fields: Sequence[QWidget], last: object = None) -> None:
@@ -19,6 +36,10 @@ def chain_enter(fields: Sequence[QWidget], last: object = None) -> None:
                 w.returnPressed.connect(lambda n=nxt: n.setFocus())
             elif callable(last):
                 w.returnPressed.connect(last)
+        else:
+            filt = _EnterMovesOn(nxt, last)
+            filt.setParent(w)
+            w.installEventFilter(filt)
 
 
 def line(placeholder: str = "", name: str = "") -> QLineEdit:

@@ -16,6 +16,12 @@ from workflows.cashier.records import BillRecord
 HEADERS = ["开票时间", "类型", "票据代码", "票据号码", "交款人", "患者编号", "金额", "状态", "交付状态", "纸质票号", "收费员"]
 
 
+def _today(ctx: PageContext) -> QDate:
+    """Today in China Standard Time, the zone of the bills' dates (billing_core.clock)."""
+    d = ctx.services.clock.now().date()
+    return QDate(d.year, d.month, d.day)
+
+
 class QueryPage(QWidget):
     """Search the window's bills."""
 
@@ -25,8 +31,8 @@ class QueryPage(QWidget):
         self.rows: list[BillRecord] = []
         root = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.day_from = QDateEdit(QDate.currentDate())
-        self.day_to = QDateEdit(QDate.currentDate())
+        self.day_from = QDateEdit(_today(ctx))
+        self.day_to = QDateEdit(_today(ctx))
         for d in (self.day_from, self.day_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")

@@ -16,6 +16,12 @@ from qt_common.widgets.bill_table import BillTable
 from workflows.cashier.report import DailyReport, daily_report, export_csv, export_xlsx, report_job
 
 
+def _today(ctx: PageContext) -> QDate:
+    """Today in China Standard Time, the zone of the bills' dates (billing_core.clock)."""
+    d = ctx.services.clock.now().date()
+    return QDate(d.year, d.month, d.day)
+
+
 class ReportPage(QWidget):
     """The daily report of this window."""
 
@@ -25,7 +31,7 @@ class ReportPage(QWidget):
         self.report: DailyReport | None = None
         root = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.day = QDateEdit(QDate.currentDate())
+        self.day = QDateEdit(_today(ctx))
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.who = combo([("", "全部收费员"), ("me", "仅本人")], "reportWho")

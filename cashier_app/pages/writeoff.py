@@ -59,10 +59,14 @@ class WriteOffPage(QWidget):
     def refresh(self) -> None:
         text = self.search.text().strip()
         recs = self.ctx.services.ledger.find(text=text) if text else \
-            self.ctx.services.ledger.find(day_from=date.today(), day_to=date.today())
+            self.ctx.services.ledger.find(day_from=self._today(), day_to=self._today())
         self.rows = [r for r in recs if r.state != STATE_RED]
         self.table.set_rows([["", r.create_time[8:10] + ":" + r.create_time[10:12], r.bill_batch_code, r.bill_no,
                               r.payer, r.total, r.state_label, r.paper_no or "—"] for r in self.rows])
+
+    def _today(self) -> date:
+        # Bill dates are China Standard Time (billing_core.clock), not the machine's zone.
+        return self.ctx.services.clock.now().date()
 
     def select(self, bill_no: str) -> None:
         """Tick the row of ``bill_no`` (keyboard: Space on the row does the same)."""

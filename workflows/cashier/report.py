@@ -124,8 +124,10 @@ def export_xlsx(rep: DailyReport, path: str | Path) -> Path:
         ws.append(head)
         for row in rows:
             ws.append([_cell(v) for v in row])
+    tmp = p.with_name(p.name + ".part")
     try:
-        wb.save(p)
+        wb.save(tmp)
+        tmp.replace(p)  # a reader never sees a half-written workbook
     except OSError as exc:
         raise ExportFailed(f"报表导出失败：{exc.strerror}（{p}）") from exc
     return p

@@ -1,0 +1,239 @@
+"""The real cashier window driven offscreen: login, keyboard issuing, notice to the TCP printer
+rig, paper exchange to PDF, write-off, import with a bad row, daily report export, outage."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from qt_common import guard
+from qt_common.qt import Qt
+from workflows.cashier.importer import COLUMNS
+from workflows.cashier.records import STATE_RED
+
+from .conftest import Window, focused, login, press, type_text
+
+pytestmark = pytest.mark.gui
+
+# Header fields after 交款人, in Enter order: 卡号, 门诊号, 性别, 年龄, 住院号, 复核人, 手机号, 证件号码, 科室, 备注.
+HEADER_VALUES = ["3101000123", "MZ0001", None, "34", "", "", "13800138000", "", "内科", ""]
+
+
+def issue_by_keyboard(qtbot, w: Window, payer: str = "刘洋") -> None:
+    """Outpatient bill with 诊查费 (by code) and 化验费 (by pinyin), cash via F7, issued with F9."""
+    assert focused(w) is w.win.issue_page.fields["payer"]
+    type_text(qtbot, w, payer)
+    press(qtbot, w, Qt.Key.Key_Return)
+    for value in HEADER_VALUES:
+        if value:
+            type_text(qtbot, w, value)
+        press(qtbot, w, Qt.Key.Key_Return)
+    assert focused(w) is w.win.issue_page.code
+    for code in ("102", "HYF"):
+        type_text(qtbot, w, code)
+        press(qtbot, w, Qt.Key.Key_Return)   # code -> quantity
+        press(qtbot, w, Qt.Key.Key_Return)   # quantity 1 -> price
+        press(qtbot, w, Qt.Key.Key_Return)   # catalog price -> line added, back to code
+    press(qtbot, w, Qt.Key.Key_Return)       # empty code -> pay amount
+    assert focused(w) is w.win.issue_page.pay_amount
+    press(qtbot, w, Qt.Key.Key_F7)           # the amount owed
+    press(qtbot, w, Qt.Key.Key_Return)       # set the channel
+    assert w.win.issue_page.issues.count() == 0
+    press(qtbot, w, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: w.win.issue_page.last is not None, timeout=10000)
+
+
+def test_login_lock_and_unlock(qtbot, window: Window) -> None:
+    w = window
+    type_text(qtbot, w, "sf01")
+    press(qtbot, w, Qt.Key.Key_Return)
+    type_text(qtbot, w, "wrong")
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "用户名或密码错误" in w.win.login_page.msg.text(), timeout=10000)
+    assert w.win.root.currentWidget() is w.win.login_page
+    w.win.login_page.user.clear()
+    w.win.login_page.user.setFocus()
+    login(qtbot, w)
+    assert "张敏" in w.win.st_user.value
+    press(qtbot, w, Qt.Key.Key_F12)
+    assert w.win.root.currentWidget() is w.win.login_page and w.services.login.locked
+    assert focused(w) is w.win.login_page.password
+    type_text(qtbot, w, "demo-1234")
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.win.root.currentWidget() is w.win.workspace, timeout=10000)
+
+
+def test_issue_by_keyboard_print_notice_and_exchange_paper(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    issue_by_keyboard(qtbot, w)
+    rec = w.win.issue_page.last
+    assert rec is not None and rec.total == "35.00" and not rec.emergency
+    assert w.platform.bill_count() == 1
+    # Notice to the TCP ESC/POS printer rig.
+    press(qtbot, w, Qt.Key.Key_F10)
+    doc = w.rig.wait_document(timeout=10)
+    assert "电子票据告知单" in doc.text and rec.bill_no in doc.text and doc.cuts >= 1
+    assert any(rec.bill_no in q for q in doc.qr_codes)
+    qtbot.waitUntil(lambda: w.services.ledger.get(rec.bill_batch_code, rec.bill_no).notice_printed, timeout=5000)
+    # F11: straight to paper exchange with the next paper number shown.
+    press(qtbot, w, Qt.Key.Key_F11)
+    page = w.win.paper_page
+    assert w.win.tabs.currentWidget() is page
+    qtbot.waitUntil(lambda: bool(page.next_no), timeout=5000)
+    assert page.next_no in page.next_label.text()
+    type_text(qtbot, w, str(int(page.next_no) + 1))     # the wrong form is in the printer
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.win.errors.last is not None, timeout=5000)
+    assert w.win.errors.last[0] == "E5832"
+    w.win.errors.dismiss()
+    page.confirm.setFocus()
+    page.confirm.clear()
+    type_text(qtbot, w, page.next_no)
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(page.last_pdf), timeout=10000)
+    with open(page.last_pdf, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+    stored = w.services.ledger.get(rec.bill_batch_code, rec.bill_no)
+    assert stored.paper_no and stored.paper_no in page.last_pdf
+
+
+def test_write_off_paper_first_and_red_notice(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    recs = [w.services.issuing.issue(_form(w), "张敏") for _ in range(2)]
+    w.services.paper.exchange(recs[1], w.services.paper.next_number()[1], "张敏")
+    w.rig.clear()
+    press(qtbot, w, Qt.Key.Key_F4)
+    page = w.win.writeoff_page
+    assert w.win.tabs.currentWidget() is page and len(page.rows) == 2
+    page.select(recs[0].bill_no)
+    page.select(recs[1].bill_no)
+    page.reason.setText("患者退费")
+    qtbot.mouseClick(page.go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "未冲红" in page.log.toPlainText(), timeout=10000)
+    assert "E5841" in page.log.toPlainText()
+    assert w.services.ledger.get(recs[0].bill_batch_code, recs[0].bill_no).state == STATE_RED
+    doc = w.rig.wait_document(timeout=10)
+    assert "红字" in doc.text and recs[0].bill_no in doc.text
+    page.select(recs[1].bill_no)
+    page.paper_first.setChecked(True)
+    qtbot.mouseClick(page.go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.services.ledger.get(recs[1].bill_batch_code, recs[1].bill_no).state == STATE_RED,
+                    timeout=10000)
+    assert "invalidPaper" in w.platform.calls and w.platform.calls.count("writeOffEBill") == 1
+
+
+def test_import_with_a_bad_row_issues_nothing(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    path = w.tmp / "bills.xlsx"
+    wb = openpyxl.Workbook()
+    for row in [list(COLUMNS),
+                ["A1", "门诊", "刘洋", "3101000001", "MZ01", "男", "30", "", "", "102", "1", "", "现金", "10.00"],
+                ["B1", "往来票", "某公司", "", "", "", "", "李华", "", "901", "1", "800", "03", "800"],
+                ["C1", "门诊", "王五", "3101000002", "MZ02", "男", "20", "", "", "777", "1", "", "现金", "5"]]:
+        wb.active.append(row)
+    wb.save(path)
+    press(qtbot, w, Qt.Key.Key_F2)
+    page = w.win.import_page
+    page.path.setFocus()
+    type_text(qtbot, w, str(path))
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.plan is not None, timeout=10000)
+    errors = [page.errors.item(i).text() for i in range(page.errors.count())]
+    assert errors == ["第4行【项目编码】收费项目“777”不存在"]
+    assert not page.issue_btn.isEnabled()
+    page.issue()
+    assert w.platform.bill_count() == 0
+    # Fixed file: both bills issued.
+    with path.with_suffix(".csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([list(COLUMNS),
+                                  ["A1", "门诊", "刘洋", "3101000001", "MZ01", "男", "30", "", "", "102", "1", "",
+                                   "现金", "10.00"]])
+    page.path.setText(str(path.with_suffix(".csv")))
+    page.check()
+    qtbot.waitUntil(page.issue_btn.isEnabled, timeout=10000)
+    qtbot.mouseClick(page.issue_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.platform.bill_count() == 1, timeout=10000)
+
+
+def test_daily_report_export_xlsx(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    a = w.services.issuing.issue(_form(w), "张敏")
+    w.services.issuing.issue(_form(w, channel="05"), "张敏")
+    w.services.writeoff.write_off(a, "退费", "张敏")
+    press(qtbot, w, Qt.Key.Key_F6)
+    page = w.win.report_page
+    qtbot.mouseClick(page.findChild(type(page.export_btn), "reportButton"), Qt.MouseButton.LeftButton)
+    assert page.cashiers.cell_text(0, 0) == "张敏" and page.cashiers.cell_text(0, 5) == "35.00"
+    target = w.tmp / "日结.xlsx"
+    page.path.setText(str(target))
+    qtbot.mouseClick(page.export_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导出" in page.msg.text(), timeout=10000)
+    wb = openpyxl.load_workbook(target)
+    cashier_rows = list(wb["收费员汇总表"].iter_rows(values_only=True))
+    assert cashier_rows[1][0] == "收费员" and cashier_rows[2][0] == "张敏"
+    assert Decimal(str(cashier_rows[2][2])) == Decimal("70.00") and Decimal(str(cashier_rows[2][5])) == Decimal("35.00")
+    channels = {r[1]: Decimal(str(r[2])) for r in wb["缴款渠道汇总表"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert channels == {"现金": Decimal("0.00"), "微信": Decimal("35.00")}  # cash bill refunded
+
+
+def test_outage_emergency_issuing_and_back(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    w.platform.online = False
+    issue_by_keyboard(qtbot, w, "赵六")
+    rec = w.win.issue_page.last
+    assert rec.emergency and not rec.uploaded
+    qtbot.waitUntil(w.win.banner.isVisible, timeout=5000)
+    assert w.win.st_link.value == "应急"
+    qtbot.waitUntil(lambda: "剩余应急票号 49" in w.win.banner.text(), timeout=5000)
+    assert w.win.st_pending.value == "1张"
+    w.win.probe()                      # still down
+    qtbot.waitUntil(lambda: not w.win._probing, timeout=5000)
+    assert w.win.banner.isVisible()
+    w.platform.online = True
+    w.win.probe()
+    qtbot.waitUntil(lambda: w.win.carry.isVisible(), timeout=10000)
+    assert "已结转 1 张" in w.win.carry.text()
+    assert w.win.upload.maximum() == 1
+    assert not w.win.banner.isVisible() and w.win.st_link.value == "在线"
+    assert w.platform.bus_nos() == [rec.bus_no]
+    qtbot.waitUntil(lambda: w.win.st_pending.value == "0张", timeout=5000)
+
+
+def test_guard_fails_gui_thread_io(qtbot, window: Window) -> None:
+    """The assertion itself: SQLite, HTTP and device calls on the GUI thread raise and are recorded."""
+    import sqlite3
+
+    from workflows.cashier.api import HttpHisApi
+
+    with pytest.raises(guard.GuiThreadIO):
+        sqlite3.connect(":memory:")
+    with pytest.raises(guard.GuiThreadIO):
+        HttpHisApi("http://127.0.0.1:9", "a", "k").call("testServerConnect", {})
+    with pytest.raises(guard.GuiThreadIO):
+        window.printers.receipt.worker.call(lambda: None)
+    assert len(guard.violations) == 3
+    guard.violations.clear()
+    # The same calls from a worker thread are fine.
+    results: list[object] = []
+    window.win.tasks.run(lambda: sqlite3.connect(":memory:").execute("select 1").fetchone(), results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results == [(1,)]
+
+
+def _form(w: Window, channel: str = "02"):
+    from workflows.cashier.entry import EntryForm
+
+    form = EntryForm("outpatient", w.services.catalog)
+    form.header.update(payer="刘洋", card_no="3101000123", patient_no="MZ0001", sex="男", age="34")
+    form.add_item("102")
+    form.add_item("301")
+    form.set_pay(channel, "35.00")
+    return form
