@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,13 @@ class Terminal:
         answer = self.client.call(cmd, **args)
         assert answer["ok"], answer
         return answer["result"]
+
+    def link_back(self, timeout: float = 10.0) -> None:
+        """Probe until the breaker closes again (it half-opens after its wait)."""
+        deadline = time.monotonic() + timeout
+        while not self.call("probe")["up"]:
+            assert time.monotonic() < deadline, "link did not come back"
+            time.sleep(0.1)
 
     def raw(self, cmd: str, **args: Any) -> dict[str, Any]:
         return self.client.call(cmd, **args)
