@@ -85,9 +85,11 @@ def _audit_events(engine: Engine) -> None:
     def _reset(conn: Connection) -> None:
         conn.info["_written"] = set()
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note(conn: Connection, _cur: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
-        if context is None or context.compiled is None:
+    # after_cursor_execute: a statement that failed (e.g. a unique violation inside a savepoint)
+    # changed nothing and must not demand an audit row; neither does an UPDATE matching no row.
+    @event.listens_for(engine, "after_cursor_execute")
+    def _note(conn: Connection, cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
+        if context is None or context.compiled is None or cursor.rowcount == 0:
             return
         if context.isinsert or context.isupdate or context.isdelete:
             table = getattr(context.compiled.statement, "table", None)

@@ -134,6 +134,23 @@ class Simulator:
         r.raise_for_status()
         return r.json()["calls"]
 
+    def platform_bills(self, bus_no: str) -> list[tuple[str, str, int]]:
+        """(billBatchCode, billNo, isScarlet) of every normal bill the platform holds for a busNo,
+        read straight from the simulator's database (independent of any API)."""
+        import sqlite3
+
+        with sqlite3.connect(self.data_dir / "finance.sqlite3", timeout=30) as db:
+            return [tuple(r) for r in db.execute(  # type: ignore[misc]
+                "SELECT bill_batch_code, bill_no, is_scarlet FROM bills WHERE doc = 'bill' AND kind = 'blue'"
+                " AND bus_no = ? ORDER BY id", (bus_no,))]
+
+    def sql(self, statement: str, args: tuple[Any, ...] = ()) -> int:
+        """Change the platform's database behind everyone's back (reconciliation tests)."""
+        import sqlite3
+
+        with sqlite3.connect(self.data_dir / "finance.sqlite3", timeout=30) as db:
+            return db.execute(statement, args).rowcount
+
     def client(self) -> HisClient:
         from sync_server.config import DEMO_FINANCE_APPID, DEMO_FINANCE_KEY
         return HisClient(self.url, DEMO_FINANCE_APPID, DEMO_FINANCE_KEY)

@@ -1,0 +1,111 @@
+"""Idempotency on busNo: 20 concurrent repeats give one bill, under both duplicate_busno knob
+settings, on SQLite and PostgreSQL; the simulator's call log shows no issuing call after a
+recorded success and a not-found getEBillByBusNo before every re-send (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from ss_rig import ServerThread, Simulator, db_config, drop_pg_schema, load_sample
+
+from sync_server.methods import ISSUE_METHODS
+from sync_server.store.db import read_tx
+from sync_server.store.schema import bills
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, ServerThread]]:
+    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
+    cfg = db_config(request.param)
+    srv = ServerThread(tmp_path_factory.mktemp("srv"), sim.url, **cfg)
+    yield sim, srv
+    srv.stop()
+    sim.stop()
+    if cfg.get("database_schema"):
+        drop_pg_schema(cfg["database_schema"])
+
+
+def assert_call_log(sim: Simulator, bus_no: str) -> None:
+    """No issuing call after a recorded success; every re-send preceded by a not-found lookup."""
+    calls = [c for c in sim.calls() if c["bus_no"] == bus_no]
+    issued_ok = False
+    last_issue = None
+    for c in calls:
+        if c["method"] in ISSUE_METHODS:
+            assert not issued_ok, f"issuing call after a recorded success: {c}"
+            if last_issue is not None:
+                between = [x for x in calls if last_issue["id"] < x["id"] < c["id"]]
+                assert any(x["method"] == "getEBillByBusNo" and x["result"] != "S0000" for x in between), \
+                    f"re-send without a not-found lookup first: {c}"
+            last_issue = c
+            if c["result"] == "S0000":
+                issued_ok = True
+    assert issued_ok
+
+
+def local_count(srv: ServerThread, bus_no: str) -> int:
+    with read_tx(srv.ctx.engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(bills).where(
+            (bills.c.bus_no == bus_no) & (bills.c.state == "issued"))).scalar_one())
+
+
+@pytest.mark.parametrize("knob", ["return", "reject"])
+def test_twenty_concurrent_repeats_give_one_bill(rig: tuple[Simulator, ServerThread], knob: str) -> None:
+    sim, srv = rig
+    sim.faults(duplicate_busno=knob, latency=0.05)
+    try:
+        bill = load_sample("outpatient.json") | {"busNo": f"IDEM{uuid.uuid4().hex[:16]}"}
+        clients = [srv.his() for _ in range(20)]
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(lambda c: c.ok("invoiceEBillOutpatient", bill), clients))
+    finally:
+        sim.faults(latency=0.0)
+    assert len({(a["billBatchCode"], a["billNo"]) for a in answers}) == 1
+    assert len(sim.platform_bills(bill["busNo"])) == 1
+    assert local_count(srv, bill["busNo"]) == 1
+    assert_call_log(sim, bill["busNo"])
+
+
+@pytest.mark.parametrize("knob", ["return", "reject"])
+def test_dropped_answer_is_resolved_by_lookup_not_by_resending(rig: tuple[Simulator, ServerThread],
+                                                               knob: str) -> None:
+    sim, srv = rig
+    sim.faults(duplicate_busno=knob, drop_response=1, drop_methods=["invoiceEBillOutpatient"])
+    try:
+        bill = load_sample("outpatient.json") | {"busNo": f"DROP{uuid.uuid4().hex[:16]}"}
+        his = srv.his()
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(lambda _: his.ok("invoiceEBillOutpatient", bill), range(20)))
+    finally:
+        sim.faults(drop_response=0, drop_methods=[])
+    assert len({a["billNo"] for a in answers}) == 1
+    assert "emergency" not in answers[0]  # the lookup found the committed bill: an online bill
+    platform = sim.platform_bills(bill["busNo"])
+    assert [(p[0], p[1]) for p in platform] == [(answers[0]["billBatchCode"], answers[0]["billNo"])]
+    calls = [c for c in sim.calls() if c["bus_no"] == bill["busNo"]]
+    assert [c["method"] for c in calls][:2] == ["invoiceEBillOutpatient", "getEBillByBusNo"]
+    assert_call_log(sim, bill["busNo"])
+
+
+def test_platform_refusal_writes_nothing_and_a_corrected_retry_issues(rig: tuple[Simulator, ServerThread],
+                                                                     tmp_path: Path) -> None:
+    sim, srv = rig
+    bill = load_sample("outpatient.json") | {"busNo": f"REF{uuid.uuid4().hex[:16]}", "placeCode": "004"}
+    sim.faults(error_rate=1.0)
+    try:
+        result, message = srv.his().call("invoiceEBillOutpatient", bill)
+    finally:
+        sim.faults(error_rate=0.0)
+    assert result == "E3999", message
+    assert local_count(srv, bill["busNo"]) == 0
+    with read_tx(srv.ctx.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(bills).where(bills.c.bus_no == bill["busNo"])).scalar() == 0
+    assert srv.his().ok("invoiceEBillOutpatient", bill)["billNo"]
+    assert len(sim.platform_bills(bill["busNo"])) == 1
