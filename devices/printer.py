@@ -1,17 +1,18 @@
 """Printer roles: the thermal receipt printer and the pre-numbered bill (form) printer.
 
 The receipt printer renders the printer-neutral :class:`billing_core.printjob.PrintJob` built by
-print_templates. The bill printer prints a :class:`FormPage`: text at millimetre positions on a
-pre-printed, pre-numbered form, shifted by a per-terminal calibration offset from config.
+print_templates. The bill printer prints a :class:`billing_core.printjob.PageJob`: items at
+millimetre positions on pre-printed, pre-numbered forms, shifted by a per-terminal calibration
+offset from config.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
-from billing_core.printjob import PrintJob
+from billing_core.printjob import PageJob, PrintJob
 from devices.base import Device
 
 
@@ -52,32 +53,6 @@ class ReceiptPrinter(Device):
         """Kick the cash drawer wired to the printer."""
 
 
-@dataclass(frozen=True, slots=True)
-class FormField:
-    """One value printed at a position on a form (millimetres from the top-left corner)."""
-
-    x_mm: float
-    y_mm: float
-    text: str
-    size_pt: float = 10.0
-    bold: bool = False
-
-
-@dataclass(slots=True)
-class FormPage:
-    """One pre-printed form (e.g. a 241 x 93 mm outpatient bill) and the values to print on it."""
-
-    title: str
-    width_mm: float
-    height_mm: float
-    fields: list[FormField] = field(default_factory=list)
-
-    def add(self, x_mm: float, y_mm: float, text: str, size_pt: float = 10.0, bold: bool = False) -> FormPage:
-        """Append a field; returns self for chaining."""
-        self.fields.append(FormField(x_mm, y_mm, text, size_pt, bold))
-        return self
-
-
 class BillPrinter(Device):
     """Role: the bill (form) printer, usually a dot-matrix printer behind the OS spooler."""
 
@@ -85,5 +60,5 @@ class BillPrinter(Device):
     label = "票据打印机"
 
     @abstractmethod
-    def print_forms(self, pages: list[FormPage]) -> None:
-        """Print the pages as one job (one sheet each)."""
+    def print_pages(self, job: PageJob) -> None:
+        """Print the sheets of ``job`` as one spooler job, shifted by the calibration offset."""

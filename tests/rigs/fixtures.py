@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rigs.cups import CupsPdfRig
 from tests.rigs.escpos_printer import TcpEscposPrinter
 from tests.rigs.id_reader_sim import IdReaderSimulator
 from tests.rigs.pcscd import PcscdRig
@@ -64,3 +65,13 @@ def id_reader(pty_pair: SocatPair) -> Iterator[IdReaderSimulator]:
         yield sim
     finally:
         sim.stop()
+
+
+@pytest.fixture(scope="session")
+def cups_pdf() -> Iterator[CupsPdfRig]:
+    """cupsd with a cups-pdf queue (session-wide; cupsd is the machine's spooler)."""
+    rig = CupsPdfRig().start()
+    try:
+        yield rig
+    finally:
+        rig.stop()
