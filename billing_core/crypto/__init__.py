@@ -18,9 +18,11 @@ Keys are :class:`SM2PrivateKey` / :class:`SM2PublicKey`, or anything :func:`load
 Ciphertexts are raw ``C1||C3||C2`` (:attr:`CipherOrder.C1C3C2`, C1 with its 04 prefix) unless
 ``order=CipherOrder.C1C2C3`` is passed; :class:`Ciphertext` converts to/from GM/T 0009 DER.
 
-Backends (:func:`get_backend`): ``gmssl_pyx`` (GmSSL 3, C; the default), ``tongsuo`` (Tongsuo, C),
-``gmssl`` (pure Python; portable fallback with its known defects guarded). All accept and reject
-the same inputs; every backend's signatures and ciphertexts are accepted by every other.
+Backends (:func:`get_backend`), in order of preference: ``fast`` (the default: gmssl-pyx and
+tongsuopy combined, each doing the operations it does fastest), ``gmssl_pyx`` (GmSSL 3, C;
+plaintexts up to 255 bytes), ``tongsuo`` (Tongsuo, C), ``gmssl`` (pure Python; the portable
+fallback, its known defects guarded). All accept and reject the same inputs; every backend's
+signatures and ciphertexts are accepted by every other.
 
 Errors are :class:`billing_core.errors.CryptoError` (E9101) and its subclasses in
 :mod:`billing_core.crypto.errors` (E9102-E9105).

@@ -13,6 +13,7 @@ from billing_core.crypto.errors import BackendUnavailableError
 #: name -> (module, class). Order = preference for the default: measured fastest first
 #: (docs/BENCHMARKS.md, "Crypto"), the pure-Python fallback last.
 BACKENDS: dict[str, tuple[str, str]] = {
+    "fast": ("billing_core.crypto.backends.fast", "FastBackend"),
     "gmssl_pyx": ("billing_core.crypto.backends.gmssl_pyx", "GmsslPyxBackend"),
     "tongsuo": ("billing_core.crypto.backends.tongsuo", "TongsuoBackend"),
     "gmssl": ("billing_core.crypto.backends.gmssl_pure", "GmsslBackend"),

@@ -1,5 +1,5 @@
-"""SM2 on gmssl-pyx: CPython bindings of GmSSL 3 (C). The default backend: fastest overall on the
-bench (docs/BENCHMARKS.md) and it checks C3 itself.
+"""SM2 on gmssl-pyx: CPython bindings of GmSSL 3 (C); GmSSL checks C3 itself. The default ``fast``
+backend takes its signing and its fast [k]G from here (docs/BENCHMARKS.md).
 
 Only the digest-level calls are used (``sm2_sign_sm3_digest`` / ``sm2_verify_sm3_digest``): Z_A is
 computed by billing_core for every backend alike. They are also ~15x faster than gmssl-pyx's

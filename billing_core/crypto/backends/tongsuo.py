@@ -37,7 +37,29 @@ class TongsuoBackend(SM2Backend):
         return self._ec.derive_private_key(key.d, self._ec.SM2())._evp_pkey
 
     def _make_public(self, key: SM2PublicKey) -> Any:
-        return self._ec.EllipticCurvePublicNumbers(key.x, key.y, self._ec.SM2()).public_key()._evp_pkey
+        return self._ec.EllipticCurvePublicNumbers(key.x, key.y, self._ec.SM2()).public_key()
+
+    def multiply(self, key: SM2PublicKey, scalar: int) -> tuple[int, int]:
+        """[scalar]P for the public point P, as affine (x, y).
+
+        EC_POINT_mul with only a point scalar takes OpenSSL 1.1.1's constant-time Montgomery ladder
+        (ec_scalar_mul_ladder), so a secret scalar (an encryption's k) does not leak through timing.
+        """
+        ec_key = self._public(key)._ec_key
+        lib, ffi = self._lib, self._ffi
+        group = lib.EC_KEY_get0_group(ec_key)
+        result = ffi.gc(lib.EC_POINT_new(group), lib.EC_POINT_free)
+        bn_scalar = ffi.gc(self._b._int_to_bn(scalar), lib.BN_clear_free)
+        with self._b._tmp_bn_ctx() as bn_ctx:
+            if lib.EC_POINT_mul(group, result, ffi.NULL, lib.EC_KEY_get0_public_key(ec_key), bn_scalar,
+                                bn_ctx) != 1:
+                self._b._consume_errors()
+                raise ValueError("EC_POINT_mul failed")
+            bn_x, bn_y = lib.BN_CTX_get(bn_ctx), lib.BN_CTX_get(bn_ctx)
+            if lib.EC_POINT_get_affine_coordinates_GFp(group, result, bn_x, bn_y, bn_ctx) != 1:
+                self._b._consume_errors()
+                raise ValueError("point at infinity")
+            return self._b._bn_to_int(bn_x), self._b._bn_to_int(bn_y)
 
     def _ctx(self, pkey: Any, init: Callable[[Any], int]) -> Any:
         ctx = self._ffi.gc(self._lib.EVP_PKEY_CTX_new(pkey, self._ffi.NULL), self._lib.EVP_PKEY_CTX_free)
@@ -68,7 +90,7 @@ class TongsuoBackend(SM2Backend):
         return rs
 
     def verify_digest(self, key: SM2PublicKey, digest: bytes, r: int, s: int) -> bool:
-        ctx = self._ctx(self._public(key), self._lib.EVP_PKEY_verify_init)
+        ctx = self._ctx(self._public(key)._evp_pkey, self._lib.EVP_PKEY_verify_init)
         signature = encode_signature(r, s, "der")
         result = self._lib.EVP_PKEY_verify(ctx, signature, len(signature), digest, len(digest))
         if result != 1:
@@ -76,7 +98,7 @@ class TongsuoBackend(SM2Backend):
         return bool(result == 1)
 
     def encrypt_parts(self, key: SM2PublicKey, plaintext: bytes) -> Ciphertext:
-        der_ct = self._run(self._public(key), self._lib.EVP_PKEY_encrypt_init, self._lib.EVP_PKEY_encrypt,
+        der_ct = self._run(self._public(key)._evp_pkey, self._lib.EVP_PKEY_encrypt_init, self._lib.EVP_PKEY_encrypt,
                            plaintext)
         return Ciphertext.from_der(der_ct)
 

@@ -13,7 +13,7 @@ from billing_core.crypto.errors import DecryptionError
 
 pytestmark = pytest.mark.unit
 
-BACKENDS = ["gmssl_pyx", "tongsuo", "gmssl"]
+BACKENDS = ["fast", "gmssl_pyx", "tongsuo", "gmssl"]
 PAIRS = list(itertools.product(BACKENDS, BACKENDS))
 MESSAGE = "应急票据 E2026-000123 合计 ¥1,234.50".encode()
 OTHER_ID = b"ALICE123@YAHOO.COM"
