@@ -43,6 +43,9 @@ PT_PER_MM = 72 / MM_PER_INCH
 #: Font size of a thermal line: the CJK glyph fills 2 cells minus a hair of spacing.
 STRIP_EM_MM = 2.8
 PDF_DPI = 600
+#: White space above and below a QR code on the strip: 3 mm is 4 modules of a 33-module symbol
+#: of 25-30 mm, the quiet zone ISO/IEC 18004 asks for (scanners miss codes without it).
+QR_QUIET_MM = 3.0
 
 
 def _mm(value: float, ppm: float) -> float:
@@ -51,7 +54,7 @@ def _mm(value: float, ppm: float) -> float:
 
 def _draw_qr(p: QPainter, data: str, x: float, y: float, size: float, snap: bool) -> None:
     """Draw the QR modules (no quiet zone: callers leave white space) in device units."""
-    matrix = segno.make(data, error="m", micro=False).matrix
+    matrix = segno.make(data, error="l", boost_error=False, micro=False).matrix
     n = len(matrix)
     module = max(1.0, float(int(size / n))) if snap else size / n
     if snap:
@@ -145,7 +148,7 @@ def strip_page(job: PrintJob) -> tuple[float, float]:
         if isinstance(line, StripText):
             height += LINE_MM * line.scale
         elif isinstance(line, StripQr):
-            height += line.size_mm + 2.0
+            height += line.size_mm + 2 * QR_QUIET_MM
         elif isinstance(line, StripImage):
             height += line.width_mm + 2.0
         elif isinstance(line, StripCut):
@@ -184,8 +187,8 @@ def _draw_strip(p: QPainter, job: PrintJob, ppm: float, snap: bool) -> None:
             y += LINE_MM * scale
         elif isinstance(line, StripQr):
             x = (width_mm - line.size_mm) / 2
-            _draw_qr(p, line.data, _mm(x, ppm), _mm(y + 1.0, ppm), _mm(line.size_mm, ppm), snap)
-            y += line.size_mm + 2.0
+            _draw_qr(p, line.data, _mm(x, ppm), _mm(y + QR_QUIET_MM, ppm), _mm(line.size_mm, ppm), snap)
+            y += line.size_mm + 2 * QR_QUIET_MM
         elif isinstance(line, StripImage):
             img = QImage.fromData(line.png)
             if not img.isNull():

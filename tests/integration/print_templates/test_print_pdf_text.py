@@ -10,7 +10,7 @@ import pytest
 from billing_core.printjob import PageText
 from print_templates.forms import load_form
 from print_templates.registry import build
-from print_templates.render_qt import write_pdf
+from print_templates.render_qt import QR_QUIET_MM, write_pdf
 from print_templates.samples import load_sample
 from print_templates.strip import CELL_MM, LINE_MM, PRINTABLE_MM, StripText, layout
 from tests.integration.print_templates.print_golden_utils import pdf_lines, pdf_words
@@ -81,7 +81,7 @@ def test_thermal_lines_print_on_the_column_grid(doc: str, sample: str, width: in
         if isinstance(line, StripText):
             y += LINE_MM * line.scale
         elif hasattr(line, "size_mm"):
-            y += line.size_mm + 2.0  # type: ignore[union-attr]
+            y += line.size_mm + 2 * QR_QUIET_MM  # type: ignore[union-attr]
     rules = set("-=*")
     got = [(yy, t, x) for yy, t, x in lines if not set(t) <= rules]
     want = [(yy, t, x) for yy, t, x in expected if not set(t) <= rules]

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
 import requests
 
@@ -23,6 +22,7 @@ from simulators.finance.app import create_app
 from simulators.finance.platform import Platform
 from simulators.finance.server import SimServer
 from simulators.finance.store import DEMO_APPID, DEMO_KEY
+from tests.integration.print_templates.print_golden_utils import scan_qr
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +47,8 @@ def _issue(server: SimServer, method: str, request: dict) -> dict:
 
 
 def _scan(png: Path) -> str:
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(png)))
-    assert points is not None, "no QR code on the notice"
+    text = scan_qr(png)
+    assert text, "no QR code read from the notice"
     return text
 
 
