@@ -13,6 +13,7 @@ from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, combo, line
 from qt_common.qt import QDate, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
+from workflows.cashier.entry import KINDS
 from workflows.cashier.report import DailyReport, daily_report, export_csv, export_xlsx, report_job
 
 
@@ -76,7 +77,8 @@ class ReportPage(QWidget):
         self.cashiers.set_rows([[c.payee, str(c.count), wire(c.amount), str(c.red_count), wire(c.red_amount),
                                  wire(c.net)] for c in rep.cashiers])
         self.channels.set_rows([[c, n, wire(a)] for c, n, a in rep.channels])
-        self.details.set_rows([[r.create_time[8:10] + ":" + r.create_time[10:12], r.kind, r.bill_batch_code,
+        self.details.set_rows([[r.create_time[8:10] + ":" + r.create_time[10:12], KINDS[r.kind].label if r.kind in KINDS else r.kind,
+                                r.bill_batch_code,
                                 r.bill_no, r.payer, r.total, r.state_label, r.payee] for r in rep.details])
         self.msg.info(f"{rep.day.isoformat()} 实收合计 {wire(rep.total_net)} 元")
 

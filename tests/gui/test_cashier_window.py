@@ -237,3 +237,13 @@ def _form(w: Window, channel: str = "02"):
     form.add_item("301")
     form.set_pay(channel, "35.00")
     return form
+
+
+def test_cut_off_check_finds_a_squeezed_window(qtbot, window: Window) -> None:
+    """The screenshot command's cut-off check can fail: squeeze the window below its minimum."""
+    from cashier_app.screenshots import cut_off
+
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: cut_off(window.win) == [], timeout=3000)  # after the status bar re-lays out
+    problems = cut_off(window.win, screen=(800, 480))
+    assert problems and "does not fit the 800x480 screen" in problems[0]
