@@ -56,8 +56,10 @@ def qr_png(text: str, scale: int = 4, border: int = 4) -> bytes:
             + _chunk(b"IEND", b""))
 
 
+@lru_cache(maxsize=8192)
 def qr_png_b64(text: str) -> str:
-    """``billQRCode``: base64 of the QR PNG (spec §3.4)."""
+    """``billQRCode``: base64 of the QR PNG (spec §3.4); cached, as lookups and batch polls
+    answer the same bills again and again."""
     return base64.b64encode(qr_png(text)).decode("ascii")
 
 
