@@ -11,7 +11,7 @@ from print_templates.bill_list import bill_list_job
 from print_templates.cash_reports import cash_slip_job, daily_report_job
 from print_templates.errors import UnknownDocumentError
 from print_templates.model import Json, bill_from_sample, require
-from print_templates.notice import notice_job
+from print_templates.notice import notice_job, notice_page
 from print_templates.paper_bill import paper_bill_job
 from print_templates.receipts import receipt_job
 from print_templates.thermal import mark_reprint
@@ -31,6 +31,10 @@ def _notice(sample: Json, width_mm: int = 80) -> PrintJob:
     return notice_job(bill_from_sample(sample, "电子票据告知单"), width_mm)
 
 
+def _notice_sheet(sample: Json, width_mm: int = 0) -> PageJob:
+    return notice_page(bill_from_sample(sample, "电子票据告知单"))
+
+
 def _paper(sample: Json, width_mm: int = 0, background: bool = True) -> PageJob:
     return paper_bill_job(sample, background=background)
 
@@ -47,6 +51,7 @@ DOCUMENTS: dict[str, Document] = {
     d.name: d
     for d in (
         Document("notice", "电子票据告知单", True, _notice),
+        Document("notice_sheet", "电子票据告知单（A5）", False, _notice_sheet),
         Document("paper_bill", "换开纸质票据", False, _paper),
         Document("bill_list", "电子票据清单", False, _list),
         Document("receipt_registration", "挂号凭条", True, partial(_receipt, "registration")),

@@ -44,6 +44,10 @@ CASES: tuple[Case, ...] = (
     Case("notice", "red", 80, f"{_GOLD}; 冲红 banner, original number, negative amount; QR of the red bill"),
     Case("notice", "insured", 80, f"{_GOLD}; QR decodes"),
     Case("notice", "zero_items", 80, _GOLD),
+    Case("notice_sheet", "outpatient_short", 0, f"{_GOLD}; every field inside its box (PDF); QR decodes"),
+    Case("notice_sheet", "emergency", 0, f"{_GOLD}; emergency banner with terminal id; QR decodes"),
+    Case("notice_sheet", "red", 0, f"{_GOLD}; red banner with the original number"),
+    Case("notice_sheet", "outpatient_long_name", 0, f"{_GOLD}; long name and hospital stay inside their boxes"),
     Case("paper_bill", "outpatient_short", 0, f"{_GOLD}; field positions (mm) in PDF; 1 mm move fails"),
     Case("paper_bill", "outpatient_long_name", 0, f"{_GOLD}; Guangdong form; long name stays in its box; 重打 mark"),
     Case("paper_bill", "insured", 0, f"{_GOLD}; Guangdong form; insurance split"),
@@ -105,6 +109,25 @@ def write_samples(out: Path, dpi: int = 150, fixtures: Path = FIXTURES) -> list[
         "| document | sample | paper | PNG | checked |",
         "|---|---|---|---|---|",
         *rows,
+        "",
+        "## Which printing method prints what",
+        "",
+        "The seed-001 client-component methods (spec §7, §9) and the documents that serve them:",
+        "",
+        "| method | document |",
+        "|---|---|",
+        "| `printElectBill` (e-bill notice) | `notice` (receipt printer, 58/80 mm) or `notice_sheet` (A5 sheet) |",
+        "| `getElectBilllListTotal` / `printElectBillList` | `bill_list` (page count = billing_core.pagination; "
+        "a page range prints pageNoBgn..pageNoEnd; no list -> E3040) |",
+        "| `turnPaperPrint` (exchange, once) | `paper_bill` + `receipt_paper_exchange` |",
+        "| `reTurnPaperPrint` / `printPaper` (reprint on new stock) | `paper_bill` with `paper.reprint` "
+        "(重打 mark, voided number, reason) |",
+        "| kiosk payments | `receipt_registration`, `receipt_outpatient`, `receipt_prepay_topup`, "
+        "`receipt_inpatient_deposit`, `receipt_discharge` |",
+        "| kiosk cash collection (seed 004) | `cash_slip` |",
+        "| cashier day end | `daily_report` |",
+        "",
+        "Any thermal document reprinted from the store carries a 补打 line (sample key `reprint`).",
         "",
     ]
     (out / "README.md").write_text("\n".join(readme), encoding="utf-8")

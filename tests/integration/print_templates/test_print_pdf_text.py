@@ -99,3 +99,18 @@ def test_pdf_embeds_only_the_pinned_font(tmp_path: Path) -> None:
         fonts = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
         assert fonts, out
         assert all("WenQuanYi" in f.replace("-", "").replace("+", "") or "WenQuanYiMicroHei" in f for f in fonts), out
+
+
+@pytest.mark.parametrize("sample", ["outpatient_short", "emergency", "red", "outpatient_long_name"])
+def test_notice_sheet_fields_print_inside_their_boxes(sample: str, tmp_path: Path) -> None:
+    job = build("notice_sheet", load_sample(sample))
+    words = pdf_words(write_pdf(job, tmp_path / "notice.pdf"))
+    boxed = [i for i in job.pages[0].items if isinstance(i, PageText) and i.name and i.width_mm > 0]
+    assert len(boxed) >= 12
+    for item in boxed:
+        first = item.text.split()[0]
+        hits = [w for w in words if w.text == first or (first.startswith(w.text) and len(w.text) >= 2)]
+        assert hits, f"{item.name}: '{first}' not in the PDF text"
+        assert any(item.x_mm - TOL <= w.x0 and w.x1 <= item.x_mm + item.width_mm + TOL
+                   and item.y_mm - TOL <= w.y0 and w.y1 <= item.y_mm + max(item.height_mm, 5.0) + TOL
+                   for w in hits), f"{item.name} outside its box: {[(w.x0, w.y0, w.x1, w.y1) for w in hits]}"

@@ -69,3 +69,10 @@ def test_a_family_qt_would_substitute_is_refused(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(fonts, "register_font", lambda: "No Such Family 宋体X")
     with pytest.raises(FontUnavailableError, match="替换"):
         fonts.pinned_font(10)
+
+
+@pytest.mark.parametrize("sample", ["outpatient_short", "emergency", "red"])
+def test_notice_sheet_qr_decodes(sample: str, tmp_path: Path) -> None:
+    data = load_sample(sample)
+    png = write_png(build("notice_sheet", data), tmp_path / "sheet", 100)[0]
+    assert scan_qr(png) == bill_from_sample(data).qr.text()
