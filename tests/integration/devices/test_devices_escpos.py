@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import segno
+import serial
 
 from billing_core.printjob import (
     Column,
@@ -25,7 +27,9 @@ from billing_core.printjob import (
 from devices.drivers.escpos_printer import EscposConfig, EscposReceiptPrinter
 from devices.errors import CoverOpen, DeviceDisconnected, DeviceNotFound, DeviceTimeout, PaperOut
 from devices.printer import PaperState
+from tests.rigs.escpos_decoder import StreamDecoder, decode
 from tests.rigs.escpos_printer import TcpEscposPrinter
+from tests.rigs.ptys import SocatPair
 
 pytestmark = pytest.mark.integration
 
@@ -139,3 +143,33 @@ def test_printer_disappearing_raises_and_reopen_works(escpos_rig: TcpEscposPrint
     p.print_job(_job())
     p.shutdown()
     assert escpos_rig.wait_document().cuts == 1
+
+
+def test_serial_printer_over_a_pty(pty_pair: SocatPair) -> None:
+    far = serial.Serial(pty_pair.b, 9600, timeout=0.05)
+    dec = StreamDecoder(on_status_query=lambda n: far.write(bytes([0x12])))
+    cfg = EscposConfig(transport="serial", device=pty_pair.a, timeout=1.0)
+    p = EscposReceiptPrinter("receipt_printer", cfg)
+    p.open()
+    try:
+        fut = p.worker.submit(p.print_job, _job(58))
+        while not fut.done():  # the far end plays the printer: decode and answer DLE EOT
+            dec.feed(far.read(4096))
+        fut.result()
+        dec.feed(far.read(4096))
+    finally:
+        p.shutdown()
+        far.close()
+    doc = dec.finish()
+    assert "挂号凭条" in doc.text and doc.qr_codes == [QR] and doc.cuts == 1
+    assert doc.status_queries == [1, 2, 4]
+
+
+def test_file_printer(tmp_path: Path) -> None:
+    out = tmp_path / "lp0"
+    out.write_bytes(b"")
+    cfg = EscposConfig(transport="file", device=str(out), status_query=False)
+    with EscposReceiptPrinter("receipt_printer", cfg) as p:
+        p.print_job(_job())
+    doc = decode(out.read_bytes())
+    assert "某某市第一人民医院" in doc.text and doc.cuts == 1 and not doc.status_queries

@@ -108,3 +108,28 @@ def test_unknown_reader_not_found(pcsc: PcscdRig) -> None:
     with pytest.raises(DeviceNotFound) as err:
         _reader("No Such Reader").open()
     assert err.value.code == "E6004"
+
+
+def test_card_watcher_reports_insert_and_remove(pcsc: PcscdRig) -> None:
+    import threading
+
+    from devices.card_events import CardWatcher
+
+    events: list[str] = []
+    changed = threading.Event()
+
+    def note(kind: str) -> None:
+        events.append(kind)
+        changed.set()
+
+    with _reader() as r:
+        watcher = CardWatcher(r, lambda: note("in"), lambda: note("out"), interval=0.05).start()
+        try:
+            pcsc.insert(FIX / "ssse_zhangsan.json")
+            assert changed.wait(5)
+            changed.clear()
+            pcsc.remove()
+            assert changed.wait(5)
+        finally:
+            watcher.stop()
+    assert events == ["in", "out"]
