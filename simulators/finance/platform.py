@@ -251,7 +251,8 @@ def make_red(db: sqlite3.Connection, ctx: CallCtx, now: str, blue: sqlite3.Row, 
 
 def page(rows: list[Any], page_no: Any, page_size: Any) -> list[Any]:
     """Rows of page ``page_no`` (from 1) of size ``page_size`` (≤ 200, spec §2)."""
-    no, size = int(page_no or 1), int(page_size or 200)
+    no = 1 if page_no in (None, "") else int(page_no)
+    size = 200 if page_size in (None, "") else int(page_size)
     if no < 1 or not 1 <= size <= 200:
         raise SimError(E.BAD_PAGING, "分页参数不正确：pageNo从1开始，pageSize为1-200")
     return rows[(no - 1) * size: no * size]
