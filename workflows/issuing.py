@@ -62,6 +62,7 @@ from workflows.printing import NoticePrinter, NoticePrinting, PrintResult
 from workflows.sync_client import SyncClient
 
 CrashHook = Callable[[str], None]
+REGISTERED_KEY = "registered_sm2_public_key"
 
 __all__ = ["IssueOutcome", "IssuingWorkflow", "TerminalStatus", "Identity", "EmergencyLimits"]
 
@@ -158,8 +159,9 @@ class IssuingWorkflow:
         self.limits = limits or EmergencyLimits()
         self.printing = NoticePrinting(db, printer, clock, width_mm=width_mm, crash_hook=crash_hook)
         self.emergency = EmergencyIssuer(db, identity, signer, self.limits, crash_hook)
+        self.signer = signer
         self.stock = StockManager(db, sync, clock, identity.place_code)
-        self.uploader = Uploader(db, sync, clock, crash_hook)
+        self.uploader = Uploader(db, sync, clock, identity.terminal_id, crash_hook=crash_hook)
 
     # --- issuing -----------------------------------------------------------------------------
 
@@ -268,7 +270,11 @@ class IssuingWorkflow:
         return self.stock.refresh_catalog()
 
     def upload_pending(self, progress: Progress | None = None, limit: int = -1) -> UploadReport:
-        """Carry emergency bills to the server, in journal order, exactly once."""
+        """Carry emergency bills to the server, in journal order, exactly once (registers the
+        terminal's SM2 public key first: the server verifies every bill's signature with it)."""
+        if outbox.count_pending(self.db, UPLOAD_KIND) and not self.register_key():
+            return UploadReport(remaining=outbox.count_pending(self.db, UPLOAD_KIND),
+                                stopped="终端SM2公钥尚未登记到同步服务器")
         return self.uploader.upload_pending(progress, limit)
 
     def maintain(self, *, top_up: int = 0, operator: str = "terminal") -> dict[str, Any]:
@@ -280,6 +286,7 @@ class IssuingWorkflow:
         except LinkError:
             return done
         done["linkUp"] = True
+        done["registered"] = self.register_key()
         if beat.ok and isinstance(beat.message, dict):
             done["revoked"] = self.stock.apply_revocations(list(beat.message.get("revokedBlocks") or []))
         done["upload"] = self.upload_pending().as_dict()
@@ -291,6 +298,19 @@ class IssuingWorkflow:
             except (LinkError, PlatformError) as exc:
                 done["topUpError"] = str(exc)
         return done
+
+    def register_key(self) -> bool:
+        """Register this terminal's SM2 public key with the server once (again after a key change);
+        True when the server holds the current key. Link failures are left to the next round."""
+        if self.db.get_value(REGISTERED_KEY) == self.signer.public_key_hex:
+            return True
+        try:
+            answer = self.sync.register(self.signer.public_key_hex)
+        except LinkError:
+            return False
+        if answer.ok:
+            self.db.set_value(REGISTERED_KEY, self.signer.public_key_hex)
+        return answer.ok
 
     def _heartbeat_body(self) -> dict[str, Any]:
         usage = self._usage()

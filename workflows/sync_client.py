@@ -29,14 +29,17 @@ from workflows.errors import AnswerLostError, BadAnswerError, LinkDownError, Lin
 from workflows.link import CircuitBreaker, LinkObserver, LinkState
 
 HIS_PREFIX = "/medical-web/api/medical"
-TERMINAL_PREFIX = "/terminal-api"
+TERMINAL_PREFIX = "/terminal/api"
 
-# Terminal-api method names (docs/EMERGENCY.md). The server engineer's blueprint serves these.
+# Terminal-api method names (docs/EMERGENCY.md "Wire contract"). register, heartbeat, catalog and
+# emergencyStock are served by sync_server.api.terminal_api already; emergencyStockReturn and
+# uploadEmergencyBills are this contract's additions for the server side.
+M_REGISTER = "register"
 M_HEARTBEAT = "heartbeat"
-M_CATALOG = "emergencyCatalog"
-M_STOCK_OUT = "emergencyStockOut"
+M_CATALOG = "catalog"
+M_STOCK_OUT = "emergencyStock"
 M_STOCK_RETURN = "emergencyStockReturn"
-M_UPLOAD = "uploadEmergencyEBill"
+M_UPLOAD = "uploadEmergencyBills"
 
 
 class SyncClient:
@@ -112,16 +115,20 @@ class SyncClient:
 
     # --- the terminal-api requests, in one place (docs/EMERGENCY.md) ---------------------------
 
+    def register(self, public_key_hex: str) -> envelope.Response:
+        """``register``: the SM2 public key that verifies this terminal's emergency bills."""
+        return self.terminal(M_REGISTER, {"sm2PublicKey": public_key_hex})
+
     def heartbeat(self, status: Mapping[str, Any]) -> envelope.Response:
         """``heartbeat``: the terminal's status; the answer may list revoked blocks."""
         return self.terminal(M_HEARTBEAT, dict(status))
 
     def emergency_catalog(self, place_code: str) -> envelope.Response:
-        """``emergencyCatalog``: 应急开票基础信息 for a billing point."""
+        """``catalog``: 应急开票基础信息 (billing points, pay channels, charge items ...)."""
         return self.terminal(M_CATALOG, {"placeCode": place_code, "terminalId": self.appid})
 
     def emergency_stock_out(self, place_code: str, count: int, operator: str) -> envelope.Response:
-        """``emergencyStockOut``: ask for an emergency block for this terminal (库存发放)."""
+        """``emergencyStock``: ask for an emergency block for this terminal (库存发放)."""
         return self.terminal(M_STOCK_OUT, {"placeCode": place_code, "count": count, "operator": operator,
                                            "terminalId": self.appid})
 
@@ -132,9 +139,10 @@ class SyncClient:
                                               "billBgnNo": bgn_no, "billEndNo": end_no, "reason": reason,
                                               "terminalId": self.appid})
 
-    def upload_emergency_bill(self, payload: Mapping[str, Any]) -> envelope.Response:
-        """``uploadEmergencyEBill``: one journal entry (payload built by workflows.emergency.upload)."""
-        return self.terminal(M_UPLOAD, payload)
+    def upload_emergency_bills(self, terminal_id: str, bills: list[Mapping[str, Any]]) -> envelope.Response:
+        """``uploadEmergencyBills``: journal entries in order (each built by
+        workflows.emergency.issuer.upload_payload); the answer has one result per bill."""
+        return self.terminal(M_UPLOAD, {"terminalId": terminal_id, "bills": [dict(b) for b in bills]})
 
     # --- transport ---------------------------------------------------------------------------
 

@@ -18,13 +18,21 @@ from offline_store.db import Database
 from workflows.errors import BadAnswerError, LinkError
 from workflows.sync_client import SyncClient
 
-#: Catalog answer keys -> (store kind, code key, name key).
+#: Catalog answer keys -> (store kind, specific code key, specific name key). Entries may use
+#: the specific keys or plain ``code``/``name`` (sync_server's ``catalog`` answers the latter).
 CATALOG_KINDS = {
     "chargeItems": ("charge_item", "chargeCode", "chargeName"),
+    "billingPoints": ("place", "placeCode", "placeName"),
     "places": ("place", "placeCode", "placeName"),
     "payChannels": ("pay_channel", "payChannelCode", "payChannelName"),
     "payers": ("payer", "payerCode", "payerName"),
 }
+
+
+def _normalise(item: dict[str, Any], code_key: str, name_key: str) -> dict[str, Any]:
+    code = item.get(code_key) or item.get("code")
+    name = item.get(name_key) or item.get("name") or ""
+    return {**item, "code": str(code), "name": str(name)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,8 @@ class StockManager:
         at = ts17(self.clock.now())
         counts = {}
         for key, (kind, code_key, name_key) in CATALOG_KINDS.items():
-            if isinstance(got.get(key), list):
-                counts[kind] = catalog.replace_kind(self.db, kind, got[key], at, code_key, name_key)
+            entries = got.get(key)
+            if isinstance(entries, list):
+                counts[kind] = catalog.replace_kind(
+                    self.db, kind, [_normalise(e, code_key, name_key) for e in entries if isinstance(e, dict)], at)
         return counts

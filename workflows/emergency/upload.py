@@ -1,9 +1,10 @@
 """Carrying the journal to the server: in order, one idempotency key per bill, resumable.
 
 Each entry's request was written to the outbox in the bill's own transaction. Delivery walks
-the outbox in order; the server's acknowledgement and the local state change commit together.
-A cut link stops the walk (the entry stays pending and is re-sent later with the same key, which
-the server answers as a duplicate: exactly once, offline_rules.md §6.6). Answers:
+the outbox in order, in batches (``uploadEmergencyBills``, docs/EMERGENCY.md); each bill's answer
+and its local state change commit together. A cut link stops the walk (entries stay pending and
+are re-sent later with the same keys, which the server answers as duplicates: exactly once,
+offline_rules.md §6.6). Per-bill answers:
 
 * ``S0000`` with ``status`` ``accepted``/``duplicate`` -> ``uploaded``; ``conflict`` -> ``conflict``
   (the server kept another bill for the busNo and voided this number, spec §17; shown, never silent);
@@ -53,37 +54,70 @@ class UploadReport:
 
 
 class Uploader:
-    """Delivers the emergency journal's outbox entries."""
+    """Delivers the emergency journal's outbox entries in batches of ``batch_size``."""
 
-    def __init__(self, db: Database, sync: SyncClient, clock: Clock,
+    def __init__(self, db: Database, sync: SyncClient, clock: Clock, terminal_id: str, *, batch_size: int = 50,
                  crash_hook: Callable[[str], None] | None = None) -> None:
         self.db = db
         self.sync = sync
         self.clock = clock
+        self.terminal_id = terminal_id
+        self.batch_size = batch_size
         self._crash = crash_hook or (lambda _point: None)
 
     def upload_pending(self, progress: Progress | None = None, limit: int = -1) -> UploadReport:
         """Send pending entries in order until done, the link fails or ``limit`` were sent."""
         report = UploadReport()
-        items = outbox.pending(self.db, UPLOAD_KIND, limit)
-        total = len(items)
-        for done, item in enumerate(items):
+        total = outbox.count_pending(self.db, UPLOAD_KIND)
+        if limit >= 0:
+            total = min(total, limit)
+        sent = 0
+        while sent < total and not report.stopped:
+            items = outbox.pending(self.db, UPLOAD_KIND, min(self.batch_size, total - sent))
+            if not items:
+                break
             try:
-                response = self.sync.upload_emergency_bill(item.payload)
+                response = self.sync.upload_emergency_bills(self.terminal_id, [i.payload for i in items])
             except LinkError as exc:
-                outbox.note_attempt(self.db, item.id, f"{exc.code} {exc.message}")
+                outbox.note_attempt(self.db, items[0].id, f"{exc.code} {exc.message}")
                 report.stopped = exc.message
                 break
             self._crash("upload_answered")
+            if not response.ok:  # the whole request was refused: nothing was stored, retry later
+                outbox.note_attempt(self.db, items[0].id, f"{response.result} {response.message}")
+                report.stopped = f"{response.result} {response.message}"
+                break
+            results = response.message.get("results") if isinstance(response.message, dict) else None
+            if not isinstance(results, list):
+                report.stopped = "同步服务器应答缺少results"
+                break
+            handled = self._apply(items, results, report)
+            sent += handled
+            if handled < len(items) and not report.stopped:
+                report.stopped = "同步服务器未处理完本批应急票据"
+            if progress:
+                progress(sent, total)
+        report.remaining = outbox.count_pending(self.db, UPLOAD_KIND)
+        return report
+
+    def _apply(self, items: list[outbox.OutboxItem], results: list[Any], report: UploadReport) -> int:
+        """Record the per-bill answers in order; returns how many items were settled."""
+        handled = 0
+        for item, res in zip(items, results, strict=False):
+            if not isinstance(res, dict) or res.get("idempotencyKey") != item.idem_key:
+                report.stopped = "同步服务器应答与上传顺序不符"
+                break
             entry = journal.by_bus_no(self.db, item.ref)
             assert entry is not None
             at = ts17(self.clock.now())
-            if response.ok:
-                answer = response.message if isinstance(response.message, dict) else {"message": response.message}
-                status = str(answer.get("status") or "accepted")
+            code = str(res.get("result") or "")
+            status = str(res.get("status") or "")
+            if code == "S0000" or code == CONFLICT:
+                if code == CONFLICT:
+                    status = "conflict"
+                status = status or "accepted"
                 with self.db.atomic():
-                    journal.set_state(self.db, entry.seq, "conflict" if status == "conflict" else "uploaded",
-                                      answer, at)
+                    journal.set_state(self.db, entry.seq, "conflict" if status == "conflict" else "uploaded", res, at)
                     outbox.mark_done(self.db, item.id, at)
                 if status == "conflict":
                     report.conflicts += 1
@@ -91,27 +125,17 @@ class Uploader:
                     report.duplicates += 1
                 else:
                     report.accepted += 1
-                report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": status})
-            elif response.result == CONFLICT:
-                with self.db.atomic():
-                    journal.set_state(self.db, entry.seq, "conflict",
-                                      {"result": response.result, "message": response.message}, at)
-                    outbox.mark_done(self.db, item.id, at)
-                report.conflicts += 1
-                report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": "conflict"})
-            elif response.result in TRANSIENT:
-                outbox.note_attempt(self.db, item.id, f"{response.result} {response.message}")
-                report.stopped = f"{response.result} {response.message}"
+            elif code in TRANSIENT:
+                outbox.note_attempt(self.db, item.id, f"{code} {res.get('message', '')}")
+                report.stopped = f"{code} {res.get('message', '')}"
                 break
             else:
+                status = "rejected"
                 with self.db.atomic():
-                    journal.set_state(self.db, entry.seq, "rejected",
-                                      {"result": response.result, "message": str(response.message)}, at)
-                    outbox.mark_failed(self.db, item.id, f"{response.result} {response.message}", at)
+                    journal.set_state(self.db, entry.seq, "rejected", res, at)
+                    outbox.mark_failed(self.db, item.id, f"{code} {res.get('message', '')}", at)
                 report.rejected += 1
-                report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": "rejected",
-                                       "result": response.result, "message": str(response.message)})
-            if progress:
-                progress(done + 1, total)
-        report.remaining = outbox.count_pending(self.db, UPLOAD_KIND)
-        return report
+            report.details.append({"busNo": entry.bus_no, "billNo": entry.bill_no, "status": status,
+                                   "result": code, "message": str(res.get("message") or "")})
+            handled += 1
+        return handled

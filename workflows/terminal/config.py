@@ -10,7 +10,8 @@ Keys (docs/EMERGENCY.md "Terminal runtime")::
     limits = {max_offline_hours, max_bills, max_total, max_single, warn_ratio,
               upload_deadline_hours, low_stock}
     link = {connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds}
-    terminal_prefix, maintain_interval (s, 0 = no background round), stock_top_up (numbers)
+    terminal_prefix, maintain_interval (s, 0 = no background round), stock_top_up (numbers),
+    upload_batch_size (bills per uploadEmergencyBills request)
     crash_at                                               fault injection (tests; env TERMINAL_CRASH_AT wins)
 """
 
@@ -44,9 +45,10 @@ class TerminalConfig:
     printer: dict[str, Any] | None = None
     limits: EmergencyLimits = field(default_factory=EmergencyLimits)
     link: dict[str, float] = field(default_factory=dict)
-    terminal_prefix: str = "/terminal-api"
+    terminal_prefix: str = "/terminal/api"
     maintain_interval: float = 2.0
     stock_top_up: int = 0
+    upload_batch_size: int = 50
     crash_at: str = ""
 
     @property
@@ -87,6 +89,7 @@ def load_config(path: str | Path) -> TerminalConfig:
         data_dir=Path(raw["data_dir"]), private_key=str(key_text),
         hospital_name=str(raw.get("hospital_name") or ""), place_name=str(raw.get("place_name") or ""),
         printer=raw.get("printer"), limits=limits, link=dict(raw.get("link") or {}),
-        terminal_prefix=str(raw.get("terminal_prefix") or "/terminal-api"),
+        terminal_prefix=str(raw.get("terminal_prefix") or "/terminal/api"),
         maintain_interval=float(raw.get("maintain_interval", 2.0)), stock_top_up=int(raw.get("stock_top_up", 0)),
+        upload_batch_size=int(raw.get("upload_batch_size", 50)),
         crash_at=str(raw.get("crash_at") or ""))

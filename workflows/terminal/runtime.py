@@ -87,6 +87,7 @@ class TerminalRuntime:
             Identity(config.terminal_id, config.place_code, config.hospital_name, config.place_name),
             BillSigner(config.private_key), limits=config.limits,
             crash_hook=_crash_hook(crash_at) if crash_at else None)
+        self.workflow.uploader.batch_size = max(1, config.upload_batch_size)
         self.link_events: list[dict[str, Any]] = []
         self.sync.events.subscribe(lambda e: self.link_events.append(
             {"up": e.up, "at": e.at.isoformat(), "reason": e.reason}))
@@ -171,6 +172,9 @@ class TerminalRuntime:
         block = self.workflow.request_stock(int(req.get("count", 50)), str(req.get("operator") or "terminal"))
         return {"blockId": block.id, "billBatchCode": block.bill_batch_code, "bgnNo": block.number(block.bgn_no),
                 "endNo": block.number(block.end_no)}
+
+    def cmd_register(self, req: dict[str, Any]) -> Any:
+        return {"registered": self.workflow.register_key()}
 
     def cmd_stock_return(self, req: dict[str, Any]) -> Any:
         return [r.as_dict() for r in self.workflow.return_stock(str(req.get("reason") or "终端申退"))]

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.faults
 
 def _issue_offline(term: Terminal, proxy: TcpProxy, n: int) -> list[dict]:
     term.call("stock_out", count=n + 5, operator="收费员")
+    assert term.call("register")["registered"]
     proxy.refuse = True
     proxy.cut()
     out = [term.call("issue", method=METHOD, request=outpatient(f"CUT-{i}"))["outcome"] for i in range(n)]
@@ -28,7 +29,9 @@ def _issue_offline(term: Terminal, proxy: TcpProxy, n: int) -> list[dict]:
 
 def test_cut_link_mid_upload_resumes_without_duplicates(tmp_path: Path, server, terminal_key) -> None:
     with TcpProxy(("127.0.0.1", server.port)) as proxy:
-        term = Terminal(write_config(tmp_path / "t", f"http://127.0.0.1:{proxy.port}", private_key=terminal_key))
+        # One bill per request, so the proxy can cut between two bills.
+        term = Terminal(write_config(tmp_path / "t", f"http://127.0.0.1:{proxy.port}", private_key=terminal_key,
+                                     upload_batch_size=1))
         try:
             bills = _issue_offline(term, proxy, 6)
             seen = proxy.requests_seen
@@ -72,7 +75,8 @@ def test_sigkill_after_server_answer_is_resent_once(tmp_path: Path, server, term
         try:
             term.link_back()
             report = term.call("upload")
-            assert report["remaining"] == 0 and report["duplicates"] == 1 and report["accepted"] == 2
+            # The whole batch the server had stored is re-sent and answered "already have it".
+            assert report["remaining"] == 0 and report["duplicates"] == 3 and report["accepted"] == 0
             assert len(server.state.uploads) == 3
         finally:
             term.stop()

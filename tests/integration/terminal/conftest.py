@@ -19,7 +19,7 @@ def terminal_key() -> SM2PrivateKey:
 @pytest.fixture
 def server(terminal_key: SM2PrivateKey) -> Iterator[StandInServer]:
     srv = StandInServer()
-    srv.register("T1", "key-T1", terminal_key.public_key.to_hex())
+    srv.state.keys["T1"] = "key-T1"  # the caller account; the SM2 key arrives through ``register``
     srv.start()
     try:
         yield srv

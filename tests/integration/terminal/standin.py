@@ -4,7 +4,7 @@ The real terminal upload endpoint belongs to sync_server (issue 4/7, another eng
 serves the wire contract of docs/EMERGENCY.md, the terminal side is tested against this small
 server, which implements exactly that contract: HIS issuing (idempotent on busNo), heartbeat,
 catalog, emergency stock out/return, and ``uploadEmergencyEBill`` verifying the SM2 signature and
-the hash chain, UNIQUE on the idempotency key and on (billBatchCode, billNo), with conflicts for
+the hash chain (batches of ``uploadEmergencyBills``, one result per bill), UNIQUE on the idempotency key and on (billBatchCode, billNo), with conflicts for
 a busNo that already has an online bill. Every upload call is logged so tests can count them.
 """
 
@@ -43,6 +43,7 @@ class StandInState:
     upload_calls: list[str] = field(default_factory=list)  # idem keys in arrival order
     chain_heads: dict[str, str] = field(default_factory=dict)  # terminal -> last hash
     catalog: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    registrations: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -115,11 +116,17 @@ def dispatch(state: StandInState, path: str, method: str, appid: str, data: dict
     with state.lock:
         if "/medical-web/api/medical/" in path:
             return _his(state, method, data)
+        if "/terminal/api/" not in path:
+            return "E5021", f"未知路径{path}"
+        if method == "register":
+            state.public_keys[appid] = str(data["sm2PublicKey"])
+            state.registrations += 1
+            return "S0000", {"terminalId": appid, "registered": "20261123090000000"}
         if method == "heartbeat":
             return "S0000", {"revokedBlocks": [r for r in state.revoked if r.get("holder") == appid]}
-        if method == "emergencyCatalog":
+        if method == "catalog":
             return "S0000", state.catalog
-        if method == "emergencyStockOut":
+        if method == "emergencyStock":
             count = int(data["count"])
             bgn, end = state.next_block, state.next_block + count - 1
             state.next_block += count
@@ -130,8 +137,13 @@ def dispatch(state: StandInState, path: str, method: str, appid: str, data: dict
         if method == "emergencyStockReturn":
             state.returns.append(dict(data))
             return "S0000", "成功"
-        if method == "uploadEmergencyEBill":
-            return _upload(state, appid, data)
+        if method == "uploadEmergencyBills":
+            results = []
+            for bill in data["bills"]:
+                result, message = _upload(state, appid, bill)
+                answer = message if isinstance(message, dict) else {"message": message}
+                results.append({"idempotencyKey": bill["idempotencyKey"], "result": result, **answer})
+            return "S0000", {"results": results}
         return "E2004", f"未知方法{method}"
 
 
@@ -151,6 +163,8 @@ def _upload(state: StandInState, appid: str, data: dict[str, Any]) -> tuple[str,
     state.upload_calls.append(key)
     if key in state.uploads:
         return "S0000", {"status": "duplicate", "billBatchCode": data["billBatchCode"], "billNo": data["billNo"]}
+    if appid not in state.public_keys:
+        return "E5032", "终端未登记SM2公钥"
     if not chain.verify(state.public_keys[appid], data["bill"], data["signValue"]):
         return "E4101", "应急票据签名验证失败"
     record = chain.link_record(data["bill"], bill_batch_code=data["billBatchCode"], bill_no=data["billNo"],
@@ -170,5 +184,6 @@ def _upload(state: StandInState, appid: str, data: dict[str, Any]) -> tuple[str,
     state.numbers[number] = key
     state.chain_heads[appid] = data["hash"]
     if str(data["bill"]["busNo"]) in state.online:
-        return "S0000", {"status": "conflict", "existing": state.online[str(data["bill"]["busNo"])]}
+        return "S0000", {"status": "conflict", "message": "该业务流水号已有票据，应急票号作废",
+                         "existing": state.online[str(data["bill"]["busNo"])]}
     return "S0000", {"status": "accepted", "billBatchCode": data["billBatchCode"], "billNo": data["billNo"]}
