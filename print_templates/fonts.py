@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QGuiApplication, QPainterPath
+from PySide6.QtWidgets import QApplication
 
 from print_templates.errors import FontUnavailableError
 
@@ -49,12 +50,16 @@ def keep_none_alive() -> bool:
 
 
 def ensure_app() -> QGuiApplication:
-    """The running QGuiApplication, creating one (offscreen in tests and CLIs) if needed."""
+    """The running QGuiApplication, creating one (offscreen in tests and CLIs) if needed.
+
+    A QApplication (the widgets subclass) is created, not a bare QGuiApplication, so that the
+    apps and pytest-qt can still build widgets after a renderer ran first in the same process.
+    """
     keep_none_alive()
     app = QGuiApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app  # type: ignore[return-value]
 
 

@@ -76,3 +76,13 @@ def test_notice_sheet_qr_decodes(sample: str, tmp_path: Path) -> None:
     data = load_sample(sample)
     png = write_png(build("notice_sheet", data), tmp_path / "sheet", 100)[0]
     assert scan_qr(png) == bill_from_sample(data).qr.text()
+
+
+def test_the_renderer_leaves_an_application_widgets_can_use() -> None:
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    fonts.ensure_app()
+    assert isinstance(QApplication.instance(), QApplication)
+    label = QLabel("票据")
+    label.setFont(fonts.pinned_font(12))
+    assert label.fontInfo().family() == "WenQuanYi Micro Hei"
