@@ -40,6 +40,8 @@ class ServerConfig:
     finance_timeout: float = 5.0
     worker: str = "thread"
     worker_interval: float = 0.2
+    #: cap of the outbox's exponential backoff (seconds)
+    outbox_max_backoff: float = 30.0
     public_url: str = "http://127.0.0.1:8080"
     #: emergency numbers reserved per billing point while online (spec §17 emergencyStockOut)
     emergency_block_size: int = 200

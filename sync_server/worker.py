@@ -123,7 +123,7 @@ class Worker:
                 done += 1
             except PlatformUnreachable as exc:
                 with write_tx(self.ctx.engine) as conn:
-                    outbox.retry_later(conn, item, exc.message)
+                    outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff)
                 if not exc.in_doubt:
                     break  # the platform is down: stop this cycle, back off
             except DeadLetter as exc:

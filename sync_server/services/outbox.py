@@ -59,9 +59,9 @@ def finish(conn: Connection, clock: Clock, item_id: int, state: str = "done", er
                  .values(state=state, done_at=ts17(clock.now()), last_error=error))
 
 
-def retry_later(conn: Connection, item: dict[str, Any], error: str) -> None:
+def retry_later(conn: Connection, item: dict[str, Any], error: str, max_backoff: float = MAX_BACKOFF) -> None:
     """Back off exponentially (0.5 s, 1 s, 2 s ... capped) before the next attempt."""
-    delay = min(MAX_BACKOFF, 0.5 * (2 ** min(int(item["attempts"]), 8)))
+    delay = min(max_backoff, 0.5 * (2 ** min(int(item["attempts"]), 8)))
     conn.execute(update(outbox).where(outbox.c.id == item["id"])
                  .values(next_at=time.time() + delay, last_error=error[:500]))
 

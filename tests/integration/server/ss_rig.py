@@ -190,7 +190,7 @@ class ServerThread:
         from sync_server import create_app
 
         cfg = {"data_dir": str(data_dir), "finance_url": finance_url, "finance_timeout": 3.0,
-               "worker_interval": 0.1} | overrides
+               "worker_interval": 0.1, "outbox_max_backoff": 1.0} | overrides
         self.app = create_app(cfg)
         self.ctx = self.app.extensions["sync_server"]
         from waitress.server import create_server
