@@ -56,8 +56,13 @@ def printer_spec(url: str) -> dict[str, Any]:
     raise ValueError(f"unknown printer url {url!r}")
 
 
-def build_from_config(cfg: CashierConfig) -> Started:
-    """A real window (server accounts, server catalog fetched after login)."""
+def build_from_config(cfg: CashierConfig, *, demo_emergency: bool = False) -> Started:
+    """A real window (server accounts, server catalog).
+
+    :param demo_emergency: give the window the demo emergency block (demo runs only). A real
+        window gets no emergency engine until workflows.emergency is wired in: during an outage it
+        refuses to issue (E5880) rather than print numbers the platform never reserved.
+    """
     api = HttpHisApi(cfg.his_url, cfg.appid, cfg.key)
     terminal = HttpHisApi(cfg.server_url.rstrip("/") + "/terminal/api", cfg.appid, cfg.key)
     window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal_id)
@@ -65,7 +70,7 @@ def build_from_config(cfg: CashierConfig) -> Started:
     services = build_services(
         window=window, api=api, directory=ServerDirectory(terminal), catalog=server_catalog(terminal),
         paper_batch_code=cfg.paper_batch_code, ledger_path=data / f"cashier_{cfg.terminal_id}.jsonl",
-        emergency=DemoEmergency(), idle_seconds=cfg.idle_seconds)
+        emergency=DemoEmergency() if demo_emergency else None, idle_seconds=cfg.idle_seconds)
     printers = WindowPrinters(make_receipt_printer(cfg.receipt_printer), cfg.bill_pdf_dir or data / "paper",
                               cfg.hospital)
     return Started(services, printers)
@@ -101,6 +106,6 @@ def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: s
     cfg = CashierConfig(server_url=server_url, appid=term["appid"], key=term["key"], place_code=place,
                         idle_seconds=idle_seconds, receipt_printer=pspec, bill_pdf_dir=str(data / "paper"),
                         data_dir=str(data))
-    started = build_from_config(cfg)
+    started = build_from_config(cfg, demo_emergency=True)
     started.auto_login = (user["username"], user["password"])
     return started

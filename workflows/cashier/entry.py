@@ -156,9 +156,10 @@ class EntryForm:
     def required_fields(self) -> list[str]:
         """Header fields this kind of bill cannot go without (spec §3.1-§3.2, §4)."""
         k = self.bill_kind
-        req = ["payer"]
+        # sex and age are required on every kind, invoiceEBillCommon included (spec §4).
+        req = ["payer", "sex", "age"]
         if not k.common:
-            req += ["card_no", "sex", "age"]
+            req.append("card_no")
         if k.key == "outpatient":
             req.append("patient_no")
         if k.needs_hospital_no:
