@@ -36,9 +36,15 @@ def _algorithm_ok(items: list[tuple[int, bytes]]) -> bool:
     return encoded in ([ec, sm2], [sm2], [sm2, der.tlv(der.NULL, b"")])
 
 
+def _pem_block(text: str, labels: tuple[str, ...]) -> re.Match[str] | None:
+    """The first PEM block with one of ``labels`` (``openssl ecparam -genkey`` puts an
+    ``EC PARAMETERS`` block before the key)."""
+    return next((m for m in _PEM.finditer(text) if m.group(1) in labels), None)
+
+
 def _pem_body(text: str, label: str) -> bytes:
-    match = _PEM.search(text)
-    if match is None or match.group(1) != label:
+    match = _pem_block(text, (label,))
+    if match is None:
         raise KeyFormatError(f"PEM密钥类型错误，应为 {label}")
     try:
         return base64.b64decode("".join(match.group(2).split()), validate=True)
@@ -159,7 +165,7 @@ class SM2PrivateKey:
     @classmethod
     def from_pem(cls, text: str) -> SM2PrivateKey:
         """From ``PRIVATE KEY`` (PKCS#8) or ``EC PRIVATE KEY`` (SEC1) PEM, unencrypted."""
-        match = _PEM.search(text)
+        match = _pem_block(text, ("PRIVATE KEY", "EC PRIVATE KEY"))
         label = match.group(1) if match else ""
         try:
             if label == "PRIVATE KEY":

@@ -59,6 +59,15 @@ def test_tongsuo_pem_forms_load() -> None:
     assert isinstance(loaded, ec.EllipticCurvePrivateKey)
 
 
+def test_pem_with_an_ec_parameters_block_first() -> None:
+    # What `openssl ecparam -name SM2 -genkey` writes: the curve OID block, then the key.
+    params = "-----BEGIN EC PARAMETERS-----\nBggqgRzPVQGCLQ==\n-----END EC PARAMETERS-----\n"
+    sec1 = TONGSUO_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                     NO_ENC).decode()
+    assert load_private_key(params + sec1) == KEY
+    assert load_public_key(params + KEY.public_key.to_pem()) == KEY.public_key
+
+
 def test_repr_hides_the_private_value() -> None:
     assert v.SM2_D.lower() not in repr(KEY).lower() and "public_key" in repr(KEY)
 
