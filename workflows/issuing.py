@@ -190,6 +190,15 @@ class IssuingWorkflow:
             raise PlatformError(response.result, str(response.message))
         return self._record_online(method, bill, bus_no, response.message)
 
+    def issue_emergency(self, method: str, request: dict[str, Any], *, in_doubt: bool = False) -> IssueOutcome:
+        """Issue from emergency stock without trying the server (for a GUI that already knows
+        the link is down, e.g. after its own getEBillByBusNo failed). Same local idempotency."""
+        bill = validate_request(method, request)
+        known = self._known(method, bill)
+        if known is not None:
+            return known
+        return self._issue_emergency(method, bill, in_doubt=in_doubt)
+
     def _known(self, method: str, bill: dict[str, Any]) -> IssueOutcome | None:
         bus_no = str(bill["busNo"])
         entry = journal.by_bus_no(self.db, bus_no)

@@ -126,3 +126,23 @@ def test_catalog_refresh_replaces_the_emergency_base_data(db, server, terminal_k
     wf = _workflow(db, server.url, terminal_key)
     assert wf.refresh_catalog() == {"charge_item": 2, "pay_channel": 1}
     assert [i["chargeName"] for i in catalog.items(db, "charge_item")] == ["西药费", "检查费"]
+
+
+def test_cashier_seam_issues_offline_and_drains_with_progress(db, server, terminal_key) -> None:
+    from workflows.emergency.cashier_seam import WorkflowEmergency
+
+    wf = _workflow(db, server.url, terminal_key)
+    wf.request_stock(30, "收费员01")
+    seam = WorkflowEmergency(wf)
+    server.stop()
+    answers = [seam.issue(METHOD, outpatient(f"SEAM-{i}")) for i in range(3)]
+    assert [a["billNo"] for a in answers] == ["0009000000", "0009000001", "0009000002"]
+    assert seam.issue(METHOD, outpatient("SEAM-0"))["billNo"] == "0009000000"  # idempotent on busNo
+    status = seam.status()
+    assert (status.remaining, status.issued, status.pending_uploads) == (27, 3, 3)
+    server.start()
+    _probe_until_up(wf)
+    steps: list[tuple[int, int]] = []
+    result = seam.drain(None, lambda done, total: steps.append((done, total)))
+    assert result.carried == 3 and result.conflicts == [] and result.failed == []
+    assert steps[-1] == (3, 3) and seam.status().pending_uploads == 0
