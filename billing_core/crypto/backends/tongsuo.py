@@ -4,6 +4,8 @@ tongsuopy exposes SM2 signing only through EVP_DigestSign with the library's bui
 no SM2 encryption at all, so this backend calls the EVP_PKEY primitives through tongsuopy's own
 cffi binding: EVP_PKEY_sign/verify on the digest e (Z_A computed by billing_core, so any user id
 works) and EVP_PKEY_encrypt/decrypt, whose SM2 method speaks GM/T 0009 DER and checks C3.
+The binding and a few backend helpers (``_int_to_bn``, ``_tmp_bn_ctx``) are tongsuopy internals,
+which is why constraints.txt pins tongsuopy exactly; the tests exercise every one of them.
 """
 
 from __future__ import annotations

@@ -27,6 +27,16 @@ def test_gbt32907_example_1_ecb_single_block(impl: str) -> None:
     assert sm4_decrypt_ecb(v.SM4_KEY, out, padding=False, implementation=impl) == v.SM4_GB_PLAIN
 
 
+def test_gbt32907_example_2_million_encryptions() -> None:
+    """E^1000000(P) in one call: CBC with IV = 0 over P || 0 || 0 ... makes C_i = E(C_(i-1)), so the
+    last block is the millionth encryption. Only the C implementation: pure Python needs minutes."""
+    rounds = 1_000_000
+    data = v.SM4_GB_PLAIN + bytes(16 * (rounds - 1))
+    out = sm4_encrypt_cbc(v.SM4_KEY, bytes(16), data, padding=False, implementation="tongsuo")
+    assert out[:16] == v.SM4_GB_CIPHER
+    assert out[-16:] == v.SM4_GB_MILLION
+
+
 @pytest.mark.parametrize("impl", IMPLS)
 def test_ecb_two_blocks(impl: str) -> None:
     out = sm4_encrypt_ecb(v.SM4_KEY, v.SM4_PLAIN, padding=False, implementation=impl)
