@@ -49,6 +49,8 @@ class ServerConfig:
     #: seconds a request waits for a concurrent request of the same busNo to finish
     busy_wait: float = 15.0
     seed_demo: bool = True
+    #: run yesterday's reconciliation from the worker once a day (sync_server.reconcile)
+    reconcile_daily: bool = True
     audit_guard: bool = True
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
 

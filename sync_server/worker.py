@@ -66,7 +66,7 @@ class Worker:
         if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
             self._last_top_up = time.monotonic()
             self.top_up()
-            if self.resolve_claims:
+            if self.resolve_claims and self.ctx.config.reconcile_daily:
                 try:
                     reconcile.maybe_daily(self.ctx)
                 except PlatformUnreachable:

@@ -26,6 +26,7 @@ def server(request: pytest.FixtureRequest, sim: Simulator,
     cfg = db_config(request.param)
     srv = ServerThread(tmp_path_factory.mktemp(f"server_{request.param}"), sim.url, **cfg)
     srv.db_kind = request.param  # type: ignore[attr-defined]
+    srv.settle()
     yield srv
     srv.stop()
     if cfg.get("database_schema"):

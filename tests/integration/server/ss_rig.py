@@ -190,7 +190,8 @@ class ServerThread:
         from sync_server import create_app
 
         cfg = {"data_dir": str(data_dir), "finance_url": finance_url, "finance_timeout": 3.0,
-               "worker_interval": 0.1, "outbox_max_backoff": 1.0} | overrides
+               "worker_interval": 0.1, "outbox_max_backoff": 1.0,
+               "reconcile_daily": False} | overrides
         self.app = create_app(cfg)
         self.ctx = self.app.extensions["sync_server"]
         from waitress.server import create_server
@@ -204,6 +205,20 @@ class ServerThread:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/medical-web/api/medical"
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until start-up work is done: every billing point holds emergency stock."""
+        from sync_server.services.emergency import available
+        from sync_server.store.db import read_tx
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with read_tx(self.ctx.engine) as conn:
+                if all(available(conn, p) > 0 for p in self.demo["placeCodes"]):
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not reserve emergency stock")
+            time.sleep(0.05)
 
     def his(self, index: int = 0) -> HisClient:
         c = self.demo["callers"][index]

@@ -321,3 +321,28 @@ def test_every_listed_method_has_a_case() -> None:
 @pytest.mark.parametrize("method", sorted(CASES))
 def test_method_through_server(server: ServerThread, method: str) -> None:
     CASES[method](server.his(), server)
+
+
+def test_every_bill_state_matches_its_last_audit_row(server: ServerThread) -> None:
+    """Runs after the method cases on the same server: each bill's current state is exactly
+    the ``after`` of its latest audit row, so no state change committed without its audit."""
+    import json
+
+    from sqlalchemy import select
+
+    from sync_server.services.records import public
+    from sync_server.store.db import read_tx
+    from sync_server.store.schema import audit_log, bills
+
+    with read_tx(server.ctx.engine) as conn:
+        rows = conn.execute(select(bills)).mappings().all()
+        assert len(rows) > 40
+        for row in rows:
+            last = conn.execute(select(audit_log).where((audit_log.c.entity == "bill")
+                                                        & (audit_log.c.entity_id == str(row["id"])))
+                                .order_by(audit_log.c.id.desc())).mappings().first()
+            assert last is not None, f"bill {row['id']} has no audit row"
+            after = json.loads(last["after_json"])
+            current = json.loads(__import__("billing_core.envelope", fromlist=["dumps"]).dumps(public(row)))
+            assert {k: after.get(k) for k in current} == current, (row["bus_no"], last["action"])
+            assert last["caller"] or last["actor"] == "server"
