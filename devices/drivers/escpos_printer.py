@@ -30,6 +30,7 @@ Usage (the same in print_templates' and the apps' tests, with ``tests.rigs.escpo
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,11 @@ def render_job(job: PrintJob, *, cut_mode: str = "PART", drawer_pin: int = 2) ->
     if escpos_printer is None:  # pragma: no cover
         raise DeviceConfigError(ReceiptPrinter.label, "未安装 python-escpos")
     p = escpos_printer.Dummy()
+    # The default profile has no paper width; python-escpos then print()s a warning on every
+    # image. Give this instance its own copy with the printable width (72 / 48 mm at 8 dots/mm).
+    p.profile.profile_data = copy.deepcopy(p.profile.profile_data)
+    p.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = (
+        576 if job.width_mm >= 80 else 384)
     p._raw(ESC + b"@" + CHINESE_MODE_ON)
     columns = job.columns
 

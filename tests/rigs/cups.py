@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import time
@@ -35,7 +36,8 @@ class CupsPdfRig:
     def __init__(self) -> None:
         self.queue = f"billpdf_{os.getpid()}"
         self.proc: subprocess.Popen[bytes] | None = None
-        self.out_dir = Path(os.path.expanduser("~")) / "PDF"
+        # cups-pdf's "Out ${HOME}/PDF" is the job owner's home from passwd, not $HOME
+        self.out_dir = Path(pwd.getpwuid(os.getuid()).pw_dir) / "PDF"
 
     def start(self) -> CupsPdfRig:
         """Start cupsd if needed and add the queue."""
