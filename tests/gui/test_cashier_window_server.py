@@ -1,0 +1,110 @@
+"""The real window against the real sync server and finance simulator (the run command's setup):
+log in with the server's cashier account, issue by keyboard, print the notice to the TCP rig,
+exchange for paper, and see an outage refused cleanly when the window has no emergency stock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cashier_app.app import build_demo, build_from_config
+from cashier_app.config import CashierConfig
+from cashier_app.main_window import MainWindow
+from qt_common.fonts import install_app_font
+from qt_common.qt import Qt
+from tests.unit.workflows.cashier.server_rig import ServerRig, paper_batch_code
+
+from .conftest import Window, login, press
+from .test_cashier_window import issue_by_keyboard
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory) -> Iterator[ServerRig]:
+    r = ServerRig(tmp_path_factory.mktemp("cashier-gui-server")).start()
+    yield r
+    r.stop()
+
+
+def bg(fn):
+    """Run test-harness I/O (process control, setup calls) off the GUI thread, as the app would."""
+    out: list = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    t.join(120)
+    assert out, "background call failed"
+    return out[0]
+
+
+def _window(qtbot, qapp, started, rig, printer_rig, tmp_path) -> Window:
+    install_app_font(qapp)
+    win = MainWindow(started.services, started.printers, probe_ms=0)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    return Window(win, started.services, None, started.printers, printer_rig, tmp_path)  # type: ignore[arg-type]
+
+
+def test_run_command_setup_issue_notice_and_paper(qtbot, qapp, rig: ServerRig, printer_rig, tmp_path,
+                                                  io_guard) -> None:
+    printer_rig.clear()
+    started = bg(lambda: build_demo(tmp_path, server_url=rig.server_url, server_data_dir=str(rig.tmp / "server"),
+                                    printer=f"tcp://127.0.0.1:{printer_rig.port}"))
+    started.services.paper.paper_batch_code = bg(lambda: paper_batch_code(started.services.api, "001"))
+    w = _window(qtbot, qapp, started, rig, printer_rig, tmp_path)
+    user, password = started.auto_login
+    login(qtbot, w, user, password)
+    issue_by_keyboard(qtbot, w)
+    rec = w.win.issue_page.last
+    found = started.services.api  # the bill is on the server (and so on the platform)
+    w.win.tasks.run(lambda: found.call("getEBillByBusNo", {"busNo": rec.bus_no, "busDateTime": rec.bus_date_time}),
+                    lambda ans: setattr(w, "found", ans))
+    qtbot.waitUntil(lambda: hasattr(w, "found"), timeout=10000)
+    assert w.found["billNo"] == rec.bill_no
+    press(qtbot, w, Qt.Key.Key_F10)
+    doc = printer_rig.wait_document(timeout=10)
+    assert rec.bill_no in doc.text
+    press(qtbot, w, Qt.Key.Key_F11)
+    page = w.win.paper_page
+    qtbot.waitUntil(lambda: bool(page.next_no), timeout=10000)
+    page.confirm.setText(page.next_no)
+    press(qtbot, w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(page.last_pdf), timeout=10000)
+    w.win.close()
+
+
+def test_real_window_without_emergency_stock_refuses_during_outage(qtbot, qapp, rig: ServerRig, printer_rig,
+                                                                    tmp_path, io_guard) -> None:
+    term, user = rig.terminal(), rig.user("cashier")
+    cfg = CashierConfig(server_url=rig.server_url, appid=term["appid"], key=term["key"], place_code="001",
+                        data_dir=str(tmp_path))
+    started = bg(lambda: build_from_config(cfg))
+    assert started.services.issuing.emergency is None
+    w = _window(qtbot, qapp, started, rig, printer_rig, tmp_path)
+    login(qtbot, w, user["username"], user["password"])
+    bg(lambda: rig.stop_server() or True)
+    try:
+        issue_by_keyboard_expect_failure(qtbot, w)
+        assert w.win.errors.last[0] == "E5880"
+        qtbot.waitUntil(w.win.banner.isVisible, timeout=5000)
+    finally:
+        bg(lambda: rig.start_server() or True)
+    w.win.probe()
+    qtbot.waitUntil(lambda: not w.win.banner.isVisible(), timeout=10000)
+    w.win.close()
+
+
+def issue_by_keyboard_expect_failure(qtbot, w: Window) -> None:
+    page = w.win.issue_page
+    for name, value in (("payer", "赵六"), ("card_no", "3101000789"), ("patient_no", "MZ9"), ("age", "61")):
+        page.fields[name].setText(value)
+    page.form.add_item("102")
+    page.form.set_pay("02", "10.00")
+    page._render()
+    press(qtbot, w, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: w.win.errors.last is not None, timeout=15000)
