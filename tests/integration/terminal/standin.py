@@ -42,6 +42,7 @@ class StandInState:
     numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, no) -> idem key
     upload_calls: list[str] = field(default_factory=list)  # idem keys in arrival order
     chain_heads: dict[str, str] = field(default_factory=dict)  # terminal -> last hash
+    emergency_bus: dict[str, str] = field(default_factory=dict)  # busNo -> idem key of the kept bill
     catalog: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     registrations: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,6 +151,9 @@ def dispatch(state: StandInState, path: str, method: str, appid: str, data: dict
 def _his(state: StandInState, method: str, data: dict[str, Any]) -> tuple[str, Any]:
     bill = validate_request(method, data)
     bus_no = str(bill["busNo"])
+    if bus_no in state.emergency_bus:  # the server already holds an emergency bill for it
+        return "S0000", {**{k: state.uploads[state.emergency_bus[bus_no]][k]
+                            for k in ("billBatchCode", "billNo", "random")}, "createTime": "20261123090000000"}
     if bus_no not in state.online:
         no = state.next_online
         state.next_online += 1
@@ -183,7 +187,12 @@ def _upload(state: StandInState, appid: str, data: dict[str, Any]) -> tuple[str,
     state.uploads[key] = dict(data)
     state.numbers[number] = key
     state.chain_heads[appid] = data["hash"]
-    if str(data["bill"]["busNo"]) in state.online:
+    bus_no = str(data["bill"]["busNo"])
+    if bus_no in state.online:
         return "S0000", {"status": "conflict", "message": "该业务流水号已有票据，应急票号作废",
-                         "existing": state.online[str(data["bill"]["busNo"])]}
+                         "existing": state.online[bus_no]}
+    if bus_no in state.emergency_bus:
+        return "S0000", {"status": "conflict", "message": "该业务流水号已有应急票据，本应急票号作废",
+                         "existing": state.uploads[state.emergency_bus[bus_no]]["billNo"]}
+    state.emergency_bus[bus_no] = key
     return "S0000", {"status": "accepted", "billBatchCode": data["billBatchCode"], "billNo": data["billNo"]}
