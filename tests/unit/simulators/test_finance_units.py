@@ -112,3 +112,20 @@ def test_store_seeds_demo_once(tmp_path: Path) -> None:
     (tmp_path / "demo.json").unlink()
     Store(tmp_path, ManualClock()).close()
     assert not (tmp_path / "demo.json").exists()  # seeded on first start only
+
+
+def test_unsupported_list_matches_the_doc_and_handlers_cover_the_issue() -> None:
+    import re
+
+    from simulators.finance.app import UNSUPPORTED
+    from simulators.finance.platform import HANDLERS
+    from sync_server.connectors.finance import ALL_METHODS
+    from sync_server.connectors.finance_ext import EXT_METHODS
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "UNSUPPORTED.md").read_text(encoding="utf-8")
+    documented = set()
+    for row in re.findall(r"^\| ([A-Za-z, ]+) \|", doc, flags=re.MULTILINE):
+        documented.update(m.strip() for m in row.split(",") if m.strip() and m.strip() != "method")
+    assert documented == set(UNSUPPORTED)
+    assert set(ALL_METHODS) | set(EXT_METHODS) == set(HANDLERS)
+    assert not set(HANDLERS) & set(UNSUPPORTED)
