@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
             client.close()
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = TerminalRuntime(config)
+    try:
+        runtime = TerminalRuntime(config)
+    except BillingError as exc:
+        print(f"{exc.code} {exc.message}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, lambda *_: runtime.shutdown())
     signal.signal(signal.SIGINT, lambda *_: runtime.shutdown())
     runtime.run()

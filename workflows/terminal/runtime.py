@@ -27,6 +27,7 @@ from workflows.printing import NoticePrinter
 from workflows.sync_client import SyncClient
 from workflows.terminal.config import TerminalConfig
 from workflows.terminal.control import ControlServer
+from workflows.terminal.lock import DataDirLock
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class TerminalRuntime:
         self.config = config
         self.clock = clock or SystemClock()
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = DataDirLock(config.data_dir)
+        self.lock.acquire()  # before touching the store: one runtime per data directory
         self.db = Database(config.db_path)
         link = config.link
         self.sync = SyncClient(
@@ -109,6 +112,7 @@ class TerminalRuntime:
                 self._round()
         self.control.stop()
         self.db.close()
+        self.lock.release()
 
     def _round(self) -> None:
         with self._lock:

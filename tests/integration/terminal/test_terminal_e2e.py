@@ -63,3 +63,20 @@ def test_online_outage_emergency_and_carry_forward(tmp_path: Path, server, escpo
         assert first["chainSeed"]["billNo"] == online["outcome"]["billNo"]
     finally:
         term.stop()
+
+
+def test_second_runtime_on_the_same_data_dir_refuses_to_start(tmp_path: Path, server, terminal_key) -> None:
+    import subprocess
+    import sys
+
+    from tests.integration.terminal.helpers import ROOT
+
+    cfg = write_config(tmp_path / "t1", server.url, private_key=terminal_key)
+    term = Terminal(cfg)
+    try:
+        second = subprocess.run([sys.executable, "-m", "workflows.terminal", "--config", str(cfg)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2 and "E8703" in second.stderr
+        assert term.call("ping")["terminalId"] == "T1"  # the first one is unharmed
+    finally:
+        term.stop()
