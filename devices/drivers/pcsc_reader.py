@@ -37,6 +37,20 @@ def _dispose(conn: Any) -> None:
         conn.hcontext = None
 
 
+def _defuse_half_built(exc: BaseException) -> None:
+    """Stop the connection whose constructor raised from releasing a bogus context in ``__del__``.
+
+    pyscard's ``PCSCCardConnection.__init__`` stores the failed context handle before raising;
+    the object's ``__del__`` would later try to release it and raise inside the garbage collector.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        obj = tb.tb_frame.f_locals.get("self")
+        if obj is not None and hasattr(obj, "hcontext") and tb.tb_frame.f_code.co_name == "__init__":
+            obj.hcontext = None
+        tb = tb.tb_next
+
+
 @dataclass(frozen=True, slots=True)
 class PcscConfig:
     """``[devices.ssc_reader]`` with ``driver = "pcsc"``.
@@ -86,7 +100,12 @@ class PcscSocialSecurityCardReader(SocialSecurityCardReader):
         self._reader = None
 
     def _connect(self) -> Any:
-        conn = self._reader.createConnection()
+        try:
+            conn = self._reader.createConnection()
+        except sc_exc.CardConnectionException as exc:  # no PC/SC context: the service is gone
+            _defuse_half_built(exc)
+            self._raise_if_reader_gone(exc)
+            raise NoCard(self.label) from exc
         try:
             conn.connect(CardConnection.T0_protocol | CardConnection.T1_protocol)
         except sc_exc.NoCardException as exc:

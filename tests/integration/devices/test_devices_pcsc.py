@@ -9,6 +9,7 @@ import pytest
 from devices.drivers.pcsc_reader import PcscConfig, PcscSocialSecurityCardReader
 from devices.errors import (
     CardRemoved,
+    DeviceDisconnected,
     DeviceNotFound,
     NoCard,
     OperationCancelled,
@@ -133,3 +134,25 @@ def test_card_watcher_reports_insert_and_remove(pcsc: PcscdRig) -> None:
         finally:
             watcher.stop()
     assert events == ["in", "out"]
+
+
+def test_reader_service_gone_then_back(pcsc: PcscdRig) -> None:
+    # Runs last in this module: it restarts the session's pcscd (new vpcd port, same reader names).
+    pcsc.insert(FIX / "ssse_zhangsan.json")
+    r = _reader()
+    try:
+        r.open()
+        r.wait_for_card(5)
+        pcsc.stop()  # pcscd and the card vanish: the reader is gone
+        with pytest.raises(DeviceDisconnected) as err:
+            r.card_present()
+        assert err.value.code == "E6006" and not r.is_open
+        with pytest.raises(DeviceNotFound):
+            r.open()
+        pcsc.start()
+        pcsc.insert(FIX / "ssse_zhangsan.json")
+        r.open()
+        r.wait_for_card(5)
+        assert r.read_card().card_no == "A12345678"
+    finally:
+        r.shutdown()
