@@ -44,6 +44,9 @@ def test_batch_each_type_one_bad_item_fails_alone(client: FinanceClient, kind: s
         found = client.get_ebill_by_bus_no(b["busNo"], b["busDateTime"])
         assert found is not None and found["billNo"] == entry["billNo"] and entry["billQRCode"]
     assert client.get_ebill_by_bus_no(bad["busNo"], bad["busDateTime"]) is None
+    with pytest.raises(PlatformRejected) as err:  # the call itself fails: batchNo already used
+        getattr(client, BATCHES[kind])(batch_no, [make_bill(kind)])
+    assert err.value.code == "E3014"
 
 
 def test_batch_is_processed_after_the_call_returns(sim, client: FinanceClient) -> None:

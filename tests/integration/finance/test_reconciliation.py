@@ -129,3 +129,20 @@ def test_reconciliation_failures(records) -> None:
         client.check_write_off_data({"busDate": f"{day[:4]}-{day[4:6]}-{day[6:]}", "busType": "02",
                                      "placeCode": "001", "pageNo": "1", "pageSize": "201"}, by_ivc_date=True)
     assert err.value.code.startswith("E1")
+
+
+@pytest.mark.parametrize("method", ["checkTotalData", "checkTotalDataByIvcDate", "checkDataByPlace",
+                                    "checkDataPlaceByIvcDate", "checkWriteOffData", "checkWriteOffDataByIvcDate",
+                                    "getBillByBusDate", "getBillByIvcDate"])
+def test_each_reconciliation_method_refuses_a_bad_date(records, method: str) -> None:
+    from sync_server.connectors.errors import PlatformRejected
+
+    client, _, day = records
+    if method.startswith("getBill"):
+        q = {"busBgnDate": day, "busEndDate": day + "235959999", "pageNo": "1", "pageSize": "10"}  # 8-digit time
+    else:
+        q = {"ivcDate" if "Ivc" in method else "busDate": day, "busType": "02", "placeCode": "001",
+             "pageNo": "1", "pageSize": "10"}  # yyyyMMdd where yyyy-MM-dd is required
+    with pytest.raises(PlatformRejected) as err:
+        client.forward(method, q)
+    assert err.value.code.startswith("E1")
