@@ -85,7 +85,8 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
         conn.execute(insert(red_bills).values(
             bill_id=row["id"], kind=method, state="issued" if answer is not None else "queued",
             bill_batch_code=ans.get("eScarletBillBatchCode"), bill_no=ans.get("eScarletBillNo"),
-            random=ans.get("eScarletRandom"), create_time=ans.get("createTime"), total_amt=row["total_amt"],
+            random=ans.get("eScarletRandom"), create_time=ans.get("createTime"), total_amt=-row["total_amt"],
+            bus_date_time=data.get("busDateTime"),
             reason=data.get("reason"), operator=data.get("operator") or data.get("author"),
             answer_json=dumps(answer) if answer is not None else None, created_at=now))
         if method == "invalidPaper":

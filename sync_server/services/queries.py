@@ -51,29 +51,43 @@ def issued_bills(conn: Connection, place: str | None = None) -> list[RowMapping]
 
 
 def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str | None) -> list[dict[str, Any]]:
-    """Reconciliation rows (getBillByBusDate shape, spec §10) of bills and red bills in a date range."""
+    """Reconciliation rows (getBillByBusDate shape, spec §10) in a date range: e-bills (dataType 1,
+    state 3 once red-flushed), red e-bills (dataType 2, negative amounts) and exchanged paper
+    (dataType 3). Red bills still queued for the platform have no number yet and are left out."""
+    lo, hi = _num(bgn), _num(end)
     out: list[dict[str, Any]] = []
     for b in issued_bills(conn, place):
-        day = _num(b["create_time"] if by_ivc else b["bus_date_time"] or "")
-        if not (_num(bgn) <= day <= _num(end)):
-            continue
-        out.append({"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"], "busType": b["bus_type"],
-                    "placeCode": b["place_code"], "billName": BILL_NAMES.get(b["method"], b["method"]),
-                    "billBatchCode": b["bill_batch_code"], "billNo": b["bill_no"], "random": b["random"],
-                    "totalAmt": wire(Decimal(b["total_amt"])), "ivcDateTime": b["create_time"], "dataType": "1",
-                    "state": "3" if b["is_scarlet"] else "1", "relateBillBatchCode": "", "relateBillNo": ""})
+        name = BILL_NAMES.get(b["method"], b["method"])
+        day = _num((b["create_time"] if by_ivc else b["bus_date_time"]) or "")
+        if lo <= day <= hi:
+            out.append({"busDate": b["bus_date_time"], "busNo": b["bus_no"], "busType": b["bus_type"],
+                        "placeCode": b["place_code"], "billName": name,
+                        "billBatchCode": b["bill_batch_code"], "billNo": b["bill_no"], "random": b["random"],
+                        "totalAmt": wire(Decimal(b["total_amt"])), "ivcDateTime": b["create_time"],
+                        "dataType": "1", "state": "3" if b["is_scarlet"] else "1", "relateBillBatchCode": "",
+                        "relateBillNo": ""})
         reds = conn.execute(select(red_bills).where(and_(red_bills.c.bill_id == b["id"],
                                                          red_bills.c.state == "issued"))).mappings().all()
         for r in reds:
-            rday = _num(r["create_time"] if by_ivc else b["bus_date_time"] or "")
-            if not (_num(bgn) <= rday <= _num(end)):
-                continue
-            out.append({"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"], "busType": b["bus_type"],
-                        "placeCode": b["place_code"], "billName": BILL_NAMES.get(b["method"], b["method"]),
-                        "billBatchCode": r["bill_batch_code"], "billNo": r["bill_no"], "random": r["random"],
-                        "totalAmt": wire(Decimal(r["total_amt"])), "ivcDateTime": r["create_time"],
-                        "dataType": "2", "state": "1", "relateBillBatchCode": b["bill_batch_code"],
-                        "relateBillNo": b["bill_no"]})
+            rday = _num((r["create_time"] if by_ivc else r["bus_date_time"]) or "")
+            if lo <= rday <= hi:
+                out.append({"busDate": r["bus_date_time"], "busNo": b["bus_no"], "busType": b["bus_type"],
+                            "placeCode": b["place_code"], "billName": name,
+                            "billBatchCode": r["bill_batch_code"], "billNo": r["bill_no"], "random": r["random"],
+                            "totalAmt": wire(Decimal(r["total_amt"])), "ivcDateTime": r["create_time"],
+                            "dataType": "2", "state": "1", "relateBillBatchCode": b["bill_batch_code"],
+                            "relateBillNo": b["bill_no"]})
+        papers = conn.execute(select(paper_bills).where(paper_bills.c.bill_id == b["id"])).mappings().all()
+        for pb in papers:
+            pday = _num(pb["created_at"] or "")
+            if lo <= pday <= hi:
+                out.append({"busDate": pb["created_at"], "busNo": b["bus_no"], "busType": b["bus_type"],
+                            "placeCode": pb["place_code"], "billName": "医疗收费票据（机打）",
+                            "billBatchCode": pb["p_bill_batch_code"], "billNo": pb["p_bill_no"], "random": "",
+                            "totalAmt": wire(Decimal(b["total_amt"])), "ivcDateTime": pb["created_at"],
+                            "dataType": "3", "state": "1" if pb["state"] == "issued" else "2",
+                            "relateBillBatchCode": b["bill_batch_code"], "relateBillNo": b["bill_no"]})
+    out.sort(key=lambda r: (r["ivcDateTime"] or "", r["dataType"], r["billBatchCode"] or "", r["billNo"] or ""))
     return out
 
 
@@ -113,8 +127,9 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
     require(data, day_key)
     day = str(data[day_key])
     rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None)
-    want = "2" if "WriteOff" in method else "1"
-    rows = [r for r in rows if r["dataType"] == want]
+    # totals cover e-bills and red e-bills (refunds negative); the write-off checks red ones only
+    want = {"2"} if "WriteOff" in method else {"1", "2"}
+    rows = [r for r in rows if r["dataType"] in want]
     if data.get("busType"):
         rows = [r for r in rows if r["busType"] == str(data["busType"])]
     ranges = _ranges(rows)
@@ -190,5 +205,3 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
         return {"total": len(out), "pageNo": page_no, "billList": out[(page_no - 1) * size: page_no * size]}
     raise NotFoundError(f"{method}无法由本地记录应答")
 
-
-_ = paper_bills

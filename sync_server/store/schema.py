@@ -143,7 +143,8 @@ red_bills = Table(
     Column("bill_no", String(20)),
     Column("random", String(20)),
     Column("create_time", String(17)),
-    Column("total_amt", AMOUNT),
+    Column("total_amt", AMOUNT),  # negative: a red bill refunds its blue bill (spec §10 totals)
+    Column("bus_date_time", String(17)),  # busDateTime of the write-off request
     Column("reason", String(250)),
     Column("operator", String(60)),
     Column("answer_json", Text),
