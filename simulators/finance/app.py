@@ -29,7 +29,16 @@ from billing_core.qr_payload import parse as parse_qr
 from simulators.finance import errors as E
 from simulators.finance import h_bills, h_emergency, h_issue, h_paper, h_recon, render  # noqa: F401 (registers)
 from simulators.finance.errors import SimError
-from simulators.finance.platform import HANDLERS, RAW_METHODS, CallCtx, Platform, find_bill, items_of, qr_text
+from simulators.finance.platform import (
+    HANDLERS,
+    RAW_METHODS,
+    CallCtx,
+    Platform,
+    find_bill,
+    items_of,
+    notice_bill,
+    qr_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +71,7 @@ def create_app(platform: Platform) -> Flask:
             with platform.store.tx() as db:
                 bill = find_bill(db, args.get("billBatchCode", ""), args.get("billNo", ""), args.get("random", ""))
                 items = items_of(db, bill["blue_id"] if bill["kind"] == "red" else bill["id"], "charge")
-                bill_d = dict(bill)
+                bill_d = notice_bill(db, bill)
         except SimError as exc:
             return Response(f"<html><body><h1>{exc.message}</h1></body></html>", 404, mimetype="text/html")
         text = qr_text(bill_d)
@@ -142,7 +151,9 @@ def _handle(app: Flask, p: Platform, method_name: str) -> Response:
         caller = p.store.caller(appid)
         assert caller is not None
         key = caller.key
-        bus_no = str(req.data.get("busNo", "") or req.data.get("batchNo", ""))
+        inner = req.data.get("bill")  # uploadEmergencyEBill carries the bill (and its busNo) inside
+        bus_no = str(req.data.get("busNo", "") or req.data.get("batchNo", "")
+                     or (inner.get("busNo", "") if isinstance(inner, dict) else ""))
         if p.faults.latency:
             time.sleep(p.faults.latency)
         if p.roll_error():

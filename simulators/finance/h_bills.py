@@ -20,6 +20,7 @@ from simulators.finance.platform import (
     items_of,
     make_red,
     method,
+    notice_bill,
     page,
     picture_url,
     qr_text,
@@ -138,7 +139,7 @@ def pic_url(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, A
 def notice_parts(db: sqlite3.Connection, bill: sqlite3.Row) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """What the notice PNG / PDF / H5 page draw: the bill, its charge items, the QR text."""
     items = items_of(db, bill["blue_id"] if bill["kind"] == "red" else bill["id"], "charge")
-    return dict(bill), items, qr_text(bill)
+    return notice_bill(db, bill), items, qr_text(bill)
 
 
 @method("getEBillNotifyPic")

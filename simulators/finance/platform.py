@@ -186,6 +186,17 @@ def items_of(db: sqlite3.Connection, bill_id: int, kind: str) -> list[dict[str, 
         "SELECT item_json FROM bill_items WHERE bill_id = ? AND kind = ? ORDER BY seq", (bill_id, kind))]
 
 
+def notice_bill(db: sqlite3.Connection, bill: sqlite3.Row) -> dict[str, Any]:
+    """The bill as a dict for the notice / H5 page, with the point's name and the payee added."""
+    out = dict(bill)
+    place = db.execute("SELECT name FROM places WHERE place_code = ?", (bill["place_code"],)).fetchone()
+    out["place_name"] = place[0] if place else ""
+    source = bill if bill["blue_id"] is None else db.execute(
+        "SELECT data_json FROM bills WHERE id = ?", (bill["blue_id"],)).fetchone()
+    out["payee"] = str(envelope.loads(source["data_json"]).get("payee", "")) if source else ""
+    return out
+
+
 def qr_text(bill: sqlite3.Row | dict[str, Any]) -> str:
     """The billing_core.qr_payload text of a bill (a red bill carries its amount unsigned)."""
     return BillQr(bill["bill_batch_code"], bill["bill_no"], bill["random"], abs(Decimal(bill["total_amt"])),

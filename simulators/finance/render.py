@@ -79,7 +79,8 @@ def notice_lines(bill: dict[str, Any]) -> list[tuple[str, str]]:
         ("开票日期", f"{bill['create_time'][:4]}-{bill['create_time'][4:6]}-{bill['create_time'][6:8]}"),
         ("交款人", bill["payer"]),
         ("业务流水号", bill["bus_no"]),
-        ("开票点", bill["place_code"]),
+        ("开票点", f"{bill['place_code']} {bill.get('place_name', '')}".strip()),
+        ("收款人", bill.get("payee", "")),
         ("金额合计（小写）", f"¥{wire(amount)}"),
         ("金额合计（大写）", to_chinese_upper(amount)),
     ]

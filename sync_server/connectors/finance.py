@@ -280,14 +280,20 @@ class FinanceClient:
         batch_no = str(data.get("batchNo", ""))
         try:
             return self.call(method, data)
-        except PlatformInDoubt:
+        except PlatformInDoubt as lost:
             try:
                 self.get_batch_invoice_ebill(batch_no)
                 return "成功"
             except PlatformRejected as exc:
                 if exc.code not in self.batch_not_found_codes:
                     raise
-            return self.call(method, data)
+            except PlatformUnreachable as exc:
+                raise PlatformInDoubt(f"批量开票结果不确定且无法查询：batchNo={batch_no}", method=method) from exc
+            log.info("finance %s batchNo=%s unknown after a lost answer: re-sent", method, batch_no)
+            try:
+                return self.call(method, data)
+            except PlatformUnreachable as exc:
+                raise PlatformInDoubt(str(exc.message), method=method) from lost
 
     def batch_invoice_ebill_outpatient(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
         """Batch 门诊 issuing (spec §4), processed by the platform after the call returns."""
@@ -319,9 +325,14 @@ class FinanceClient:
         """
         try:
             return self.call("writeOffEBill", data)
-        except PlatformInDoubt:
-            states = self.get_ebill_states_by_bill_info(str(data.get("billBatchCode", "")),
-                                                        str(data.get("billNo", "")))
+        except PlatformInDoubt as lost:
+            try:
+                states = self.get_ebill_states_by_bill_info(str(data.get("billBatchCode", "")),
+                                                            str(data.get("billNo", "")))
+            except PlatformUnreachable as exc:
+                raise PlatformInDoubt("冲红结果不确定且无法查询", method="writeOffEBill") from exc
+            except PlatformRejected:
+                raise lost from None
             if str(states.get("isScarlet")) == "1":
                 return {
                     "eScarletBillBatchCode": states.get("scarletBillBatchCode", ""),

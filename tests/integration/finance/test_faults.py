@@ -128,3 +128,39 @@ def test_bad_knob_values_are_refused(fsim: SimServer) -> None:
 
     for body in ({"duplicate_busno": "maybe"}, {"error_rate": 2}, {"down": 0}, {"nonsense": 1}):
         assert requests.post(f"{fsim.url}/_control/faults", json=body, timeout=5).status_code == 400
+
+
+def test_lost_answers_of_write_off_batch_and_upload_are_resolved(fsim: SimServer, fclient: FinanceClient) -> None:
+    from sync_server.connectors.finance_ext import FinanceExtClient
+
+    bill = make_bill()
+    issued = fclient.invoice_ebill_outpatient(bill)
+    control(fsim, "faults", {"drop_response": 1, "drop_methods": ["writeOffEBill"]})
+    red = fclient.write_off_ebill({"billBatchCode": issued["billBatchCode"], "billNo": issued["billNo"],
+                                   "reason": "退费", "operator": "x", "busDateTime": bill["busDateTime"],
+                                   "placeCode": "001"})
+    found = fclient.get_ebill_by_bus_no(bill["busNo"], bill["busDateTime"])
+    assert red["eScarletBillNo"] == found["scarletBillNo"]  # answered from the state, not sent twice
+    write_offs = [c for c in control(fsim, "calls?method=writeOffEBill")["calls"]]
+    assert len(write_offs) == 1 and write_offs[0]["dropped"] == 1
+
+    control(fsim, "faults", {"drop_response": 1, "drop_methods": ["batchInvoiceEBillOutpatient"]})
+    batch_no = f"LOST{bill['busNo']}"
+    assert fclient.batch_invoice_ebill_outpatient(batch_no, [make_bill()]) == "成功"
+    assert len(control(fsim, "calls?method=batchInvoiceEBillOutpatient")["calls"]) == 1
+    assert fclient.get_batch_invoice_ebill(batch_no)["count"] == 1
+
+    ext = FinanceExtClient(fclient)
+    block = ext.emergency_stock_out("001", 2, "信息科")
+    up_bill = make_bill()
+    upload = {"billType": "outpatient", "bill": up_bill, "billBatchCode": block["billBatchCode"],
+              "billNo": block["billBgnNo"], "random": "0a0b0c", "issueTime": up_bill["busDateTime"],
+              "terminalId": "T1"}
+    control(fsim, "faults", {"drop_response": 1, "drop_methods": ["uploadEmergencyEBill"]})
+    assert ext.upload_emergency_ebill(upload)["billNo"] == block["billBgnNo"]  # re-sent: same bill
+    uploads = [(c["result"], c["dropped"]) for c in calls_for_method(fsim, "uploadEmergencyEBill", up_bill["busNo"])]
+    assert uploads == [("S0000", 1), ("S0000", 0)]
+
+
+def calls_for_method(server: SimServer, method: str, bus_no: str) -> list[dict]:
+    return [c for c in control(server, f"calls?method={method}")["calls"] if c["bus_no"] == bus_no]

@@ -75,7 +75,7 @@ def test_h5_page_in_headless_chromium(sim, client: FinanceClient, issue, tmp_pat
     dom = chromium("--dump-dom", url, tmp=tmp_path).stdout
     for text in (answer["billBatchCode"], answer["billNo"], answer["random"], bill["payer"], bill["busNo"],
                  "128.50", to_chinese_upper(parse(f"01,x,y,z,128.50,{answer['createTime'][:8]}").total_amt),
-                 "西药费", "data:image/png;base64,"):
+                 "西药费", "门诊收费处", bill["payee"], "data:image/png;base64,"):
         assert text in dom, text
     shot = tmp_path / "h5.png"
     chromium("--window-size=720,1100", f"--screenshot={shot}", url, tmp=tmp_path)
