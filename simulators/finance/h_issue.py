@@ -176,6 +176,12 @@ def _process_batch(p: Platform, batch_no: str) -> None:
     ctx = CallCtx(caller, batch["base_url"])
     single = BATCH_METHODS[batch["method"]]
     for seq, item_json in items:
+        if p.stopping:  # shutting down: the rest stays status 0 and resumes on the next start
+            return
+        with p.store.tx() as db:  # done before a restart: keep its result
+            if db.execute("SELECT status FROM batch_items WHERE batch_no = ? AND seq = ?",
+                          (batch_no, seq)).fetchone()[0] != 0:
+                continue
         if p.faults.slow_batch:
             time.sleep(p.faults.slow_batch)
         try:
@@ -191,7 +197,12 @@ def _process_batch(p: Platform, batch_no: str) -> None:
 
 
 def start_batch_worker(p: Platform) -> threading.Thread:
-    """Start the batch worker thread."""
+    """Start the batch worker thread; batches left unfinished by a previous run are queued again."""
+    with p.store.tx() as db:
+        pending = [r[0] for r in db.execute(
+            "SELECT DISTINCT batch_no FROM batch_items WHERE status = 0 ORDER BY batch_no")]
+    with p.batch_cv:
+        p.batch_queue.extend(b for b in pending if b not in p.batch_queue)
     t = threading.Thread(target=batch_worker, args=(p,), name="finance-batch", daemon=True)
     t.start()
     return t

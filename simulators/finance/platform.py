@@ -107,6 +107,12 @@ class Platform:
         self.batch_cv = threading.Condition()
         self.stopping = False
 
+    def shutdown(self) -> None:
+        """Stop the batch worker (after the bill in hand); the store stays usable."""
+        with self.batch_cv:
+            self.stopping = True
+            self.batch_cv.notify_all()
+
     def now17(self) -> str:
         """The current time as yyyyMMddHHmmssSSS."""
         return ts17(self.clock.now())

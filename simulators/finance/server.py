@@ -84,5 +84,8 @@ class SimServer:
         threading.Timer(delay, run).start()
 
     def stop(self) -> None:
-        """Shut down for good."""
+        """Shut down for good (and stop the platform's batch worker)."""
         self.go_down()
+        platform = self.app.config.get("PLATFORM")
+        if platform is not None:
+            platform.shutdown()

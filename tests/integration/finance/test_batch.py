@@ -78,3 +78,28 @@ def test_batch_limits_and_unknown_batch(client: FinanceClient) -> None:
         client.batch_invoice_ebill_outpatient(ok, [make_bill()])
     assert err.value.code == "E3014"
     assert [b["status"] for b in wait_done(client, ok)["eBillList"]] == ["1"] * 200
+
+
+def test_unfinished_batch_resumes_after_a_restart(tmp_path) -> None:
+    from simulators.finance import start
+    from tests.integration.finance.conftest import APPID, KEY
+
+    server = start(tmp_path)
+    client = FinanceClient(server.api_url, APPID, KEY)
+    control(server, "faults", {"slow_batch": 0.5})
+    batch_no = f"RESTART{uuid.uuid4().hex[:12]}"
+    client.batch_invoice_ebill_outpatient(batch_no, [make_bill() for _ in range(4)])
+    time.sleep(0.2)
+    platform = server.app.config["PLATFORM"]
+    server.stop()  # the worker stops after the bill in hand: the rest stays status 0
+    time.sleep(0.8)
+    with platform.store.tx() as db:
+        left = db.execute("SELECT COUNT(*) FROM batch_items WHERE batch_no = ? AND status = 0", (batch_no,)).fetchone()
+    assert left[0] >= 2
+    platform.store.close()
+    again = start(tmp_path)
+    try:
+        client = FinanceClient(again.api_url, APPID, KEY)
+        assert [b["status"] for b in wait_done(client, batch_no)["eBillList"]] == ["1"] * 4
+    finally:
+        again.stop()
