@@ -10,9 +10,18 @@ import argparse
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 
 from cashier_app.app import Started, build_demo, build_from_config
 from cashier_app.config import load_config
+
+
+def _try(fn: Callable[[], Started]) -> Started | BaseException:
+    try:
+        return fn()
+    except BaseException as exc:  # reported by main() with its code, never a stack trace
+        return exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,12 +47,26 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     install_app_font(app)
-    if args.config:
-        started: Started = build_from_config(load_config(args.config))
-    else:
-        started = build_demo(args.data_dir, server_url=args.server_url, server_data_dir=args.server_data_dir,
-                             printer=args.printer)
     guard.install()  # from here on no HTTP / SQLite / device call may run on this (the GUI) thread
+
+    def build() -> Started:
+        if args.config:
+            return build_from_config(load_config(args.config))
+        return build_demo(args.data_dir, server_url=args.server_url, server_data_dir=args.server_data_dir,
+                          printer=args.printer)
+
+    # Building opens the store and asks the server for its catalog: off the GUI thread too.
+    box: list[Started | BaseException] = []
+    worker = threading.Thread(target=lambda: box.append(_try(build)), name="startup")
+    worker.start()
+    worker.join()
+    if isinstance(box[0], BaseException):
+        from qt_common.errors import describe
+
+        code, message = describe(box[0])
+        print(f"{code} {message}", file=sys.stderr)
+        return 2
+    started = box[0]
     win = MainWindow(started.services, started.printers)
     win.resize(1366, 768)
     win.show()

@@ -20,7 +20,6 @@ from cashier_app.config import CashierConfig
 from cashier_app.printers import WindowPrinters
 from workflows.cashier.api import HttpHisApi
 from workflows.cashier.catalog import Catalog, demo_catalog
-from workflows.cashier.emergency import DemoEmergency
 from workflows.cashier.issuing import WindowConfig
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.services import DEMO_PASSWORD, CashierServices, build_services, demo_services
@@ -56,23 +55,30 @@ def printer_spec(url: str) -> dict[str, Any]:
     raise ValueError(f"unknown printer url {url!r}")
 
 
-def build_from_config(cfg: CashierConfig, *, demo_emergency: bool = False) -> Started:
-    """A real window (server accounts, server catalog).
-
-    :param demo_emergency: give the window the demo emergency block (demo runs only). A real
-        window gets no emergency engine until workflows.emergency is wired in: during an outage it
-        refuses to issue (E5880) rather than print numbers the platform never reserved.
-    """
+def build_from_config(cfg: CashierConfig) -> Started:
+    """A real window: server accounts, server catalog, and issue 7's emergency engine (stock from
+    the server, journal in ``data_dir/terminal.db``) unless ``[emergency] enabled = false`` — then
+    an outage refuses to issue (E5880) rather than print numbers nobody reserved."""
     api = HttpHisApi(cfg.his_url, cfg.appid, cfg.key)
     terminal = HttpHisApi(cfg.server_url.rstrip("/") + "/terminal/api", cfg.appid, cfg.key)
     window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal_id)
     data = Path(cfg.data_dir or ".")
+    receipt = make_receipt_printer(cfg.receipt_printer)
+    emergency, maintain = None, None
+    if cfg.emergency:
+        from cashier_app.engine import build_engine, terminal_key
+        from workflows.emergency.issuer import Identity
+
+        emergency, maintain = build_engine(
+            server_url=cfg.server_url, appid=cfg.appid, key=cfg.key, data_dir=data,
+            identity=Identity(cfg.terminal_id, cfg.place_code, cfg.hospital, cfg.place_name),
+            private_key=terminal_key(data, cfg.private_key), printer=receipt, top_up=cfg.stock_top_up)
     services = build_services(
         window=window, api=api, directory=ServerDirectory(terminal), catalog=server_catalog(terminal),
         paper_batch_code=cfg.paper_batch_code, ledger_path=data / f"cashier_{cfg.terminal_id}.jsonl",
-        emergency=DemoEmergency() if demo_emergency else None, idle_seconds=cfg.idle_seconds)
-    printers = WindowPrinters(make_receipt_printer(cfg.receipt_printer), cfg.bill_pdf_dir or data / "paper",
-                              cfg.hospital)
+        emergency=emergency, idle_seconds=cfg.idle_seconds)
+    services.link.on_online = maintain
+    printers = WindowPrinters(receipt, cfg.bill_pdf_dir or data / "paper", cfg.hospital)
     return Started(services, printers)
 
 
@@ -106,6 +112,6 @@ def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: s
     cfg = CashierConfig(server_url=server_url, appid=term["appid"], key=term["key"], place_code=place,
                         idle_seconds=idle_seconds, receipt_printer=pspec, bill_pdf_dir=str(data / "paper"),
                         data_dir=str(data))
-    started = build_from_config(cfg, demo_emergency=True)
+    started = build_from_config(cfg)
     started.auto_login = (user["username"], user["password"])
     return started

@@ -24,6 +24,11 @@ Example (``docs/CASHIER.md`` lists every key)::
 
     [devices.bill_printer]
     pdf_dir = "var/paper"                    # paper bills rendered to PDF (preview / PDF printer)
+
+    [emergency]                              # issue 7's engine (workflows.issuing)
+    enabled = true
+    private_key_file = "terminal_sm2.key"    # SM2 key registered with the server (generated when absent)
+    stock_top_up = 50                        # numbers requested when stock runs low
 """
 
 from __future__ import annotations
@@ -56,11 +61,14 @@ class CashierConfig:
     place_name: str = "门诊收费一号窗口"
     hospital: str = "演示市人民医院"
     terminal_id: str = "T01"
-    paper_batch_code: str = "42010126"
+    paper_batch_code: str = ""  # empty: discovered from the server (getValidBillBatchCode)
     idle_seconds: float = 300.0
     receipt_printer: dict[str, Any] = field(default_factory=dict)
     bill_pdf_dir: str = ""
     data_dir: str = ""
+    emergency: bool = True
+    private_key: str = ""
+    stock_top_up: int = 50
 
     @property
     def his_url(self) -> str:
@@ -91,4 +99,13 @@ def load_config(path: str | Path) -> CashierConfig:
     cfg.receipt_printer = dict(devices.get("receipt_printer", {}))
     cfg.bill_pdf_dir = str(devices.get("bill_printer", {}).get("pdf_dir", ""))
     cfg.data_dir = str(raw.get("data_dir", p.parent))
+    em = raw.get("emergency", {})
+    cfg.emergency = bool(em.get("enabled", True))
+    cfg.stock_top_up = int(em.get("stock_top_up", cfg.stock_top_up))
+    cfg.private_key = str(em.get("private_key", ""))
+    if not cfg.private_key and em.get("private_key_file"):
+        try:
+            cfg.private_key = Path(em["private_key_file"]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"无法读取[emergency].private_key_file：{exc}") from exc
     return cfg

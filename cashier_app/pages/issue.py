@@ -244,6 +244,8 @@ class IssuePage(QWidget):
         self.form.header["sex"] = self.fields["sex"].currentData()  # type: ignore[attr-defined]
         self._render()
         self.fields["payer"].setFocus()
+        if rec.emergency:
+            self.print_notice()  # an emergency bill's notice comes out at once (issue 7 §5)
 
     def _failed(self, exc: BaseException) -> None:
         self.issue_btn.setEnabled(True)
@@ -257,13 +259,21 @@ class IssuePage(QWidget):
             self.result.bad("还没有开具票据")
             return
         job = notice_job(rec, self.ctx.services.window.hospital)
+        engine = getattr(self.ctx.services.issuing.emergency, "workflow", None)
+
+        def work() -> None:
+            if rec.emergency and engine is not None:
+                # The engine's stored job: its EMERGENCY notice, resumable and marked 补打 on repeat.
+                engine.print_notice(rec.bus_no)
+            else:
+                self.ctx.printers.print_job(job)
 
         def done(_r: object) -> None:
             rec.notice_printed = True
             self.ctx.services.ledger.put(rec)
             self.result.ok(f"告知单已打印：{rec.bill_no}")
 
-        self.ctx.tasks.run(lambda: self.ctx.printers.print_job(job), done)
+        self.ctx.tasks.run(work, done)
 
     def _exchange(self) -> None:
         if self.last is None:

@@ -78,33 +78,40 @@ def test_run_command_setup_issue_notice_and_paper(qtbot, qapp, rig: ServerRig, p
     w.win.close()
 
 
-def test_real_window_without_emergency_stock_refuses_during_outage(qtbot, qapp, rig: ServerRig, printer_rig,
-                                                                    tmp_path, io_guard) -> None:
+def test_real_window_outage_with_the_real_emergency_engine(qtbot, qapp, rig: ServerRig, printer_rig, tmp_path,
+                                                           io_guard) -> None:
+    """Issue 7's engine behind the window: stock from the server while online, an emergency bill
+    with its EMERGENCY notice during the outage, and on return the upload attempt reported (the
+    server's terminal upload is issue 7's; until it accepts, the bill stays pending, never lost)."""
     term, user = rig.terminal(), rig.user("cashier")
     cfg = CashierConfig(server_url=rig.server_url, appid=term["appid"], key=term["key"], place_code="001",
-                        data_dir=str(tmp_path))
+                        data_dir=str(tmp_path), receipt_printer={"transport": "network", "host": "127.0.0.1",
+                                                                 "port": printer_rig.port})
     started = bg(lambda: build_from_config(cfg))
-    assert started.services.issuing.emergency is None
+    assert started.services.issuing.emergency is not None
     w = _window(qtbot, qapp, started, rig, printer_rig, tmp_path)
     login(qtbot, w, user["username"], user["password"])
+    w.win.probe()  # online: the engine registers its key and takes a stock block from the server
+    qtbot.waitUntil(lambda: w.win.st_emergency.value not in ("—", "0张"), timeout=20000)
+    before = int(w.win.st_emergency.value.rstrip("张"))
+    printer_rig.clear()
     bg(lambda: rig.stop_server() or True)
     try:
-        issue_by_keyboard_expect_failure(qtbot, w)
-        assert w.win.errors.last[0] == "E5880"
+        issue_by_keyboard(qtbot, w, "赵六")
+        rec = w.win.issue_page.last
+        assert rec.emergency and not rec.uploaded
         qtbot.waitUntil(w.win.banner.isVisible, timeout=5000)
+        qtbot.waitUntil(lambda: f"剩余应急票号 {before - 1}" in w.win.banner.text(), timeout=5000)
+        doc = printer_rig.wait_document(timeout=10)  # the engine prints the EMERGENCY notice itself
+        assert "应急" in doc.text and rec.bill_no in doc.text
     finally:
         bg(lambda: rig.start_server() or True)
     w.win.probe()
-    qtbot.waitUntil(lambda: not w.win.banner.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: w.win.carry.isVisible(), timeout=20000)
+    assert not w.win.banner.isVisible() and w.win.st_link.value == "在线"
+    result = w.win.last_carry
+    em = started.services.issuing.emergency
+    pending = bg(lambda: em.status().pending_uploads)
+    # Exactly one of: carried forward (server accepts uploads) or still pending with the reason shown.
+    assert (result.carried == 1 and pending == 0) or (pending == 1 and result.failed and "剩余1张" in result.failed[0])
     w.win.close()
-
-
-def issue_by_keyboard_expect_failure(qtbot, w: Window) -> None:
-    page = w.win.issue_page
-    for name, value in (("payer", "赵六"), ("card_no", "3101000789"), ("patient_no", "MZ9"), ("age", "61")):
-        page.fields[name].setText(value)
-    page.form.add_item("102")
-    page.form.set_pay("02", "10.00")
-    page._render()
-    press(qtbot, w, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: w.win.errors.last is not None, timeout=15000)

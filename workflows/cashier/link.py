@@ -8,6 +8,9 @@ result (with conflicts) is announced for the window to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from billing_core.errors import BillingError
 from workflows.cashier import events as ev
 from workflows.cashier.api import HisApi
 from workflows.cashier.emergency import CarryForwardResult
@@ -21,6 +24,9 @@ class LinkMonitor:
     def __init__(self, api: HisApi, issuing: IssueService) -> None:
         self.api = api
         self.issuing = issuing
+        #: run after each successful probe (the emergency engine's maintain round: heartbeat,
+        #: key registration, uploads, stock top-up); its failures never fail the probe.
+        self.on_online: Callable[[], object] | None = None
 
     def probe(self) -> bool:
         """One probe; on a return from emergency also drains the journal. Returns online."""
@@ -33,6 +39,13 @@ class LinkMonitor:
         em = self.issuing.emergency
         if em is not None and em.status().pending_uploads:
             self.drain()
+        if self.on_online is not None:
+            try:
+                self.on_online()
+            except BillingError:
+                pass  # the next probe tries again; the status bar shows stock and pending uploads
+            if em is not None:
+                self.issuing.events.emit(ev.STOCK_CHANGED, status=em.status())
         return True
 
     def drain(self) -> CarryForwardResult:

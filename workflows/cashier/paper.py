@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from billing_core.clock import Clock, SystemClock, ts17
+from billing_core.errors import PlatformError
 from workflows.cashier import events as ev
 from workflows.cashier.api import HisApi
 from workflows.cashier.errors import (
@@ -23,6 +24,20 @@ from workflows.cashier.errors import (
 )
 from workflows.cashier.events import Events
 from workflows.cashier.records import STATE_RED, BillRecord, Ledger
+
+
+def discover_paper_batch(api: HisApi, place_code: str) -> str:
+    """The paper form batch of a billing point when config names none: the first batch of
+    getValidBillBatchCode (spec §8) for which getPaperBillNo answers a next number."""
+    codes: Any = api.call("getValidBillBatchCode", {"placeCode": place_code})
+    for entry in codes.get("billCodeList", []) if isinstance(codes, dict) else []:
+        for b in entry.get("billBatchCodeList", []):
+            try:
+                api.call("getPaperBillNo", {"placeCode": place_code, "pBillBatchCode": b["billBatchCode"]})
+            except PlatformError:  # an electronic batch: no paper numbers
+                continue
+            return str(b["billBatchCode"])
+    raise NotExchanged(f"开票点{place_code}没有可用的纸质票据，请先领用纸质票据")
 
 
 class PaperService:
@@ -42,6 +57,8 @@ class PaperService:
 
     def next_number(self) -> tuple[str, str]:
         """``(pBillBatchCode, pBillNo)`` of the next paper form (shown before printing)."""
+        if not self.paper_batch_code:
+            self.paper_batch_code = discover_paper_batch(self.api, self.place_code)
         ans: Any = self.api.call("getPaperBillNo", {"placeCode": self.place_code,
                                                     "pBillBatchCode": self.paper_batch_code})
         return str(ans["pBillBatchCode"]), str(ans["pBillNo"])

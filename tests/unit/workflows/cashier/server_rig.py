@@ -106,13 +106,7 @@ class ServerRig:
 
 
 def paper_batch_code(api: Any, place_code: str) -> str:
-    """The paper form batch of a billing point: the one getPaperBillNo answers for."""
-    codes = api.call("getValidBillBatchCode", {"placeCode": place_code})
-    for entry in codes.get("billCodeList", []):
-        for b in entry.get("billBatchCodeList", []):
-            try:
-                api.call("getPaperBillNo", {"placeCode": place_code, "pBillBatchCode": b["billBatchCode"]})
-            except Exception:  # an electronic batch: not paper
-                continue
-            return str(b["billBatchCode"])
-    raise RuntimeError(f"no paper stock at {place_code}")
+    """The paper form batch of a billing point (workflows.cashier.paper.discover_paper_batch)."""
+    from workflows.cashier.paper import discover_paper_batch
+
+    return discover_paper_batch(api, place_code)
