@@ -119,9 +119,15 @@ CREATE TABLE print_jobs (
 CREATE INDEX print_jobs_ref ON print_jobs(ref)
 """
 
+# Limits are measured on bills waiting for upload on every issue: index the state.
+_M002 = """
+CREATE INDEX journal_state ON journal(state, seq)
+"""
+
 #: (name, script) in application order. Names are recorded; never rename or edit one.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _M001),
+    ("0002_journal_state_index", _M002),
 ]
 
 

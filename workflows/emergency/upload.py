@@ -91,7 +91,8 @@ class Uploader:
             if not isinstance(results, list):
                 report.stopped = "同步服务器应答缺少results"
                 break
-            handled = self._apply(items, results, report)
+            with self.db.atomic():  # one commit (one fsync) per batch; a crash re-sends the batch
+                handled = self._apply(items, results, report)
             sent += handled
             if handled < len(items) and not report.stopped:
                 report.stopped = "同步服务器未处理完本批应急票据"

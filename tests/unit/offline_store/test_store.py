@@ -28,8 +28,8 @@ def test_file_database_is_wal_with_full_sync_and_records_migrations(tmp_path: Pa
     db = Database(tmp_path / "a" / "t.db")
     assert db.pragma("journal_mode") == "wal"
     assert db.pragma("synchronous") == 2  # FULL
-    assert applied_migrations(db) == ["0001_initial"]
-    assert db.applied_now == ["0001_initial"]
+    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index"]
+    assert db.applied_now == ["0001_initial", "0002_journal_state_index"]
     db.close()
     again = Database(tmp_path / "a" / "t.db")
     assert again.applied_now == []  # recorded, not re-applied
@@ -150,3 +150,23 @@ def test_print_jobs_lifecycle(db: Database) -> None:
     assert print_jobs.unfinished(db) == []
     print_jobs.reopen(db, job)
     assert print_jobs.for_ref(db, "B1")[0].state == "pending"
+
+
+def test_store_of_an_older_schema_is_upgraded_at_open(tmp_path: Path) -> None:
+    """A terminal database released with 0001 only gets 0002 applied, data kept."""
+    from offline_store.migrations import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for statement in MIGRATIONS[0][1].split(";"):
+        if statement.strip():
+            raw.execute(statement)
+    raw.execute("INSERT INTO _migrations VALUES ('0001_initial', '2026-11-01')")
+    raw.execute("INSERT INTO kv VALUES ('chain_head', '\"abc\"')")
+    raw.close()
+    db = Database(path)
+    assert db.applied_now == ["0002_journal_state_index"]
+    assert db.get_value("chain_head") == "abc"
+    assert db.scalar("SELECT name FROM sqlite_master WHERE name = 'journal_state'") == "journal_state"
+    db.close()
