@@ -80,6 +80,20 @@ def create_app(platform: Platform) -> Flask:
             render.H5_TEMPLATE, title="医疗收费电子票据", lines=render.notice_lines(bill_d), items=items,
             qr_b64=base64.b64encode(render.qr_png(text)).decode("ascii"), qr_text=text, state_text=state)
 
+    @app.get("/medical-web/pdf/ebill")
+    def pdf() -> Any:
+        """The layout file (版式文件) as a download, same content as getEBillLayoutFile."""
+        args = request.args
+        try:
+            with platform.store.tx() as db:
+                bill = find_bill(db, args.get("billBatchCode", ""), args.get("billNo", ""), args.get("random", ""))
+                parts = h_bills.notice_parts(db, bill)
+        except SimError as exc:
+            return Response(exc.message, 404, mimetype="text/plain")
+        name = f"{parts[0]['bill_batch_code']}-{parts[0]['bill_no']}.pdf"
+        return Response(render.layout_pdf(*parts), 200, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
     @app.route("/medical-web/verify", methods=["GET", "POST"])
     def verify() -> Any:
         return _verify(platform)

@@ -7,6 +7,7 @@ import base64
 from datetime import timedelta
 
 import pytest
+import requests
 
 from billing_core.clock import SystemClock, date10, ts17
 from sync_server.connectors.errors import PlatformBadResponse, PlatformRejected
@@ -97,6 +98,10 @@ def test_layout_file_pdf(client: FinanceClient, issue) -> None:
     with pytest.raises(PlatformRejected) as err:
         client.get_ebill_layout_file(answer["billBatchCode"], answer["billNo"], "")
     assert err.value.code == "E3032"
+    url = answer["pictureUrl"].replace("/h5/ebill", "/pdf/ebill")
+    download = requests.get(url, timeout=10)
+    assert download.headers["Content-Type"] == "application/pdf" and download.content.startswith(b"%PDF")
+    assert requests.get(url.replace(answer["random"], "000000"), timeout=10).status_code == 404
 
 
 def test_account_status_booked_through_the_platform_console(sim, client: FinanceClient, issue) -> None:
