@@ -91,8 +91,9 @@ def server_catalog(terminal: HttpHisApi) -> Catalog:
     except Exception:  # the window still starts offline; the demo list keeps entry usable
         return base
     remote = Catalog.from_server(ans if isinstance(ans, dict) else {})
-    return Catalog(remote.items or base.items, [c for c in remote.channels if c.code in
-                                                {"01", "02", "03", "04", "05", "11"}] or base.channels)
+    order = ["02", "01", "05", "04", "03", "11"]  # cash first: the most common at a window
+    chans = sorted((c for c in remote.channels if c.code in order), key=lambda c: order.index(c.code))
+    return Catalog(remote.items or base.items, chans or base.channels)
 
 
 def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: str = "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing_core.errors import BillingError
 from cashier_app.context import PageContext
 from cashier_app.login_page import LoginPage
 from cashier_app.pages.importer import ImportPage
@@ -43,6 +44,7 @@ from workflows.cashier.emergency import CarryForwardResult, EmergencyStatus
 from workflows.cashier.login import User
 from workflows.cashier.records import BillRecord
 from workflows.cashier.services import CashierServices
+from workflows.cashier.stock import online_stock
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
         ("query", "查询 F5"), ("report", "日结 F6"))
@@ -135,7 +137,6 @@ class MainWindow(QMainWindow):
         w = services.window
         self.st_place.set_value(f"{w.place_code} {w.place_name}")
         self.st_link.set_value("在线", "ok")
-        self.st_online.set_value("由服务器分配", "info")
 
         self._activity = _ActivityFilter(services.login.touch)
         self.installEventFilter(self._activity)
@@ -210,14 +211,26 @@ class MainWindow(QMainWindow):
         em = self.services.issuing.emergency
         printers = self.ctx.printers
 
-        def gather() -> tuple[EmergencyStatus | None, tuple[str, str]]:
-            return (em.status() if em is not None else None), printers.printer_state()
+        services = self.services
+
+        def gather() -> tuple[EmergencyStatus | None, tuple[str, str], int | None]:
+            try:
+                if not services.paper.paper_batch_code:
+                    services.paper.next_number()  # discovers the paper batch, not counted as stock
+                online = online_stock(services.api, services.window.place_code, services.paper.paper_batch_code)
+            except BillingError:
+                online = None  # link down or not offered by the server: shown as unknown
+            return (em.status() if em is not None else None), printers.printer_state(), online
 
         self.tasks.run(gather, self._show_status, lambda _e: None)
 
-    def _show_status(self, result: tuple[EmergencyStatus | None, tuple[str, str]]) -> None:
-        status, (ptext, pstate) = result
+    def _show_status(self, result: tuple[EmergencyStatus | None, tuple[str, str], int | None]) -> None:
+        status, (ptext, pstate), online = result
         self.st_printer.set_value(ptext, pstate)
+        if online is None:
+            self.st_online.set_value("未知", "warn")
+        else:
+            self.st_online.set_value(f"{online}张", "ok" if online > 100 else "warn")
         if status is not None:
             self._show_stock(status)
 
@@ -240,6 +253,8 @@ class MainWindow(QMainWindow):
                 self.refresh_status()
         elif name == ev.STOCK_CHANGED:
             self._show_stock(payload["status"])
+        elif name == ev.BILL_ISSUED and not payload["record"].emergency:
+            self.refresh_status()
         elif name == ev.UPLOAD_PROGRESS:
             self.upload.show()
             self.upload.setMaximum(int(payload["total"]))

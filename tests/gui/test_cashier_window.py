@@ -73,6 +73,9 @@ def test_issue_by_keyboard_print_notice_and_exchange_paper(qtbot, window: Window
     rec = w.win.issue_page.last
     assert rec is not None and rec.total == "35.00" and not rec.emergency
     assert w.platform.bill_count() == 1
+    # Status bar: online stock from getValidBillNo (electronic ranges only), printer ready.
+    qtbot.waitUntil(lambda: w.win.st_online.value == "99999张", timeout=5000)
+    qtbot.waitUntil(lambda: w.win.st_printer.value == "就绪", timeout=5000)
     # Notice to the TCP ESC/POS printer rig.
     press(qtbot, w, Qt.Key.Key_F10)
     doc = w.rig.wait_document(timeout=10)

@@ -145,6 +145,19 @@ class DemoPlatform:
             n += 1
         return n
 
+    def _m_getValidBillBatchCode(self, data: dict[str, Any]) -> dict[str, Any]:
+        year = ts17(self.clock.now())[2:4]
+        return {"billCodeList": [{"billCode": "0601", "billBatchCodeList": [{"billBatchCode": f"420601{year}"}]},
+                                 {"billCode": "0602", "billBatchCodeList": [{"billBatchCode": self.paper_batch_code}]}]}
+
+    def _m_getValidBillNo(self, data: dict[str, Any]) -> dict[str, Any]:
+        year = ts17(self.clock.now())[2:4]
+        return {"count": 2, "billNoList": [
+            {"billCode": "0601", "billBatchCode": f"420601{year}", "billBgnNo": f"{self._next_bill:010d}",
+             "billEndNo": "0000100000"},
+            {"billCode": "0602", "billBatchCode": self.paper_batch_code, "billBgnNo": f"{self._next_free():010d}",
+             "billEndNo": "0000001000"}]}
+
     def _m_getPaperBillNo(self, data: dict[str, Any]) -> dict[str, str]:
         return {"pBillBatchCode": self.paper_batch_code, "pBillNo": f"{self._next_free():010d}"}
 

@@ -95,3 +95,13 @@ def test_batch_write_off_reports_each(window) -> None:
     result = services.writeoff.write_off_batch(recs, "批量退费", "张敏")
     assert len(result.done) == 2 and len(result.failed) == 1
     assert result.failed[0][0] == recs[1].bill_no and "E5841" in result.failed[0][1]
+
+
+def test_online_stock_counts_electronic_ranges_only(window) -> None:
+    from workflows.cashier.stock import online_stock
+
+    services, _ = window
+    before = online_stock(services.api, "001", services.paper.paper_batch_code)
+    services.issuing.issue(outpatient_form(services), "张敏")
+    assert online_stock(services.api, "001", services.paper.paper_batch_code) == before - 1
+    assert online_stock(services.api, "001", "") > before  # counting the paper range too would inflate it
