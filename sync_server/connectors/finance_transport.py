@@ -1,0 +1,189 @@
+"""Transport of the finance platform client: signed envelopes over HTTP, and the mapping of every
+failure onto the connector's typed errors (spec §1, §3.6). :mod:`sync_server.connectors.finance`
+builds the safety policy and the typed methods on top of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from billing_core import envelope
+from billing_core.errors import EnvelopeError
+from billing_core.ids import new_noise
+from sync_server.connectors.errors import (
+    PlatformBadResponse,
+    PlatformInDoubt,
+    PlatformRejected,
+    PlatformUnreachable,
+)
+from sync_server.connectors.masking import mask_sensitive
+
+# One logger for the whole finance connector (transport and policy).
+log = logging.getLogger("sync_server.connectors.finance")
+
+Payload = dict[str, Any]
+
+#: Issuing methods (spec §3, §4): idempotent on busNo through getEBillByBusNo.
+ISSUE_METHODS = (
+    "invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration", "invEBillCheckUp",
+    "invoiceEBillCommon",
+)
+#: Batch issuing methods (spec §4): idempotent on batchNo through getBatchInvoiceEBill.
+BATCH_METHODS = (
+    "batchInvoiceEBillOutpatient", "batchInvoiceEBillHospitalized", "batchInvoiceEBillRegistration",
+    "batchInvoiceEBillCheckUp",
+)
+#: Read-only methods: safe to retry.
+QUERY_METHODS = (
+    "getBatchInvoiceEBill", "getEBillByBusNo", "getEBillStatesByBillInfo", "getBillDetail",
+    "getEBillPicUrl", "getEBillNotifyPic", "getEBillAccountStatus", "getEBillUnPrintList",
+    "getNotPrintList", "getEBillPrintList", "getPaperBillNo", "getBillStockOutList", "getValidBillNo",
+    "getValidBillBatchCode", "getElectBilllListTotal", "checkTotalData", "checkTotalDataByIvcDate",
+    "checkDataByPlace", "checkDataPlaceByIvcDate", "checkWriteOffData", "checkWriteOffDataByIvcDate",
+    "getBillByBusDate", "getBillByIvcDate", "testServerConnect", "getEBillLayoutFile",
+)
+#: State changes sent exactly once (an in-doubt failure is raised to the caller).
+ONCE_METHODS = (
+    "writeOffEBillToPaper", "receiveArreasFeedBack", "receiveListDetail", "turnPaper", "reTurnPaper",
+    "invalidPaper", "invalidBlankBillNo", "billStockOut", "billStockReturn", "sendBillNotice",
+    "invoicePayMentVoucher", "writeOffPayMentVoucher", "cancelPayMentVoucherBalance",
+    "invalidPayMentVoucherPaper",
+)
+#: Every method of the finance-platform issue's list (the §17 extensions excluded).
+ALL_METHODS = ISSUE_METHODS + BATCH_METHODS + QUERY_METHODS + ONCE_METHODS + ("writeOffEBill",)
+
+
+class FinanceTransport:
+    """Signed-envelope client of one platform account.
+
+    :param base_url: the method prefix, e.g. ``http://host:port/medical-web/api/medical``.
+    :param appid: the hospital's caller account on the platform.
+    :param key: its signing key (never sent, never logged).
+    :param timeout: read timeout in seconds (spec §1.1: real clients use 30-120 s; the sync
+        server uses a short one so that it can fall back to emergency stock quickly).
+    :param connect_timeout: TCP connect timeout in seconds.
+    :param session: a ``requests.Session`` to share connection pools; one is created otherwise.
+    :param query_retries: extra attempts for read-only methods after a transport failure.
+    :param issue_attempts: issuing requests sent at most for one busNo (re-sends only after a
+        not-found lookup).
+    :param not_found_codes: failure codes meaning "no such bill" (the simulator's E3001).
+    :param duplicate_codes: failure codes meaning "this busNo already has a bill" (E3002).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        appid: str,
+        key: str,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+        *,
+        connect_timeout: float = 3.0,
+        query_retries: int = 2,
+        issue_attempts: int = 2,
+        retry_backoff: float = 0.2,
+        not_found_codes: tuple[str, ...] = ("E3001",),
+        duplicate_codes: tuple[str, ...] = ("E3002",),
+        batch_not_found_codes: tuple[str, ...] = ("E3015",),
+        noise_factory: Callable[[], str] = new_noise,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.appid = appid
+        self._key = key
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.session = session or requests.Session()
+        self.query_retries = query_retries
+        self.issue_attempts = max(1, issue_attempts)
+        self.retry_backoff = retry_backoff
+        self.not_found_codes = not_found_codes
+        self.duplicate_codes = duplicate_codes
+        self.batch_not_found_codes = batch_not_found_codes
+        self._noise = noise_factory
+
+    def __repr__(self) -> str:  # never show the key
+        return f"FinanceClient({self.base_url!r}, appid={self.appid!r})"
+
+    def close(self) -> None:
+        """Close the HTTP session's pooled connections."""
+        self.session.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def call(self, method: str, data: Mapping[str, Any]) -> Any:
+        """Send one request, exactly once, and return the decoded success payload.
+
+        :raises PlatformUnreachable: not sent (connection refused, connect timeout).
+        :raises PlatformInDoubt: sent, answer lost (read timeout, connection dropped).
+        :raises PlatformBadResponse: answer unusable (HTTP status, not an envelope, bad sign).
+        :raises PlatformRejected: the platform answered a failure code.
+        """
+        body = envelope.encode_request(self.appid, self._key, dict(data), noise=self._noise())
+        url = f"{self.base_url}/{method}"
+        started = time.monotonic()
+        bus_no = data.get("busNo", "") if isinstance(data, Mapping) else ""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("finance -> %s %s", method, envelope.dumps(mask_sensitive(dict(data)))[:2000])
+        try:
+            resp = self.session.post(
+                url, data=envelope.dumps(body).encode("utf-8"),
+                headers={"Content-Type": "application/json;charset=utf-8"},
+                timeout=(self.connect_timeout, self.timeout),
+            )
+        except requests.RequestException as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            if _not_sent(exc):
+                log.warning("finance %s busNo=%s unreachable after %.0f ms: %s", method, bus_no, elapsed,
+                            type(exc).__name__)
+                raise PlatformUnreachable(f"财政电子票据平台无法连接：{method}", method=method) from exc
+            log.warning("finance %s busNo=%s answer lost after %.0f ms: %s", method, bus_no, elapsed,
+                        type(exc).__name__)
+            raise PlatformInDoubt(f"财政电子票据平台应答丢失：{method}", method=method) from exc
+        elapsed = (time.monotonic() - started) * 1000
+        if resp.status_code != 200:
+            log.warning("finance %s busNo=%s HTTP %s", method, bus_no, resp.status_code)
+            raise PlatformBadResponse(f"财政电子票据平台应答HTTP {resp.status_code}：{method}", method=method)
+        try:
+            answer = envelope.decode_response(resp.content, self.appid, self._key)
+        except EnvelopeError as exc:
+            log.warning("finance %s busNo=%s bad answer: %s", method, bus_no, exc.code)
+            raise PlatformBadResponse(f"财政电子票据平台应答无效（{exc.message}）：{method}",
+                                      method=method) from exc
+        log.info("finance %s busNo=%s -> %s in %.0f ms", method, bus_no, answer.result, elapsed)
+        if not answer.ok:
+            raise PlatformRejected(answer.result, str(answer.message), method=method)
+        return answer.message
+
+    def query(self, method: str, data: Mapping[str, Any]) -> Any:
+        """A read-only call, retried after transport failures (``query_retries`` extra times)."""
+        attempt = 0
+        while True:
+            try:
+                return self.call(method, data)
+            except PlatformUnreachable:
+                if attempt >= self.query_retries:
+                    raise
+                attempt += 1
+                time.sleep(self.retry_backoff * attempt)
+
+
+def _not_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never reached the server (safe to treat as not sent).
+
+    A connect timeout or a refused/unresolvable connection happens before any byte of the
+    request is written; a read timeout or a connection dropped while waiting for the answer
+    happens after (the in-doubt case of spec §3.6).
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        inner = getattr(reason, "reason", reason)
+        name = type(inner).__name__
+        return name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
+    return False
