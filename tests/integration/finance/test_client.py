@@ -77,3 +77,12 @@ def test_command_line_run_seeds_demo_json(tmp_path: Path) -> None:
     with pytest.raises(PlatformUnreachable) as err:
         client.test_server_connect()
     assert not err.value.in_doubt and time.monotonic() - started < 5
+
+
+def test_http_error_status_is_a_bad_response_in_doubt(sim) -> None:
+    from sync_server.connectors.errors import PlatformBadResponse
+
+    wrong_prefix = FinanceClient(f"{sim.url}/no-such-service/api/medical", APPID, KEY, query_retries=0)
+    with pytest.raises(PlatformBadResponse) as err:
+        wrong_prefix.call("invoiceEBillOutpatient", make_bill())
+    assert err.value.in_doubt and err.value.code == "E5003"
