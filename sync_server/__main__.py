@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", choices=("thread", "none"), default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
+    logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
     overrides = {"data_dir": args.data_dir, "finance_url": args.finance_url, "finance_appid": args.finance_appid,
                  "finance_key": args.finance_key, "worker": args.worker,
                  "public_url": f"http://{args.host}:{args.port}"}

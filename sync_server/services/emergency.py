@@ -10,13 +10,10 @@ over the canonical bill are made here; the bill is then carried forward with
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
 import secrets
 from typing import Any
 
-import segno
 from sqlalchemy import Connection, Integer, and_, cast, func, insert, select, text
 
 from billing_core.clock import ts17
@@ -29,6 +26,7 @@ from sync_server.context import ServerContext
 from sync_server.errors import EmergencyStockError
 from sync_server.methods import ISSUE_METHODS
 from sync_server.services import outbox, signing
+from sync_server.services.qr_png import qr_png_b64
 from sync_server.services.records import mark_issued
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import stock_ranges
@@ -60,13 +58,6 @@ def take_number(conn: Connection, place_code: str) -> tuple[str, str, str | None
             number = int(got) - 1
             return block["bill_batch_code"], str(number).zfill(len(block["bgn_no"])), block["bill_code"]
     raise EmergencyStockError(f"开票点{place_code}应急票据库存不足，无法应急开票")
-
-
-def qr_png_b64(payload: str) -> str:
-    """Base64 PNG of a QR code (billQRCode of spec §3.4)."""
-    buf = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=3, border=2)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int, method: str,

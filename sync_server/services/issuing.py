@@ -16,8 +16,8 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 _POLL = 0.02
 
 
+def _insert_for(conn: Connection):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT (with ON CONFLICT support)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
 class Issuer:
     """Issues bills for HIS and terminals through one server context."""
 
@@ -49,22 +54,24 @@ class Issuer:
         ctx = self.ctx
         now = ts17(ctx.clock.now())
         with write_tx(ctx.engine) as conn:
-            row = live_by_busno(conn, data["busNo"])
-            if row is None:
-                try:
-                    with conn.begin_nested():
-                        bill_id = conn.execute(insert(bills).values(
-                            bus_no=data["busNo"], busno_live=data["busNo"], method=method,
-                            bus_type=str(data.get("busType", "")), bus_date_time=str(data.get("busDateTime", "")),
-                            place_code=data["placeCode"], caller_appid=who.caller or who.actor, state="pending",
-                            origin="online", in_doubt=0, carry="none", total_amt=data["totalAmt"],
-                            payer=data.get("payer"), card_type=data.get("cardType"), card_no=data.get("cardNo"),
-                            request_json=dumps(data), owner=ctx.instance, batch_no=batch_no,
-                            created_at=now, updated_at=now)).inserted_primary_key[0]
-                except IntegrityError:
-                    return None, False, None
+            # INSERT ... ON CONFLICT DO NOTHING on the unique busno_live: one statement decides the
+            # race on both databases, without a failing statement or a savepoint.
+            ins = _insert_for(conn)(bills).values(
+                bus_no=data["busNo"], busno_live=data["busNo"], method=method,
+                bus_type=str(data.get("busType", "")), bus_date_time=str(data.get("busDateTime", "")),
+                place_code=data["placeCode"], caller_appid=who.caller or who.actor, state="pending",
+                origin="online", in_doubt=0, carry="none", total_amt=data["totalAmt"],
+                payer=data.get("payer"), card_type=data.get("cardType"), card_no=data.get("cardNo"),
+                request_json=dumps(data), owner=ctx.instance, batch_no=batch_no,
+                created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["busno_live"]) \
+                .returning(bills.c.id)
+            bill_id = conn.execute(ins).scalar()
+            if bill_id is not None:
                 audit(conn, ctx.clock, who, "claim", "bill", bill_id, None, {"bus_no": data["busNo"], "state": "pending"})
                 return int(bill_id), False, None
+            row = live_by_busno(conn, data["busNo"])
+            if row is None:
+                return None, False, None
             if row["state"] == "pending" and row["owner"] != ctx.instance:
                 res = conn.execute(update(bills).where(and_(bills.c.id == row["id"], bills.c.owner == row["owner"]))
                                    .values(owner=ctx.instance, updated_at=now))
@@ -107,9 +114,7 @@ class Issuer:
 
     def _record(self, bill_id: int, who: Actor, answer: dict[str, Any]) -> dict[str, Any]:
         with write_tx(self.ctx.engine) as conn:
-            mark_issued(conn, self.ctx.clock, who, bill_id, answer)
-            from sync_server.services.records import by_id
-            return issue_answer(by_id(conn, bill_id))
+            return issue_answer(mark_issued(conn, self.ctx.clock, who, bill_id, answer))
 
     def _emergency(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, in_doubt: bool) -> dict[str, Any]:
         try:

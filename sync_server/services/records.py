@@ -30,7 +30,7 @@ def by_id(conn: Connection, bill_id: int) -> RowMapping:
     return conn.execute(select(bills).where(bills.c.id == bill_id)).mappings().one()
 
 
-def public(row: RowMapping) -> dict[str, Any]:
+def public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     """The audit view of a bill row (no request body)."""
     keys = ("bus_no", "state", "origin", "in_doubt", "carry", "bill_batch_code", "bill_no", "random",
             "total_amt", "is_scarlet", "is_prt_paper", "p_bill_batch_code", "p_bill_no", "is_arrears",
@@ -47,10 +47,14 @@ def _qty(value: object) -> Decimal | None:
         return None
 
 
-def store_details(conn: Connection, bill_id: int, data: dict[str, Any]) -> None:
-    """Store the charge items, list items and pay channels of an issued bill."""
-    conn.execute(delete(bill_items).where(bill_items.c.bill_id == bill_id))
-    conn.execute(delete(pay_channels).where(pay_channels.c.bill_id == bill_id))
+def store_details(conn: Connection, bill_id: int, data: dict[str, Any], *, fresh: bool = False) -> None:
+    """Store the charge items, list items and pay channels of an issued bill.
+
+    :param fresh: the bill has no details yet (skips clearing them first).
+    """
+    if not fresh:
+        conn.execute(delete(bill_items).where(bill_items.c.bill_id == bill_id))
+        conn.execute(delete(pay_channels).where(pay_channels.c.bill_id == bill_id))
     rows = []
     for kind, key in (("charge", "chargeDetail"), ("list", "listDetail")):
         for i, item in enumerate(data.get(key) or []):
@@ -74,8 +78,9 @@ def store_details(conn: Connection, bill_id: int, data: dict[str, Any]) -> None:
 def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer: dict[str, Any], *,
                 origin: str = "online", in_doubt: bool = False, carry: str = "none",
                 sign_value: str | None = None, action: str = "issue") -> dict[str, Any]:
-    """Turn a pending claim into an issued bill with the platform's (or our emergency) answer."""
-    before = by_id(conn, bill_id)
+    """Turn a pending claim into an issued bill with the platform's (or our emergency) answer;
+    returns the bill's public view after the change."""
+    before = dict(by_id(conn, bill_id))
     data = loads(before["request_json"])
     values = {
         "state": "issued", "origin": origin, "in_doubt": int(in_doubt), "carry": carry,
@@ -85,20 +90,20 @@ def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer
         "is_arrears": data.get("isArrears"), "updated_at": ts17(clock.now()),
     }
     conn.execute(update(bills).where(bills.c.id == bill_id).values(**values))
-    store_details(conn, bill_id, data)
-    after = by_id(conn, bill_id)
+    store_details(conn, bill_id, data, fresh=before["state"] == "pending")
+    after = before | values
     audit(conn, clock, who, action, "bill", bill_id, public(before), public(after))
-    return answer
+    return after
 
 
-def issue_answer(row: RowMapping) -> dict[str, Any]:
+def issue_answer(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     """The B-1 answer (spec §3.4) recorded for an issued bill."""
     answer = loads(row["answer_json"]) if row["answer_json"] else {}
     return {k: answer.get(k, "") for k in ("billBatchCode", "billNo", "random", "createTime", "billQRCode",
                                             "pictureUrl", "pictureNetUrl")} | _markers(row)
 
 
-def _markers(row: RowMapping) -> dict[str, str]:
+def _markers(row: RowMapping | dict[str, Any]) -> dict[str, str]:
     # Extra keys (lenient HIS ignore unknown keys, spec §2.1) telling our terminals that the bill
     # was issued from emergency stock and may still be in doubt until carried forward.
     if row["origin"] == "online":

@@ -109,9 +109,25 @@ def _audit_events(engine: Engine) -> None:
         conn.info["_written"] = set()
 
 
+_write_locks: dict[int, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite has one writer at a time; queueing writers of this process on a fair Python lock
+    avoids SQLite's busy handler, which sleeps up to 100 ms per retry under contention."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _write_locks_guard:
+        return _write_locks.setdefault(id(engine), threading.Lock())
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
+    lock = _writer_lock(engine)
+    if lock is not None:
+        lock.acquire()
     _local.immediate = True
     try:
         with engine.begin() as conn:
@@ -119,6 +135,8 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
     finally:
         _local.immediate = False
+        if lock is not None:
+            lock.release()
 
 
 @contextmanager

@@ -1,0 +1,189 @@
+"""Load benchmark: N concurrent HIS clients issuing through the sync server to the simulator.
+
+Starts the finance simulator and the sync server (SQLite, or DATABASE_URL) as real processes
+on 127.0.0.1, then runs ``--clients`` concurrent HIS clients (spread over ``--procs`` client
+processes) issuing outpatient bills with unique busNos for ``--seconds``. Prints bills/s,
+p50/p99 latency, errors and duplicates (a busNo with more than one bill on the platform, or one
+number answered for two busNos), first with the platform up, then with the platform down
+(every bill from the server's emergency stock).
+
+    .venv/bin/python bench/issue_load.py --clients 100 --seconds 20
+
+Results go in docs/BENCHMARKS.md (sync server section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from billing_core import envelope  # noqa: E402
+from billing_core.ids import new_noise  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process exited: {proc.args}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"port {port} did not open")
+
+
+def client_proc(url: str, appid: str, key: str, threads: int, seconds: float, start_at: float,
+                tag: str, out: Any) -> None:
+    """One client process: ``threads`` HIS clients issuing until the deadline."""
+    import requests
+
+    bill0 = json.loads((ROOT / "tests" / "fixtures" / "requests" / "outpatient.json").read_text(encoding="utf-8"))
+    results: list[tuple[float, str, str, str]] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        sess = requests.Session()
+        local: list[tuple[float, str, str, str]] = []
+        while time.time() < start_at:
+            time.sleep(0.001)
+        i = 0
+        while time.time() < start_at + seconds:
+            i += 1
+            bus = f"L{tag}{n:03d}{i:06d}{uuid.uuid4().hex[:6]}"
+            bill = dict(bill0, busNo=bus)
+            body = envelope.dumps(envelope.encode_request(appid, key, bill, noise=new_noise())).encode()
+            t = time.perf_counter()
+            try:
+                r = sess.post(f"{url}/invoiceEBillOutpatient", data=body, timeout=30,
+                              headers={"Content-Type": "application/json"})
+                ans = envelope.decode_response(r.content, appid, key)
+                code = ans.result
+                no = f"{ans.message['billBatchCode']}-{ans.message['billNo']}" if ans.ok else str(ans.message)[:80]
+            except Exception as exc:  # noqa: BLE001 - counted as an error
+                code, no = "EXC", type(exc).__name__
+            local.append((time.perf_counter() - t, code, bus, no))
+        with lock:
+            results.extend(local)
+
+    ts = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out.put(results)
+
+
+def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: int, seconds: float) -> dict[str, Any]:
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    start_at = time.time() + 1.0
+    per = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
+    ps = [ctx.Process(target=client_proc, args=(url, caller["appid"], caller["key"], n, seconds, start_at,
+                                                f"{name[0]}{i}", q)) for i, n in enumerate(per) if n]
+    for p in ps:
+        p.start()
+    results: list[tuple[float, str, str, str]] = []
+    for _ in ps:
+        results.extend(q.get())
+    for p in ps:
+        p.join()
+    lat = sorted(r[0] for r in results)
+    ok = [r for r in results if r[1] == "S0000"]
+    errors = [r for r in results if r[1] != "S0000"]
+    numbers: dict[str, str] = {}
+    dup_numbers = 0
+    for _, _, bus, no in ok:
+        if no in numbers and numbers[no] != bus:
+            dup_numbers += 1
+        numbers[no] = bus
+    return {"phase": name, "clients": clients, "seconds": seconds, "requests": len(results), "ok": len(ok),
+            "bills_per_s": round(len(ok) / seconds, 1),
+            "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
+            "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1) if lat else None,
+            "errors": len(errors), "error_samples": sorted({f"{e[1]} {e[3]}" for e in errors})[:5],
+            "duplicate_numbers": dup_numbers, "bus_nos": [r[2] for r in ok]}
+
+
+def platform_duplicates(sim_dir: Path) -> int:
+    with sqlite3.connect(sim_dir / "finance.sqlite3") as db:
+        return int(db.execute("SELECT COUNT(*) FROM (SELECT bus_no FROM bills WHERE doc = 'bill' AND kind = 'blue'"
+                              " GROUP BY bus_no HAVING COUNT(*) > 1)").fetchone()[0])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument("--procs", type=int, default=4, help="client processes sharing the clients")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--server-threads", type=int, default=48)
+    ap.add_argument("--skip-down", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="issue_load_"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    sim_port, srv_port = free_port(), free_port()
+    sim = subprocess.Popen([sys.executable, "-m", "simulators.finance", "--host", "127.0.0.1", "--port",
+                            str(sim_port), "--data-dir", str(work / "finance")], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(sim_port, sim)
+    cfg = work / "server.json"
+    cfg.write_text(json.dumps({"emergency_block_size": 20000, "emergency_low_water": 5000,
+                               "reconcile_daily": False}), encoding="utf-8")
+    srv = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(srv_port),
+                            "--data-dir", str(work / "server"), "--config", str(cfg), "--threads",
+                            str(args.server_threads), "--finance-url",
+                            f"http://127.0.0.1:{sim_port}/medical-web/api/medical"],
+                           env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
+    try:
+        wait_port(srv_port, srv)
+        time.sleep(3.0)  # let the worker reserve emergency stock
+        demo = json.loads((work / "server" / "demo.json").read_text(encoding="utf-8"))
+        url = f"http://127.0.0.1:{srv_port}/medical-web/api/medical"
+        up = run_phase("up", url, demo["callers"][0], args.clients, args.procs, args.seconds)
+        up["platform_duplicate_busnos"] = platform_duplicates(work / "finance")
+        report = [up]
+        if not args.skip_down:
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(10)
+            down = run_phase("down", url, demo["callers"][0], args.clients, args.procs, args.seconds)
+            report.append(down)
+        for r in report:
+            r.pop("bus_nos")
+            print(json.dumps(r, ensure_ascii=False))
+        return 0 if all(r["errors"] == 0 and r["duplicate_numbers"] == 0 for r in report) else 1
+    finally:
+        for p in (srv, sim):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
