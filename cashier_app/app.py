@@ -78,7 +78,7 @@ def build_from_config(cfg: CashierConfig) -> Started:
         paper_batch_code=cfg.paper_batch_code, ledger_path=data / f"cashier_{cfg.terminal_id}.jsonl",
         emergency=emergency, idle_seconds=cfg.idle_seconds)
     services.link.on_online = maintain
-    printers = WindowPrinters(receipt, cfg.bill_pdf_dir or data / "paper", cfg.hospital)
+    printers = WindowPrinters(receipt, cfg.bill_pdf_dir or data / "paper", cfg.hospital, cfg.place_name)
     return Started(services, printers)
 
 
@@ -104,7 +104,8 @@ def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: s
     pspec = printer_spec(printer) if printer else printer_spec(f"file:{data / 'receipts.escpos'}")
     if not server_url:
         services, platform = demo_services(data / "ledger.jsonl", idle_seconds=idle_seconds)
-        printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", services.window.hospital)
+        printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", services.window.hospital,
+                                  services.window.place_name)
         return Started(services, printers, ("sf01", DEMO_PASSWORD), platform)
     demo = json.loads((Path(server_data_dir) / "demo.json").read_text(encoding="utf-8"))
     term = next((c for c in demo["callers"] if c.get("kind") == "terminal"), demo["callers"][0])

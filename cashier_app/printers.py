@@ -2,9 +2,8 @@
 
 The receipt printer is the devices layer's python-escpos driver (TCP / serial / file); every call
 into it runs on its device thread and is started from a task thread, never the GUI thread. Paper
-bills are drawn with QPainter on the 241 x 93 mm form (QPdfWriter for the PDF "printer", QImage for
-the on-screen preview). print_templates' paper-bill template will replace the field layout of
-workflows.cashier.documents when it lands.
+bills are print_templates' paper-bill template rendered by its QPainter renderer (PDF for the PDF
+"printer", an image for the on-screen preview).
 """
 
 from __future__ import annotations
@@ -14,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from billing_core.printjob import PrintJob
-from qt_common.qt import QImage, QMarginsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QSizeF, Qt
-from workflows.cashier.documents import paper_form_fields
+from print_templates.render_qt import render_images, write_pdf
+from qt_common.qt import QImage
+from workflows.cashier.documents import paper_job
 from workflows.cashier.records import BillRecord
-
-FORM_W_MM, FORM_H_MM = 241.0, 93.0
 
 
 class WindowPrinters:
@@ -28,10 +26,11 @@ class WindowPrinters:
     :param pdf_dir: where paper bills are written as PDF.
     """
 
-    def __init__(self, receipt: Any | None, pdf_dir: str | Path, hospital: str) -> None:
+    def __init__(self, receipt: Any | None, pdf_dir: str | Path, hospital: str, place_name: str = "") -> None:
         self.receipt = receipt
         self.pdf_dir = Path(pdf_dir)
         self.hospital = hospital
+        self.place_name = place_name
         self.printed: list[str] = []  # titles of jobs sent, for the status line and tests
 
     @property
@@ -77,39 +76,13 @@ class WindowPrinters:
         t.join(10)
 
     def paper_pdf(self, rec: BillRecord) -> Path:
-        """Render the paper bill of ``rec`` to ``<pdf_dir>/<paper no>.pdf``."""
+        """Render the paper bill of ``rec`` to ``<pdf_dir>/paper_<batch>_<no>.pdf`` (print_templates)."""
         self.pdf_dir.mkdir(parents=True, exist_ok=True)
         path = self.pdf_dir / f"paper_{rec.paper_batch_code}_{rec.paper_no}.pdf"
-        writer = QPdfWriter(str(path))
-        writer.setResolution(300)
-        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(FORM_W_MM, FORM_H_MM), QPageSize.Unit.Millimeter),
-                                         QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-        writer.setTitle(f"纸质票据 {rec.paper_no}")
-        painter = QPainter(writer)
-        try:
-            self._draw(painter, rec, writer.resolution() / 25.4)
-        finally:
-            painter.end()
-        return path
+        return write_pdf(paper_job(rec, self.hospital, place_name=self.place_name), path)
 
-    def paper_preview(self, rec: BillRecord, dpmm: float = 4.0) -> QImage:
-        """The paper bill as an image (preview before printing)."""
-        img = QImage(int(FORM_W_MM * dpmm), int(FORM_H_MM * dpmm), QImage.Format.Format_RGB32)
-        img.fill(Qt.GlobalColor.white)
-        painter = QPainter(img)
-        try:
-            painter.setPen(Qt.GlobalColor.lightGray)
-            painter.drawRect(0, 0, img.width() - 1, img.height() - 1)
-            self._draw(painter, rec, dpmm)
-        finally:
-            painter.end()
-        return img
-
-    def _draw(self, painter: QPainter, rec: BillRecord, dpmm: float) -> None:
-        painter.setPen(Qt.GlobalColor.black)
-        font = painter.font()
-        for x, y, text, pt in paper_form_fields(rec, self.hospital):
-            # Point size in device pixels: 1 pt = 0.3528 mm.
-            font.setPixelSize(max(6, int(pt * 0.3528 * dpmm)))
-            painter.setFont(font)
-            painter.drawText(int(x * dpmm), int(y * dpmm), text)
+    def paper_preview(self, rec: BillRecord, paper_no: str, paper_batch_code: str, dpi: int = 96) -> QImage:
+        """The paper bill as it will print on ``paper_no`` (preview before printing)."""
+        job = paper_job(rec, self.hospital, place_name=self.place_name, paper_no=paper_no,
+                        paper_batch_code=paper_batch_code)
+        return render_images(job, dpi)[0]

@@ -258,7 +258,7 @@ class IssuePage(QWidget):
         if rec is None:
             self.result.bad("还没有开具票据")
             return
-        job = notice_job(rec, self.ctx.services.window.hospital)
+        job = notice_job(rec, self.ctx.services.window.hospital, place_name=self.ctx.services.window.place_name)
         engine = getattr(self.ctx.services.issuing.emergency, "workflow", None)
 
         def work() -> None:

@@ -88,10 +88,10 @@ class PaperPage(QWidget):
         pl = QVBoxLayout(pv)
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        area = QScrollArea()
-        area.setWidget(self.preview)
-        area.setWidgetResizable(True)
-        pl.addWidget(area)
+        self.area = QScrollArea()
+        self.area.setWidget(self.preview)
+        self.area.setWidgetResizable(True)
+        pl.addWidget(self.area)
         root.addWidget(pv, 1)
 
         self.preview_btn.clicked.connect(self.show_preview)
@@ -136,11 +136,14 @@ class PaperPage(QWidget):
         rec = self._need()
         if rec is None:
             return
-        shown = BillRecord(**{k: getattr(rec, k) for k in rec.__slots__})  # type: ignore[attr-defined]
-        if not shown.paper_no:
-            shown.paper_batch_code = self.ctx.services.paper.paper_batch_code
-            shown.paper_no = self.confirm.text().strip() or self.next_no
-        self.preview.setPixmap(QPixmap.fromImage(self.ctx.printers.paper_preview(shown, 3.0)))
+        number = rec.paper_no or self.confirm.text().strip() or self.next_no
+        batch = rec.paper_batch_code or self.ctx.services.paper.paper_batch_code
+        # Fit the 241 mm form to the pane's width; render at the screen's pixel ratio (200 %) for sharp text.
+        ratio = self.devicePixelRatioF()
+        dpi = max(40, int((self.area.viewport().width() - 8) / (241 / 25.4)))
+        pix = QPixmap.fromImage(self.ctx.printers.paper_preview(rec, number, batch, int(dpi * ratio)))
+        pix.setDevicePixelRatio(ratio)
+        self.preview.setPixmap(pix)
 
     def exchange(self) -> None:
         rec = self._need()

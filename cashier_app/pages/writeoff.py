@@ -85,12 +85,13 @@ class WriteOffPage(QWidget):
             return
         reason, op, paper_first = self.reason.text(), self.ctx.operator, self.paper_first.isChecked()
         services, printers, hospital = self.ctx.services, self.ctx.printers, self.ctx.services.window.hospital
+        place = services.window.place_name
 
         def work() -> BatchResult:
             result = services.writeoff.write_off_batch(chosen, reason, op, void_paper_first=paper_first)
             for rec in result.done:
                 if printers.receipt is not None:
-                    printers.print_job(notice_job(rec, hospital, red=True))
+                    printers.print_job(notice_job(rec, hospital, red=True, place_name=place))
             return result
 
         self.go.setEnabled(False)

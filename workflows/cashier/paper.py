@@ -92,6 +92,7 @@ class PaperService:
         self.api.call("reTurnPaper", body)
         rec.voided_papers.append(rec.paper_no)
         rec.paper_batch_code, rec.paper_no = batch, no
+        rec.reprint_reason = reason.strip()
         return self._save(rec)
 
     def void_paper(self, rec: BillRecord, reason: str, operator: str) -> BillRecord:
@@ -109,6 +110,8 @@ class PaperService:
         rec.red_batch_code = str(ans.get("eScarletBillBatchCode", ""))
         rec.red_bill_no = str(ans.get("eScarletBillNo", ""))
         rec.red_reason = reason.strip()
+        rec.red_random = str(ans.get("eScarletRandom", ""))
+        rec.red_create_time = str(ans.get("createTime", ""))
         return self._save(rec)
 
     def void_blank(self, start: str, end: str, reason: str, operator: str) -> int:

@@ -47,9 +47,12 @@ class BillRecord:
     paper_batch_code: str = ""
     paper_no: str = ""
     voided_papers: list[str] = field(default_factory=list)
+    reprint_reason: str = ""
     red_batch_code: str = ""
     red_bill_no: str = ""
     red_reason: str = ""
+    red_random: str = ""
+    red_create_time: str = ""
     notice_printed: bool = False
     notice_sent: str = ""  # e.g. "1201:138****0000" when sendBillNotice succeeded
     request: dict[str, Any] = field(default_factory=dict)

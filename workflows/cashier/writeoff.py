@@ -78,6 +78,8 @@ class WriteOffService:
         rec.red_batch_code = str(ans.get("eScarletBillBatchCode", ""))
         rec.red_bill_no = str(ans.get("eScarletBillNo", ""))
         rec.red_reason = reason.strip()
+        rec.red_random = str(ans.get("eScarletRandom", ""))
+        rec.red_create_time = str(ans.get("createTime", ""))
         self.ledger.put(rec)
         self.events.emit(ev.BILL_CHANGED, record=rec)
         return rec
