@@ -85,7 +85,7 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
             raise RequestDataError("placeCode必填")
         cache.check_place(caller, data["placeCode"])
         try:
-            count = int(data.get("count") or 100)
+            count = int(data.get("count", 100))
         except (TypeError, ValueError):
             raise RequestDataError("count必须是整数") from None
         if not 1 <= count <= 5000:

@@ -1,0 +1,76 @@
+"""terminal_api: SM2 key registration, heartbeat, user login, catalog download, emergency stock
+hand-out, and the refusals around them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gmssl_pyx import sm2_key_generate
+from sqlalchemy import select
+from ss_rig import ServerThread
+
+from sync_server.services.signing import sign_bill, verify_bill
+from sync_server.store.db import read_tx
+from sync_server.store.schema import callers, stock_ranges
+
+pytestmark = pytest.mark.integration
+
+
+def test_register_heartbeat_catalog(server: ServerThread) -> None:
+    term = server.terminal("TERM01")
+    public, _private = sm2_key_generate()
+    got = term.ok("register", {"sm2PublicKey": public.hex()})
+    assert got["terminalId"] == "TERM01"
+    with read_tx(server.ctx.engine) as conn:
+        assert conn.execute(select(callers.c.sm2_public_key).where(callers.c.appid == "TERM01")).scalar() == public.hex()
+    assert term.call("register", {"sm2PublicKey": "00ff"})[0] == "E5032"
+    beat = term.ok("heartbeat", {})
+    assert len(beat["serverTime"]) == 17 and "outboxPending" in beat
+    cat = term.ok("catalog", {})
+    assert [p["placeCode"] for p in cat["billingPoints"]] == ["001"]
+    assert {"code": "02", "name": "现金"} in cat["payChannels"] or cat["payChannels"]
+
+
+def test_login(server: ServerThread) -> None:
+    users = {u["role"]: u for u in server.demo["users"]}
+    assert set(users) == {"cashier", "finance", "ward_nurse", "admin", "it"}
+    term = server.terminal("TERM01")
+    got = term.ok("login", {"username": users["cashier"]["username"], "password": users["cashier"]["password"]})
+    assert got["role"] == "cashier"
+    assert term.call("login", {"username": users["cashier"]["username"], "password": "wrong"})[0] == "E2014"
+    assert term.call("login", {"username": "nobody", "password": "x"})[0] == "E2014"
+    text = (server.ctx.config.data_dir / "first_run_passwords.txt").read_text(encoding="utf-8")
+    assert users["it"]["password"] in text
+    assert json.loads((server.ctx.config.data_dir / "demo.json").read_text(encoding="utf-8"))["callers"][0]["appid"]
+
+
+def test_emergency_stock_hand_out(server: ServerThread) -> None:
+    term = server.terminal("TERM01")
+    block = term.ok("emergencyStock", {"placeCode": "001", "count": 50})
+    assert int(block["billEndNo"]) - int(block["billBgnNo"]) + 1 == 50
+    with read_tx(server.ctx.engine) as conn:
+        row = conn.execute(select(stock_ranges).where(stock_ranges.c.bgn_no == block["billBgnNo"])).mappings().one()
+        server_blocks = conn.execute(select(stock_ranges).where(stock_ranges.c.kind == "emergency_server")
+                                     ).mappings().all()
+    assert row["holder"] == "TERM01" and row["kind"] == "emergency_terminal"
+    for b in server_blocks:  # a terminal's block never overlaps the server's own
+        if b["bill_batch_code"] == block["billBatchCode"]:
+            assert int(b["end_no"]) < int(block["billBgnNo"]) or int(b["bgn_no"]) > int(block["billEndNo"])
+    assert term.call("emergencyStock", {"placeCode": "002", "count": 5})[0] == "E2011"
+    assert term.call("emergencyStock", {"placeCode": "001", "count": 0})[0] == "E5026"
+
+
+def test_refusals(server: ServerThread) -> None:
+    his_as_terminal = server.his()
+    his_as_terminal.url = his_as_terminal.url.replace("/medical-web/api/medical", "/terminal/api")
+    assert his_as_terminal.call("heartbeat", {})[0] == "E2015"
+    # the terminal upload path belongs to emergency mode (issue 7): a clean, documented refusal
+    assert server.terminal("TERM01").call("uploadEmergencyBills", {})[0] == "E5021"
+
+
+def test_server_signature_verifies(server: ServerThread) -> None:
+    bill = {"busNo": "X1", "totalAmt": "1.00"}
+    sig = sign_bill(server.ctx, bill)
+    assert verify_bill(server.ctx.sm2_public.hex(), bill, sig)
+    assert not verify_bill(server.ctx.sm2_public.hex(), bill | {"totalAmt": "2.00"}, sig)
