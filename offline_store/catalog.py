@@ -24,15 +24,13 @@ def replace_kind(db: Database, kind: str, items: Iterable[Mapping[str, Any]], at
     """
     if kind not in KINDS:
         raise ValueError(f"unknown catalog kind {kind!r}")
-    count = 0
+    rows = [{"kind": kind, "code": str(item[code_key]), "name": str(item.get(name_key) or ""),
+             "data": to_json(dict(item)), "refreshed_at": at} for item in items]
     with db.atomic():
         db.execute("DELETE FROM catalog WHERE kind = ?", (kind,))
-        for item in items:
-            db.execute("INSERT INTO catalog(kind, code, name, data, refreshed_at) VALUES(?, ?, ?, ?, ?)",
-                       (kind, str(item[code_key]), str(item.get(name_key) or ""), to_json(dict(item)), at))
-            count += 1
+        db.utils["catalog"].insert_all(rows)
         db.set_value(f"catalog_refreshed_at.{kind}", at)
-    return count
+    return len(rows)
 
 
 def items(db: Database, kind: str) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The terminal's SQLite database: one connection, WAL, ``synchronous=FULL``, savepoint ``atomic()``.
 
-The ideas are sqlite-utils' (``Database.atomic()``: BEGIN at top level, SAVEPOINT when nested,
-rollback that never masks the original error; named migrations recorded in a table) rebuilt on
-the stdlib :mod:`sqlite3` so that the terminal needs no extra runtime dependency (DESIGN.md §4).
+Built on sqlite-utils (the product's chosen library, STYLE.md note and issue 7 §1) over one stdlib
+:mod:`sqlite3` connection: its ``Database.atomic()`` (BEGIN at top level, SAVEPOINT when nested,
+rollback that never masks the original error) and its named ``Migrations`` recorded in
+``_sqlite_migrations``. This class adds the pragmas, a lock so that the threads of one process
+share the connection safely, and small query helpers.
 
 Durability (offline_rules.md §6.5, "survives power loss"; Odoo #125037 lost orders kept in
 browser storage): the journal of emergency bills is the legal record of numbers handed to
@@ -18,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import sqlite_utils
 
 from billing_core.envelope import dumps, loads
 from offline_store.errors import StoreError
@@ -41,14 +45,15 @@ class Database:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            # isolation_level=None: we issue BEGIN/SAVEPOINT ourselves (sqlite-utils' atomic()).
+            # isolation_level=None: no implicit BEGIN from the sqlite3 module; transactions are
+            # sqlite-utils' atomic() only, and statements outside it autocommit.
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                          timeout=30.0)
         except sqlite3.Error as exc:
             raise StoreError(f"无法打开本地数据库：{self.path}（{exc}）") from exc
         self._conn.row_factory = sqlite3.Row
+        self.utils = sqlite_utils.Database(self._conn, execute_plugins=False)
         self._lock = threading.RLock()
-        self._depth = 0
         self._closed = False
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
@@ -59,39 +64,22 @@ class Database:
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
-        """A transaction (``BEGIN IMMEDIATE``) or, when nested, a savepoint.
+        """A transaction or, when nested, a savepoint (sqlite-utils ``atomic()``).
 
         On an exception the innermost level is rolled back and the exception propagates
-        unchanged; a failing rollback never hides it.
+        unchanged. The process-wide lock is held throughout, so another thread's statements
+        never land inside this transaction.
         """
         with self._lock:
             if self._closed:
                 raise StoreError("本地数据库已关闭")
-            depth = self._depth
-            name = f"sp{depth}"
-            self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
-            self._depth += 1
-            try:
+            with self.utils.atomic():
                 yield self
-            except BaseException:
-                self._depth -= 1
-                try:
-                    if depth == 0:
-                        self._conn.execute("ROLLBACK")
-                    else:
-                        self._conn.execute(f"ROLLBACK TO {name}")
-                        self._conn.execute(f"RELEASE {name}")
-                except sqlite3.Error:  # pragma: no cover - keep the original error visible
-                    pass
-                raise
-            else:
-                self._depth -= 1
-                self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
     @property
     def in_transaction(self) -> bool:
         """True inside :meth:`atomic`."""
-        return self._depth > 0
+        return self._conn.in_transaction
 
     # --- statements ------------------------------------------------------------------------
 
@@ -99,12 +87,6 @@ class Database:
         """Run one statement (autocommits when not inside :meth:`atomic`)."""
         with self._lock:
             return self._conn.execute(sql, params)
-
-    def executescript(self, sql: str) -> None:
-        """Run several statements (used by migrations, inside :meth:`atomic`)."""
-        with self._lock:
-            for statement in _split_sql(sql):
-                self._conn.execute(statement)
 
     def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
@@ -143,11 +125,6 @@ class Database:
             if not self._closed:
                 self._closed = True
                 self._conn.close()
-
-
-def _split_sql(sql: str) -> list[str]:
-    """Statements of a migration script (our scripts have no ';' inside literals)."""
-    return [s.strip() for s in sql.split(";") if s.strip()]
 
 
 def to_json(value: Any) -> str:

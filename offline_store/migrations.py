@@ -1,8 +1,8 @@
-"""Named schema migrations, applied in order at open and recorded in ``_migrations``.
+"""Named schema migrations (sqlite-utils ``Migrations``, set ``offline_store``), applied in order
+when the store is opened and recorded in ``_sqlite_migrations``.
 
-sqlite-utils' ``Migrations`` idea: each migration has a stable name; the table records which
-ran and when; each runs inside one transaction with its record, so a crash leaves the schema
-either before or after it. Never edit a released migration: add a new one.
+Each migration runs inside one transaction with its record, so a crash leaves the schema either
+before or after it. Never edit or rename a released migration: add a new one.
 
 Money is stored as integer fen (``*_fen`` columns) and requests as JSON text whose amounts are
 Decimal strings (billing_core.envelope.dumps), never floats (DESIGN.md §6 "Offline store").
@@ -10,8 +10,11 @@ Decimal strings (billing_core.envelope.dumps), never floats (DESIGN.md §6 "Offl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from offline_store.errors import MigrationError
 
@@ -125,31 +128,46 @@ CREATE INDEX journal_state ON journal(state, seq)
 """
 
 #: (name, script) in application order. Names are recorded; never rename or edit one.
-MIGRATIONS: list[tuple[str, str]] = [
+SCRIPTS: list[tuple[str, str]] = [
     ("0001_initial", _M001),
     ("0002_journal_state_index", _M002),
 ]
 
 
-def apply_migrations(db: Database, migrations: list[tuple[str, str]]) -> list[str]:
-    """Apply every migration not yet recorded in ``_migrations``; returns the names applied now."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row["name"] for row in db.all("SELECT name FROM _migrations")}
-    applied: list[str] = []
-    for name, script in migrations:
-        if name in done:
-            continue
-        try:
-            with db.atomic():
-                db.executescript(script)
-                db.execute("INSERT INTO _migrations(name, applied_at) VALUES(?, ?)",
-                           (name, datetime.now(UTC).isoformat()))
-        except Exception as exc:
-            raise MigrationError(f"本地数据库升级失败：{name}（{exc}）") from exc
-        applied.append(name)
-    return applied
+def _statements(sql: str) -> list[str]:
+    # Statement by statement: sqlite3's executescript() would COMMIT the migration's transaction.
+    return [part.strip() for part in sql.split(";") if part.strip()]
+
+
+def _migration(script: str) -> Callable[[sqlite_utils.Database], None]:
+    def run(db: sqlite_utils.Database) -> None:
+        for statement in _statements(script):
+            db.execute(statement)
+    return run
+
+
+MIGRATIONS = Migrations("offline_store")
+for _name, _script in SCRIPTS:
+    MIGRATIONS(name=_name)(_migration(_script))
+
+
+def apply_migrations(db: Database, migrations: Migrations = MIGRATIONS,
+                     stop_before: str | None = None) -> list[str]:
+    """Apply every pending migration; returns the names applied now.
+
+    :param stop_before: leave this migration and later ones pending (upgrade tests).
+    """
+    names = [m.name for m in migrations.pending(db.utils)]
+    if stop_before in names:
+        names = names[: names.index(stop_before)]
+    try:
+        with db._lock:
+            migrations.apply(db.utils, stop_before=stop_before)
+    except Exception as exc:
+        raise MigrationError(f"本地数据库升级失败（{exc}）") from exc
+    return names
 
 
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations recorded in the database, in order."""
-    return [row["name"] for row in db.all("SELECT name FROM _migrations ORDER BY rowid")]
+    return [m.name for m in MIGRATIONS.applied(db.utils)]

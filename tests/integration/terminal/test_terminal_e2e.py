@@ -15,10 +15,18 @@ import pytest
 
 from tests.integration.terminal.helpers import METHOD, Terminal, outpatient, write_config
 
+
+def _next_document(rig):  # type: ignore[no-untyped-def]
+    """The next printed job: the rig decodes everything received so far, so clear it after."""
+    doc = rig.wait_document(timeout=20.0)
+    rig.clear()
+    return doc
+
+
 pytestmark = pytest.mark.integration
 
 
-def _wait(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+def _wait(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"
@@ -34,7 +42,7 @@ def test_online_outage_emergency_and_carry_forward(tmp_path: Path, server, escpo
         assert block["bgnNo"] == "0009000000"
         online = term.call("issue", method=METHOD, request=outpatient("E2E-ON"), print=True)
         assert online["outcome"]["mode"] == "online" and online["print"]["printed"]
-        doc = escpos_rig.wait_document()
+        doc = _next_document(escpos_rig)
         assert "应急" not in doc.text and online["outcome"]["billNo"] in doc.text
 
         server.stop()
@@ -46,7 +54,7 @@ def test_online_outage_emergency_and_carry_forward(tmp_path: Path, server, escpo
             got = term.call("issue", method=METHOD, request=outpatient(f"E2E-EM-{i}"), print=True)
             assert got["outcome"]["mode"] == "emergency" and got["print"]["printed"], got
             emergency.append(got["outcome"])
-            doc = escpos_rig.wait_document()
+            doc = _next_document(escpos_rig)
             assert "应急票据" in doc.text and got["outcome"]["billNo"] in doc.text and got["outcome"]["random"] in doc.text
         assert [e["billNo"] for e in emergency] == ["0009000000", "0009000001", "0009000002"]
         assert term.call("status")["pendingUploads"] == 3

@@ -153,20 +153,19 @@ def test_print_jobs_lifecycle(db: Database) -> None:
 
 
 def test_store_of_an_older_schema_is_upgraded_at_open(tmp_path: Path) -> None:
-    """A terminal database released with 0001 only gets 0002 applied, data kept."""
+    """A terminal database released with 0001 only gets 0002 applied at open, data kept."""
+    import sqlite_utils
+
     from offline_store.migrations import MIGRATIONS
 
     path = tmp_path / "old.db"
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    for statement in MIGRATIONS[0][1].split(";"):
-        if statement.strip():
-            raw.execute(statement)
-    raw.execute("INSERT INTO _migrations VALUES ('0001_initial', '2026-11-01')")
-    raw.execute("INSERT INTO kv VALUES ('chain_head', '\"abc\"')")
-    raw.close()
+    old = sqlite_utils.Database(path)
+    MIGRATIONS.apply(old, stop_before="0002_journal_state_index")
+    old["kv"].insert({"key": "chain_head", "value": '"abc"'})
+    old.close()
     db = Database(path)
     assert db.applied_now == ["0002_journal_state_index"]
+    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index"]
     assert db.get_value("chain_head") == "abc"
     assert db.scalar("SELECT name FROM sqlite_master WHERE name = 'journal_state'") == "journal_state"
     db.close()
