@@ -54,6 +54,9 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         self.utils = sqlite_utils.Database(self._conn, execute_plugins=False)
         self._lock = threading.RLock()
+        #: Held by a caller that must check-then-write without another thread in between
+        #: (e.g. a limit check followed by the emergency bill's transaction).
+        self.lock = self._lock
         self._closed = False
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")

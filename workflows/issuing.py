@@ -230,9 +230,15 @@ class IssuingWorkflow:
         return _online_outcome(method, bus_no, answer, amount_of(bill), job_id)
 
     def _issue_emergency(self, method: str, bill: dict[str, Any], *, in_doubt: bool) -> IssueOutcome:
-        now = self.clock.now()
-        notices = check_issue(self.limits, self._usage(), amount_of(bill), now)
-        seq, _job = self.emergency.issue(method, _stored(bill), now, in_doubt=in_doubt)
+        # The store's lock makes "check the limits and the busNo, then commit" one step when a
+        # GUI issues from two worker threads (no limit overshoot, no duplicate-busNo race).
+        with self.db.lock:
+            known = self._known(method, bill)
+            if known is not None:
+                return known
+            now = self.clock.now()
+            notices = check_issue(self.limits, self._usage(), amount_of(bill), now)
+            seq, _job = self.emergency.issue(method, _stored(bill), now, in_doubt=in_doubt)
         entry = journal.by_seq(self.db, seq)
         assert entry is not None
         return self._emergency_outcome(entry, duplicate=False, notices=tuple(notices))
