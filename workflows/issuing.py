@@ -15,8 +15,9 @@ API (docs/EMERGENCY.md repeats it)::
 from the local record (online or emergency: idempotent locally too, and a busNo re-used with
 different content is refused), then issues online through the sync server. When the server
 cannot be reached (connection refused, connect timeout, breaker open) it issues an emergency bill
-from the terminal's stock; when the request was sent but its answer was lost, the emergency bill
-is marked ``in_doubt`` and the server settles it at carry-forward (a second bill for the busNo is
+from the terminal's stock; when the request was sent but its answer was lost it asks
+``getEBillByBusNo`` once (spec §3.6) and, when that finds no bill, the emergency bill is marked
+``in_doubt`` and the server settles it at carry-forward (a second bill for the busNo is
 reported as a conflict, never silently kept; offline_rules.md §2.1). A business refusal by the
 server (validation, ungranted point ...) is raised as PlatformError: it is not an outage.
 
@@ -185,10 +186,25 @@ class IssuingWorkflow:
         except LinkDownError:
             return self._issue_emergency(method, bill, in_doubt=False)
         except LinkError:  # sent, answer lost or unusable: the server may hold a bill
+            found = self._lookup(bill)
+            if found is not None:
+                return self._record_online(method, bill, bus_no, found)
             return self._issue_emergency(method, bill, in_doubt=True)
         if not response.ok:
             raise PlatformError(response.result, str(response.message))
         return self._record_online(method, bill, bus_no, response.message)
+
+    def _lookup(self, bill: dict[str, Any]) -> dict[str, Any] | None:
+        """After a lost answer ask ``getEBillByBusNo`` once (spec §3.6) before going emergency: the
+        server may have issued. None when it has no bill or cannot be asked (then in doubt)."""
+        try:
+            answer = self.sync.his_now("getEBillByBusNo",
+                                       {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
+        except LinkError:
+            return None
+        if answer.ok and isinstance(answer.message, dict) and answer.message.get("billNo"):
+            return dict(answer.message)
+        return None
 
     def issue_emergency(self, method: str, request: dict[str, Any], *, in_doubt: bool = False) -> IssueOutcome:
         """Issue from emergency stock without trying the server (for a GUI that already knows

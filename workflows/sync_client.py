@@ -95,6 +95,11 @@ class SyncClient:
         """Call an HIS-interface method (e.g. ``invoiceEBillOutpatient``) through the sync server."""
         return self._call(f"{self.base_url}{self.his_prefix}/{method}", data, timeout)
 
+    def his_now(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
+        """Like :meth:`his` but even while the breaker is open: the one ``getEBillByBusNo`` lookup
+        after a lost answer (spec §3.6) must be tried before a bill goes emergency in doubt."""
+        return self._send(f"{self.base_url}{self.his_prefix}/{method}", data, timeout)
+
     def terminal(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call a terminal-api method (heartbeat, catalog, emergency stock, upload)."""
         return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout)

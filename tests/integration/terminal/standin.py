@@ -149,6 +149,9 @@ def dispatch(state: StandInState, path: str, method: str, appid: str, data: dict
 
 
 def _his(state: StandInState, method: str, data: dict[str, Any]) -> tuple[str, Any]:
+    if method == "getEBillByBusNo":
+        found = state.online.get(str(data.get("busNo")))
+        return ("S0000", found) if found else ("E3002", "未找到该业务流水号的票据")
     bill = validate_request(method, data)
     bus_no = str(bill["busNo"])
     if bus_no in state.emergency_bus:  # the server already holds an emergency bill for it

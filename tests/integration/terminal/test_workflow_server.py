@@ -68,8 +68,16 @@ def test_lost_answer_gives_in_doubt_emergency_bill_settled_as_conflict(db, serve
         with pytest.raises(AnswerLostError):
             wf.sync.his(METHOD, outpatient("PROBE"))  # classification of a lost answer
         _probe_until_up(wf)
-        proxy.drop_reply_of = proxy.requests_seen + 1  # the server issues online, the answer is lost
+        # The server issues online and the answer is lost; the getEBillByBusNo lookup finds it.
+        proxy.drop_reply_of = proxy.requests_seen + 1
+        found = wf.issue(METHOD, outpatient("LOOKUP"))
+        assert found.mode == "online" and found.bill_no == server.state.online["LOOKUP"]["billNo"]
+        _probe_until_up(wf)
+        # Answer lost and the lookup refused too (link cut right after): emergency, in doubt.
+        proxy.drop_reply_of = proxy.requests_seen + 1
+        proxy.drop_after_requests = proxy.requests_seen + 1
         outcome = wf.issue(METHOD, outpatient("DOUBT"))
+        proxy.drop_after_requests = None
         assert outcome.mode == "emergency" and outcome.in_doubt
         assert "DOUBT" in server.state.online  # the server did issue
         _probe_until_up(wf)
