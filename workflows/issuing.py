@@ -126,6 +126,8 @@ class TerminalStatus:
     overdue: bool
     limits: dict[str, Any]
     notices: tuple[LimitNotice, ...] = field(default=())
+    #: Per limit: ``{"used", "limit", "percent"}`` as strings (progress bars in the status bar).
+    usage: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"linkUp": self.link_up, "linkState": self.link_state, "downSince": self.down_since,
@@ -133,6 +135,7 @@ class TerminalStatus:
                 "pendingTotal": f"{self.pending_total:f}", "conflicts": self.conflicts, "rejected": self.rejected,
                 "unfinishedPrints": self.unfinished_prints, "offlineHours": f"{self.offline_hours:f}",
                 "uploadDeadline": self.upload_deadline, "overdue": self.overdue, "limits": self.limits,
+                "usage": self.usage,
                 "notices": [n.as_dict() for n in self.notices]}
 
 
@@ -372,7 +375,18 @@ class IssuingWorkflow:
             rejected=counts.get("rejected", 0), unfinished_prints=len(print_jobs.unfinished(self.db)),
             offline_hours=offline_hours(usage, now),
             upload_deadline=ts17(deadline) if deadline else None,
-            overdue=bool(deadline and now > deadline), limits=self.limits.as_dict(), notices=tuple(notices))
+            overdue=bool(deadline and now > deadline), limits=self.limits.as_dict(), notices=tuple(notices),
+            usage=limit_usage(self.limits, usage, offline_hours(usage, now)))
+
+
+def limit_usage(limits: EmergencyLimits, usage: Usage, hours: Decimal) -> dict[str, dict[str, str]]:
+    """Used / limit / percent of each exposure limit (what the status bar draws)."""
+    def one(used: Decimal, limit: Decimal) -> dict[str, str]:
+        percent = Decimal(100) if limit <= 0 else (used * 100 / limit).quantize(Decimal(1))
+        return {"used": f"{used:f}", "limit": f"{limit:f}", "percent": f"{percent:f}"}
+    return {"max_offline_hours": one(hours, limits.max_offline_hours),
+            "max_bills": one(Decimal(usage.pending_count), Decimal(limits.max_bills)),
+            "max_total": one(usage.pending_total, limits.max_total)}
 
 
 def _stored(bill: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Keys (docs/EMERGENCY.md "Terminal runtime")::
     private_key | private_key_file                         the SM2 key registered with the server
     data_dir                                               terminal.db and control.port live here
     hospital_name, place_name                              printed on notices
-    printer = {driver = "escpos", host, port} | absent     the receipt printer (absent: jobs wait)
+    printer = {driver = "escpos", host, port, width_mm} | absent   receipt printer (absent: jobs wait)
     limits = {max_offline_hours, max_bills, max_total, max_single, warn_ratio,
               upload_deadline_hours, low_stock}
     link = {connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds}

@@ -89,6 +89,7 @@ class TerminalRuntime:
             self.sync, self.db, build_printer(config.printer), self.clock,
             Identity(config.terminal_id, config.place_code, config.hospital_name, config.place_name),
             BillSigner(config.private_key), limits=config.limits,
+            width_mm=int((config.printer or {}).get("width_mm", 80)),
             crash_hook=_crash_hook(crash_at) if crash_at else None)
         self.workflow.uploader.batch_size = max(1, config.upload_batch_size)
         self.link_events: list[dict[str, Any]] = []

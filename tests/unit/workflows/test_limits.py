@@ -37,6 +37,7 @@ def test_max_bills_warns_at_80_percent_and_stops_at_100(db, clock, signer) -> No
     with pytest.raises(LimitExceededError) as exc:
         wf.issue(METHOD, outpatient("N5"))
     assert exc.value.code == "E8302" and "停止应急开票" in exc.value.message and "5张" in exc.value.message
+    assert wf.status().usage["max_bills"] == {"used": "5", "limit": "5", "percent": "100"}
     assert stock.remaining(db) == 45  # the refused bill used no number
     assert "E8302" in codes(wf.status().notices)
 
