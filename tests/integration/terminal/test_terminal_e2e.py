@@ -88,3 +88,23 @@ def test_second_runtime_on_the_same_data_dir_refuses_to_start(tmp_path: Path, se
         assert term.call("ping")["terminalId"] == "T1"  # the first one is unharmed
     finally:
         term.stop()
+
+
+def test_cli_sends_one_command_to_a_running_terminal(tmp_path: Path, server, terminal_key) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.integration.terminal.helpers import ROOT
+
+    cfg = write_config(tmp_path / "t1", server.url, private_key=terminal_key)
+    term = Terminal(cfg)
+    try:
+        out = subprocess.run([sys.executable, "-m", "workflows.terminal", "--config", str(cfg), "--cmd", "stock_out",
+                              "--args", '{"count": 3}'], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        answer = json.loads(out.stdout)
+        assert answer["ok"] and answer["result"]["endNo"] == "0009000002"
+        assert term.call("status")["stockRemaining"] == 3
+    finally:
+        term.stop()
