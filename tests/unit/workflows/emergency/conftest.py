@@ -24,7 +24,7 @@ from workflows.emergency.limits import EmergencyLimits
 from workflows.issuing import Identity, IssuingWorkflow
 from workflows.sync_client import SyncClient
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "requests" / "outpatient.json"
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "requests" / "outpatient.json"
 METHOD = "invoiceEBillOutpatient"
 
 
