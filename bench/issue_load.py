@@ -140,7 +140,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the clients")
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--server-threads", type=int, default=48)
+    ap.add_argument("--server-threads", type=int, default=8)
     ap.add_argument("--skip-down", action="store_true")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="issue_load_"))

@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finance-appid", default=None, help=f"默认 {DEMO_FINANCE_APPID}")
     parser.add_argument("--finance-key", default=None, help=f"默认 {DEMO_FINANCE_KEY}")
     parser.add_argument("--config", default=None, help="JSON 或 TOML 配置文件")
-    parser.add_argument("--threads", type=int, default=48)
+    # Few threads: on a small server the GIL and SQLite's single writer make more threads slower
+    # (docs/BENCHMARKS.md); raise it when the platform answers slowly.
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--worker", choices=("thread", "none"), default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -61,16 +61,19 @@ def take_number(conn: Connection, place_code: str) -> tuple[str, str, str | None
 
 
 def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int, method: str,
-                  data: dict[str, Any], *, in_doubt: bool) -> dict[str, Any]:
-    """Issue the claimed bill from emergency stock and queue its carry-forward (same transaction)."""
+                  data: dict[str, Any], *, in_doubt: bool, sign_value: str | None = None) -> dict[str, Any]:
+    """Issue the claimed bill from emergency stock and queue its carry-forward (same transaction).
+
+    :param sign_value: the SM2 signature made before the transaction (signing needs no number,
+        and the store's write lock should not wait for it); made here when not given.
+    """
     code, no, _bill_code = take_number(conn, data["placeCode"])
     now = ctx.clock.now()
     random = secrets.token_hex(3)
-    amount = parse_amount(data["totalAmt"], field="totalAmt")
-    qr = BillQr(code, no, random, amount, now.strftime("%Y%m%d")).text()
-    sign_value = signing.sign_bill(ctx, data)
+    sign_value = sign_value or signing.sign_bill(ctx, data)
+    # billQRCode is derived from the stored fields when answered (records.issue_answer), so the
+    # PNG is not made while the write lock is held.
     answer = {"billBatchCode": code, "billNo": no, "random": random, "createTime": ts17(now),
-              "billQRCode": qr_png_b64(qr),
               "pictureUrl": f"{ctx.config.public_url.rstrip('/')}/notice/{code}/{no}/{random}",
               "pictureNetUrl": ""}
     mark_issued(conn, ctx.clock, who, bill_id, answer, origin="emergency", in_doubt=in_doubt, carry="pending",
@@ -81,6 +84,14 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
                             "signValue": sign_value},
                    idem_key=f"cf:{code}:{no}")
     return answer
+
+
+def local_qr_png(row: Any) -> str:
+    """billQRCode of a bill issued here: the QR of its payload (billing_core.qr_payload)."""
+    amount = parse_amount(row["total_amt"], field="totalAmt")
+    text = BillQr(row["bill_batch_code"], row["bill_no"], row["random"], amount,
+                  str(row["create_time"])[:8]).text()
+    return qr_png_b64(text)
 
 
 def top_up(ctx: ServerContext, place_code: str) -> bool:

@@ -26,7 +26,7 @@ from sync_server.audit import Actor, audit
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BusyError
-from sync_server.services import emergency
+from sync_server.services import emergency, signing
 from sync_server.services.records import issue_answer, live_by_busno, mark_issued, public
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import bills
@@ -117,11 +117,14 @@ class Issuer:
             return issue_answer(mark_issued(conn, self.ctx.clock, who, bill_id, answer))
 
     def _emergency(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, in_doubt: bool) -> dict[str, Any]:
+        sign_value = signing.sign_bill(self.ctx, data)  # outside the write lock: needs no number
         try:
             with write_tx(self.ctx.engine) as conn:
-                emergency.issue_locally(self.ctx, conn, who, bill_id, method, data, in_doubt=in_doubt)
+                emergency.issue_locally(self.ctx, conn, who, bill_id, method, data, in_doubt=in_doubt,
+                                        sign_value=sign_value)
                 from sync_server.services.records import by_id
-                answer = issue_answer(by_id(conn, bill_id))
+                row = dict(by_id(conn, bill_id))
+            answer = issue_answer(row)
         except BillingError as exc:
             # No stock: the claim must not block the busNo. Not sent -> drop it; in doubt -> leave
             # it ownerless so the next request for this busNo takes it over, lookup first.

@@ -25,27 +25,18 @@ def qr_png(payload: str) -> bytes:
     """PNG bytes (1-bit greyscale) of the QR code of ``payload`` (error correction M)."""
     # a fixed mask skips segno's evaluation of all eight masks (most of its time); any mask is valid
     qr = segno.make(payload, error="m", micro=False, boost_error=False, mask=4)
-    matrix = [list(row) for row in qr.matrix]
-    n = len(matrix) + 2 * BORDER
-    size = n * SCALE
-    rows = bytearray()
-    blank = [0] * BORDER
-    for src in [[0] * len(matrix)] * BORDER + matrix + [[0] * len(matrix)] * BORDER:
-        cells = blank + [1 if v else 0 for v in src] + blank
-        bits = []
-        for v in cells:
-            bits.extend([0 if v else 1] * SCALE)  # 1 = white in greyscale
-        line = bytearray()
-        for i in range(0, size, 8):
-            byte = 0
-            for j, bit in enumerate(bits[i:i + 8]):
-                byte |= bit << (7 - j)
-            if size - i < 8:
-                byte |= (1 << (8 - (size - i))) - 1  # pad with white
-            line.append(byte)
-        for _ in range(SCALE):
-            rows.append(0)
-            rows.extend(line)
+    width = len(qr.matrix) + 2 * BORDER
+    size = width * SCALE
+    pad = (-size) % 8
+    quiet = "1" * (BORDER * SCALE)
+    blank_line = b"\x00" + int("1" * size + "1" * pad, 2).to_bytes((size + pad) // 8, "big")
+    rows = bytearray(blank_line * (BORDER * SCALE))
+    for src in qr.matrix:
+        # 1 = white in 1-bit greyscale; each module becomes SCALE bits, padded with white
+        bits = quiet + "".join("0" * SCALE if v else "1" * SCALE for v in src) + quiet + "1" * pad
+        line = b"\x00" + int(bits, 2).to_bytes((size + pad) // 8, "big")
+        rows.extend(line * SCALE)
+    rows.extend(blank_line * (BORDER * SCALE))
     ihdr = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(bytes(rows), 6)) + \
         _chunk(b"IEND", b"")

@@ -99,8 +99,12 @@ def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer
 def issue_answer(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     """The B-1 answer (spec §3.4) recorded for an issued bill."""
     answer = loads(row["answer_json"]) if row["answer_json"] else {}
-    return {k: answer.get(k, "") for k in ("billBatchCode", "billNo", "random", "createTime", "billQRCode",
-                                            "pictureUrl", "pictureNetUrl")} | _markers(row)
+    out = {k: answer.get(k, "") for k in ("billBatchCode", "billNo", "random", "createTime", "billQRCode",
+                                          "pictureUrl", "pictureNetUrl")}
+    if not out["billQRCode"] and row["origin"] != "online" and row["bill_no"]:
+        from sync_server.services.emergency import local_qr_png
+        out["billQRCode"] = local_qr_png(row)
+    return out | _markers(row)
 
 
 def _markers(row: RowMapping | dict[str, Any]) -> dict[str, str]:
