@@ -4,11 +4,14 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 
 * ``register``        — ``{sm2PublicKey}`` (hex, 64 or 65 bytes): the key that verifies the
   terminal's emergency bills (issue 7).
-* ``heartbeat``       — ``{status?}`` -> server time, platform reachability, outbox backlog.
+* ``heartbeat``       — terminal status -> server time, outbox backlog, ``revokedBlocks``, ``alarms``
+  (services/terminal_watch.py: overdue and low-stock alarms on the server side).
 * ``login``           — ``{username, password}`` -> the user's name and role (E2014 on failure).
 * ``catalog``         — 应急开票基础信息: granted billing points, pay channels, charge items.
 * ``emergencyStock``  — ``{placeCode, count}``: a block reserved on the platform for the terminal.
-* ``uploadEmergencyBills`` — the seam for issue 7 (terminal carry-forward): refused for now.
+* ``emergencyStockReturn`` — 申退 of unused numbers (services/terminal_stock.py -> platform).
+* ``uploadEmergencyBills`` — the terminal's emergency journal (services/terminal_bills.py), carried
+  forward through the outbox like the server's own emergency bills (issue 7).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sync_server.audit import Actor, audit
 from sync_server.auth import Caller, CallerCache, login
 from sync_server.context import ServerContext
 from sync_server.errors import RequestDataError, RoleError, TerminalSignatureError, UnknownMethodError
-from sync_server.services import emergency, outbox
+from sync_server.services import emergency, outbox, terminal_bills, terminal_stock, terminal_watch
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, callers
 
@@ -73,7 +76,8 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     if method == "heartbeat":
         with read_tx(ctx.engine) as conn:
             backlog = outbox.counts(conn).get("pending", 0)
-        return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog)}
+        return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog),
+                **terminal_watch.heartbeat(ctx, caller.appid, data)}
     if method == "login":
         if not data.get("username") or not data.get("password"):
             raise RequestDataError("username和password必填")
@@ -91,7 +95,14 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
         if not 1 <= count <= 5000:
             raise RequestDataError("count必须在1到5000之间")
         return emergency.hand_out(ctx, who, str(data["placeCode"]), count, caller.appid)
-    raise UnknownMethodError(f"终端接口不支持的方法：{method}（应急票据上传由应急模式实现）")
+    if method == "uploadEmergencyBills":
+        return terminal_bills.upload(ctx, cache, caller, data)
+    if method == "emergencyStockReturn":
+        if not data.get("placeCode"):
+            raise RequestDataError("placeCode必填")
+        cache.check_place(caller, data["placeCode"])
+        return terminal_stock.stock_return(ctx, who, caller.appid, data)
+    raise UnknownMethodError(f"终端接口不支持的方法：{method}")
 
 
 @bp.post("/terminal/api/<method>")

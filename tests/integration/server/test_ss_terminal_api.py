@@ -65,8 +65,8 @@ def test_refusals(server: ServerThread) -> None:
     his_as_terminal = server.his()
     his_as_terminal.url = his_as_terminal.url.replace("/medical-web/api/medical", "/terminal/api")
     assert his_as_terminal.call("heartbeat", {})[0] == "E2015"
-    # the terminal upload path belongs to emergency mode (issue 7): a clean, documented refusal
-    assert server.terminal("TERM01").call("uploadEmergencyBills", {})[0] == "E5021"
+    # the terminal upload path (issue 7): a malformed upload is refused as a whole, nothing stored
+    assert server.terminal("TERM01").call("uploadEmergencyBills", {})[0] == "E5411"
 
 
 def test_server_signature_verifies(server: ServerThread) -> None:
