@@ -20,12 +20,15 @@ from cashier_app.pages.query import QueryPage
 from cashier_app.pages.report import ReportPage
 from cashier_app.pages.writeoff import WriteOffPage
 from cashier_app.printers import WindowPrinters
+from devices.scanner import EBillCode, parse_scan
 from qt_common.bridge import EventBridge
 from qt_common.errors import ErrorPresenter
 from qt_common.qt import (
+    QApplication,
     QEvent,
     QKeySequence,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QObject,
     QProgressBar,
@@ -37,10 +40,12 @@ from qt_common.qt import (
     QVBoxLayout,
     QWidget,
 )
+from qt_common.scanner import WedgeScannerFilter
 from qt_common.tasks import TaskRunner
 from qt_common.widgets.status import StatusPiece
 from workflows.cashier import events as ev
 from workflows.cashier.emergency import CarryForwardResult, EmergencyStatus
+from workflows.cashier.errors import BillNotFound
 from workflows.cashier.login import User
 from workflows.cashier.records import BillRecord
 from workflows.cashier.services import CashierServices
@@ -140,6 +145,13 @@ class MainWindow(QMainWindow):
 
         self._activity = _ActivityFilter(services.login.touch)
         self.installEventFilter(self._activity)
+        # A keyboard-wedge scanner anywhere in the window: a patient's notice QR opens the bill.
+        self.scanner = WedgeScannerFilter(self, accept=lambda code: code.startswith("01,"))
+        self.scanner.scanned.connect(self.on_scan)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.scanner)
+            app.installEventFilter(self._activity)
         self.idle_timer = QTimer(self)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start(1000)
@@ -184,6 +196,27 @@ class MainWindow(QMainWindow):
             self.writeoff_page.refresh()
         elif page is self.query_page:
             self.query_page.run()
+
+    def on_scan(self, code: str) -> None:
+        """A scanned e-bill QR (告知单): open the bill on the paper page for exchange (seed 001 5(1))."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit) and focus.text().endswith(code):
+            focus.setText(focus.text()[: -len(code)])  # the scanner "typed" the code: take it back out
+        if self.root.currentWidget() is not self.workspace:
+            return
+        try:
+            scanned = parse_scan(code)
+        except BillingError as exc:
+            self.errors.show(exc)
+            return
+        if not isinstance(scanned, EBillCode):
+            self.errors.show(BillNotFound("扫描的是医保电子凭证，不是电子票据二维码"))
+            return
+        rec = self.services.ledger.get(scanned.bill.bill_batch_code, scanned.bill.bill_no)
+        if rec is None:
+            self.errors.show(BillNotFound(f"本窗口没有票据{scanned.bill.bill_batch_code} {scanned.bill.bill_no}"))
+            return
+        self._to_paper(rec)
 
     def _to_paper(self, rec: BillRecord) -> None:
         self.show_page("paper")
@@ -274,6 +307,10 @@ class MainWindow(QMainWindow):
             self.upload.hide()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.scanner)
+            app.removeEventFilter(self._activity)
         self.probe_timer.stop()
         self.idle_timer.stop()
         self.tasks.wait(10000)

@@ -8,8 +8,10 @@ every printable key and Enter of the window and, on a scan, swallows the Enter a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from devices.scanner import KeyBurstDetector
-from qt_common.qt import QElapsedTimer, QEvent, QKeyEvent, QObject, Qt, Signal
+from qt_common.qt import QElapsedTimer, QEvent, QKeyEvent, QLineEdit, QObject, Qt, Signal
 
 
 class WedgeScannerFilter(QObject):
@@ -17,19 +19,25 @@ class WedgeScannerFilter(QObject):
 
     scanned = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, max_gap_ms: float = 30.0, min_length: int = 6) -> None:
+    def __init__(self, parent: QObject | None = None, max_gap_ms: float = 30.0, min_length: int = 6,
+                 accept: Callable[[str], bool] | None = None) -> None:
+        """:param accept: which bursts this window handles (e.g. e-bill QR texts); any other burst
+            — a card number from a wedge reader, text pasted by a tool — is left to the field."""
         super().__init__(parent)
         self.detector = KeyBurstDetector(max_gap_ms, min_length)
+        self._accept = accept or (lambda _code: True)
         self._timer = QElapsedTimer()
         self._timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
+        if isinstance(watched, QLineEdit) and watched.echoMode() != QLineEdit.EchoMode.Normal:
+            return False  # never look at passwords
         now = float(self._timer.elapsed())
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             code = self.detector.enter(now)
-            if code:
+            if code and self._accept(code):
                 self.scanned.emit(code)
                 return True
             return False

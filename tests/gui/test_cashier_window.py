@@ -250,3 +250,27 @@ def test_cut_off_check_finds_a_squeezed_window(qtbot, window: Window) -> None:
     qtbot.waitUntil(lambda: cut_off(window.win) == [], timeout=3000)  # after the status bar re-lays out
     problems = cut_off(window.win, screen=(800, 480))
     assert problems and "does not fit the 800x480 screen" in problems[0]
+
+
+def test_wedge_scan_of_a_notice_opens_paper_exchange(qtbot, window: Window) -> None:
+    """A keyboard-wedge scan (keys ms apart, then Enter) of the notice QR opens the bill for exchange;
+    the same keys typed at human speed stay in the field."""
+    from billing_core.qr_payload import BillQr
+
+    w = window
+    login(qtbot, w)
+    rec = w.services.issuing.issue(_form(w), "张敏")
+    qr = BillQr(rec.bill_batch_code, rec.bill_no, rec.random, Decimal(rec.total), rec.create_time[:8]).text()
+    payer = w.win.issue_page.fields["payer"]
+    assert focused(w) is payer
+    qtbot.keyClicks(payer, qr)            # QTest sends the keys back to back, like a scanner
+    qtbot.keyClick(payer, Qt.Key.Key_Return)
+    assert w.win.tabs.currentWidget() is w.win.paper_page
+    assert w.win.paper_page.rec is not None and w.win.paper_page.rec.bill_no == rec.bill_no
+    assert payer.text() == ""              # the scanned characters were taken back out
+    w.win.show_page("issue")
+    payer.setFocus()
+    for ch in "ZHANGSAN":
+        qtbot.keyClick(payer, ch, delay=60)  # a person typing
+    qtbot.keyClick(payer, Qt.Key.Key_Return, delay=60)
+    assert payer.text() == "ZHANGSAN" and w.win.tabs.currentWidget() is w.win.issue_page
