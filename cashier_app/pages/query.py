@@ -10,6 +10,7 @@ from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QDate, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
+from workflows.cashier.delivery import send_notice
 from workflows.cashier.entry import KINDS
 from workflows.cashier.records import BillRecord
 
@@ -43,10 +44,19 @@ class QueryPage(QWidget):
         go.clicked.connect(self.run)
         state = QPushButton("刷新平台状态")
         state.clicked.connect(self.platform_state)
+        self.target = line("手机号或邮箱（空=票据上的手机号）", "noticeTarget")
+        push = QPushButton("推送告知单")
+        push.setObjectName("pushButton")
+        push.clicked.connect(self.push_notice)
         for w in (QLabel("开票日期"), self.day_from, QLabel("至"), self.day_to, self.text, go, state):
             top.addWidget(w)
         top.setStretchFactor(self.text, 1)
         root.addLayout(top)
+        deliver = QHBoxLayout()
+        for w in (QLabel("交付管理"), self.target, push):
+            deliver.addWidget(w)
+        deliver.setStretchFactor(self.target, 1)
+        root.addLayout(deliver)
         self.table = BillTable(HEADERS, stretch=4)
         self.table.setObjectName("queryTable")
         root.addWidget(self.table, 1)
@@ -62,6 +72,17 @@ class QueryPage(QWidget):
                               r.payer, r.patient_no, r.total, r.state_label, r.delivery_label, r.paper_no or "—",
                               r.payee] for r in self.rows])
         self.msg.info(f"共{len(self.rows)}张")
+
+    def push_notice(self) -> None:
+        """Push the selected bill's notice by SMS / e-mail (sendBillNotice)."""
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            self.msg.bad("请先选中一张票据")
+            return
+        rec, target, s = self.rows[row], self.target.text(), self.ctx.services
+        self.ctx.tasks.run(lambda: send_notice(s.api, s.ledger, s.events, rec, target),
+                           lambda r: (self.run(), self.msg.ok(f"{r.bill_no}：{r.delivery_label}")),
+                           self.ctx.errors.show)
 
     def platform_state(self) -> None:
         row = self.table.currentRow()

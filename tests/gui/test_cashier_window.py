@@ -274,3 +274,19 @@ def test_wedge_scan_of_a_notice_opens_paper_exchange(qtbot, window: Window) -> N
         qtbot.keyClick(payer, ch, delay=60)  # a person typing
     qtbot.keyClick(payer, Qt.Key.Key_Return, delay=60)
     assert payer.text() == "ZHANGSAN" and w.win.tabs.currentWidget() is w.win.issue_page
+
+
+def test_query_and_notice_delivery(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    rec = w.services.issuing.issue(_form(w), "张敏")
+    press(qtbot, w, Qt.Key.Key_F5)
+    page = w.win.query_page
+    assert w.win.tabs.currentWidget() is page and page.table.rowCount() == 1
+    assert page.table.cell_text(0, 3) == rec.bill_no and page.table.cell_text(0, 8) == "未交付"
+    page.table.selectRow(0)
+    page.target.setText("13800001234")
+    from qt_common.qt import QPushButton
+
+    qtbot.mouseClick(page.findChild(QPushButton, "pushButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.table.cell_text(0, 8) == "已推送138****1234", timeout=5000)

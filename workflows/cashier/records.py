@@ -80,12 +80,13 @@ class BillRecord:
         """Notice delivery status (交付管理)."""
         if self.paper_no:
             return "已换开纸质"
-        if self.notice_printed and self.notice_sent:
-            return "已打印告知单，已推送"
+        sent = f"已推送{self.notice_sent.split(':', 1)[-1]}" if self.notice_sent else ""
+        if self.notice_printed and sent:
+            return f"已打印告知单，{sent}"
         if self.notice_printed:
             return "已打印告知单"
-        if self.notice_sent:
-            return "已推送"
+        if sent:
+            return sent
         return "未交付"
 
 

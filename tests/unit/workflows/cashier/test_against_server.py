@@ -140,3 +140,13 @@ def test_outage_emergency_and_carry_forward(rig: ServerRig, window: CashierServi
     assert not s.ledger.get(rec.bill_batch_code, rec.bill_no).uploaded
     with pytest.raises(BillingError):  # the server never saw the emergency busNo: nothing half-uploaded
         s.api.call("getEBillByBusNo", {"busNo": rec.bus_no, "busDateTime": rec.bus_date_time})
+
+
+def test_push_notice_through_the_server(window: CashierServices) -> None:
+    from workflows.cashier.delivery import send_notice
+
+    f = _form(window)
+    f.header["tel"] = "13900001111"
+    rec = window.issuing.issue(f, "收费员")
+    rec = send_notice(window.api, window.ledger, window.events, rec)
+    assert rec.notice_sent == "1201:139****1111"

@@ -105,3 +105,17 @@ def test_online_stock_counts_electronic_ranges_only(window) -> None:
     services.issuing.issue(outpatient_form(services), "张敏")
     assert online_stock(services.api, "001", services.paper.paper_batch_code) == before - 1
     assert online_stock(services.api, "001", "") > before  # counting the paper range too would inflate it
+
+
+def test_push_notice_records_masked_target(window) -> None:
+    from workflows.cashier.delivery import NoticeTargetInvalid, send_notice
+
+    services, platform = window
+    rec = services.issuing.issue(outpatient_form(services), "张敏")
+    with pytest.raises(NoticeTargetInvalid):
+        send_notice(services.api, services.ledger, services.events, rec, "12345")
+    rec = send_notice(services.api, services.ledger, services.events, rec)  # the bill's own phone
+    assert rec.notice_sent == "1201:138****8000" and "sendBillNotice" in platform.calls
+    assert rec.delivery_label == "已推送138****8000"
+    rec = send_notice(services.api, services.ledger, services.events, rec, "liuyang@example.com")
+    assert rec.notice_sent == "1202:li***@example.com"
