@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing_core.errors import BillingError
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
@@ -74,6 +75,13 @@ class ImportPage(QWidget):
         if self.plan is None or not self.plan.ok:
             return
         plan, issuing, payee = self.plan, self.ctx.services.issuing, self.ctx.operator
+        try:
+            for roles in {form.bill_kind.roles for _k, _r, form in plan.bills}:
+                self.ctx.services.login.require(*roles)
+        except BillingError as exc:
+            self.msg.bad(exc.message)
+            self.ctx.errors.show(exc)
+            return
         self.issue_btn.setEnabled(False)
         self.ctx.tasks.run(lambda: issue_plan(plan, issuing, payee), self._issued, self._failed)
 

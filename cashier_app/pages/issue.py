@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from billing_core.errors import BillingError
 from billing_core.money import wire
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, chain_enter, combo, line
@@ -219,6 +220,12 @@ class IssuePage(QWidget):
     # --- actions -------------------------------------------------------------------------
     def issue(self) -> None:
         """F9: issue the form's bill on a worker thread."""
+        try:
+            self.ctx.services.login.require(*self.form.bill_kind.roles)
+        except BillingError as exc:
+            self.result.bad(exc.message)
+            self.ctx.errors.show(exc)
+            return
         problems = self.ctx.services.issuing.check(self.form)
         if problems:
             self.result.bad("请先处理校验提示中的问题")

@@ -70,6 +70,10 @@ class ReportPage(QWidget):
         root.addWidget(self.msg)
 
     def build(self) -> None:
+        user = self.ctx.services.login.user
+        if user is not None and not user.has("finance", "admin") and self.who.currentData() != "me":
+            # A cashier sees their own 日结; the finance office sees every cashier (收费员汇总表).
+            self.who.setCurrentIndex(self.who.findData("me"))
         payee = self.ctx.operator if self.who.currentData() == "me" else ""
         s = self.ctx.services
         rep = daily_report(s.ledger, self.day.date().toPython(), s.catalog, s.window.place_code, payee)

@@ -181,6 +181,10 @@ def test_daily_report_export_xlsx(qtbot, window: Window) -> None:
     wb = openpyxl.load_workbook(target)
     cashier_rows = list(wb["收费员汇总表"].iter_rows(values_only=True))
     assert cashier_rows[1][0] == "收费员" and cashier_rows[2][0] == "张敏"
+    printer_doc_before = len(w.rig.received())
+    qtbot.mouseClick(page.print_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已打印" in page.msg.text(), timeout=10000)
+    assert len(w.rig.received()) > printer_doc_before and "日结报表" in w.rig.document().text
     assert Decimal(str(cashier_rows[2][2])) == Decimal("70.00") and Decimal(str(cashier_rows[2][5])) == Decimal("35.00")
     channels = {r[1]: Decimal(str(r[2])) for r in wb["缴款渠道汇总表"].iter_rows(min_row=3, values_only=True) if r[0]}
     assert channels == {"现金": Decimal("0.00"), "微信": Decimal("35.00")}  # cash bill refunded
@@ -290,3 +294,24 @@ def test_query_and_notice_delivery(qtbot, window: Window) -> None:
 
     qtbot.mouseClick(page.findChild(QPushButton, "pushButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.table.cell_text(0, 8) == "已推送138****1234", timeout=5000)
+
+
+def test_common_bills_are_the_finance_offices(qtbot, window: Window) -> None:
+    """A cashier cannot issue 捐赠票 (E5802); the finance user can, through the same form."""
+    from workflows.cashier.entry import EntryForm
+
+    w = window
+    login(qtbot, w)  # sf01: cashier only
+    page = w.win.issue_page
+    page.kind.setCurrentIndex(page.kind.findData("donation"))
+    page.form = EntryForm("donation", w.services.catalog)
+    page.form.header.update(payer="某某基金会", sex="男", age="1", checker="李华")
+    page.form.add_item("902", "1", "500")
+    page.form.set_pay("03", "500")
+    page.issue()
+    assert w.win.errors.last[0] == "E5802" and w.platform.bill_count() == 0
+    w.win.errors.dismiss()
+    w.services.login.login("cw01", "demo-1234")  # 李华: finance
+    page.issue()
+    qtbot.waitUntil(lambda: page.last is not None, timeout=10000)
+    assert page.last.request["busType"] == "10" and "invoiceEBillCommon" in w.platform.calls

@@ -37,6 +37,11 @@ class BillKind:
     needs_hospital_no: bool = False
     common: bool = False  # invoiceEBillCommon: no medical fields, chargeDetail without selfAmt
 
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Who may issue it: common bills (往来票, 捐赠) are the finance office's (seed 001 (三)1(3))."""
+        return ("finance",) if self.common else ("cashier", "finance")
+
 
 KINDS: dict[str, BillKind] = {k.key: k for k in (
     BillKind("outpatient", "门诊", "invoiceEBillOutpatient", "02"),
