@@ -23,7 +23,7 @@ from sync_server import reconcile
 from sync_server.audit import SERVER
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.services import emergency, outbox
+from sync_server.services import batches, emergency, outbox
 from sync_server.services.delivery import DeadLetter, deliver
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, bills
@@ -66,6 +66,8 @@ class Worker:
         if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
             self._last_top_up = time.monotonic()
             self.top_up()
+            if self.resolve_claims:
+                batches.resume(self.ctx)
             if self.resolve_claims and self.ctx.config.reconcile_daily:
                 try:
                     reconcile.maybe_daily(self.ctx)

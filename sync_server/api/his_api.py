@@ -6,19 +6,16 @@ issue 3's list). The §17 emergency extensions are not offered here.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Blueprint, current_app
 
-from billing_core.envelope import dumps
-from billing_core.errors import BillingError
 from sync_server.api.envelope_io import handle
-from sync_server.audit import Actor, audit
+from sync_server.audit import Actor
 from sync_server.auth import Caller, CallerCache
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.errors import NotFoundError, PlatformUnavailableError, RequestDataError, UnknownMethodError
+from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
 from sync_server.methods import (
     ALL_HIS_METHODS,
     BATCH_METHODS,
@@ -29,11 +26,10 @@ from sync_server.methods import (
     OTHER_CHANGES,
     RECONCILE,
 )
-from sync_server.services import changes, queries
+from sync_server.services import batches, changes, queries
 from sync_server.services.issuing import Issuer
 from sync_server.services.records import by_number, live_by_busno
-from sync_server.store.db import read_tx, write_tx
-from sync_server.store.schema import batches
+from sync_server.store.db import read_tx
 from sync_server.validation import normalise
 
 bp = Blueprint("his_api", __name__)
@@ -79,42 +75,6 @@ def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> 
             return queries.local_query(conn, method, data)
 
 
-def _batch(ctx: ServerContext, caller: Caller, method: str, data: dict[str, Any]) -> str:
-    """Batch issuing: recorded, answered at once, then issued item by item (each idempotent on
-    busNo, with the same outage rules as single issuing) — spec §4."""
-    batch_no, items = data.get("batchNo"), data.get("eBillList")
-    if not batch_no or not isinstance(items, list) or not items:
-        raise RequestDataError("batchNo和eBillList必填")
-    if len(items) > 200:
-        raise RequestDataError(f"eBillList最多200张，收到{len(items)}张")
-    who = Actor(caller.appid, caller=caller.appid)
-    from billing_core.clock import ts17
-    with write_tx(ctx.engine) as conn:
-        from sqlalchemy import insert, select
-        if conn.execute(select(batches.c.batch_no).where(batches.c.batch_no == str(batch_no))).first():
-            return "成功"
-        conn.execute(insert(batches).values(batch_no=str(batch_no), caller_appid=caller.appid, method=method,
-                                            request_json=dumps(data), state="pending",
-                                            created_at=ts17(ctx.clock.now())))
-        audit(conn, ctx.clock, who, "batch_received", "batch", batch_no, None, {"count": len(items)})
-    single = BATCH_METHODS[method]
-
-    def run() -> None:
-        issuer = Issuer(ctx)
-        for item in items:
-            try:
-                issuer.issue(single, item, who, normalised=True, batch_no=str(batch_no))
-            except BillingError:
-                pass
-        with write_tx(ctx.engine) as conn:
-            from sqlalchemy import update
-            conn.execute(update(batches).where(batches.c.batch_no == str(batch_no)).values(state="done"))
-            audit(conn, ctx.clock, who, "batch_done", "batch", batch_no, {"state": "pending"}, {"state": "done"})
-
-    threading.Thread(target=run, name=f"batch-{batch_no}", daemon=True).start()
-    return "成功"
-
-
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
     """Route one verified request to its service."""
     if method not in ALL_HIS_METHODS:
@@ -126,7 +86,7 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     if method in ISSUE_METHODS:
         return Issuer(ctx).issue(method, data, who, normalised=True)
     if method in BATCH_METHODS:
-        return _batch(ctx, caller, method, data)
+        return batches.receive(ctx, who, method, data)
     if method in BILL_CHANGES or method in OTHER_CHANGES:
         return changes.change(ctx, who, method, data)
     if method in RECONCILE:

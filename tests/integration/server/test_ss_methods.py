@@ -346,3 +346,32 @@ def test_every_bill_state_matches_its_last_audit_row(server: ServerThread) -> No
             current = json.loads(__import__("billing_core.envelope", fromlist=["dumps"]).dumps(public(row)))
             assert {k: after.get(k) for k in current} == current, (row["bus_no"], last["action"])
             assert last["caller"] or last["actor"] == "server"
+
+
+def test_a_batch_left_pending_by_a_dead_process_is_resumed(server: ServerThread) -> None:
+    """A batch answered S0000 is stored first; if the process dies before finishing it, the
+    worker resumes it (items are idempotent on busNo)."""
+    from sqlalchemy import insert
+
+    from billing_core.clock import ts17
+    from billing_core.envelope import dumps
+    from sync_server.audit import SERVER, audit
+    from sync_server.store.db import write_tx
+    from sync_server.store.schema import batches
+
+    items = [load_sample("outpatient.json") | {"busNo": bus_no("RB"), "placeCode": "001"} for _ in range(2)]
+    batch = bus_no("RBATCH")
+    with write_tx(server.ctx.engine) as conn:  # what receive() stored before the process died
+        conn.execute(insert(batches).values(batch_no=batch, caller_appid="HIS01", method="batchInvoiceEBillOutpatient",
+                                            request_json=dumps({"batchNo": batch, "eBillList": items}),
+                                            state="pending", created_at=ts17(server.ctx.clock.now())))
+        audit(conn, server.ctx.clock, SERVER, "batch_received", "batch", batch)
+    his = server.his()
+    deadline = time.monotonic() + 30
+    while True:
+        got = his.ok("getBatchInvoiceEBill", {"batchNo": batch})
+        if all(str(i["status"]) == "1" for i in got["eBillList"]):
+            break
+        assert time.monotonic() < deadline, got
+        time.sleep(0.3)
+    assert {i["busNo"] for i in got["eBillList"]} == {b["busNo"] for b in items}
