@@ -143,8 +143,7 @@ class MainWindow(QMainWindow):
         self.st_place.set_value(f"{w.place_code} {w.place_name}")
         self.st_link.set_value("在线", "ok")
 
-        self._activity = _ActivityFilter(services.login.touch)
-        self.installEventFilter(self._activity)
+        self._activity = _ActivityFilter(services.login.touch)  # installed on the application below
         # A keyboard-wedge scanner anywhere in the window: a patient's notice QR opens the bill.
         self.scanner = WedgeScannerFilter(self, accept=lambda code: code.startswith("01,"))
         self.scanner.scanned.connect(self.on_scan)

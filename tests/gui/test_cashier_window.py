@@ -315,3 +315,27 @@ def test_common_bills_are_the_finance_offices(qtbot, window: Window) -> None:
     page.issue()
     qtbot.waitUntil(lambda: page.last is not None, timeout=10000)
     assert page.last.request["busType"] == "10" and "invoiceEBillCommon" in w.platform.calls
+
+
+def test_idle_lock_after_the_configured_time(qtbot, qapp, tmp_path, io_guard) -> None:
+    """With an injected clock: no input for idle_seconds -> the lock screen; the session stays."""
+    from billing_core.clock import ManualClock
+    from cashier_app.main_window import MainWindow
+    from cashier_app.printers import WindowPrinters
+    from workflows.cashier.services import demo_services
+
+    clock = ManualClock()
+    services, _platform = demo_services(tmp_path / "l.jsonl", clock=clock, idle_seconds=120)
+    win = MainWindow(services, WindowPrinters(None, tmp_path, "演示医院"), probe_ms=0)
+    qtbot.addWidget(win)
+    win.show()
+    w = Window(win, services, _platform, win.ctx.printers, None, tmp_path)  # type: ignore[arg-type]
+    login(qtbot, w)
+    clock.advance(119)
+    qtbot.wait(1200)
+    assert win.root.currentWidget() is win.workspace
+    clock.advance(2)
+    qtbot.waitUntil(lambda: win.root.currentWidget() is win.login_page, timeout=3000)
+    assert services.login.locked and services.login.user is not None
+    assert win.login_page.button.text() == "解锁"
+    win.close()

@@ -79,7 +79,7 @@ class IssueService:
         emergency = False
         try:
             answer = self.api.call(method, data)
-            self._set_online(True)
+            self.set_online(True)
         except LinkDown:
             answer = self._in_doubt(data)
             if answer == "absent":
@@ -114,15 +114,16 @@ class IssueService:
         try:
             found = self.api.call("getEBillByBusNo", {"busNo": data["busNo"], "busDateTime": data["busDateTime"]})
         except LinkDown:
-            self._set_online(False, "票据服务器无法连接")
+            self.set_online(False, "票据服务器无法连接")
             return None
         except BillingError:
-            self._set_online(True)
+            self.set_online(True)
             return "absent"
-        self._set_online(True)
+        self.set_online(True)
         return found if isinstance(found, dict) else "absent"
 
-    def _set_online(self, online: bool, reason: str = "") -> None:
+    def set_online(self, online: bool, reason: str = "") -> None:
+        """Record the link state; a change is announced (LINK_CHANGED) for the status bar and banner."""
         if online != self.online:
             self.online = online
             self.events.emit(ev.LINK_CHANGED, online=online, reason=reason)

@@ -33,9 +33,9 @@ class LinkMonitor:
         try:
             self.api.call("testServerConnect", {"testValue": "cashier"})
         except LinkDown:
-            self.issuing._set_online(False, "票据服务器无法连接")
+            self.issuing.set_online(False, "票据服务器无法连接")
             return False
-        self.issuing._set_online(True)
+        self.issuing.set_online(True)
         em = self.issuing.emergency
         if em is not None and em.status().pending_uploads:
             self.drain()
