@@ -16,7 +16,7 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, update
+from sqlalchemy import and_, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing_core.clock import ts17
@@ -36,9 +36,21 @@ log = logging.getLogger(__name__)
 _POLL = 0.02
 
 
-def _insert_for(conn: Connection):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT (with ON CONFLICT support)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+_CLAIM_COLUMNS = ("bus_no", "busno_live", "method", "bus_type", "bus_date_time", "place_code", "caller_appid",
+                  "state", "origin", "in_doubt", "carry", "total_amt", "payer", "card_type", "card_no",
+                  "request_json", "owner", "batch_no", "created_at", "updated_at")
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (busno_live) DO NOTHING RETURNING id, built once per dialect."""
+    stmt = _CLAIMS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(bills).values({c: bindparam(c) for c in _CLAIM_COLUMNS}) \
+            .on_conflict_do_nothing(index_elements=["busno_live"]).returning(bills.c.id)
+        _CLAIMS[dialect] = stmt
+    return stmt
 
 
 class Issuer:
@@ -56,16 +68,15 @@ class Issuer:
         with write_tx(ctx.engine) as conn:
             # INSERT ... ON CONFLICT DO NOTHING on the unique busno_live: one statement decides the
             # race on both databases, without a failing statement or a savepoint.
-            ins = _insert_for(conn)(bills).values(
-                bus_no=data["busNo"], busno_live=data["busNo"], method=method,
-                bus_type=str(data.get("busType", "")), bus_date_time=str(data.get("busDateTime", "")),
-                place_code=data["placeCode"], caller_appid=who.caller or who.actor, state="pending",
-                origin="online", in_doubt=0, carry="none", total_amt=data["totalAmt"],
-                payer=data.get("payer"), card_type=data.get("cardType"), card_no=data.get("cardNo"),
-                request_json=dumps(data), owner=ctx.instance, batch_no=batch_no,
-                created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["busno_live"]) \
-                .returning(bills.c.id)
-            bill_id = conn.execute(ins).scalar()
+            params = {
+                "bus_no": data["busNo"], "busno_live": data["busNo"], "method": method,
+                "bus_type": str(data.get("busType", "")), "bus_date_time": str(data.get("busDateTime", "")),
+                "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, "state": "pending",
+                "origin": "online", "in_doubt": 0, "carry": "none", "total_amt": data["totalAmt"],
+                "payer": data.get("payer"), "card_type": data.get("cardType"), "card_no": data.get("cardNo"),
+                "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
+                "created_at": now, "updated_at": now}
+            bill_id = conn.execute(_claim_statement(conn.dialect.name), params).scalar()
             if bill_id is not None:
                 audit(conn, ctx.clock, who, "claim", "bill", bill_id, None, {"bus_no": data["busNo"], "state": "pending"})
                 return int(bill_id), False, None

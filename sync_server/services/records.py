@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, select, update
 
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
@@ -25,9 +25,12 @@ def by_number(conn: Connection, code: str, no: str) -> RowMapping | None:
                                                  bills.c.bill_no == no))).mappings().first()
 
 
+_BY_ID = select(bills).where(bills.c.id == bindparam("bill_id"))
+
+
 def by_id(conn: Connection, bill_id: int) -> RowMapping:
     """The bill with this id (must exist)."""
-    return conn.execute(select(bills).where(bills.c.id == bill_id)).mappings().one()
+    return conn.execute(_BY_ID, {"bill_id": bill_id}).mappings().one()
 
 
 def public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +78,12 @@ def store_details(conn: Connection, bill_id: int, data: dict[str, Any], *, fresh
         conn.execute(insert(pay_channels), chans)
 
 
+_MARK_COLUMNS = ("state", "origin", "in_doubt", "carry", "bill_batch_code", "bill_no", "random", "create_time",
+                 "answer_json", "owner", "sign_value", "is_arrears", "updated_at")
+_MARK = update(bills).where(bills.c.id == bindparam("bill_id")).values(
+    {c: bindparam(c) for c in _MARK_COLUMNS})
+
+
 def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer: dict[str, Any], *,
                 origin: str = "online", in_doubt: bool = False, carry: str = "none",
                 sign_value: str | None = None, action: str = "issue") -> dict[str, Any]:
@@ -89,7 +98,7 @@ def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer
         "answer_json": dumps(answer), "owner": None, "sign_value": sign_value,
         "is_arrears": data.get("isArrears"), "updated_at": ts17(clock.now()),
     }
-    conn.execute(update(bills).where(bills.c.id == bill_id).values(**values))
+    conn.execute(_MARK, values | {"bill_id": bill_id})
     store_details(conn, bill_id, data, fresh=before["state"] == "pending")
     after = before | values
     audit(conn, clock, who, action, "bill", bill_id, public(before), public(after))
