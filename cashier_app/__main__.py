@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server-url", default="", help="demo: the running sync server")
     p.add_argument("--server-data-dir", default="", help="demo: the server's data dir (demo.json)")
     p.add_argument("--data-dir", default="var/cashier", help="where the window keeps its record and PDFs")
-    p.add_argument("--printer", default="", help="receipt printer: tcp://host:port or file:/path")
+    p.add_argument("--printer", default="", help="receipt printer: tcp://host:port, file:/path (ESC/POS bytes) or dir:/path (virtual, PNG)")
     p.add_argument("--screenshot", default="", help="save the logged-in main window to this PNG")
     p.add_argument("--quit-after-screenshot", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

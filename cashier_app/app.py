@@ -36,22 +36,28 @@ class Started:
 
 
 def make_receipt_printer(spec: dict[str, Any]) -> Any | None:
-    """The python-escpos receipt printer of ``[devices.receipt_printer]`` (None when absent)."""
+    """The receipt printer of ``[devices.receipt_printer]`` through the devices registry
+    (``driver = "escpos"`` python-escpos, ``"virtual"`` PNG files for demos); None when absent."""
     if not spec:
         return None
-    from devices.drivers.escpos_printer import EscposConfig, EscposReceiptPrinter
+    from devices.registry import build_device
 
-    fields = {k: v for k, v in spec.items() if k in EscposConfig.__dataclass_fields__}
-    return EscposReceiptPrinter("receipt_printer", EscposConfig(**fields))
+    table = dict(spec)
+    table.setdefault("driver", "escpos")
+    return build_device("receipt_printer", table)
 
 
 def printer_spec(url: str) -> dict[str, Any]:
-    """``tcp://host:port`` or ``file:/path`` -> a receipt printer spec."""
+    """``tcp://host:port``, ``file:/path`` (raw ESC/POS bytes) or ``dir:/path`` (virtual printer:
+    one PNG per receipt) -> a receipt printer spec."""
     if url.startswith("tcp://"):
         host, _, port = url[6:].partition(":")
-        return {"transport": "network", "host": host, "port": int(port or 9100), "status_query": True}
+        return {"driver": "escpos", "transport": "network", "host": host, "port": int(port or 9100),
+                "status_query": True}
     if url.startswith("file:"):
-        return {"transport": "file", "device": url[5:], "status_query": False}
+        return {"driver": "escpos", "transport": "file", "device": url[5:], "status_query": False}
+    if url.startswith("dir:"):
+        return {"driver": "virtual", "out_dir": url[4:]}
     raise ValueError(f"unknown printer url {url!r}")
 
 
@@ -101,7 +107,8 @@ def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: s
     """The demo window: in process, or against a running sync server's demo accounts."""
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
-    pspec = printer_spec(printer) if printer else printer_spec(f"file:{data / 'receipts.escpos'}")
+    # Demo default: the virtual receipt printer (devices.virtual), one PNG per notice in data/prints.
+    pspec = printer_spec(printer) if printer else printer_spec(f"dir:{data / 'prints'}")
     if not server_url:
         services, platform = demo_services(data / "ledger.jsonl", idle_seconds=idle_seconds)
         printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", services.window.hospital,

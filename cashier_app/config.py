@@ -17,7 +17,8 @@ Example (``docs/CASHIER.md`` lists every key)::
     [session]
     idle_seconds = 300
 
-    [devices.receipt_printer]               # python-escpos driver (devices.drivers.escpos_printer)
+    [devices.receipt_printer]               # devices registry: driver "escpos" (python-escpos) or "virtual"
+    driver = "escpos"
     transport = "network"
     host = "127.0.0.1"
     port = 9100

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         if self.probe_ms > 0:
             self.probe_timer.start(self.probe_ms)
+            self.probe()  # at once: link state, emergency stock top-up, online stock
 
     def lock(self) -> None:
         """F12 or idle: show the lock screen; the session stays."""
