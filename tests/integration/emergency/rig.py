@@ -174,7 +174,7 @@ class Server(Proc):
         out = subprocess.run([sys.executable, "-m", "sync_server.emergency_admin", "--data-dir", str(self.data_dir),
                               "--finance-url", self.finance_url, *args], cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
-        assert out.returncode in (0, 1), out.stderr + out.stdout
+        assert out.returncode in (0, 1, 2), out.stderr + out.stdout
         return out.returncode, json.loads(out.stdout)
 
 
@@ -213,3 +213,25 @@ def terminal(server: Server, appid: str, data_dir: Path, *, printer: Any = None,
 def link_back(rig: TerminalRig, timeout: float = 20.0) -> None:
     """Probe until the terminal's breaker closes again."""
     wait(rig.sync.probe, timeout, "terminal link back")
+
+
+def forged_upload(rig: TerminalRig, bill_batch_code: str, bill_no: str, bus_no: str, amount: str = "1.00",
+                  issue_time: str | None = None) -> dict[str, Any]:
+    """A correctly signed and chained upload of a number the terminal's own store would not issue
+    (a returned or revoked one): what a tampered or stolen terminal could send."""
+    from billing_core.bills import validate_request
+    from billing_core.envelope import dumps
+    from offline_store import journal
+    from workflows.emergency import chain
+
+    bill = json.loads(dumps(validate_request(METHOD, outpatient(bus_no, amount))))
+    head, _seed = journal.chain_head(rig.db)
+    prev = head or chain.genesis(rig.appid)
+    issue_time = issue_time or time.strftime("%Y%m%d%H%M%S000", time.gmtime(time.time() + 8 * 3600))
+    sign_value = BillSigner(rig.key).sign(bill)
+    record = chain.link_record(bill, bill_batch_code=bill_batch_code, bill_no=bill_no, random="a1b2c3",
+                               issue_time=issue_time, terminal_id=rig.appid, sign_value=sign_value)
+    return {"idempotencyKey": f"{rig.appid}:{bill_batch_code}:{bill_no}", "terminalId": rig.appid, "seq": 999999,
+            "method": METHOD, "billType": "outpatient", "bill": bill, "billBatchCode": bill_batch_code,
+            "billNo": bill_no, "random": "a1b2c3", "issueTime": issue_time, "signValue": sign_value,
+            "prevHash": prev, "hash": chain.link(prev, record), "chainSeed": None, "inDoubt": False}
