@@ -63,7 +63,7 @@ def _in_scroll(w: object) -> bool:
     return False
 
 
-def shoot(suffix: str) -> int:
+def shoot(suffix: str, out: Path = OUT) -> int:
     """Build a demo window with data and save every screen (this process's scale)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import openpyxl
@@ -100,11 +100,11 @@ def shoot(suffix: str) -> int:
 
     def save(name: str) -> None:
         settle()
-        path = OUT / f"{name}_{suffix}.png"
+        path = out / f"{name}_{suffix}.png"
         win.grab().save(str(path))
         for p in cut_off(win):
             failures.append(f"{name}: {p}")
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {path}")
 
     save("01_login")
     win.login_page.user.setText("sf01")
@@ -199,14 +199,18 @@ def shoot(suffix: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cashier_app.screenshots")
     p.add_argument("--scale", choices=("1", "2"), help=argparse.SUPPRESS)
+    p.add_argument("--only", choices=("1", "2"), help="one scale only (1 = 1366x768, 2 = 200 %%)")
+    p.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
     args = p.parse_args(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     if args.scale:
-        return shoot("1366x768" if args.scale == "1" else "200pct")
+        return shoot("1366x768" if args.scale == "1" else "200pct", out)
     rc = 0
-    for scale in ("1", "2"):
+    for scale in (args.only,) if args.only else ("1", "2"):
         env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM="offscreen")
-        rc |= subprocess.call([sys.executable, "-m", "cashier_app.screenshots", "--scale", scale], env=env)
+        rc |= subprocess.call([sys.executable, "-m", "cashier_app.screenshots", "--scale", scale, "--out", str(out)],
+                              env=env)
     return rc
 
 

@@ -93,3 +93,20 @@ def test_money_label_and_table(qtbot) -> None:
     table.set_rows([["", "0001", "35.00"], ["", "0002", "1,200.00"]])
     table.item(1, 0).setCheckState(table.item(1, 0).checkState().Checked)
     assert table.checked_rows() == [1] and table.cell_text(1, 2) == "1,200.00"
+
+
+def test_every_screen_at_200_percent_has_nothing_cut_off(tmp_path) -> None:
+    """``python -m cashier_app.screenshots`` at QT_SCALE_FACTOR=2 in its own process: exit 0 means
+    every screen passed the cut-off check; the images are the 1366x768 window at twice the pixels."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    proc = subprocess.run([sys.executable, "-m", "cashier_app.screenshots", "--only", "2", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    shots = sorted(tmp_path.glob("*_200pct.png"))
+    assert len(shots) == 11
+    for shot in shots:
+        assert Image.open(shot).size == (2732, 1536)
