@@ -136,21 +136,20 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
     """Forward or queue one state change; the answer for the caller."""
     require(data, *_REQUIRED.get(method, ()))
     with read_tx(ctx.engine) as conn:
+        # a bill the server has no record of (issued behind its back) is forwarded: the platform decides
         row = find_bill(conn, method, data)
-        if method in ("turnPaper", "reTurnPaper", "writeOffEBill", "writeOffEBillToPaper", "invalidPaper") \
-                and row is None and method != "invalidPaper":
-            pass  # a bill issued behind the server's back: forward it, the platform decides
         if row is not None and method not in ("receiveListDetail", "sendBillNotice", "receiveArreasFeedBack"):
             _check(method, row)
         if method == "invalidPaper" and row is None:
             raise NotFoundError(f"未找到纸质票据{data['pBillBatchCode']}-{data['pBillNo']}的换开记录")
         queued_ahead = row is not None and outbox.has_pending(conn, str(row["bus_no"]))
     answer: Any = None
+    in_doubt = False
     if not queued_ahead:
         try:
             answer = ctx.upstream.call(method, data)
-        except PlatformUnreachable:
-            answer = None
+        except PlatformUnreachable as exc:
+            answer, in_doubt = None, exc.in_doubt
     with write_tx(ctx.engine) as conn:
         row = find_bill(conn, method, data) if row is not None else None
         if answer is not None:
@@ -158,7 +157,7 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
             return answer
         apply_local(conn, ctx, who, method, data, row, None)
         outbox.enqueue(conn, ctx.clock, group=group_of(row, method, data), kind="change", method=method,
-                       payload={"data": data, "billId": None if row is None else row["id"]},
+                       payload={"data": data, "billId": None if row is None else row["id"], "inDoubt": in_doubt},
                        idem_key=f"chg:{method}:{data.get('billBatchCode') or data.get('pBillBatchCode', '')}:"
                                 f"{data.get('billNo') or data.get('pBillNo', '')}:{ts17(ctx.clock.now())}:"
                                 f"{id(data)}")

@@ -134,7 +134,8 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
 def _change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
     method, data = item["method"], payload["data"]
     answer: Any = None
-    if item["attempts"] > 1 and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
+    first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
+    if not first_try and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
         # A previous attempt may have been applied with its answer lost: check before re-sending.
         try:
             state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],

@@ -96,3 +96,25 @@ def test_daily_report_names_bills_added_and_removed_behind_the_servers_back(
     path = srv.ctx.config.data_dir / "reports" / f"reconcile-{ivc_day}.json"
     text = path.read_text(encoding="utf-8")
     assert extra["busNo"] in text and gone["billNo"] in text
+
+
+def test_the_worker_runs_the_daily_job_once_a_day(rig: tuple[Simulator, ServerThread, list[dict]]) -> None:
+    import dataclasses
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from billing_core.clock import CST, ManualClock
+    from sync_server.store.db import read_tx
+    from sync_server.store.schema import recon_reports
+
+    _, srv, issued = rig
+    ivc = issued[0]["answer"]["createTime"]
+    # 02:00 the day after the bills were issued
+    day_after = datetime(int(ivc[:4]), int(ivc[4:6]), int(ivc[6:8]), 2, 0, tzinfo=CST)
+    ctx = dataclasses.replace(srv.ctx, clock=ManualClock(day_after))
+    assert reconcile.maybe_daily(ctx)
+    assert not reconcile.maybe_daily(ctx)  # once a day
+    with read_tx(srv.ctx.engine) as conn:
+        days = [r[0] for r in conn.execute(select(recon_reports.c.day))]
+    assert f"{ivc[:4]}-{ivc[4:6]}-{ivc[6:8]}" in days
