@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import threading
 import time
 from datetime import timedelta
@@ -144,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="同步服务器发件箱投递进程")
     parser.add_argument("--data-dir")
     parser.add_argument("--finance-url")
+    parser.add_argument("--config", help="JSON 或 TOML 配置文件（与服务器相同）")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
-    ctx = build_context(load_config(overrides))
+    ctx = build_context(load_config(overrides, path=args.config))
+    signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
     logging.basicConfig(level=logging.INFO)
     try:
         Worker(ctx, resolve_claims=False).run()
