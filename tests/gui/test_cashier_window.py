@@ -339,3 +339,45 @@ def test_idle_lock_after_the_configured_time(qtbot, qapp, tmp_path, io_guard) ->
     assert services.login.locked and services.login.user is not None
     assert win.login_page.button.text() == "解锁"
     win.close()
+
+
+def test_paper_page_reprint_void_and_void_blank(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)
+    rec = w.services.issuing.issue(_form(w), "张敏")
+    press(qtbot, w, Qt.Key.Key_F3)
+    page = w.win.paper_page
+    page.search.setText(rec.bill_no)
+    page.find()
+    qtbot.waitUntil(lambda: bool(page.next_no), timeout=5000)
+    page.confirm.setText(page.next_no)
+    qtbot.mouseClick(page.exchange_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.last_pdf), timeout=10000)
+    first = page.rec.paper_no
+    # Reprint without a reason is refused; with one it goes on the next number.
+    qtbot.waitUntil(lambda: bool(page.next_no) and page.next_no != first, timeout=5000)
+    page.confirm.setText(page.next_no)
+    qtbot.mouseClick(page.reprint_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.win.errors.last is not None, timeout=5000)
+    assert w.win.errors.last[0] == "E5831"
+    w.win.errors.dismiss()
+    page.reason.setText("卡纸")
+    page.last_pdf = ""
+    qtbot.waitUntil(lambda: bool(page.next_no), timeout=5000)
+    page.confirm.setText(page.next_no)
+    qtbot.mouseClick(page.reprint_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.last_pdf), timeout=10000)
+    assert page.rec.paper_no != first and page.rec.voided_papers == [first]
+    # Void the paper: the e-bill is red-flushed in the same call.
+    page.reason.setText("患者退费")
+    qtbot.mouseClick(page.void_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "纸质票据已作废" in page.msg.text(), timeout=10000)
+    assert not page.rec.paper_no and "已冲红" in page.info.text()
+    # Void two blank forms: the next number moves past them.
+    qtbot.waitUntil(lambda: bool(page.next_no), timeout=5000)
+    start = int(page.next_no)
+    page.blank_start.setText(str(start))
+    page.blank_end.setText(str(start + 1))
+    page.blank_reason.setText("撕坏")
+    qtbot.mouseClick(page.blank_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.next_no == f"{start + 2:010d}", timeout=5000)
