@@ -123,9 +123,11 @@ class Issuer:
             audit(conn, self.ctx.clock, who, "claim_release", "bill", bill_id, {"state": "pending"},
                   {"state": "released", "reason": reason[:200]})
 
-    def _record(self, bill_id: int, who: Actor, answer: dict[str, Any]) -> dict[str, Any]:
+    def _record(self, bill_id: int, who: Actor, answer: dict[str, Any],
+                data: dict[str, Any] | None = None) -> dict[str, Any]:
         with write_tx(self.ctx.engine) as conn:
-            return issue_answer(mark_issued(conn, self.ctx.clock, who, bill_id, answer))
+            row = mark_issued(conn, self.ctx.clock, who, bill_id, answer, data=data)
+        return issue_answer(row, answer)
 
     def _emergency(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, in_doubt: bool) -> dict[str, Any]:
         sign_value = signing.sign_bill(self.ctx, data)  # outside the write lock: needs no number
@@ -170,7 +172,7 @@ class Issuer:
         body = data
         if not lookup_first:
             try:
-                return self._record(bill_id, who, up.call(method, body))
+                return self._record(bill_id, who, up.call(method, body), data)
             except PlatformRejected as exc:
                 # The duplicate_busno=reject knob (and any unknown refusal) may hide a bill the
                 # platform already holds for this busNo: look before giving up.
@@ -193,7 +195,7 @@ class Issuer:
         if found is not None:
             return self._record(bill_id, who, found)
         try:
-            return self._record(bill_id, who, up.call(method, body))
+            return self._record(bill_id, who, up.call(method, body), data)
         except PlatformRejected as exc:
             self._release(bill_id, who, exc.message)
             raise

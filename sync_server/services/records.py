@@ -42,6 +42,8 @@ def public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
 
 
 def _qty(value: object) -> Decimal | None:
+    if isinstance(value, Decimal):  # normalised requests already carry Decimals
+        return value
     if value in (None, ""):
         return None
     try:
@@ -86,11 +88,16 @@ _MARK = update(bills).where(bills.c.id == bindparam("bill_id")).values(
 
 def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer: dict[str, Any], *,
                 origin: str = "online", in_doubt: bool = False, carry: str = "none",
-                sign_value: str | None = None, action: str = "issue") -> dict[str, Any]:
+                sign_value: str | None = None, action: str = "issue",
+                data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Turn a pending claim into an issued bill with the platform's (or our emergency) answer;
-    returns the bill's public view after the change."""
+    returns the bill's row after the change.
+
+    :param data: the request as claimed (saves reading it back from the row).
+    """
     before = dict(by_id(conn, bill_id))
-    data = loads(before["request_json"])
+    if data is None:
+        data = loads(before["request_json"])
     values = {
         "state": "issued", "origin": origin, "in_doubt": int(in_doubt), "carry": carry,
         "bill_batch_code": answer.get("billBatchCode"), "bill_no": answer.get("billNo"),
@@ -105,9 +112,11 @@ def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer
     return after
 
 
-def issue_answer(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    """The B-1 answer (spec §3.4) recorded for an issued bill."""
-    answer = loads(row["answer_json"]) if row["answer_json"] else {}
+def issue_answer(row: RowMapping | dict[str, Any], answer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The B-1 answer (spec §3.4) recorded for an issued bill (``answer``: the recorded answer
+    when the caller still has it, saving a JSON parse)."""
+    if answer is None:
+        answer = loads(row["answer_json"]) if row["answer_json"] else {}
     out = {k: answer.get(k, "") for k in ("billBatchCode", "billNo", "random", "createTime", "billQRCode",
                                           "pictureUrl", "pictureNetUrl")}
     if not out["billQRCode"] and row["origin"] != "online" and row["bill_no"]:
