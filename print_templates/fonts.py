@@ -8,12 +8,10 @@ It is registered with QFontDatabase explicitly so that Qt never substitutes anot
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QGuiApplication, QPainterPath
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from print_templates.errors import FontUnavailableError
@@ -22,31 +20,6 @@ FONT_PATH = Path(os.environ.get("EBILL_CJK_FONT", "/usr/share/fonts/truetype/wqy
 FAMILY = "WenQuanYi Micro Hei"
 
 _registered: str | None = None
-_none_pinned = False
-
-
-def keep_none_alive() -> bool:
-    """Work around PySide6 6.12 dropping a reference to ``None`` on every void C++ call.
-
-    Measured here (PySide6-Essentials 6.12.0, CPython 3.11.7): 1000 calls of
-    ``QPainterPath.addRect`` or ``QPainter.setFont`` lower ``sys.getrefcount(None)`` by 1000.
-    Before 3.12 ``None`` is mortal (PEP 683 made it immortal), so rendering one receipt with a
-    QR code aborts the interpreter with "none_dealloc: deallocating None". Only when the bug is
-    detected, give ``None`` a huge reference count once (what Py_INCREF would do 2**40 times).
-    Returns True when the workaround was applied.
-    """
-    global _none_pinned
-    if _none_pinned or sys.version_info >= (3, 12):
-        return False
-    _none_pinned = True
-    probe = QPainterPath()
-    before = sys.getrefcount(None)
-    for _ in range(16):
-        probe.addRect(0.0, 0.0, 1.0, 1.0)
-    if sys.getrefcount(None) >= before:
-        return False
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-    return True
 
 
 def ensure_app() -> QGuiApplication:
@@ -55,7 +28,6 @@ def ensure_app() -> QGuiApplication:
     A QApplication (the widgets subclass) is created, not a bare QGuiApplication, so that the
     apps and pytest-qt can still build widgets after a renderer ran first in the same process.
     """
-    keep_none_alive()
     app = QGuiApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
