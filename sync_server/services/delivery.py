@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
@@ -23,7 +23,8 @@ from sync_server.services import outbox
 from sync_server.services.changes import apply_local, record_red_answer
 from sync_server.services.records import by_id, public
 from sync_server.store.db import write_tx
-from sync_server.store.schema import bills, conflicts
+from sync_server.store.schema import bills, conflicts, paper_bills, red_bills
+from sync_server.store.schema import outbox as outbox_t
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
             created_at=now, updated_at=now)).inserted_primary_key[0]
         from sync_server.services.records import mark_issued
         mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
+        _retarget(ctx, conn, item, row, int(new_id), found)
         contact = [{"noticeType": "1201", "noticeValue": bill["tel"]}] if bill.get("tel") else []
         if bill.get("email"):
             contact.append({"noticeType": "1202", "noticeValue": bill["email"]})
@@ -129,6 +131,32 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
         outbox.finish(conn, ctx.clock, item["id"], "done", f"conflict: {why}"[:500])
         log.warning("carry-forward conflict for busNo %s: emergency %s voided, platform bill %s kept",
                     row["bus_no"], row["bill_no"], found.get("billNo"))
+
+
+def _retarget(ctx: ServerContext, conn: Any, item: dict[str, Any], voided: Any, new_id: int,
+              found: dict[str, Any]) -> None:
+    """Changes the HIS made to the emergency bill (write-off, paper ...) still waiting behind its
+    carry-forward now apply to the platform's bill that is kept: their queued requests and their
+    local effects (red bill, paper, flags) move to it, so none is lost or sent for a void number."""
+    code, no = found.get("billBatchCode"), found.get("billNo")
+    waiting = conn.execute(select(outbox_t).where((outbox_t.c.group_key == voided["bus_no"])
+                                                  & (outbox_t.c.state == "pending") & (outbox_t.c.id != item["id"]))
+                           ).mappings().all()
+    for w in waiting:
+        payload = loads(w["payload_json"])
+        data = payload.get("data") or {}
+        if data.get("billBatchCode") == voided["bill_batch_code"] and data.get("billNo") == voided["bill_no"]:
+            data["billBatchCode"], data["billNo"] = code, no
+            payload["billId"] = new_id
+            conn.execute(update(outbox_t).where(outbox_t.c.id == w["id"]).values(payload_json=dumps(payload)))
+    conn.execute(update(red_bills).where(red_bills.c.bill_id == voided["id"]).values(bill_id=new_id))
+    conn.execute(update(paper_bills).where(paper_bills.c.bill_id == voided["id"]).values(bill_id=new_id))
+    flags = {k: voided[k] for k in ("is_scarlet", "is_prt_paper", "p_bill_batch_code", "p_bill_no")}
+    if any(flags.values()):
+        before = public(by_id(conn, new_id))
+        conn.execute(update(bills).where(bills.c.id == new_id).values(**flags))
+        audit(conn, ctx.clock, SERVER, "conflict_changes_moved", "bill", new_id, before,
+              public(by_id(conn, new_id)))
 
 
 def _change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:

@@ -104,7 +104,11 @@ class Issuer:
         while True:
             bill_id, takeover, row = self._claim(method, data, who, batch_no)
             if bill_id is not None:
-                return self._resolve(method, data, who, bill_id, lookup_first=takeover)
+                try:
+                    return self._resolve(method, data, who, bill_id, lookup_first=takeover)
+                except Exception:
+                    self._orphan_if_pending(bill_id, who)
+                    raise
             if row is not None and row["state"] != "pending":
                 return issue_answer(row)
             if time.monotonic() > deadline:
@@ -114,6 +118,19 @@ class Issuer:
                 row = live_by_busno(conn, data["busNo"])
             if row is not None and row["state"] != "pending":
                 return issue_answer(row)
+
+    def _orphan_if_pending(self, bill_id: int, who: Actor) -> None:
+        """A claim whose request failed unexpectedly is left ownerless, so the next request for the
+        busNo (or the worker) takes it over, lookup first, instead of waiting for ever."""
+        try:
+            with write_tx(self.ctx.engine) as conn:
+                res = conn.execute(update(bills).where(and_(bills.c.id == bill_id, bills.c.state == "pending",
+                                                            bills.c.owner == self.ctx.instance)).values(owner=None))
+                if res.rowcount:
+                    audit(conn, self.ctx.clock, who, "claim_orphan", "bill", bill_id, {"state": "pending"},
+                          {"state": "pending", "owner": None})
+        except Exception:  # noqa: BLE001 - best effort; the worker resolves stale claims anyway
+            log.exception("could not release claim %s", bill_id)
 
     # -- platform ---------------------------------------------------------------------------
     def _release(self, bill_id: int, who: Actor, reason: str) -> None:

@@ -110,17 +110,23 @@ def test_in_doubt_commit_lost_answer_failed_lookup_ends_with_one_bill_and_a_conf
     sim.faults(down=3)
     t.join(30)
     assert result["emergency"] == "1" and result["inDoubt"] == "1"
+    # the patient is refunded while the platform is still down: the write-off queues behind the
+    # carry-forward and, after the conflict, applies to the platform's bill that is kept
+    queued = his.ok("writeOffEBill", other_sample("writeOffEBill") | {"billBatchCode": result["billBatchCode"],
+                                                                      "billNo": result["billNo"]})
+    assert queued["queued"] == "1"
     time.sleep(3.5)
     sim.faults(latency=0.0, drop_response=0, drop_methods=[])
     srv.wait_drained(60)
     platform = sim.platform_bills(bill["busNo"])
     assert len(platform) == 1 and platform[0][1] != result["billNo"]  # the platform's own bill is kept
+    assert platform[0][2] == 1  # and the queued write-off reached it
     with read_tx(srv.ctx.engine) as conn:
         rows = conn.execute(select(bills).where(bills.c.bus_no == bill["busNo"]).order_by(bills.c.id)).mappings().all()
         reported = conn.execute(select(conflicts).where(conflicts.c.bus_no == bill["busNo"])).mappings().all()
         notices = conn.execute(select(outbox).where(outbox.c.kind == "notice")).mappings().all()
     live = [r for r in rows if r["state"] == "issued"]
-    assert len(live) == 1 and live[0]["bill_no"] == platform[0][1]
+    assert len(live) == 1 and live[0]["bill_no"] == platform[0][1] and live[0]["is_scarlet"] == 1
     void = [r for r in rows if r["state"] == "void"]
     assert len(void) == 1 and void[0]["bill_no"] == result["billNo"] and "冲突" in void[0]["void_reason"]
     assert len(reported) == 1 and reported[0]["emergency_no"] == result["billNo"]
