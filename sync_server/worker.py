@@ -16,12 +16,12 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import loads
 from sync_server import reconcile
-from sync_server.audit import SERVER
+from sync_server.audit import SERVER, audit
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.services import batches, emergency, outbox
@@ -93,18 +93,30 @@ class Worker:
         # took a claim over refreshes updated_at, so the worker never races it.
         quiet = self.ctx.clock.now() - timedelta(seconds=2 * self.ctx.config.finance_timeout + 2)
         with read_tx(self.ctx.engine) as conn:
-            rows = conn.execute(select(bills.c.id, bills.c.method, bills.c.request_json, bills.c.caller_appid)
+            rows = conn.execute(select(bills.c.id, bills.c.owner, bills.c.request_json, bills.c.caller_appid)
                                 .where(and_(bills.c.state == "pending", bills.c.updated_at < ts17(quiet),
                                             (bills.c.owner != self.ctx.instance) | bills.c.owner.is_(None)))
                                 ).all()
         issuer = Issuer(self.ctx)
-        for bill_id, _method, request_json, caller in rows:
+        for bill_id, owner, request_json, caller in rows:
+            who = Actor("server", caller=caller)
+            # take the claim over first (as a request would), so a request arriving meanwhile waits
+            # for this resolution instead of racing it
+            with write_tx(self.ctx.engine) as conn:
+                res = conn.execute(update(bills).where(and_(bills.c.id == bill_id, bills.c.state == "pending",
+                                                            bills.c.owner == owner if owner is not None
+                                                            else bills.c.owner.is_(None)))
+                                   .values(owner=self.ctx.instance, updated_at=ts17(self.ctx.clock.now())))
+                if res.rowcount != 1:
+                    continue
+                audit(conn, self.ctx.clock, who, "claim_takeover", "bill", bill_id, {"owner": owner},
+                      {"owner": self.ctx.instance})
             data = loads(request_json)
             try:
                 found = issuer._lookup(data)  # noqa: SLF001 - same service family
             except PlatformUnreachable:
+                issuer._orphan_if_pending(bill_id, who)  # noqa: SLF001 - try again next cycle
                 return
-            who = Actor("server", caller=caller)
             if found is not None:
                 issuer._record(bill_id, who, found)  # noqa: SLF001
             else:

@@ -109,3 +109,40 @@ def test_platform_refusal_writes_nothing_and_a_corrected_retry_issues(rig: tuple
         assert conn.execute(select(func.count()).select_from(bills).where(bills.c.bus_no == bill["busNo"])).scalar() == 0
     assert srv.his().ok("invoiceEBillOutpatient", bill)["billNo"]
     assert len(sim.platform_bills(bill["busNo"])) == 1
+
+
+def test_worker_resolves_claims_left_by_a_dead_process(rig: tuple[Simulator, ServerThread]) -> None:
+    """A pending claim of a killed process: recorded when the platform has the bill, released
+    (nothing was answered S0000 for it) when it has none."""
+    from sqlalchemy import insert
+
+    from billing_core.envelope import dumps
+    from sync_server.audit import SERVER, audit
+    from sync_server.store.db import write_tx
+
+    sim, srv = rig
+    committed = load_sample("outpatient.json") | {"busNo": f"ORPH{uuid.uuid4().hex[:12]}"}
+    platform_answer = sim.client().ok("invoiceEBillOutpatient", committed)  # the dead process's call
+    never_sent = load_sample("outpatient.json") | {"busNo": f"ORPH{uuid.uuid4().hex[:12]}"}
+    old = "20200101000000000"
+    with write_tx(srv.ctx.engine) as conn:
+        for b in (committed, never_sent):
+            bid = conn.execute(insert(bills).values(
+                bus_no=b["busNo"], busno_live=b["busNo"], method="invoiceEBillOutpatient", bus_type="02",
+                bus_date_time=b["busDateTime"], place_code="001", caller_appid="HIS01", state="pending",
+                origin="online", in_doubt=0, carry="none", total_amt=b["totalAmt"], request_json=dumps(b),
+                owner="dead-process", created_at=old, updated_at=old)).inserted_primary_key[0]
+            audit(conn, srv.ctx.clock, SERVER, "claim", "bill", bid)
+    import time
+    deadline = time.monotonic() + 30
+    while True:
+        with read_tx(srv.ctx.engine) as conn:
+            rows = {r[0]: r[1] for r in conn.execute(select(bills.c.bus_no, bills.c.state).where(
+                bills.c.bus_no.in_([committed["busNo"], never_sent["busNo"]])))}
+        if rows.get(committed["busNo"]) == "issued" and never_sent["busNo"] not in rows:
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
+    again = srv.his().ok("invoiceEBillOutpatient", committed)
+    assert again["billNo"] == platform_answer["billNo"]
+    assert len(sim.platform_bills(committed["busNo"])) == 1
