@@ -71,6 +71,15 @@ def test_down_emergency_then_back_carries_forward_once(rig: tuple[Simulator, Ser
     # while down: queries answer from local records, a write-off queues behind the carry-forward
     got = his.ok("getEBillByBusNo", {"busNo": down[0]["busNo"], "busDateTime": down[0]["busDateTime"]})
     assert got["billNo"] == answers[0]["billNo"]
+    # reconciliation is answered locally whatever the platform does; platform-only answers fail clearly
+    day = down[0]["busDateTime"][:8]
+    local = his.ok("checkTotalData", {"busDate": f"{day[:4]}-{day[4:6]}-{day[6:]}", "placeCode": "001",
+                                      "pageNo": 1, "pageSize": 200})
+    assert int(local["allTotalNum"]) >= 9
+    result, message = his.call("getEBillPicUrl", {"billBatchCode": answers[1]["billBatchCode"],
+                                                  "billNo": answers[1]["billNo"], "random": answers[1]["random"],
+                                                  "channelMode": "1"})
+    assert result == "E5023" and "不可达" in message
     queued = his.ok("writeOffEBill", other_sample("writeOffEBill") | {"billBatchCode": answers[0]["billBatchCode"],
                                                                       "billNo": answers[0]["billNo"]})
     assert queued["queued"] == "1"
