@@ -53,8 +53,8 @@ def ensure_postgres() -> None:
             return
     except OSError:
         pass
-    subprocess.run(["bash", "-c", "pg_ctlcluster $(ls /etc/postgresql) main start || service postgresql start"],
-                   check=False, capture_output=True)
+    subprocess.run(["bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n1) main start"
+                    " || service postgresql start"], check=False, capture_output=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -73,11 +73,25 @@ def drop_pg_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def ensure_test_database() -> None:
+    """Create the ``test`` database when the cluster has none (a freshly installed server)."""
+    import psycopg
+
+    try:
+        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test").close()
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE test")
+
+
 def db_config(kind: str) -> dict[str, Any]:
     """Config overrides isolating one test run on ``sqlite`` or ``postgresql``."""
     if kind == "sqlite":
         return {}
     ensure_postgres()
+    ensure_test_database()
     return {"database_url": PG_URL, "database_schema": f"ss_{uuid.uuid4().hex[:12]}"}
 
 
