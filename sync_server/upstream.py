@@ -11,11 +11,13 @@ Short timeouts: the HIS is waiting on the other side of this call (issue 4 §4).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.connectors.finance import FinanceClient
 
 
@@ -32,13 +34,26 @@ class Upstream:
     """
 
     def __init__(self, base_url: str, appid: str, key: str, *, connect_timeout: float = 1.0,
-                 timeout: float = 5.0) -> None:
+                 timeout: float = 5.0, breaker_after: int = 3, breaker_open: float = 2.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.appid = appid
         self._key = key
         self.connect_timeout = connect_timeout
         self.timeout = timeout
         self._local = threading.local()
+        # Circuit breaker: after ``breaker_after`` consecutive refusals to connect (requests that
+        # were certainly not sent), calls fail at once as "not sent" for ``breaker_open`` seconds,
+        # then one call probes again. During an outage each HIS request then goes straight to
+        # emergency issuing instead of paying a connection attempt (and a log line) first.
+        self.breaker_after = breaker_after
+        self.breaker_open = breaker_open
+        self._refusals = 0
+        self._open_until = 0.0
+        self._breaker_lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        """True while the breaker short-circuits calls (the platform refused connections)."""
+        return time.monotonic() < self._open_until
 
     def _client(self) -> FinanceClient:
         client = getattr(self._local, "client", None)
@@ -60,11 +75,25 @@ class Upstream:
         :raises PlatformUnreachable: not sent; :raises PlatformInDoubt: sent, answer lost;
             :raises PlatformRejected: the platform's failure result.
         """
+        if self.is_open():
+            raise PlatformUnreachable("财政电子票据平台不可达（熔断中，请求未发出）", method=method)
         client = self._client()
         client.timeout = timeout or self.timeout
         if idem_key:
             client.session.headers["Idempotency-Key"] = idem_key
         try:
-            return client.call(method, data)
+            answer = client.call(method, data)
+        except PlatformUnreachable as exc:
+            if not exc.in_doubt:
+                with self._breaker_lock:
+                    self._refusals += 1
+                    if self._refusals >= self.breaker_after:
+                        self._open_until = time.monotonic() + self.breaker_open
+            raise
+        except Exception:
+            self._refusals = 0
+            raise
         finally:
             client.session.headers.pop("Idempotency-Key", None)
+        self._refusals = 0
+        return answer
