@@ -1,4 +1,4 @@
-"""Composition root: config -> API client -> services -> printers -> window (Electrum style).
+"""Composition root: config -> SyncClient + offline_store -> services -> printers -> window.
 
 Three ways to start (``python -m cashier_app --help``):
 
@@ -6,7 +6,10 @@ Three ways to start (``python -m cashier_app --help``):
   server's accounts through its terminal ``login`` method);
 * ``--demo --server-url URL --server-data-dir DIR``: against a running sync server whose first start
   wrote ``DIR/demo.json`` (the terminal caller and demo users are taken from it; run command);
-* ``--demo`` alone: everything in process (demo platform, demo emergency block), no server needed.
+* ``--demo`` alone: everything in process (the demo platform behind the SyncClient), no server.
+
+Every mode issues through ``workflows.issuing.IssuingWorkflow`` with the terminal store at
+``data_dir/terminal.db`` (bills, emergency journal, print jobs, the window's marks).
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from cashier_app.config import CashierConfig
+from cashier_app.engine import terminal_key
 from cashier_app.printers import WindowPrinters
-from workflows.cashier.api import HttpHisApi
+from offline_store.db import Database
+from workflows.cashier.api import ServerApi
 from workflows.cashier.catalog import Catalog, demo_catalog
 from workflows.cashier.issuing import WindowConfig
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.services import DEMO_PASSWORD, CashierServices, build_services, demo_services
+from workflows.emergency.chain import BillSigner
+from workflows.sync_client import SyncClient
 
 
 @dataclass(slots=True)
@@ -62,38 +69,32 @@ def printer_spec(url: str) -> dict[str, Any]:
 
 
 def build_from_config(cfg: CashierConfig) -> Started:
-    """A real window: server accounts, server catalog, and issue 7's emergency engine (stock from
-    the server, journal in ``data_dir/terminal.db``) unless ``[emergency] enabled = false`` — then
-    an outage refuses to issue (E5880) rather than print numbers nobody reserved."""
-    api = HttpHisApi(cfg.his_url, cfg.appid, cfg.key)
-    terminal = HttpHisApi(cfg.server_url.rstrip("/") + "/terminal/api", cfg.appid, cfg.key)
-    window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal_id)
+    """A real window: server accounts, server catalog, issuing through the IssuingWorkflow with its
+    journal in ``data_dir/terminal.db``. ``[emergency] enabled = false``: no emergency stock is
+    ever requested, so an outage refuses to issue (E8201) rather than print unreserved numbers."""
     data = Path(cfg.data_dir or ".")
+    # Emergency bills carry the terminal id; the server accepts them only as the caller's own appid.
+    window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal_id or cfg.appid)
+    # One HTTP client with one breaker for issuing, paper, write-off, queries and login. A cashier
+    # wants the drop shown at once: the first link failure opens the breaker (issue 8 §5).
+    sync = SyncClient(cfg.server_url, cfg.appid, cfg.key, failure_threshold=1)
     receipt = make_receipt_printer(cfg.receipt_printer)
-    emergency, maintain = None, None
-    if cfg.emergency:
-        from cashier_app.engine import build_engine, terminal_key
-        from workflows.emergency.issuer import Identity
-
-        emergency, maintain = build_engine(
-            server_url=cfg.server_url, appid=cfg.appid, key=cfg.key, data_dir=data,
-            identity=Identity(cfg.terminal_id, cfg.place_code, cfg.hospital, cfg.place_name),
-            private_key=terminal_key(data, cfg.private_key), printer=receipt, top_up=cfg.stock_top_up)
-    services = build_services(
-        window=window, api=api, directory=ServerDirectory(terminal), catalog=server_catalog(terminal),
-        paper_batch_code=cfg.paper_batch_code, ledger_path=data / f"cashier_{cfg.terminal_id}.jsonl",
-        emergency=emergency, idle_seconds=cfg.idle_seconds)
-    services.link.on_online = maintain
     printers = WindowPrinters(receipt, cfg.bill_pdf_dir or data / "paper", cfg.hospital, cfg.place_name)
+    api = ServerApi(sync)
+    services = build_services(
+        window=window, sync=sync, db=Database(data / "terminal.db"), directory=ServerDirectory(api),
+        catalog=server_catalog(api), paper_batch_code=cfg.paper_batch_code,
+        signer=BillSigner(terminal_key(data, cfg.private_key)), printer=printers if receipt else None,
+        top_up=cfg.stock_top_up if cfg.emergency else 0, idle_seconds=cfg.idle_seconds)
     return Started(services, printers)
 
 
-def server_catalog(terminal: HttpHisApi) -> Catalog:
+def server_catalog(api: ServerApi) -> Catalog:
     """Pay channels from the server's ``catalog`` method; the charge items of the demo catalog until
     the server's catalog carries them (the server answers billing points and code lists today)."""
     base = demo_catalog()
     try:
-        ans = terminal.call("catalog", {})
+        ans = api.terminal("catalog", {})
     except Exception:  # the window still starts offline; the demo list keeps entry usable
         return base
     remote = Catalog.from_server(ans if isinstance(ans, dict) else {})
@@ -110,9 +111,8 @@ def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: s
     # Demo default: the virtual receipt printer (devices.virtual), one PNG per notice in data/prints.
     pspec = printer_spec(printer) if printer else printer_spec(f"dir:{data / 'prints'}")
     if not server_url:
-        services, platform = demo_services(data / "ledger.jsonl", idle_seconds=idle_seconds)
-        printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", services.window.hospital,
-                                  services.window.place_name)
+        printers = WindowPrinters(make_receipt_printer(pspec), data / "paper", "演示市人民医院", "门诊收费一号窗口")
+        services, platform = demo_services(data, idle_seconds=idle_seconds, printer=printers)
         return Started(services, printers, ("sf01", DEMO_PASSWORD), platform)
     demo = json.loads((Path(server_data_dir) / "demo.json").read_text(encoding="utf-8"))
     term = next((c for c in demo["callers"] if c.get("kind") == "terminal"), demo["callers"][0])

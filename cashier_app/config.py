@@ -11,7 +11,7 @@ Example (``docs/CASHIER.md`` lists every key)::
     place_code = "001"
     place_name = "门诊收费一号窗口"
     hospital = "演示市人民医院"
-    terminal_id = "T01"
+    terminal_id = "TERM01"                  # optional; default: the appid (the server checks they match)
     paper_batch_code = "42010126"
 
     [session]
@@ -61,7 +61,7 @@ class CashierConfig:
     place_code: str = "001"
     place_name: str = "门诊收费一号窗口"
     hospital: str = "演示市人民医院"
-    terminal_id: str = "T01"
+    terminal_id: str = ""  # empty: the appid (the server takes emergency bills only as the caller's own)
     paper_batch_code: str = ""  # empty: discovered from the server (getValidBillBatchCode)
     idle_seconds: float = 300.0
     receipt_printer: dict[str, Any] = field(default_factory=dict)

@@ -44,12 +44,14 @@ from qt_common.scanner import WedgeScannerFilter
 from qt_common.tasks import TaskRunner
 from qt_common.widgets.status import StatusPiece
 from workflows.cashier import events as ev
-from workflows.cashier.emergency import CarryForwardResult, EmergencyStatus
 from workflows.cashier.errors import BillNotFound
+from workflows.cashier.link import carry_summary
 from workflows.cashier.login import User
 from workflows.cashier.records import BillRecord
 from workflows.cashier.services import CashierServices
 from workflows.cashier.stock import online_stock
+from workflows.emergency.upload import UploadReport
+from workflows.issuing import TerminalStatus
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
         ("query", "查询 F5"), ("report", "日结 F6"))
@@ -80,7 +82,7 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(services.events, self)
         self.bridge.event.connect(self._on_event)
         self.ctx = PageContext(services, printers, self.tasks, self.bridge, self.errors)
-        self.last_carry: CarryForwardResult | None = None
+        self.last_carry: UploadReport | None = None
 
         self.root = QStackedWidget()
         self.setCentralWidget(self.root)
@@ -141,7 +143,7 @@ class MainWindow(QMainWindow):
             sb.addWidget(piece)
         w = services.window
         self.st_place.set_value(f"{w.place_code} {w.place_name}")
-        self.st_link.set_value("在线", "ok")
+        self.st_link.set_value("在线", "ok")  # the breaker starts closed; its events change this
 
         self._activity = _ActivityFilter(services.login.touch)  # installed on the application below
         # A keyboard-wedge scanner anywhere in the window: a patient's notice QR opens the bill.
@@ -212,11 +214,15 @@ class MainWindow(QMainWindow):
         if not isinstance(scanned, EBillCode):
             self.errors.show(BillNotFound("扫描的是医保电子凭证，不是电子票据二维码"))
             return
-        rec = self.services.ledger.get(scanned.bill.bill_batch_code, scanned.bill.bill_no)
-        if rec is None:
-            self.errors.show(BillNotFound(f"本窗口没有票据{scanned.bill.bill_batch_code} {scanned.bill.bill_no}"))
-            return
-        self._to_paper(rec)
+        batch, no, bills = scanned.bill.bill_batch_code, scanned.bill.bill_no, self.services.bills
+
+        def found(rec: BillRecord | None) -> None:
+            if rec is None:
+                self.errors.show(BillNotFound(f"本窗口没有票据{batch} {no}"))
+                return
+            self._to_paper(rec)
+
+        self.tasks.run(lambda: bills.get(batch, no), found)  # the store is SQLite: off the GUI thread
 
     def _to_paper(self, rec: BillRecord) -> None:
         self.show_page("paper")
@@ -241,40 +247,42 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """Emergency stock and printer state, fetched off the GUI thread."""
-        em = self.services.issuing.emergency
         printers = self.ctx.printers
-
         services = self.services
 
-        def gather() -> tuple[EmergencyStatus | None, tuple[str, str], int | None]:
+        def gather() -> tuple[TerminalStatus, tuple[str, str], int | None]:
             try:
                 if not services.paper.paper_batch_code:
                     services.paper.next_number()  # discovers the paper batch, not counted as stock
                 online = online_stock(services.api, services.window.place_code, services.paper.paper_batch_code)
             except BillingError:
                 online = None  # link down or not offered by the server: shown as unknown
-            return (em.status() if em is not None else None), printers.printer_state(), online
+            return services.workflow.status(), printers.printer_state(), online
 
         self.tasks.run(gather, self._show_status, lambda _e: None)
 
-    def _show_status(self, result: tuple[EmergencyStatus | None, tuple[str, str], int | None]) -> None:
+    def _show_status(self, result: tuple[TerminalStatus, tuple[str, str], int | None]) -> None:
         status, (ptext, pstate), online = result
         self.st_printer.set_value(ptext, pstate)
         if online is None:
             self.st_online.set_value("未知", "warn")
         else:
             self.st_online.set_value(f"{online}张", "ok" if online > 100 else "warn")
-        if status is not None:
-            self._show_stock(status)
+        self._show_stock(status)
 
-    def _show_stock(self, st: EmergencyStatus) -> None:
-        self.st_emergency.set_value(f"{st.remaining}张", "warn" if st.warnings else "ok")
+    def _show_stock(self, st: TerminalStatus) -> None:
+        """Stock, pending uploads and, while the link is down, the banner with the limits' usage."""
+        warnings = [n.message for n in st.notices]
+        self.st_emergency.set_value(f"{st.stock_remaining}张", "warn" if warnings else "ok")
         self.st_pending.set_value(f"{st.pending_uploads}张", "warn" if st.pending_uploads else "ok")
-        if not self.services.issuing.online:
-            warn = "；".join(st.warnings)
+        if not st.link_up:
+            bills, total = st.usage.get("max_bills", {}), st.usage.get("max_total", {})
+            warn = "；".join(warnings)
             self.banner.setText(
-                f"网络中断 · 应急开票模式　剩余应急票号 {st.remaining} 张　已开 {st.issued}/{st.max_bills} 张　"
-                f"金额 {st.amount}/{st.max_amount} 元　待上传 {st.pending_uploads} 张" + (f"　⚠ {warn}" if warn else ""))
+                f"网络中断 · 应急开票模式　剩余应急票号 {st.stock_remaining} 张　"
+                f"已开 {bills.get('used', '0')}/{bills.get('limit', '-')} 张　"
+                f"金额 {total.get('used', '0')}/{total.get('limit', '-')} 元　待上传 {st.pending_uploads} 张"
+                + (f"　⚠ {warn}" if warn else ""))
 
     def _on_event(self, name: str, payload: dict[str, Any]) -> None:
         if name == ev.LINK_CHANGED:
@@ -293,15 +301,16 @@ class MainWindow(QMainWindow):
             self.upload.setMaximum(int(payload["total"]))
             self.upload.setValue(int(payload["done"]))
         elif name == ev.CARRY_FORWARD:
-            result: CarryForwardResult = payload["result"]
-            self.last_carry = result
-            text = f"应急票据结转完成：已结转 {result.carried} 张"
-            if result.conflicts:
-                text += f"；冲突 {len(result.conflicts)} 张：" + "；".join(result.conflicts)
-            if result.failed:
-                text += "；未完成：" + "；".join(result.failed)
+            report: UploadReport = payload["result"]
+            self.last_carry = report
+            carried, conflicts, failed = carry_summary(report)
+            text = f"应急票据结转完成：已结转 {carried} 张"
+            if conflicts:
+                text += f"；冲突 {len(conflicts)} 张：" + "；".join(conflicts)
+            if failed:
+                text += "；未完成：" + "；".join(failed)
             self.carry.setText(text)
-            self.carry.setStyleSheet("color:#b71c1c;font-weight:bold" if result.conflicts or result.failed
+            self.carry.setStyleSheet("color:#b71c1c;font-weight:bold" if conflicts or failed
                                      else "color:#1b5e20;font-weight:bold")
             self.carry.show()
             self.upload.hide()

@@ -32,7 +32,6 @@ from qt_common.qt import (
 )
 from qt_common.widgets.bill_table import BillTable
 from qt_common.widgets.money import MoneyLabel
-from workflows.cashier.documents import notice_job
 from workflows.cashier.entry import HEADER_LABELS, KINDS, EntryForm
 from workflows.cashier.records import BillRecord
 
@@ -265,22 +264,13 @@ class IssuePage(QWidget):
         if rec is None:
             self.result.bad("还没有开具票据")
             return
-        job = notice_job(rec, self.ctx.services.window.hospital, place_name=self.ctx.services.window.place_name)
-        engine = getattr(self.ctx.services.issuing.emergency, "workflow", None)
-
-        def work() -> None:
-            if rec.emergency and engine is not None:
-                # The engine's stored job: its EMERGENCY notice, resumable and marked 补打 on repeat.
-                engine.print_notice(rec.bus_no)
-            else:
-                self.ctx.printers.print_job(job)
+        issuing = self.ctx.services.issuing
 
         def done(_r: object) -> None:
-            rec.notice_printed = True
-            self.ctx.services.ledger.put(rec)
             self.result.ok(f"告知单已打印：{rec.bill_no}")
 
-        self.ctx.tasks.run(work, done)
+        # The workflow's stored job (EMERGENCY banner for an emergency bill, 补打 on a repeat).
+        self.ctx.tasks.run(lambda: issuing.print_notice(rec), done)
 
     def _exchange(self) -> None:
         if self.last is None:

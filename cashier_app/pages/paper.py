@@ -103,11 +103,16 @@ class PaperPage(QWidget):
 
     # --- selection -----------------------------------------------------------------------
     def find(self) -> None:
-        hits = self.ctx.services.ledger.find(text=self.search.text())
-        if not hits:
-            self.msg.bad("未找到该票据")
-            return
-        self.load(hits[-1])
+        """Look the typed number up in the terminal store (off the GUI thread)."""
+        text, bills = self.search.text(), self.ctx.services.bills
+
+        def found(hits: list[BillRecord]) -> None:
+            if not hits:
+                self.msg.bad("未找到该票据")
+                return
+            self.load(hits[-1])
+
+        self.ctx.tasks.run(lambda: bills.find(text=text), found)
 
     def load(self, rec: BillRecord) -> None:
         """Show ``rec`` and fetch the next paper number (off the GUI thread)."""

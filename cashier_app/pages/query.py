@@ -64,8 +64,13 @@ class QueryPage(QWidget):
         root.addWidget(self.msg)
 
     def run(self) -> None:
-        self.rows = self.ctx.services.ledger.find(day_from=self.day_from.date().toPython(),
-                                                  day_to=self.day_to.date().toPython(), text=self.text.text())
+        """Query the terminal store (off the GUI thread) and show the rows."""
+        bills, day_from, day_to = self.ctx.services.bills, self.day_from.date().toPython(), self.day_to.date().toPython()
+        text = self.text.text()
+        self.ctx.tasks.run(lambda: bills.find(day_from=day_from, day_to=day_to, text=text), self._show)
+
+    def _show(self, rows: list[BillRecord]) -> None:
+        self.rows = rows
         self.table.set_rows([[f"{r.create_time[:4]}-{r.create_time[4:6]}-{r.create_time[6:8]} "
                               f"{r.create_time[8:10]}:{r.create_time[10:12]}",
                               KINDS[r.kind].label if r.kind in KINDS else r.kind, r.bill_batch_code, r.bill_no,
@@ -80,7 +85,7 @@ class QueryPage(QWidget):
             self.msg.bad("请先选中一张票据")
             return
         rec, target, s = self.rows[row], self.target.text(), self.ctx.services
-        self.ctx.tasks.run(lambda: send_notice(s.api, s.ledger, s.events, rec, target),
+        self.ctx.tasks.run(lambda: send_notice(s.api, s.bills, s.events, rec, target),
                            lambda r: (self.run(), self.msg.ok(f"{r.bill_no}：{r.delivery_label}")),
                            self.ctx.errors.show)
 
@@ -89,7 +94,12 @@ class QueryPage(QWidget):
         if not 0 <= row < len(self.rows):
             self.msg.bad("请先选中一张票据")
             return
-        rec = self.rows[row]
-        self.ctx.tasks.run(lambda: self.ctx.services.writeoff.refresh_paper_state(rec),
-                           lambda r: (self.ctx.services.ledger.put(r), self.run(),
-                                      self.msg.ok(f"{r.bill_no}：{r.state_label}")), self.ctx.errors.show)
+        rec, s = self.rows[row], self.ctx.services
+
+        def work() -> BillRecord:
+            r = s.writeoff.refresh_paper_state(rec)
+            s.bills.put(r)
+            return r
+
+        self.ctx.tasks.run(work, lambda r: (self.run(), self.msg.ok(f"{r.bill_no}：{r.state_label}")),
+                           self.ctx.errors.show)

@@ -6,6 +6,7 @@ works the same with the keyboard, in tests and at 200 % scaling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from billing_core.money import wire
@@ -74,9 +75,16 @@ class ReportPage(QWidget):
         if user is not None and not user.has("finance", "admin") and self.who.currentData() != "me":
             # A cashier sees their own 日结; the finance office sees every cashier (收费员汇总表).
             self.who.setCurrentIndex(self.who.findData("me"))
+        # Read from the terminal store off the GUI thread.
+        self.ctx.tasks.run(self._reader(), self._show)
+
+    def _reader(self) -> Callable[[], DailyReport]:
+        """The report of the chosen day and cashier, as a call for a worker thread."""
         payee = self.ctx.operator if self.who.currentData() == "me" else ""
-        s = self.ctx.services
-        rep = daily_report(s.ledger, self.day.date().toPython(), s.catalog, s.window.place_code, payee)
+        s, day = self.ctx.services, self.day.date().toPython()
+        return lambda: daily_report(s.bills, day, s.catalog, s.window.place_code, payee)
+
+    def _show(self, rep: DailyReport) -> None:
         self.report = rep
         self.cashiers.set_rows([[c.payee, str(c.count), wire(c.amount), str(c.red_count), wire(c.red_amount),
                                  wire(c.net)] for c in rep.cashiers])
@@ -92,20 +100,18 @@ class ReportPage(QWidget):
             self.path.setText(name)
 
     def export(self) -> None:
-        if self.report is None:
-            self.build()
         rep, path = self.report, Path(self.path.text().strip())
+        read = self._reader()
         if not path.name:
             self.msg.bad("请填写导出文件路径")
             return
         writer = export_csv if path.suffix.lower() == ".csv" else export_xlsx
         if path.suffix.lower() not in (".csv", ".xlsx"):
             path = path.with_suffix(".xlsx")
-        self.ctx.tasks.run(lambda: writer(rep, path), lambda p: self.msg.ok(f"已导出：{p}"), self.ctx.errors.show)
+        self.ctx.tasks.run(lambda: writer(rep or read(), path), lambda p: self.msg.ok(f"已导出：{p}"),
+                           self.ctx.errors.show)
 
     def print_report(self) -> None:
-        if self.report is None:
-            self.build()
-        job = report_job(self.report)
-        self.ctx.tasks.run(lambda: self.ctx.printers.print_job(job), lambda _r: self.msg.ok("日结报表已打印"),
+        rep, read, printers = self.report, self._reader(), self.ctx.printers
+        self.ctx.tasks.run(lambda: printers.print_job(report_job(rep or read())), lambda _r: self.msg.ok("日结报表已打印"),
                            self.ctx.errors.show)

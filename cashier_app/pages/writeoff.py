@@ -57,9 +57,12 @@ class WriteOffPage(QWidget):
         root.addWidget(self.log)
 
     def refresh(self) -> None:
-        text = self.search.text().strip()
-        recs = self.ctx.services.ledger.find(text=text) if text else \
-            self.ctx.services.ledger.find(day_from=self._today(), day_to=self._today())
+        """Today's bills (or the typed number's) that are not red yet, read off the GUI thread."""
+        text, bills, today = self.search.text().strip(), self.ctx.services.bills, self._today()
+        self.ctx.tasks.run(lambda: bills.find(text=text) if text else bills.find(day_from=today, day_to=today),
+                           self._show)
+
+    def _show(self, recs: list[BillRecord]) -> None:
         self.rows = [r for r in recs if r.state != STATE_RED]
         self.table.set_rows([["", r.create_time[8:10] + ":" + r.create_time[10:12], r.bill_batch_code, r.bill_no,
                               r.payer, r.total, r.state_label, r.paper_no or "—"] for r in self.rows])

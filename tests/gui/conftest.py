@@ -5,9 +5,11 @@ device call ran on the GUI thread)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -22,6 +24,30 @@ from qt_common.qt import QApplication, QEvent, QKeyEvent, Qt, QWidget  # noqa: E
 from tests.rigs.escpos_printer import TcpEscposPrinter  # noqa: E402
 from workflows.cashier.demo_platform import DemoPlatform  # noqa: E402
 from workflows.cashier.services import DEMO_PASSWORD, CashierServices, demo_services  # noqa: E402
+
+T = TypeVar("T")
+
+
+def bg(fn: Callable[[], T], timeout: float = 120) -> T:
+    """Run test-harness I/O (setup calls, store reads, process control) off the GUI thread, as the
+    app would: the store is SQLite and the demo platform is reached through the SyncClient, both
+    of which the guard refuses on the GUI thread."""
+    out: list[Any] = []
+    err: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:  # re-raised on the test thread below
+            err.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(timeout)
+    if err:
+        raise err[0]
+    assert out, "background call did not finish"
+    return out[0]
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +84,9 @@ def io_guard() -> Iterator[None]:
 def window(qtbot, qapp, tmp_path, printer_rig, io_guard) -> Iterator[Window]:
     install_app_font(qapp)
     printer_rig.clear()
-    services, platform = demo_services(tmp_path / "ledger.jsonl")
     printers = WindowPrinters(make_receipt_printer(printer_spec(f"tcp://127.0.0.1:{printer_rig.port}")),
-                              tmp_path / "paper", services.window.hospital)
+                              tmp_path / "paper", "演示市人民医院")
+    services, platform = bg(lambda: demo_services(tmp_path, printer=printers))
     win = MainWindow(services, printers, probe_ms=0)
     qtbot.addWidget(win)
     win.resize(1366, 768)
@@ -69,6 +95,7 @@ def window(qtbot, qapp, tmp_path, printer_rig, io_guard) -> Iterator[Window]:
     qtbot.waitExposed(win)
     yield Window(win, services, platform, printers, printer_rig, tmp_path)
     win.close()  # closeEvent shuts the printer down off the GUI thread
+    bg(services.close)
 
 
 def focused(w: Window) -> QWidget:

@@ -12,7 +12,7 @@ from workflows.cashier import events as ev
 from workflows.cashier.api import HisApi
 from workflows.cashier.errors import CashierError
 from workflows.cashier.events import Events
-from workflows.cashier.records import BillRecord, Ledger
+from workflows.cashier.records import BillBook, BillRecord
 
 _MOBILE = re.compile(r"^1\d{10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,7 +33,7 @@ def mask_target(target: str) -> str:
     return f"{name[:2]}***@{domain}"
 
 
-def send_notice(api: HisApi, ledger: Ledger, events: Events, rec: BillRecord, target: str = "") -> BillRecord:
+def send_notice(api: HisApi, bills: BillBook, events: Events, rec: BillRecord, target: str = "") -> BillRecord:
     """Push the notice of ``rec`` to ``target`` (default: the bill's phone number)."""
     target = (target or rec.tel).strip()
     if _MOBILE.match(target):
@@ -45,6 +45,6 @@ def send_notice(api: HisApi, ledger: Ledger, events: Events, rec: BillRecord, ta
     api.call("sendBillNotice", {"billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no,
                                 "noticeList": [{"noticeType": kind, "noticeValue": target}]})
     rec.notice_sent = f"{kind}:{mask_target(target)}"
-    ledger.put(rec)
+    bills.put(rec)
     events.emit(ev.BILL_CHANGED, record=rec)
     return rec

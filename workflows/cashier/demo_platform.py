@@ -1,10 +1,12 @@
-"""An in-process stateful stand-in for the sync server's HIS interface (demo mode, unit tests).
+"""An in-process stateful stand-in for the sync server (demo mode, unit tests).
 
 Like Electrum's toy server it keeps real state — bills, red bills, paper numbers — so the
 cashier sessions are exercised for real without sockets. It follows the life cycle of spec §12:
 exchange once, reprint voids the old paper, invalidPaper voids the paper and red-flushes,
-writeOffEBill refuses a bill with live paper and a second red-flush. Real use goes through
-:class:`workflows.cashier.api.HttpHisApi` to the sync server instead.
+writeOffEBill refuses a bill with live paper and a second red-flush. It also answers the
+terminal-api methods the issuing workflow uses (heartbeat, register, emergencyStock,
+uploadEmergencyBills ...). It is reached through a real SyncClient whose transport is
+:class:`workflows.cashier.demo_link.DemoTransport`; real use talks HTTP to the sync server.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
-from workflows.cashier.errors import LinkDown
 
 ISSUE_METHODS = {"invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration",
                  "invEBillCheckUp", "invoiceEBillCommon"}
@@ -39,7 +40,7 @@ class _Bill:
 
 
 class DemoPlatform:
-    """The HIS interface in memory. ``online = False`` makes every call raise LinkDown.
+    """The server in memory. ``online = False`` makes DemoTransport refuse every connection.
 
     :param clock: injectable clock for createTime.
     :param paper_batch_code: the paper form batch code of the demo billing point.
@@ -58,12 +59,13 @@ class DemoPlatform:
         self._next_red = 1
         self._next_paper = first_paper_no
         self._blank_void: set[int] = set()
+        self._next_emergency = 9_000_001
+        self.emergency_batch_code = "42069126"
+        self.uploads: dict[str, str] = {}  # idempotencyKey -> status
 
     # --- dispatch ------------------------------------------------------------------------
     def call(self, method: str, data: Mapping[str, Any]) -> Any:
-        """Run one method; returns its success payload or raises PlatformError / LinkDown."""
-        if not self.online:
-            raise LinkDown()
+        """Run one HIS-interface method; returns its success payload or raises PlatformError."""
         with self._lock:
             self.calls.append(method)
             if method in ISSUE_METHODS:
@@ -72,6 +74,57 @@ class DemoPlatform:
             if handler is None:
                 raise PlatformError(_ERR, f"演示平台不支持接口{method}")
             return handler(dict(data))
+
+    def terminal_call(self, method: str, data: Mapping[str, Any]) -> Any:
+        """Run one terminal-api method (docs/EMERGENCY.md "Wire contract")."""
+        with self._lock:
+            self.calls.append(method)
+            handler = getattr(self, f"_t_{method}", None)
+            if handler is None:
+                raise PlatformError(_ERR, f"演示平台不支持终端接口{method}")
+            return handler(dict(data))
+
+    # --- terminal api (emergency stock and carry-forward) ------------------------------------
+    def _t_heartbeat(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {"revokedBlocks": []}
+
+    def _t_register(self, data: dict[str, Any]) -> str:
+        return "成功"
+
+    def _t_catalog(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _t_emergencyStock(self, data: dict[str, Any]) -> dict[str, Any]:
+        count = int(data.get("count") or 50)
+        bgn = self._next_emergency
+        self._next_emergency += count
+        return {"billBatchCode": self.emergency_batch_code, "billBgnNo": f"{bgn:010d}",
+                "billEndNo": f"{bgn + count - 1:010d}", "reserveTime": ts17(self.clock.now())}
+
+    def _t_emergencyStockReturn(self, data: dict[str, Any]) -> str:
+        return "成功"
+
+    def _t_uploadEmergencyBills(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Carry each bill forward once (spec §17): a busNo the platform already holds is a conflict."""
+        results = []
+        for b in data.get("bills", []):
+            key = str(b["idempotencyKey"])
+            if key not in self.uploads:
+                bill_data = dict(b["bill"])
+                number = (str(b["billBatchCode"]), str(b["billNo"]))
+                if bill_data["busNo"] in self._by_bus and self._by_bus[bill_data["busNo"]] != number:
+                    self.uploads[key] = "conflict"
+                else:
+                    self._bills[number] = _Bill(bill_data, number[0], number[1], str(b["random"]),
+                                                str(b["issueTime"]))
+                    self._by_bus[bill_data["busNo"]] = number
+                    self.uploads[key] = "accepted"
+                status = self.uploads[key]
+            else:
+                status = "duplicate" if self.uploads[key] == "accepted" else self.uploads[key]
+            results.append({"idempotencyKey": key, "result": "S0000", "status": status,
+                            "message": "平台已有该业务的票据，保留平台票据，应急号码作废" if status == "conflict" else ""})
+        return {"results": results}
 
     # --- issuing -------------------------------------------------------------------------
     def _issue(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -209,18 +262,6 @@ class DemoPlatform:
         if b.paper:
             raise PlatformError(_ERR, "该票据已换开纸质票据，请先作废纸质票据")
         return self._red(b)
-
-    def _m_uploadEmergencyEBill(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Carry forward one emergency bill (spec §17); a busNo the platform holds is a conflict."""
-        bill_data = dict(data["bill"])
-        key = (str(data["billBatchCode"]), str(data["billNo"]))
-        if key in self._bills:
-            return {"conflict": False, "duplicate": True}
-        if bill_data["busNo"] in self._by_bus:
-            return {"conflict": True, "message": "平台已有该业务的票据，保留平台票据，应急号码作废"}
-        self._bills[key] = _Bill(bill_data, key[0], key[1], str(data["random"]), str(data["createTime"]))
-        self._by_bus[bill_data["busNo"]] = key
-        return {"conflict": False}
 
     def _m_sendBillNotice(self, data: dict[str, Any]) -> str:
         self._bill(data)

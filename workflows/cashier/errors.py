@@ -115,20 +115,6 @@ class AlreadyWrittenOff(CashierError):
     default_message = "该票据已冲红，不能重复冲红"
 
 
-class LinkDown(CashierError):
-    """The sync server cannot be reached (connect error or timeout)."""
-
-    code = "E5850"
-    default_message = "无法连接票据服务器，网络已中断"
-
-
-class BadAnswer(CashierError):
-    """The server answered with something that is not a usable envelope."""
-
-    code = "E5851"
-    default_message = "票据服务器应答无法识别"
-
-
 class ExportFailed(CashierError):
     """The report file could not be written."""
 
@@ -141,10 +127,3 @@ class BillNotFound(CashierError):
 
     code = "E5870"
     default_message = "未找到该票据"
-
-
-class EmergencyUnavailable(CashierError):
-    """The link is down and no emergency issuer (stock) is configured or left."""
-
-    code = "E5880"
-    default_message = "网络中断且无可用应急票据库存，暂不能开票"

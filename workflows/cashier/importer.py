@@ -157,7 +157,14 @@ def issue_plan(plan: ImportPlan, issuing: IssueService, payee: str) -> list[Bill
         raise ImportHasErrors(f"导入文件有{len(plan.errors)}处错误，未开具任何票据；请修改后重新导入")
     out = []
     for key, _rows, form in plan.bills:
-        data = form.build_request(bus_no=f"IMP{plan.digest}{key}"[:50], bus_date_time=ts17(issuing.clock.now()),
+        bus_no = f"IMP{plan.digest}{key}"[:50]
+        # The same file imported again: its bills are in the store already. The request would be
+        # rebuilt with a new busDateTime, which the workflow refuses as a re-used busNo.
+        done = issuing.bills.by_bus_no(bus_no)
+        if done is not None:
+            out.append(done)
+            continue
+        data = form.build_request(bus_no=bus_no, bus_date_time=ts17(issuing.clock.now()),
                                   place_code=issuing.window.place_code, payee=payee)
         out.append(issuing.issue_request(form.kind, form.bill_kind.method, data))
     return out

@@ -1,72 +1,71 @@
-"""Link supervision for the window: probe the server, switch to emergency, drain on return.
+"""Link supervision for the window: the sync client's breaker events, probes, carry-forward.
 
-A probe is one cheap ``testServerConnect`` call (spec §10) with the short connect timeout of
-:class:`workflows.cashier.api.HttpHisApi`, so a drop shows within seconds. When the link comes
-back the emergency journal is drained in order with progress events, and the carry-forward
-result (with conflicts) is announced for the window to show.
+The link state is the one circuit breaker of the terminal's SyncClient (issue 7 §4): its
+up/down events are re-announced as ``LINK_CHANGED`` for the status bar and banner. A probe
+every few seconds (off the GUI thread) runs the issuing workflow's ``maintain`` round —
+heartbeat (the half-open probe while down), key registration, uploads, returns, stock top-up —
+and, when emergency bills wait, uploads them first with progress events and announces the
+carry-forward result (``CARRY_FORWARD`` with the workflow's UploadReport, conflicts included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from billing_core.errors import BillingError
 from workflows.cashier import events as ev
-from workflows.cashier.api import HisApi
-from workflows.cashier.emergency import CarryForwardResult
-from workflows.cashier.errors import LinkDown
-from workflows.cashier.issuing import IssueService
+from workflows.cashier.events import Events
+from workflows.emergency.upload import UploadReport
+from workflows.issuing import IssuingWorkflow
+from workflows.link import LinkEvent
 
 
 class LinkMonitor:
-    """Probes the server and keeps :attr:`IssueService.online` true to the link."""
+    """Relays the breaker's link events and runs the workflow's background round.
 
-    def __init__(self, api: HisApi, issuing: IssueService) -> None:
-        self.api = api
-        self.issuing = issuing
-        #: run after each successful probe (the emergency engine's maintain round: heartbeat,
-        #: key registration, uploads, stock top-up); its failures never fail the probe.
-        self.on_online: Callable[[], object] | None = None
+    :param top_up: emergency numbers to request when stock runs low (0: never, e.g. a window
+        configured without emergency issuing).
+    """
+
+    def __init__(self, workflow: IssuingWorkflow, events: Events, *, top_up: int = 50, operator: str = "T01") -> None:
+        self.workflow = workflow
+        self.events = events
+        self.top_up = top_up
+        self.operator = operator
+        self._unsubscribe = workflow.sync.events.subscribe(self._relay)
+
+    def _relay(self, event: LinkEvent) -> None:
+        self.events.emit(ev.LINK_CHANGED, online=event.up, reason=event.reason)
 
     def probe(self) -> bool:
-        """One probe; on a return from emergency also drains the journal. Returns online."""
-        try:
-            self.api.call("testServerConnect", {"testValue": "cashier"})
-        except LinkDown:
-            self.issuing.set_online(False, "票据服务器无法连接")
-            return False
-        self.issuing.set_online(True)
-        em = self.issuing.emergency
-        if em is not None and em.status().pending_uploads:
+        """One round; returns whether the link is up. Never raises for link failures."""
+        if self.workflow.status().pending_uploads and self.workflow.sync.probe():
             self.drain()
-        if self.on_online is not None:
-            try:
-                self.on_online()
-            except BillingError:
-                pass  # the next probe tries again; the status bar shows stock and pending uploads
-            if em is not None:
-                self.issuing.events.emit(ev.STOCK_CHANGED, status=em.status())
-        return True
+        done = self.workflow.maintain(top_up=self.top_up, operator=self.operator)
+        self.events.emit(ev.STOCK_CHANGED, status=self.workflow.status())
+        return bool(done.get("linkUp"))
 
-    def drain(self) -> CarryForwardResult:
-        """Upload the emergency journal with progress events; mark the window's records uploaded."""
-        em = self.issuing.emergency
-        if em is None:
-            return CarryForwardResult()
-        events = self.issuing.events
-
+    def drain(self) -> UploadReport:
+        """Upload the emergency journal in order with progress events; announce the result."""
         def progress(done: int, total: int) -> None:
-            events.emit(ev.UPLOAD_PROGRESS, done=done, total=total)
+            self.events.emit(ev.UPLOAD_PROGRESS, done=done, total=total)
 
-        result = em.drain(self.api, progress)
-        pending = {rec.bill_no for rec in self.issuing.ledger.all() if rec.emergency and not rec.uploaded}
-        still = {j["answer"]["billNo"] for j in getattr(em, "journal", []) if j.get("state") == "pending"}
-        changed = []
-        for rec in self.issuing.ledger.all():
-            if rec.bill_no in pending and rec.bill_no not in still:
-                rec.uploaded = True
-                changed.append(rec)
-        self.issuing.ledger.update(changed)
-        events.emit(ev.STOCK_CHANGED, status=em.status())
-        events.emit(ev.CARRY_FORWARD, result=result)
-        return result
+        report = self.workflow.upload_pending(progress)
+        self.events.emit(ev.STOCK_CHANGED, status=self.workflow.status())
+        self.events.emit(ev.CARRY_FORWARD, result=report)
+        return report
+
+    def close(self) -> None:
+        """Stop relaying link events."""
+        self._unsubscribe()
+
+
+def carry_summary(report: UploadReport) -> tuple[int, list[str], list[str]]:
+    """``(carried, conflicts, failed)`` of an upload run, in the Chinese the window shows."""
+    conflicts, failed = [], []
+    for d in report.details:
+        if d["status"] == "conflict":
+            conflicts.append(f"应急票据{d['billNo']}（业务流水号{d['busNo']}）："
+                             f"{d['message'] or '平台已有该业务的票据，应急号码已作废'}")
+        elif d["status"] == "rejected":
+            failed.append(f"应急票据{d['billNo']}：{d['result']} {d['message']}")
+    if report.stopped:
+        failed.append(f"上传中断：{report.stopped}（剩余{report.remaining}张，联网后自动续传）")
+    return report.accepted + report.duplicates, conflicts, failed

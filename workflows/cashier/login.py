@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
-from workflows.cashier.api import HisApi
+from workflows.cashier.api import ServerApi
 from workflows.cashier.errors import LoginFailed, RoleNotAllowed, SessionLocked
 
 ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员", "it": "信息科", "nurse": "病区护士"}
@@ -75,13 +75,13 @@ class ServerDirectory:
     """Users checked by the sync server's terminal ``login`` method (``{username, password}`` ->
     ``{username, displayName, role}``; a wrong password is an E2xxx failure)."""
 
-    def __init__(self, terminal_api: HisApi, method: str = "login") -> None:
-        self._api = terminal_api
+    def __init__(self, api: ServerApi, method: str = "login") -> None:
+        self._api = api
         self._method = method
 
     def authenticate(self, user_id: str, password: str) -> User:
         try:
-            ans: Any = self._api.call(self._method, {"username": user_id.strip(), "password": password})
+            ans: Any = self._api.terminal(self._method, {"username": user_id.strip(), "password": password})
         except BillingError as exc:
             if exc.code.startswith("E2"):
                 raise LoginFailed(exc.message) from exc

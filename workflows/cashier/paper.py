@@ -23,7 +23,7 @@ from workflows.cashier.errors import (
     ReasonRequired,
 )
 from workflows.cashier.events import Events
-from workflows.cashier.records import STATE_RED, BillRecord, Ledger
+from workflows.cashier.records import STATE_RED, BillBook, BillRecord
 
 
 def discover_paper_batch(api: HisApi, place_code: str) -> str:
@@ -46,10 +46,10 @@ class PaperService:
     :param paper_batch_code: the paper form batch code loaded in this window's printer.
     """
 
-    def __init__(self, api: HisApi, ledger: Ledger, place_code: str, paper_batch_code: str, events: Events,
+    def __init__(self, api: HisApi, bills: BillBook, place_code: str, paper_batch_code: str, events: Events,
                  clock: Clock | None = None) -> None:
         self.api = api
-        self.ledger = ledger
+        self.bills = bills
         self.place_code = place_code
         self.paper_batch_code = paper_batch_code
         self.events = events
@@ -133,6 +133,6 @@ class PaperService:
                 "operator": operator}
 
     def _save(self, rec: BillRecord) -> BillRecord:
-        self.ledger.put(rec)
+        self.bills.put(rec)
         self.events.emit(ev.BILL_CHANGED, record=rec)
         return rec

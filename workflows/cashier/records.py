@@ -1,21 +1,23 @@
-"""The window's own record of the bills it handled (for queries, 交付管理 and 日结).
+"""The window's view of its bills (for queries, 交付管理 and 日结), read from the terminal store.
 
 The platform's reconciliation lists (spec §10) carry neither the cashier nor the pay channels,
-so the window keeps one :class:`BillRecord` per bill it issued: request, answer, paper and red
-bill. It is a small append-only JSON-lines file (or memory only in tests), rewritten atomically.
+so the window reads its bills from the terminal's offline_store: the issuing workflow records
+every bill there with its full request (``online_bills`` / ``journal``), and the window adds its
+marks — kind, paper, red bill, notice delivery — in ``window_bills`` (offline_store.window_bills).
+:class:`BillRecord` is one bill as the window shows it; :class:`BillBook` reads and marks them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from billing_core.clock import Clock, SystemClock, ts17
+from offline_store import window_bills
+from offline_store.db import Database
 
 STATE_NORMAL = "normal"
 STATE_RED = "red"
@@ -44,6 +46,7 @@ class BillRecord:
     state: str = STATE_NORMAL
     emergency: bool = False
     uploaded: bool = True
+    carry_state: str = ""  # emergency bills: issued / uploaded / conflict / rejected (journal state)
     paper_batch_code: str = ""
     paper_no: str = ""
     voided_papers: list[str] = field(default_factory=list)
@@ -72,7 +75,8 @@ class BillRecord:
         if self.paper_no:
             parts.append("已换开")
         if self.emergency:
-            parts.append("应急" + ("已上传" if self.uploaded else "待上传"))
+            parts.append("应急" + {"conflict": "冲突（号码作废）", "rejected": "被拒"}.get(
+                self.carry_state, "已上传" if self.uploaded else "待上传"))
         return "／".join(parts)
 
     @property
@@ -90,49 +94,71 @@ class BillRecord:
         return "未交付"
 
 
-class Ledger:
-    """All records of this window, keyed by (billBatchCode, billNo); thread-safe.
+KIND_BY_METHOD = {"invoiceEBillOutpatient": "outpatient", "invEBillHospitalized": "inpatient",
+                  "invEBillRegistration": "registration", "invEBillCheckUp": "checkup"}
+COMMON_KINDS = {"09": "transfer", "10": "donation"}
 
-    :param path: JSON-lines file; None keeps the records in memory only.
+
+def _kind(method: str, request: dict[str, Any]) -> str:
+    if method == "invoiceEBillCommon":
+        return COMMON_KINDS.get(str(request.get("busType", "")), "transfer")
+    return KIND_BY_METHOD.get(method, "outpatient")
+
+
+def _record(row: dict[str, Any]) -> BillRecord:
+    data, ans = row["request"], row["answer"]
+    emergency = row["mode"] == "emergency"
+    rec = BillRecord(
+        bus_no=row["bus_no"], kind=row["kind"] or _kind(row["method"], data), method=row["method"],
+        payer=str(data.get("payer", "")), payee=str(data.get("payee", "")), place_code=str(data.get("placeCode", "")),
+        total=str(data.get("totalAmt", "0.00")), bus_date_time=str(data.get("busDateTime", "")),
+        bill_batch_code=str(ans.get("billBatchCode", "")), bill_no=str(ans.get("billNo", "")),
+        random=str(ans.get("random", "")), create_time=str(ans.get("createTime") or row["at"]),
+        pay_channels=[dict(p) for p in data.get("payChannelDetail", [])],
+        patient_no=str(data.get("patientNo") or data.get("hospitalNo") or ""), card_no=str(data.get("cardNo", "")),
+        tel=str(data.get("tel", "")), emergency=emergency,
+        uploaded=not emergency or row["carry_state"] != "issued", carry_state=row["carry_state"] or "",
+        request=data)
+    if row["kind"] is not None:  # the window marked this bill: paper, red, notice
+        for name in ("state", "paper_batch_code", "paper_no", "voided_papers", "reprint_reason", "red_batch_code",
+                     "red_bill_no", "red_reason", "red_random", "red_create_time", "notice_printed", "notice_sent"):
+            setattr(rec, name, row[name])
+    return rec
+
+
+class BillBook:
+    """The bills of this terminal as the window sees them (thread-safe through the store's lock).
+
+    :param db: the terminal store the issuing workflow writes (its window schema is applied here).
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else None
-        self._lock = threading.Lock()
-        self._records: dict[tuple[str, str], BillRecord] = {}
-        if self.path and self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    rec = BillRecord(**json.loads(line))
-                    self._records[(rec.bill_batch_code, rec.bill_no)] = rec
-
-    def put(self, rec: BillRecord) -> None:
-        """Add or replace a record and persist."""
-        with self._lock:
-            self._records[(rec.bill_batch_code, rec.bill_no)] = rec
-            self._save()
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        window_bills.ensure_schema(db)
 
     def get(self, batch_code: str, bill_no: str) -> BillRecord | None:
-        with self._lock:
-            return self._records.get((batch_code, bill_no))
+        """The bill with this code and number, or None."""
+        rows = window_bills.bills(self.db, number=(batch_code, bill_no))
+        return _record(rows[0]) if rows else None
 
     def by_bus_no(self, bus_no: str) -> BillRecord | None:
-        with self._lock:
-            return next((r for r in self._records.values() if r.bus_no == bus_no), None)
+        """The bill of a busNo, or None."""
+        rows = window_bills.bills(self.db, bus_no=bus_no)
+        return _record(rows[0]) if rows else None
 
     def all(self) -> list[BillRecord]:
-        """Every record, oldest first."""
-        with self._lock:
-            return sorted(self._records.values(), key=lambda r: (r.create_time, r.bill_no))
+        """Every bill, oldest first."""
+        return [_record(r) for r in window_bills.bills(self.db)]
 
     def find(self, *, day_from: date | None = None, day_to: date | None = None, text: str = "",
              payee: str = "") -> list[BillRecord]:
-        """Records in a day range whose payer / patient no / card / bill no / busNo contain ``text``."""
+        """Bills in a day range whose payer / patient no / card / bill no / busNo contain ``text``."""
         t = text.strip()
+        rows = window_bills.bills(self.db, at_from=day_from.strftime("%Y%m%d") if day_from else "",
+                                  at_to=day_to.strftime("%Y%m%d") + "999999999" if day_to else "")
         out = []
-        for r in self.all():
-            if day_from and r.day < day_from or day_to and r.day > day_to:
-                continue
+        for r in map(_record, rows):
             if payee and r.payee != payee:
                 continue
             if t and not any(t in v for v in (r.payer, r.patient_no, r.card_no, r.bill_no, r.bus_no,
@@ -141,20 +167,23 @@ class Ledger:
             out.append(r)
         return out
 
-    def update(self, recs: Iterable[BillRecord]) -> None:
-        """Persist changes made to records already held."""
-        with self._lock:
-            for rec in recs:
-                self._records[(rec.bill_batch_code, rec.bill_no)] = rec
-            self._save()
+    def put(self, rec: BillRecord) -> None:
+        """Store the window's marks of ``rec`` (kind, paper, red bill, notice delivery)."""
+        self.update([rec])
 
-    def _save(self) -> None:
-        if not self.path:
-            return
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for r in sorted(self._records.values(), key=lambda r: (r.create_time, r.bill_no)):
-                fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+    def update(self, recs: Iterable[BillRecord]) -> None:
+        """Store the marks of several records in one transaction."""
+        at = ts17(self.clock.now())
+        with self.db.atomic():
+            for rec in recs:
+                window_bills.set_marks(self.db, rec.bus_no, {
+                    "kind": rec.kind, "state": rec.state, "paper_batch_code": rec.paper_batch_code,
+                    "paper_no": rec.paper_no, "voided_papers": list(rec.voided_papers),
+                    "reprint_reason": rec.reprint_reason, "red_batch_code": rec.red_batch_code,
+                    "red_bill_no": rec.red_bill_no, "red_reason": rec.red_reason, "red_random": rec.red_random,
+                    "red_create_time": rec.red_create_time, "notice_printed": rec.notice_printed,
+                    "notice_sent": rec.notice_sent}, at)
+
+    def note_kind(self, bus_no: str, kind: str) -> None:
+        """Mark a just-issued bill with the window's kind (往来票 and 捐赠票 share a method)."""
+        window_bills.set_marks(self.db, bus_no, {"kind": kind}, ts17(self.clock.now()))

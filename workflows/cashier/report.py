@@ -1,6 +1,6 @@
 """The daily report (日结) per cashier: 收费员汇总表, 缴款渠道汇总表 and the detail list.
 
-Seed 001 (三)4(3). Built from the window's ledger for one day; a red-flushed bill counts in the
+Seed 001 (三)4(3). Built from the terminal store's bills (offline_store, read through BillBook) for one day; a red-flushed bill counts in the
 charges of its issue day and again as a refund (charges = all − refunds, spec §10). Exported to
 CSV (UTF-8 with BOM so Excel shows Chinese) and XLSX (openpyxl), and printed as a PrintJob.
 """
@@ -18,7 +18,7 @@ from billing_core.printjob import Column, PrintJob, Row, Rule, Text
 from workflows.cashier.catalog import Catalog
 from workflows.cashier.entry import KINDS
 from workflows.cashier.errors import ExportFailed
-from workflows.cashier.records import STATE_RED, BillRecord, Ledger
+from workflows.cashier.records import STATE_RED, BillBook, BillRecord
 
 
 @dataclass(slots=True)
@@ -52,9 +52,9 @@ class DailyReport:
         return sum((c.net for c in self.cashiers), ZERO)
 
 
-def daily_report(ledger: Ledger, day: date, catalog: Catalog, place_code: str = "", payee: str = "") -> DailyReport:
-    """Summarise the ledger for ``day`` (and ``payee`` when given)."""
-    recs = [r for r in ledger.find(day_from=day, day_to=day, payee=payee)]
+def daily_report(bills: BillBook, day: date, catalog: Catalog, place_code: str = "", payee: str = "") -> DailyReport:
+    """Summarise the bills for ``day`` (and ``payee`` when given)."""
+    recs = [r for r in bills.find(day_from=day, day_to=day, payee=payee)]
     rep = DailyReport(day, place_code, payee, details=recs)
     by_payee: dict[str, CashierLine] = {}
     by_channel: dict[str, Decimal] = {}

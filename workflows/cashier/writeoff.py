@@ -19,7 +19,7 @@ from workflows.cashier.api import HisApi
 from workflows.cashier.errors import AlreadyWrittenOff, PaperFirst, ReasonRequired
 from workflows.cashier.events import Events
 from workflows.cashier.paper import PaperService
-from workflows.cashier.records import STATE_RED, BillRecord, Ledger
+from workflows.cashier.records import STATE_RED, BillBook, BillRecord
 
 
 @dataclass(slots=True)
@@ -33,10 +33,10 @@ class BatchResult:
 class WriteOffService:
     """Red-flushes bills issued at this window."""
 
-    def __init__(self, api: HisApi, ledger: Ledger, paper: PaperService, place_code: str, events: Events,
+    def __init__(self, api: HisApi, bills: BillBook, paper: PaperService, place_code: str, events: Events,
                  clock: Clock | None = None) -> None:
         self.api = api
-        self.ledger = ledger
+        self.bills = bills
         self.paper = paper
         self.place_code = place_code
         self.events = events
@@ -65,7 +65,7 @@ class WriteOffService:
         if not rec.emergency or rec.uploaded:
             rec = self.refresh_paper_state(rec)
             if rec.state == STATE_RED:
-                self.ledger.put(rec)
+                self.bills.put(rec)
                 raise AlreadyWrittenOff()
         if rec.paper_no:
             if not void_paper_first:
@@ -80,7 +80,7 @@ class WriteOffService:
         rec.red_reason = reason.strip()
         rec.red_random = str(ans.get("eScarletRandom", ""))
         rec.red_create_time = str(ans.get("createTime", ""))
-        self.ledger.put(rec)
+        self.bills.put(rec)
         self.events.emit(ev.BILL_CHANGED, record=rec)
         return rec
 

@@ -1,22 +1,48 @@
-"""The cashier window's emergency seam (``workflows.cashier.emergency.EmergencyIssuer``) filled by
-the real engine: :class:`~workflows.issuing.IssuingWorkflow` (journal, limits, stock, upload).
+"""DEPRECATED: the former cashier emergency seam over :class:`~workflows.issuing.IssuingWorkflow`.
 
-The cashier's own issuing decides when to go offline and calls :meth:`WorkflowEmergency.issue`;
-``drain`` carries the journal over with the workflow's own sync client (``api`` is not needed:
-the upload uses the terminal-api contract of docs/EMERGENCY.md).
+The cashier window no longer has a second issuing path: ``workflows.cashier`` issues through
+``IssuingWorkflow.issue`` itself (online, in-doubt lookup, emergency) and shows its status and
+UploadReport directly. Nothing in the product imports this module any more; it stays only
+because ``tests/integration/terminal/test_workflow_server.py::test_cashier_seam_issues_offline_
+and_drains_with_progress`` (not the cashier's to edit) still exercises it. Delete this file
+together with that test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from workflows.cashier.emergency import CarryForwardResult, EmergencyStatus, Progress
+from workflows.emergency.upload import Progress
 from workflows.issuing import IssuingWorkflow
 
 
+@dataclass(frozen=True, slots=True)
+class EmergencyStatus:
+    """Stock and limit usage in the seam's old shape."""
+
+    remaining: int
+    issued: int
+    max_bills: int
+    amount: Decimal
+    max_amount: Decimal
+    pending_uploads: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class CarryForwardResult:
+    """Bills carried forward, and conflicts / failures as Chinese lines."""
+
+    carried: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
 class WorkflowEmergency:
-    """``EmergencyIssuer`` over an :class:`IssuingWorkflow`."""
+    """The old seam's three calls over an :class:`IssuingWorkflow` (deprecated, see the module)."""
 
     def __init__(self, workflow: IssuingWorkflow) -> None:
         self.workflow = workflow

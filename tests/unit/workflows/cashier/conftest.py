@@ -1,4 +1,8 @@
-"""Fixtures: a demo window over the in-process stateful demo platform, with a manual clock."""
+"""Fixtures: a demo window over the in-process stateful demo platform, with a manual clock.
+
+The window is the real one: IssuingWorkflow, offline_store in a temporary file, the SyncClient
+with its breaker; only the SyncClient's transport is the in-process DemoTransport (no sockets).
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,10 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def window(clock: ManualClock, tmp_path) -> Iterator[tuple[CashierServices, DemoPlatform]]:
-    services, platform = demo_services(tmp_path / "ledger.jsonl", clock=clock, idle_seconds=60)
+    services, platform = demo_services(tmp_path, clock=clock, idle_seconds=60)
     services.login.login("sf01", DEMO_PASSWORD)
     yield services, platform
+    services.close()
 
 
 def outpatient_form(services: CashierServices, amount: str = "35.00") -> EntryForm:

@@ -7,7 +7,10 @@ from decimal import Decimal
 import pytest
 
 from workflows.cashier.entry import MISSING, NO_ITEMS, PAY_MISMATCH, UNKNOWN_ITEM, EntryForm
-from workflows.cashier.errors import EmergencyUnavailable, EntryInvalid
+from workflows.cashier.errors import EntryInvalid
+from workflows.cashier.link import carry_summary
+from workflows.cashier.services import demo_services
+from workflows.errors import NoStockError
 
 from .conftest import outpatient_form
 
@@ -44,7 +47,7 @@ def test_issue_outpatient_records_and_sums(window) -> None:
     assert data["totalAmt"] == "35.00"
     assert sum(Decimal(c["amt"]) for c in data["chargeDetail"]) == Decimal("35.00")
     assert sum(Decimal(p["payChannelValue"]) for p in data["payChannelDetail"]) == Decimal("35.00")
-    assert services.ledger.get(rec.bill_batch_code, rec.bill_no) is not None
+    assert services.bills.get(rec.bill_batch_code, rec.bill_no) is not None
     assert platform.bill_count() == 1
 
 
@@ -86,26 +89,43 @@ def test_other_kinds_use_their_method(window, kind: str, method: str) -> None:
         assert "selfAmt" not in rec.request["chargeDetail"][0] and "cardNo" not in rec.request
 
 
-def test_link_down_goes_to_emergency_and_back(window) -> None:
+def test_link_down_goes_to_emergency_and_back(window, clock) -> None:
     services, platform = window
-    seen: list[str] = []
-    services.events.subscribe(lambda name, payload: seen.append(name))
+    seen: list[tuple[str, dict]] = []
+    services.events.subscribe(lambda name, payload: seen.append((name, payload)))
     platform.online = False
     rec = services.issuing.issue(outpatient_form(services), "张敏")
-    assert rec.emergency and not rec.uploaded
-    assert rec.bill_batch_code == "42069126"
-    assert services.issuing.online is False and "link_changed" in seen
-    assert services.issuing.emergency.status().pending_uploads == 1
+    assert rec.emergency and not rec.uploaded and rec.state_label == "正常／应急待上传"
+    assert rec.bill_batch_code == platform.emergency_batch_code
+    # The link state is the sync client's breaker, relayed as LINK_CHANGED.
+    assert services.issuing.online is False
+    assert ("link_changed", {"online": False, "reason": "同步服务器连接中断"}) in seen
+    assert services.workflow.status().pending_uploads == 1
     assert services.link.probe() is False
     platform.online = True
-    assert services.link.probe() is True
-    assert services.issuing.emergency.status().pending_uploads == 0
+    clock.advance(services.sync.breaker.open_seconds)  # the half-open probe is due
+    assert services.link.probe() is True and services.issuing.online
+    assert services.workflow.status().pending_uploads == 0
     assert platform.bill_count() == 1 and platform.bus_nos() == [rec.bus_no]
-    assert services.ledger.get(rec.bill_batch_code, rec.bill_no).uploaded
-    assert {"upload_progress", "carry_forward"} <= set(seen)
+    assert services.bills.get(rec.bill_batch_code, rec.bill_no).uploaded
+    names = [n for n, _p in seen]
+    assert {"upload_progress", "carry_forward"} <= set(names) and names.count("link_changed") == 2
 
 
-def test_emergency_conflict_is_reported(window) -> None:
+def test_emergency_bill_is_the_workflows_record(window) -> None:
+    """One record of bills: the window's list reads the workflow's journal, with the full request."""
+    services, platform = window
+    platform.online = False
+    rec = services.issuing.issue(outpatient_form(services), "张敏", bus_no="CWONE1")
+    entry = services.workflow.status()
+    assert entry.pending_uploads == 1
+    again = services.issuing.issue(outpatient_form(services), "张敏", bus_no="CWONE1")
+    assert (again.bill_batch_code, again.bill_no) == (rec.bill_batch_code, rec.bill_no)
+    assert [r.bus_no for r in services.bills.all()] == ["CWONE1"]
+    assert services.bills.by_bus_no("CWONE1").request["payee"] == "张敏"
+
+
+def test_emergency_conflict_is_reported(window, clock) -> None:
     services, platform = window
     form = outpatient_form(services)
     platform.online = False
@@ -113,15 +133,19 @@ def test_emergency_conflict_is_reported(window) -> None:
     platform.online = True
     # The platform got the same business from elsewhere (the in-doubt case): a conflict, not a duplicate.
     platform.call("invoiceEBillOutpatient", {**rec.request})
-    result = services.link.drain()
-    assert result.carried == 0 and len(result.conflicts) == 1 and "CWDOUBT1" in result.conflicts[0]
+    clock.advance(services.sync.breaker.open_seconds)
+    report = services.link.drain()
+    carried, conflicts, failed = carry_summary(report)
+    assert carried == 0 and len(conflicts) == 1 and "CWDOUBT1" in conflicts[0] and not failed
     assert platform.bus_nos().count("CWDOUBT1") == 1
+    assert services.bills.by_bus_no("CWDOUBT1").state_label == "正常／应急冲突（号码作废）"
 
 
-def test_no_emergency_stock_means_clear_error(window) -> None:
-    services, platform = window
-    services.issuing.emergency = None
+def test_no_emergency_stock_means_clear_error(clock, tmp_path) -> None:
+    services, platform = demo_services(tmp_path, clock=clock, stock=0)
     platform.online = False
-    with pytest.raises(EmergencyUnavailable) as exc:
+    with pytest.raises(NoStockError) as exc:
         services.issuing.issue(outpatient_form(services), "张敏")
-    assert exc.value.code == "E5880"
+    assert exc.value.code == "E8201"
+    assert services.bills.all() == []
+    services.close()

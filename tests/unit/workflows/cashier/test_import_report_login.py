@@ -88,7 +88,7 @@ def test_daily_report_sums_and_exports(window, tmp_path, clock) -> None:
     form.set_pay("02", "15")
     services.issuing.issue(form, "王芳")
     services.writeoff.write_off(a, "退费", "张敏")
-    rep = daily_report(services.ledger, clock.now().date(), services.catalog, "001")
+    rep = daily_report(services.bills, clock.now().date(), services.catalog, "001")
     by = {c.payee: c for c in rep.cashiers}
     assert by["张敏"].count == 1 and by["张敏"].red_amount == Decimal("35.00") and by["张敏"].net == 0
     assert by["王芳"].net == Decimal("35.00")
@@ -100,7 +100,7 @@ def test_daily_report_sums_and_exports(window, tmp_path, clock) -> None:
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][5])) == Decimal("35.00")
     text = export_csv(rep, tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert "缴款渠道汇总表" in text and "微信" in text
-    mine = daily_report(services.ledger, clock.now().date(), services.catalog, "001", payee="王芳")
+    mine = daily_report(services.bills, clock.now().date(), services.catalog, "001", payee="王芳")
     assert [c.payee for c in mine.cashiers] == ["王芳"]
     assert report_job(rep).title == "日结报表"
 

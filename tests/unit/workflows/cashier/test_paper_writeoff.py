@@ -113,9 +113,9 @@ def test_push_notice_records_masked_target(window) -> None:
     services, platform = window
     rec = services.issuing.issue(outpatient_form(services), "张敏")
     with pytest.raises(NoticeTargetInvalid):
-        send_notice(services.api, services.ledger, services.events, rec, "12345")
-    rec = send_notice(services.api, services.ledger, services.events, rec)  # the bill's own phone
+        send_notice(services.api, services.bills, services.events, rec, "12345")
+    rec = send_notice(services.api, services.bills, services.events, rec)  # the bill's own phone
     assert rec.notice_sent == "1201:138****8000" and "sendBillNotice" in platform.calls
     assert rec.delivery_label == "已推送138****8000"
-    rec = send_notice(services.api, services.ledger, services.events, rec, "liuyang@example.com")
+    rec = send_notice(services.api, services.bills, services.events, rec, "liuyang@example.com")
     assert rec.notice_sent == "1202:li***@example.com"

@@ -1,31 +1,36 @@
 """Every cashier action against the real sync server and finance simulator (subprocesses).
 
-Marked ``integration`` (real processes and sockets); kept beside the cashier unit tests because
-issue 8 assigns this folder. Login with the server's users, issuing every kind, paper exchange /
-reprint / void / void blank, write-off single and batch with the paper-first rule, the daily
-report, and an outage: server down -> emergency bill -> server up -> carried forward.
+Marked ``integration`` (real processes and sockets). The window is wired as ``--config`` wires it:
+one SyncClient (one breaker) for issuing through IssuingWorkflow and for every other call, the
+terminal store in a temporary file. Login with the server's users, issuing every kind, paper
+exchange / reprint / void / void blank, write-off single and batch with the paper-first rule, the
+daily report from the store, and an outage: server down -> emergency bill from the stock the
+server handed out -> server up -> carried forward onto the platform with the printed number.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
-from billing_core.errors import BillingError
-from workflows.cashier.api import HttpHisApi
+from billing_core.crypto.keys import SM2PrivateKey
+from offline_store.db import Database
+from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
+from workflows.cashier.api import ServerApi
 from workflows.cashier.catalog import demo_catalog
-from workflows.cashier.emergency import DemoEmergency
 from workflows.cashier.entry import EntryForm
 from workflows.cashier.errors import AlreadyExchanged, LoginFailed, PaperFirst, PaperNumberMismatch
 from workflows.cashier.issuing import WindowConfig
+from workflows.cashier.link import carry_summary
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.records import STATE_RED
 from workflows.cashier.report import daily_report
 from workflows.cashier.services import CashierServices, build_services
-
-from .server_rig import ServerRig, paper_batch_code
+from workflows.emergency.chain import BillSigner
+from workflows.sync_client import SyncClient
 
 pytestmark = pytest.mark.integration
 
@@ -40,17 +45,18 @@ def rig(tmp_path_factory) -> Iterator[ServerRig]:
 @pytest.fixture
 def window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
     term = rig.terminal()
-    api = HttpHisApi(rig.server_url + "/medical-web/api/medical", term["appid"], term["key"], connect_timeout=1)
-    terminal_api = HttpHisApi(rig.server_url + "/terminal/api", term["appid"], term["key"], connect_timeout=1)
+    sync = SyncClient(rig.server_url, term["appid"], term["key"], connect_timeout=1, failure_threshold=1,
+                      open_seconds=0.5)
+    api = ServerApi(sync)
     place = term["placeCodes"][0]
-    services = build_services(window=WindowConfig(place, "门诊收费一号窗口"), api=api,
-                              directory=ServerDirectory(terminal_api), catalog=demo_catalog(),
-                              paper_batch_code=paper_batch_code(api, place), ledger_path=tmp_path / "l.jsonl",
-                              emergency=DemoEmergency())
+    services = build_services(window=WindowConfig(place, "门诊收费一号窗口", terminal_id=term["appid"]), sync=sync,
+                              db=Database(tmp_path / "terminal.db"), directory=ServerDirectory(api),
+                              catalog=demo_catalog(), paper_batch_code=paper_batch_code(api, place),
+                              signer=BillSigner(SM2PrivateKey.generate()), top_up=20)
     user = rig.user("cashier")
     services.login.login(user["username"], user["password"])
     yield services
-    api.close()
+    services.close()
 
 
 def _form(s: CashierServices, kind: str = "outpatient", channel: str = "02") -> EntryForm:
@@ -112,7 +118,7 @@ def test_batch_write_off_and_daily_report(window: CashierServices) -> None:
     result = s.writeoff.write_off_batch(recs, "批量退费", "收费员")
     assert [r.bill_no for r in result.done] == [recs[0].bill_no, recs[1].bill_no]
     assert result.failed and "E5841" in result.failed[0][1]
-    rep = daily_report(s.ledger, s.clock.now().date(), s.catalog, s.window.place_code)
+    rep = daily_report(s.bills, s.clock.now().date(), s.catalog, s.window.place_code)
     line = rep.cashiers[0]
     assert line.count == 3 and line.red_count == 2 and line.net == Decimal("10.00")
     assert {c: a for c, _n, a in rep.channels} == {"02": Decimal("10.00"), "05": Decimal("0.00")}
@@ -120,26 +126,27 @@ def test_batch_write_off_and_daily_report(window: CashierServices) -> None:
 
 def test_outage_emergency_and_carry_forward(rig: ServerRig, window: CashierServices) -> None:
     s = window
+    assert s.link.probe() is True  # maintain round: key registered, emergency stock from the server
+    assert s.workflow.status().stock_remaining == 20
     rig.stop_server()
     try:
-        assert s.link.probe() is False
+        assert s.link.probe() is False and not s.issuing.online
         rec = s.issuing.issue(_form(s), "收费员")
-        assert rec.emergency and not s.issuing.online
+        assert rec.emergency and not rec.uploaded and s.workflow.status().pending_uploads == 1
     finally:
         rig.start_server()
-    # The sync server's terminal upload path belongs to issue 7; until it lands the demo engine's
-    # drain goes through the HIS interface, which refuses uploadEmergencyEBill from a terminal: the
-    # bill stays pending and the failure is reported, never lost or duplicated.
     seen: list[tuple[str, dict]] = []
     s.events.subscribe(lambda name, payload: seen.append((name, payload)))
-    assert s.link.probe() is True and s.issuing.online
-    em = s.issuing.emergency
-    assert em is not None and em.status().pending_uploads == 1
-    carried = [p["result"] for n, p in seen if n == "carry_forward"]
-    assert carried and carried[0].carried == 0 and carried[0].failed and rec.bill_no in carried[0].failed[0]
-    assert not s.ledger.get(rec.bill_batch_code, rec.bill_no).uploaded
-    with pytest.raises(BillingError):  # the server never saw the emergency busNo: nothing half-uploaded
-        s.api.call("getEBillByBusNo", {"busNo": rec.bus_no, "busDateTime": rec.bus_date_time})
+    deadline = time.monotonic() + 20
+    while not s.link.probe() and time.monotonic() < deadline:
+        time.sleep(0.3)  # the breaker's half-open wait
+    assert s.issuing.online and ("link_changed", {"online": True, "reason": "服务器连接已恢复"}) in seen
+    reports = [p["result"] for n, p in seen if n == "carry_forward"]
+    assert reports and carry_summary(reports[0]) == (1, [], [])
+    assert s.workflow.status().pending_uploads == 0
+    assert s.bills.get(rec.bill_batch_code, rec.bill_no).uploaded
+    found = s.api.call("getEBillByBusNo", {"busNo": rec.bus_no, "busDateTime": rec.bus_date_time})
+    assert (found["billBatchCode"], found["billNo"]) == (rec.bill_batch_code, rec.bill_no)  # the printed number
 
 
 def test_push_notice_through_the_server(window: CashierServices) -> None:
@@ -148,5 +155,5 @@ def test_push_notice_through_the_server(window: CashierServices) -> None:
     f = _form(window)
     f.header["tel"] = "13900001111"
     rec = window.issuing.issue(f, "收费员")
-    rec = send_notice(window.api, window.ledger, window.events, rec)
+    rec = send_notice(window.api, window.bills, window.events, rec)
     assert rec.notice_sent == "1201:139****1111"
