@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from sync_server.api.envelope_io import handle
 from sync_server.audit import Actor
@@ -75,14 +75,21 @@ def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> 
             return queries.local_query(conn, method, data)
 
 
+def actor_for(caller: Caller) -> Actor:
+    """Who acts: for our terminals the logged-in user they name in ``X-Operator`` (they checked
+    the password through terminal_api ``login``), else the caller itself."""
+    terminal = caller.appid if caller.kind == "terminal" else None
+    operator = request.headers.get("X-Operator", "").strip()[:64] if terminal else ""
+    return Actor(operator or caller.appid, caller=caller.appid, terminal=terminal)
+
+
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
     """Route one verified request to its service."""
     if method not in ALL_HIS_METHODS:
         raise UnknownMethodError(f"不支持的接口方法：{method}")
     data = normalise(method, data)
     _authorise(ctx, cache, caller, method, data)
-    who = Actor(caller.appid, caller=caller.appid,
-                terminal=caller.appid if caller.kind == "terminal" else None)
+    who = actor_for(caller)
     if method in ISSUE_METHODS:
         return Issuer(ctx).issue(method, data, who, normalised=True)
     if method in BATCH_METHODS:

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api.envelope_io import handle
+from sync_server.api.his_api import actor_for
 from sync_server.audit import Actor, audit
 from sync_server.auth import Caller, CallerCache, login
 from sync_server.context import ServerContext
@@ -70,7 +71,7 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     """Route one verified terminal request."""
     if caller.kind != "terminal" and method != "login":
         raise RoleError(f"{caller.appid}不是终端，不能调用{method}")
-    who = Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
+    who = actor_for(caller)
     if method == "register":
         return _register(ctx, caller, data)
     if method == "heartbeat":

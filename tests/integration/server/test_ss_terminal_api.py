@@ -74,3 +74,26 @@ def test_server_signature_verifies(server: ServerThread) -> None:
     sig = sign_bill(server.ctx, bill)
     assert verify_bill(server.ctx.sm2_public.hex(), bill, sig)
     assert not verify_bill(server.ctx.sm2_public.hex(), bill | {"totalAmt": "2.00"}, sig)
+
+
+def test_terminal_issues_as_its_logged_in_user(server: ServerThread) -> None:
+    import uuid
+
+    import requests
+    from ss_rig import load_sample
+
+    from billing_core import envelope
+    from sync_server.store.schema import audit_log, bills
+
+    term = next(c for c in server.demo["callers"] if c["appid"] == "TERM01")
+    bill = load_sample("outpatient.json") | {"busNo": f"TU{uuid.uuid4().hex[:12]}", "placeCode": "001"}
+    body = envelope.dumps(envelope.encode_request(term["appid"], term["key"], bill, noise=uuid.uuid4().hex))
+    resp = requests.post(f"{server.url}/invoiceEBillOutpatient", data=body.encode(), timeout=30,
+                         headers={"Content-Type": "application/json", "X-Operator": "cashier01"})
+    assert envelope.decode_response(resp.content, term["appid"], term["key"]).ok
+    with read_tx(server.ctx.engine) as conn:
+        bid = conn.execute(select(bills.c.id).where(bills.c.bus_no == bill["busNo"])).scalar_one()
+        rows = conn.execute(select(audit_log).where((audit_log.c.entity == "bill")
+                                                    & (audit_log.c.entity_id == str(bid)))).mappings().all()
+    assert rows and all(r["actor"] == "cashier01" and r["terminal"] == "TERM01" and r["caller"] == "TERM01"
+                        for r in rows)
