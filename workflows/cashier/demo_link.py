@@ -6,7 +6,9 @@ failure classification); in demo mode and in the cashier's unit tests no server 
 :class:`DemoTransport` — a requests transport adapter mounted on the client's sessions — answers
 the signed envelope from :class:`workflows.cashier.demo_platform.DemoPlatform` without a socket.
 ``platform.online = False`` makes every request fail as a refused connection (LinkDownError), so
-the breaker, the emergency path and the link events run exactly as against a stopped server.
+the breaker, the emergency path and the link events run exactly as against a stopped server;
+``platform.lose_answers = n`` lets the next ``n`` requests be handled and their answers time out
+(AnswerLostError: the in-doubt case of spec §3.6).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class DemoTransport(BaseAdapter):
             body = envelope.encode_response(self.appid, self.key, envelope.SUCCESS, message, noise=new_noise())
         except BillingError as exc:
             body = envelope.encode_response(self.appid, self.key, exc.code, exc.message, noise=new_noise())
+        if self.platform.lose_answers > 0:  # handled above, but the answer never reaches the window
+            self.platform.lose_answers -= 1
+            raise requests.ReadTimeout("demo platform: answer lost", request=request)
         resp = requests.Response()
         resp.status_code = 200
         resp._content = envelope.dumps(body).encode("utf-8")

@@ -50,6 +50,7 @@ class DemoPlatform:
                  first_paper_no: int = 1) -> None:
         self.clock = clock or SystemClock()
         self.online = True
+        self.lose_answers = 0  # DemoTransport: handle this many requests, then drop their answers
         self.calls: list[str] = []
         self.paper_batch_code = paper_batch_code
         self._lock = threading.Lock()

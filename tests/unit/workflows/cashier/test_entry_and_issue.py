@@ -149,3 +149,23 @@ def test_no_emergency_stock_means_clear_error(clock, tmp_path) -> None:
     assert exc.value.code == "E8201"
     assert services.bills.all() == []
     services.close()
+
+
+def test_lost_answer_is_looked_up_not_resent(window) -> None:
+    """GIVEN the platform issued but its answer was lost WHEN the window issues THEN the workflow's
+    getEBillByBusNo finds the bill: one bill, online, nothing sent twice."""
+    services, platform = window
+    platform.lose_answers = 1
+    rec = services.issuing.issue(outpatient_form(services), "张敏", bus_no="CWLOST1")
+    assert not rec.emergency and platform.bus_nos() == ["CWLOST1"]
+    assert platform.calls == ["emergencyStock", "invoiceEBillOutpatient", "getEBillByBusNo"]
+
+
+def test_lost_answer_and_failed_lookup_goes_emergency_in_doubt(window) -> None:
+    """GIVEN the answer is lost and the lookup's answer too WHEN issuing THEN the bill is NOT re-sent
+    online: an in-doubt emergency bill with the same busNo, settled at carry-forward."""
+    services, platform = window
+    platform.lose_answers = 2  # the issue's answer and the lookup's answer
+    rec = services.issuing.issue(outpatient_form(services), "张敏", bus_no="CWLOST2")
+    assert rec.emergency and services.issuing.last_outcome.in_doubt
+    assert platform.calls.count("invoiceEBillOutpatient") == 1
