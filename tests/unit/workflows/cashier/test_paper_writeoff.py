@@ -119,3 +119,23 @@ def test_push_notice_records_masked_target(window) -> None:
     assert rec.delivery_label == "已推送138****8000"
     rec = send_notice(services.api, services.bills, services.events, rec, "liuyang@example.com")
     assert rec.notice_sent == "1202:li***@example.com"
+
+
+def test_every_call_shares_the_one_breaker(window, clock) -> None:
+    """Paper, write-off and queries go through the same SyncClient as issuing: once an issue saw the
+    link drop, they fail fast (E8101) without touching the server, and recover with it."""
+    from workflows.errors import LinkDownError
+
+    services, platform = window
+    rec = services.issuing.issue(outpatient_form(services), "张敏")
+    platform.online = False
+    services.issuing.issue(outpatient_form(services), "张敏")  # emergency: the breaker opens
+    platform.online = True
+    calls = len(platform.calls)
+    with pytest.raises(LinkDownError) as exc:
+        services.paper.next_number()
+    with pytest.raises(LinkDownError):
+        services.writeoff.write_off(rec, "退费", "张敏")
+    assert exc.value.code == "E8101" and len(platform.calls) == calls  # nothing reached the server
+    clock.advance(services.sync.breaker.open_seconds)
+    assert services.paper.next_number()[1] and services.issuing.online
