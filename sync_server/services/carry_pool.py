@@ -3,11 +3,14 @@
 The outbox worker delivers one item at a time: fine for the server's own emergency bills, too
 slow for a terminal handing over thousands at once (each ``uploadEmergencyEBill`` waits ~6 ms
 for the platform). After an upload, :func:`kick_carry_pool` starts (once per server process) a
-few threads that deliver due ``carry_forward`` items through the very same path as the worker
-— ``outbox.due`` (head item of each busNo group, so per-bill order holds), ``outbox.claim``
-(a lease: the worker and the pool never send one item twice at the same time) and
-``delivery.deliver`` (platform conflicts settled as for server bills) — until none is due, then
-stop. Items given up or unreachable are left to the worker's backoff.
+loop that takes rounds of due ``carry_forward`` items through the same outbox rules as the
+worker — ``outbox.due`` (head item of each busNo group, so per-bill order holds) and
+``outbox.claim`` (a lease: the worker and the pool never send one item twice at the same time,
+and a killed process's leases are released at restart) — sends their ``uploadEmergencyEBill``
+calls on a few threads, and settles the accepted ones in one transaction per round (bill
+``carry = done``, audit row, item done). A refused upload takes the worker's own path
+(``delivery.deliver``: lookup, same bill, or conflict: platform bill kept, number voided, conflict
+reported); an unreachable platform stops the pool and leaves the items to the worker's backoff.
 """
 
 from __future__ import annotations
@@ -18,17 +21,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, insert, select, update
 
-from sync_server.connectors.errors import PlatformUnreachable
+from billing_core.clock import ts17
+from billing_core.envelope import dumps, loads
+from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.services import outbox
 from sync_server.services.delivery import DeadLetter, deliver
 from sync_server.store.db import read_tx, write_tx
+from sync_server.store.schema import audit_log, bills
 from sync_server.store.schema import outbox as outbox_table
 
 log = logging.getLogger(__name__)
 THREADS = 4
+ROUND = 100  # items claimed per round
 _running: dict[int, threading.Thread] = {}
 _guard = threading.Lock()
 
@@ -55,32 +62,86 @@ def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
     return [i for i in items if i["id"] in ids]
 
 
-def _one(ctx: ServerContext, item: dict[str, Any]) -> bool:
-    """Deliver one item; False when the platform is unreachable (stop the round)."""
+def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Take the lease on every item in one transaction; the ones we got."""
+    now = time.time()
+    got = []
     with write_tx(ctx.engine) as conn:
-        if not outbox.claim(conn, item, time.time()):
-            return True
-    item["attempts"] = int(item["attempts"]) + 1
+        for item in items:
+            if outbox.claim(conn, item, now):
+                item["attempts"] = int(item["attempts"]) + 1
+                got.append(item)
+    return got
+
+
+def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:
+    """The platform call only: ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
+    try:
+        return "ok", ctx.upstream.call("uploadEmergencyEBill", loads(item["payload_json"]), idem_key=item["idem_key"])
+    except PlatformRejected as exc:
+        return "rejected", exc
+    except PlatformUnreachable as exc:
+        return "unreachable", exc
+    except Exception as exc:  # noqa: BLE001 - kept for the worker's backoff
+        log.exception("carry-forward %s failed", item["idem_key"])
+        return "unreachable", PlatformUnreachable(str(exc))
+
+
+def _settle_ok(ctx: ServerContext, done: list[tuple[dict[str, Any], Any]]) -> None:
+    """Mark carried bills and finish their items: one transaction for the whole round."""
+    if not done:
+        return
+    now = ts17(ctx.clock.now())
+    with write_tx(ctx.engine) as conn:
+        wanted = {(p["billBatchCode"], p["billNo"]): (item, ans) for item, ans in done
+                  for p in [loads(item["payload_json"])]}
+        rows = conn.execute(select(bills.c.id, bills.c.bill_batch_code, bills.c.bill_no, bills.c.caller_appid)
+                            .where(bills.c.bill_no.in_(sorted({k[1] for k in wanted})))).all()
+        ids = {(c, n): (bid, who) for bid, c, n, who in rows if (c, n) in wanted}
+        if ids:
+            conn.execute(update(bills).where(bills.c.id == bindparam("b_id")).values(
+                carry="done", in_doubt=0, updated_at=now), [{"b_id": bid} for bid, _ in ids.values()])
+            conn.execute(insert(audit_log), [
+                {"at": now, "actor": "server", "caller": None, "terminal": who, "action": "carry_forward",
+                 "entity": "bill", "entity_id": str(bid), "before_json": dumps({"carry": "pending"}),
+                 "after_json": dumps({"carry": "done", "bill_batch_code": k[0], "bill_no": k[1],
+                                      "platformCreateTime": (wanted[k][1] or {}).get("createTime", "")
+                                      if isinstance(wanted[k][1], dict) else ""})}
+                for k, (bid, who) in ids.items()])
+        conn.execute(update(outbox_table).where(outbox_table.c.id == bindparam("o_id")).values(
+            state="done", done_at=now), [{"o_id": item["id"]} for item, _ in done])
+
+
+def _slow_path(ctx: ServerContext, item: dict[str, Any]) -> None:
+    """A refused upload: the worker's own delivery (lookup, same bill, or conflict settled)."""
     try:
         deliver(ctx, item)
     except PlatformUnreachable as exc:
         with write_tx(ctx.engine) as conn:
             outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
-        return bool(exc.in_doubt)
     except DeadLetter as exc:
         with write_tx(ctx.engine) as conn:
             outbox.finish(conn, ctx.clock, item["id"], "dead", str(exc))
         log.error("carry-forward %s refused for good: %s", item["idem_key"], exc)
-    except Exception:  # noqa: BLE001 - leave the item to the worker's backoff, keep the pool alive
-        log.exception("carry-forward %s failed", item["idem_key"])
-    return True
 
 
 def _run(ctx: ServerContext) -> None:
     with ThreadPoolExecutor(THREADS, thread_name_prefix="carry") as pool:
         while not ctx.stop.is_set():
-            items = _due(ctx, 200)
+            items = _claim_all(ctx, _due(ctx, ROUND))
             if not items:
-                return
-            if not all(pool.map(lambda i: _one(ctx, i), items)):
+                if not _due(ctx, 1):
+                    return
+                continue
+            results = list(pool.map(lambda i: _send(ctx, i), items))
+            _settle_ok(ctx, [(i, r[1]) for i, r in zip(items, results, strict=True) if r[0] == "ok"])
+            down = False
+            for item, (kind, exc) in zip(items, results, strict=True):
+                if kind == "rejected":
+                    _slow_path(ctx, item)
+                elif kind == "unreachable":
+                    with write_tx(ctx.engine) as conn:
+                        outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
+                    down = down or not exc.in_doubt
+            if down:
                 return  # platform down: the worker's backoff takes over
