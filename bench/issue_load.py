@@ -18,6 +18,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -105,7 +106,28 @@ def client_proc(url: str, appid: str, key: str, threads: int, seconds: float, st
     out.put(results)
 
 
-def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: int, seconds: float) -> dict[str, Any]:
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of the waited-for child processes (the client processes)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: int, seconds: float,
+              pids: dict[str, int]) -> dict[str, Any]:
+    """One load phase; also CPU ms per bill of each process (server, simulator, load clients),
+    so that figures taken on the shared machine can be compared (wall time depends on its load)."""
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    cpu0 = {k: proc_cpu(v) for k, v in pids.items()}
+    cpu0["clients"] = children_cpu()
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     start_at = time.time() + 1.0
@@ -119,6 +141,8 @@ def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: 
         results.extend(q.get())
     for p in ps:
         p.join()
+    cpu1 = {k: proc_cpu(v) for k, v in pids.items()}
+    cpu1["clients"] = children_cpu()
     lat = sorted(r[0] for r in results)
     ok = [r for r in results if r[1] == "S0000"]
     errors = [r for r in results if r[1] != "S0000"]
@@ -133,7 +157,9 @@ def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: 
             "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
             "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1) if lat else None,
             "errors": len(errors), "error_samples": sorted({f"{e[1]} {e[3]}" for e in errors})[:5],
-            "duplicate_numbers": dup_numbers, "bus_nos": [r[2] for r in ok]}
+            "duplicate_numbers": dup_numbers, "bus_nos": [r[2] for r in ok],
+            "cpu_ms_per_bill": {k: round((cpu1[k] - cpu0[k]) * 1000 / max(1, len(ok)), 2) for k in cpu1},
+            "loadavg_before_after": [load_before, Path("/proc/loadavg").read_text().split()[0]]}
 
 
 def platform_duplicates(sim_dir: Path) -> int:
@@ -170,13 +196,15 @@ def main() -> int:
         time.sleep(3.0)  # let the worker reserve emergency stock
         demo = json.loads((work / "server" / "demo.json").read_text(encoding="utf-8"))
         url = f"http://127.0.0.1:{srv_port}/medical-web/api/medical"
-        up = run_phase("up", url, demo["callers"][0], args.clients, args.procs, args.seconds)
+        up = run_phase("up", url, demo["callers"][0], args.clients, args.procs, args.seconds,
+                       {"server": srv.pid, "simulator": sim.pid})
         up["platform_duplicate_busnos"] = platform_duplicates(work / "finance")
         report = [up]
         if not args.skip_down:
             sim.send_signal(signal.SIGTERM)
             sim.wait(10)
-            down = run_phase("down", url, demo["callers"][0], args.clients, args.procs, args.seconds)
+            down = run_phase("down", url, demo["callers"][0], args.clients, args.procs, args.seconds,
+                             {"server": srv.pid})
             report.append(down)
         for r in report:
             r.pop("bus_nos")

@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
     logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
+    # Many more HIS connections than worker threads is the design (few threads, see --threads):
+    # waitress would log "Task queue depth is N" for nearly every request under load.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     overrides = {"data_dir": args.data_dir, "finance_url": args.finance_url, "finance_appid": args.finance_appid,
                  "finance_key": args.finance_key, "worker": args.worker,
                  "public_url": f"http://{args.host}:{args.port}"}

@@ -14,9 +14,6 @@ import threading
 import time
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.connectors.finance import FinanceClient
 
@@ -25,8 +22,9 @@ class Upstream:
     """Signed calls to ``<base_url>/<method>`` with the hospital's platform account.
 
     Wraps the connector's :class:`~sync_server.connectors.finance.FinanceClient` (its ``call``
-    sends exactly once and raises the typed errors); one client and HTTP session per thread,
-    because waitress serves requests on many threads.
+    sends exactly once and raises the typed errors). One client is shared by waitress's threads:
+    its keep-alive pool is thread-safe, and the timeout and ``Idempotency-Key`` header are
+    arguments of each call rather than state of the client.
 
     :param base_url: the full method prefix, e.g. ``http://h:p/medical-web/api/medical``.
     :param connect_timeout: seconds to establish the TCP connection (failure = not sent).
@@ -34,13 +32,15 @@ class Upstream:
     """
 
     def __init__(self, base_url: str, appid: str, key: str, *, connect_timeout: float = 1.0,
-                 timeout: float = 5.0, breaker_after: int = 3, breaker_open: float = 2.0) -> None:
+                 timeout: float = 5.0, breaker_after: int = 3, breaker_open: float = 2.0,
+                 pool_size: int = 16) -> None:
         self.base_url = base_url.rstrip("/")
         self.appid = appid
         self._key = key
         self.connect_timeout = connect_timeout
         self.timeout = timeout
-        self._local = threading.local()
+        self._finance = FinanceClient(self.base_url, appid, key, timeout=timeout, connect_timeout=connect_timeout,
+                                      pool_size=pool_size)
         # Circuit breaker: after ``breaker_after`` consecutive refusals to connect (requests that
         # were certainly not sent), calls fail at once as "not sent" for ``breaker_open`` seconds,
         # then one call probes again. During an outage each HIS request then goes straight to
@@ -56,16 +56,8 @@ class Upstream:
         return time.monotonic() < self._open_until
 
     def _client(self) -> FinanceClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            sess = requests.Session()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=2, max_retries=0)
-            sess.mount("http://", adapter)
-            sess.mount("https://", adapter)
-            client = FinanceClient(self.base_url, self.appid, self._key, timeout=self.timeout, session=sess,
-                                   connect_timeout=self.connect_timeout)
-            self._local.client = client
-        return client
+        """The shared connector client (same account and connection pool as every call)."""
+        return self._finance
 
     def call(self, method: str, data: dict[str, Any], *, timeout: float | None = None,
              idem_key: str | None = None) -> Any:
@@ -77,12 +69,9 @@ class Upstream:
         """
         if self.is_open():
             raise PlatformUnreachable("财政电子票据平台不可达（熔断中，请求未发出）", method=method)
-        client = self._client()
-        client.timeout = timeout or self.timeout
-        if idem_key:
-            client.session.headers["Idempotency-Key"] = idem_key
         try:
-            answer = client.call(method, data)
+            answer = self._finance.call(method, data, timeout=timeout or self.timeout,
+                                        headers={"Idempotency-Key": idem_key} if idem_key else None)
         except PlatformUnreachable as exc:
             if not exc.in_doubt:
                 with self._breaker_lock:
@@ -93,7 +82,5 @@ class Upstream:
         except Exception:
             self._refusals = 0
             raise
-        finally:
-            client.session.headers.pop("Idempotency-Key", None)
         self._refusals = 0
         return answer

@@ -155,13 +155,13 @@ def create_app(platform: Platform) -> Flask:
 def _handle(app: Flask, p: Platform, method_name: str) -> Response:
     received = p.now17()
     started = time.monotonic()
-    appid, key, bus_no = "", "", ""
+    appid, key, bus_no, noise = "", "", "", None
     result, message = E.INTERNAL, "平台内部错误"
     payload: Any = None
     body = request.get_data()
     try:
         req = envelope.decode_request(body, lambda a: (c.key if (c := p.store.caller(a)) else None))
-        appid = req.appid
+        appid, noise = req.appid, req.noise
         caller = p.store.caller(appid)
         assert caller is not None
         key = caller.key
@@ -197,7 +197,8 @@ def _handle(app: Flask, p: Platform, method_name: str) -> Response:
         log.exception("finance simulator: %s failed", method_name)
         result, message = E.INTERNAL, "平台内部错误"
     dropped = p.take_drop(method_name)
-    _log_call(p, received, appid, method_name, request_noise(body), bus_no, result, message, dropped, started)
+    _log_call(p, received, appid, method_name, request_noise(body) if noise is None else noise, bus_no,
+              result, message, dropped, started)
     if dropped:
         # The in-doubt case: the work is committed, the answer never leaves (connection closed).
         sock = request.environ.get("werkzeug.socket")

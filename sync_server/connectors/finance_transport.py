@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from urllib3.exceptions import HTTPError as Urllib3Error
 
 from billing_core import envelope
 from billing_core.errors import EnvelopeError
@@ -57,6 +61,18 @@ ONCE_METHODS = (
 #: Every method of the finance-platform issue's list (the §17 extensions excluded).
 ALL_METHODS = ISSUE_METHODS + BATCH_METHODS + QUERY_METHODS + ONCE_METHODS + ("writeOffEBill",)
 
+_JSON_HEADERS = {"Content-Type": "application/json;charset=utf-8"}
+
+
+def _pool_manager(base_url: str, maxsize: int) -> urllib3.PoolManager:
+    """A connection pool for ``base_url``, through the environment's proxy when one applies
+    (``HTTP_PROXY``/``NO_PROXY``, as ``requests`` would do), decided once instead of per call."""
+    parts = urlsplit(base_url)
+    proxy = urllib.request.getproxies().get(parts.scheme or "http")
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        return urllib3.ProxyManager(proxy, num_pools=2, maxsize=maxsize, block=False)
+    return urllib3.PoolManager(num_pools=2, maxsize=maxsize, block=False)
+
 
 class FinanceTransport:
     """Signed-envelope client of one platform account.
@@ -67,7 +83,10 @@ class FinanceTransport:
     :param timeout: read timeout in seconds (spec §1.1: real clients use 30-120 s; the sync
         server uses a short one so that it can fall back to emergency stock quickly).
     :param connect_timeout: TCP connect timeout in seconds.
-    :param session: a ``requests.Session`` to share connection pools; one is created otherwise.
+    :param session: a ``requests.Session`` to send through; without one (the fast default) the
+        client keeps its own thread-safe keep-alive pool (urllib3, ``pool_size`` connections) and
+        one client can be shared by many threads.
+    :param pool_size: connections kept alive for reuse (more may be opened under load).
     :param query_retries: extra attempts for read-only methods after a transport failure.
     :param issue_attempts: issuing requests sent at most for one busNo (re-sends only after a
         not-found lookup).
@@ -91,13 +110,15 @@ class FinanceTransport:
         duplicate_codes: tuple[str, ...] = ("E3002",),
         batch_not_found_codes: tuple[str, ...] = ("E3015",),
         noise_factory: Callable[[], str] = new_noise,
+        pool_size: int = 4,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.appid = appid
         self._key = key
         self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self.session = session or requests.Session()
+        self.session = session
+        self._http = None if session is not None else _pool_manager(self.base_url, pool_size)
         self.query_retries = query_retries
         self.issue_attempts = max(1, issue_attempts)
         self.retry_backoff = retry_backoff
@@ -110,13 +131,20 @@ class FinanceTransport:
         return f"FinanceClient({self.base_url!r}, appid={self.appid!r})"
 
     def close(self) -> None:
-        """Close the HTTP session's pooled connections."""
-        self.session.close()
+        """Close the pooled connections."""
+        if self.session is not None:
+            self.session.close()
+        if self._http is not None:
+            self._http.clear()
 
     # ------------------------------------------------------------------ transport
 
-    def call(self, method: str, data: Mapping[str, Any]) -> Any:
+    def call(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None,
+             headers: Mapping[str, str] | None = None) -> Any:
         """Send one request, exactly once, and return the decoded success payload.
+
+        :param timeout: read timeout of this call (default: the client's ``timeout``).
+        :param headers: extra HTTP headers of this call (e.g. ``Idempotency-Key``).
 
         :raises PlatformUnreachable: not sent (connection refused, connect timeout).
         :raises PlatformInDoubt: sent, answer lost (read timeout, connection dropped).
@@ -129,13 +157,22 @@ class FinanceTransport:
         bus_no = data.get("busNo", "") if isinstance(data, Mapping) else ""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("finance -> %s %s", method, envelope.dumps(mask_sensitive(dict(data)))[:2000])
+        payload = envelope.dumps(body).encode("utf-8")
+        hdrs = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
+        read_timeout = self.timeout if timeout is None else timeout
         try:
-            resp = self.session.post(
-                url, data=envelope.dumps(body).encode("utf-8"),
-                headers={"Content-Type": "application/json;charset=utf-8"},
-                timeout=(self.connect_timeout, self.timeout),
-            )
-        except requests.RequestException as exc:
+            if self._http is not None:
+                # retries=False: sent at most once (a stale pooled connection is still replaced
+                # before sending, as urllib3 checks it); the answer is read in full here.
+                resp = self._http.urlopen("POST", url, body=payload, headers=hdrs, retries=False, redirect=False,
+                                          timeout=urllib3.Timeout(connect=self.connect_timeout, read=read_timeout))
+                status, content = resp.status, resp.data
+            else:
+                assert self.session is not None
+                r = self.session.post(url, data=payload, headers=dict(hdrs),
+                                      timeout=(self.connect_timeout, read_timeout))
+                status, content = r.status_code, r.content
+        except (requests.RequestException, Urllib3Error) as exc:
             elapsed = (time.monotonic() - started) * 1000
             if _not_sent(exc):
                 log.warning("finance %s busNo=%s unreachable after %.0f ms: %s", method, bus_no, elapsed,
@@ -145,16 +182,17 @@ class FinanceTransport:
                         type(exc).__name__)
             raise PlatformInDoubt(f"财政电子票据平台应答丢失：{method}", method=method) from exc
         elapsed = (time.monotonic() - started) * 1000
-        if resp.status_code != 200:
-            log.warning("finance %s busNo=%s HTTP %s", method, bus_no, resp.status_code)
-            raise PlatformBadResponse(f"财政电子票据平台应答HTTP {resp.status_code}：{method}", method=method)
+        if status != 200:
+            log.warning("finance %s busNo=%s HTTP %s", method, bus_no, status)
+            raise PlatformBadResponse(f"财政电子票据平台应答HTTP {status}：{method}", method=method)
         try:
-            answer = envelope.decode_response(resp.content, self.appid, self._key)
+            answer = envelope.decode_response(content, self.appid, self._key)
         except EnvelopeError as exc:
             log.warning("finance %s busNo=%s bad answer: %s", method, bus_no, exc.code)
             raise PlatformBadResponse(f"财政电子票据平台应答无效（{exc.message}）：{method}",
                                       method=method) from exc
-        log.info("finance %s busNo=%s -> %s in %.0f ms", method, bus_no, answer.result, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info("finance %s busNo=%s -> %s in %.0f ms", method, bus_no, answer.result, elapsed)
         if not answer.ok:
             raise PlatformRejected(answer.result, str(answer.message), method=method)
         return answer.message
@@ -172,13 +210,15 @@ class FinanceTransport:
                 time.sleep(self.retry_backoff * attempt)
 
 
-def _not_sent(exc: requests.RequestException) -> bool:
+def _not_sent(exc: Exception) -> bool:
     """True when the request certainly never reached the server (safe to treat as not sent).
 
     A connect timeout or a refused/unresolvable connection happens before any byte of the
     request is written; a read timeout or a connection dropped while waiting for the answer
     happens after (the in-doubt case of spec §3.6).
     """
+    if isinstance(exc, Urllib3Error):  # urllib3 direct (retries=False: the original error)
+        return isinstance(exc, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError included
     if isinstance(exc, requests.ConnectTimeout):
         return True
     if isinstance(exc, requests.ConnectionError):
