@@ -68,15 +68,18 @@ def _carried(server: Server) -> int:
         return int(conn.execute("SELECT count(*) FROM bills WHERE origin='terminal' AND carry='done'").fetchone()[0])
 
 
-def _assert_on_platform_once(platform: Platform, bills: list[tuple[str, str, str, str]], *, strict: bool) -> None:
+def _assert_on_platform_once(platform: Platform, bills: list[tuple[str, str, str, str]], *, resends: int) -> None:
+    """Each bill on the platform once, as printed; at most ``resends`` repeated (idempotent) uploads
+    of a bill (one per kill: the round in flight is re-sent after the restart)."""
     ok = Counter(c["bus_no"] for c in platform.calls("uploadEmergencyEBill") if c["result"] == "S0000")
+    with sqlite3.connect(platform.data_dir / "finance.sqlite3", timeout=30) as db:
+        held = Counter(r[0] for r in db.execute("SELECT bus_no FROM bills WHERE doc = 'bill' AND kind = 'blue'"))
     for bus, code, no, random in bills:
         got = platform.bill_by_bus_no(bus)
         assert got is not None, f"{bus} never reached the platform"
         assert (got["billBatchCode"], got["billNo"], got["random"]) == (code, no, random)
-        # strict: one upload per bill; after a kill the one in flight may be re-sent and answered
-        # with the same recorded bill (uploadEmergencyEBill is idempotent), never a second bill.
-        assert ok[bus] == 1 if strict else 1 <= ok[bus] <= 2, (bus, ok[bus])
+        assert held[bus] == 1, (bus, held[bus])  # the platform's own records: one bill
+        assert 1 <= ok[bus] <= 1 + resends, (bus, ok[bus])
     assert len({(b[1], b[2]) for b in bills}) == len(bills)
 
 
@@ -85,7 +88,7 @@ def test_sigkill_server_mid_carry_forward(stack: tuple[Platform, Server], tmp_pa
     t = terminal(server, "TERM01", tmp_path / "term")
     try:
         bills = _journal(t, 120, "KILL")
-        platform.faults(latency=0.02)  # a slow platform: the carry-forward takes a few seconds
+        platform.faults(latency=0.1)  # a slow platform: the carry-forward takes a few seconds
         report = t.wf.upload_pending()
         assert report.accepted == 120, report.as_dict()
         for target in (25, 70):
@@ -95,7 +98,7 @@ def test_sigkill_server_mid_carry_forward(stack: tuple[Platform, Server], tmp_pa
             server.start()
         platform.faults(latency=0)
         wait(lambda: _carried(server) == 120, 120, "every bill carried after the kills")
-        _assert_on_platform_once(platform, bills, strict=False)
+        _assert_on_platform_once(platform, bills, resends=2)
         with sqlite3.connect(server.data_dir / "sync_server.db") as conn:
             assert conn.execute("SELECT count(*) FROM outbox WHERE state = 'dead'").fetchone()[0] == 0
             assert conn.execute("SELECT count(*) FROM conflicts").fetchone()[0] == 0
@@ -120,7 +123,7 @@ def test_cut_link_mid_upload_and_resume(stack: tuple[Platform, Server], tmp_path
             resumed = t.wf.upload_pending()
             assert (resumed.duplicates, resumed.accepted, resumed.remaining) == (50, 50, 0), resumed.as_dict()
             wait(lambda: _carried(server) == 150, 120, "every bill carried")
-            _assert_on_platform_once(platform, bills, strict=True)
+            _assert_on_platform_once(platform, bills, resends=0)
         finally:
             t.close()
     finally:

@@ -125,6 +125,7 @@ class Platform(Proc):
         super().__init__([sys.executable, "-m", "simulators.finance", "--port", str(port), "--data-dir",
                           str(base / "fin")], port, base / "fin.log")
         self.url = f"http://127.0.0.1:{port}"
+        self.data_dir = base / "fin"
         self.method_url = f"{self.url}/medical-web/api/medical"
 
     def client(self) -> FinanceClient:
