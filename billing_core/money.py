@@ -12,6 +12,8 @@ from billing_core.errors import BillingError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+_NUMBER_CHARS = frozenset("0123456789.-+")
+_QUANTA = {p: Decimal(1).scaleb(-p) for p in range(0, 9)}  # Decimal(1).scaleb(-places), built once
 
 
 class MoneyError(BillingError):
@@ -49,7 +51,7 @@ def parse_decimal(
         value = str(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text or any(c not in "0123456789.-+" for c in text):
+        if not text or not _NUMBER_CHARS.issuperset(text):
             raise MoneyError(f"{field}必须是数字，收到“{value}”")
         try:
             number = Decimal(text)
@@ -63,7 +65,7 @@ def parse_decimal(
         raise MoneyError(f"{field}不能是NaN或无穷大")
     if number < 0 and not allow_negative:
         raise MoneyError(f"{field}不能为负数")
-    quantum = Decimal(1).scaleb(-places)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
     quantized = number.quantize(quantum) if number.adjusted() < 40 else number
     if quantized != number:
         raise MoneyError(f"{field}最多保留{places}位小数")

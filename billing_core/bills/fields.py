@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from billing_core.errors import ValidationIssue
@@ -134,9 +135,13 @@ def check_object(schema: Schema, data: Any, path: str = "") -> tuple[dict[str, A
         obj, prep_issues = schema.prepare(obj, path)
         issues.extend(prep_issues)
     out: dict[str, Any] = {}
+    get = obj.get
     for f in schema.fields:
-        value = obj.get(f.name)
-        sub = join(path, f.name)
+        value = get(f.name)
+        # Most fields of a schema are optional and absent: skip them before building a path.
+        if value is None and not f.required:
+            continue
+        sub = f"{path}.{f.name}" if path else f.name
         if is_missing(value):
             if f.required:
                 issues.append(ValidationIssue(REQUIRED, sub, f"{f.title()}为必填项"))
@@ -201,9 +206,15 @@ def _check_text(f: Field, value: Any, path: str) -> tuple[bool, Any, Issues]:
     return not issues, value, issues
 
 
+_COMPILED = {name: re.compile(spec[0], flags=re.ASCII) for name, spec in FORMATS.items()}
+
+
+@lru_cache(maxsize=4096)
 def _format_ok(fmt: str, value: str) -> bool:
+    # Pure function of its arguments; cached because the same dates, codes and times recur in
+    # every item of a bill and across bills (strptime is the costly part).
     pattern, time_fmt, _ = FORMATS[fmt]
-    if not re.fullmatch(pattern, value, flags=re.ASCII):
+    if not _COMPILED[fmt].fullmatch(value):
         return False
     if time_fmt is None:
         return True

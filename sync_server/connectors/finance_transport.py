@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import logging
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
 
 from billing_core import envelope
 from billing_core.errors import EnvelopeError
@@ -25,6 +21,7 @@ from sync_server.connectors.errors import (
     PlatformRejected,
     PlatformUnreachable,
 )
+from sync_server.connectors.finance_http import Poster, SendFailed
 from sync_server.connectors.masking import mask_sensitive
 
 # One logger for the whole finance connector (transport and policy).
@@ -64,16 +61,6 @@ ALL_METHODS = ISSUE_METHODS + BATCH_METHODS + QUERY_METHODS + ONCE_METHODS + ("w
 _JSON_HEADERS = {"Content-Type": "application/json;charset=utf-8"}
 
 
-def _pool_manager(base_url: str, maxsize: int) -> urllib3.PoolManager:
-    """A connection pool for ``base_url``, through the environment's proxy when one applies
-    (``HTTP_PROXY``/``NO_PROXY``, as ``requests`` would do), decided once instead of per call."""
-    parts = urlsplit(base_url)
-    proxy = urllib.request.getproxies().get(parts.scheme or "http")
-    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
-        return urllib3.ProxyManager(proxy, num_pools=2, maxsize=maxsize, block=False)
-    return urllib3.PoolManager(num_pools=2, maxsize=maxsize, block=False)
-
-
 class FinanceTransport:
     """Signed-envelope client of one platform account.
 
@@ -84,7 +71,7 @@ class FinanceTransport:
         server uses a short one so that it can fall back to emergency stock quickly).
     :param connect_timeout: TCP connect timeout in seconds.
     :param session: a ``requests.Session`` to send through; without one (the fast default) the
-        client keeps its own thread-safe keep-alive pool (urllib3, ``pool_size`` connections) and
+        client keeps its own thread-safe keep-alive pool (finance_http, ``pool_size`` connections) and
         one client can be shared by many threads.
     :param pool_size: connections kept alive for reuse (more may be opened under load).
     :param query_retries: extra attempts for read-only methods after a transport failure.
@@ -118,7 +105,7 @@ class FinanceTransport:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.session = session
-        self._http = None if session is not None else _pool_manager(self.base_url, pool_size)
+        self._http = None if session is not None else Poster(self.base_url, pool_size)
         self.query_retries = query_retries
         self.issue_attempts = max(1, issue_attempts)
         self.retry_backoff = retry_backoff
@@ -162,24 +149,21 @@ class FinanceTransport:
         read_timeout = self.timeout if timeout is None else timeout
         try:
             if self._http is not None:
-                # retries=False: sent at most once (a stale pooled connection is still replaced
-                # before sending, as urllib3 checks it); the answer is read in full here.
-                resp = self._http.urlopen("POST", url, body=payload, headers=hdrs, retries=False, redirect=False,
-                                          timeout=urllib3.Timeout(connect=self.connect_timeout, read=read_timeout))
-                status, content = resp.status, resp.data
+                # sent at most once (a stale idle connection is replaced before sending)
+                status, content = self._http.post(url, payload, hdrs, self.connect_timeout, read_timeout)
             else:
                 assert self.session is not None
                 r = self.session.post(url, data=payload, headers=dict(hdrs),
                                       timeout=(self.connect_timeout, read_timeout))
                 status, content = r.status_code, r.content
-        except (requests.RequestException, Urllib3Error) as exc:
+        except (requests.RequestException, SendFailed) as exc:
             elapsed = (time.monotonic() - started) * 1000
             if _not_sent(exc):
                 log.warning("finance %s busNo=%s unreachable after %.0f ms: %s", method, bus_no, elapsed,
-                            type(exc).__name__)
+                            _cause_name(exc))
                 raise PlatformUnreachable(f"财政电子票据平台无法连接：{method}", method=method) from exc
             log.warning("finance %s busNo=%s answer lost after %.0f ms: %s", method, bus_no, elapsed,
-                        type(exc).__name__)
+                        _cause_name(exc))
             raise PlatformInDoubt(f"财政电子票据平台应答丢失：{method}", method=method) from exc
         elapsed = (time.monotonic() - started) * 1000
         if status != 200:
@@ -217,8 +201,8 @@ def _not_sent(exc: Exception) -> bool:
     request is written; a read timeout or a connection dropped while waiting for the answer
     happens after (the in-doubt case of spec §3.6).
     """
-    if isinstance(exc, Urllib3Error):  # urllib3 direct (retries=False: the original error)
-        return isinstance(exc, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError included
+    if isinstance(exc, SendFailed):  # our own pool (finance_http) classified it already
+        return exc.not_sent
     if isinstance(exc, requests.ConnectTimeout):
         return True
     if isinstance(exc, requests.ConnectionError):
@@ -227,3 +211,8 @@ def _not_sent(exc: Exception) -> bool:
         name = type(inner).__name__
         return name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
     return False
+
+
+def _cause_name(exc: Exception) -> str:
+    """The underlying error's class name, for the log line."""
+    return type(exc.cause).__name__ if isinstance(exc, SendFailed) else type(exc).__name__
