@@ -85,7 +85,7 @@ def build_from_config(cfg: CashierConfig) -> Started:
         window=window, sync=sync, db=Database(data / "terminal.db"), directory=ServerDirectory(api),
         catalog=server_catalog(api), paper_batch_code=cfg.paper_batch_code,
         signer=BillSigner(terminal_key(data, cfg.private_key)), printer=printers if receipt else None,
-        top_up=cfg.stock_top_up if cfg.emergency else 0, idle_seconds=cfg.idle_seconds)
+        limits=cfg.limits, top_up=cfg.stock_top_up if cfg.emergency else 0, idle_seconds=cfg.idle_seconds)
     return Started(services, printers)
 
 

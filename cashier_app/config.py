@@ -30,6 +30,10 @@ Example (``docs/CASHIER.md`` lists every key)::
     enabled = true
     private_key_file = "terminal_sm2.key"    # SM2 key registered with the server (generated when absent)
     stock_top_up = 50                        # numbers requested when stock runs low
+
+    [limits]                                 # emergency limits, as the terminal runtime's (issue 7 §6)
+    max_bills = 500
+    max_total = "100000.00"
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from billing_core.errors import BillingError
+from workflows.emergency.limits import EmergencyLimits
 
 HIS_PATH = "/medical-web/api/medical"
 
@@ -70,6 +75,7 @@ class CashierConfig:
     emergency: bool = True
     private_key: str = ""
     stock_top_up: int = 50
+    limits: EmergencyLimits = field(default_factory=EmergencyLimits)
 
     @property
     def his_url(self) -> str:
@@ -109,4 +115,8 @@ def load_config(path: str | Path) -> CashierConfig:
             cfg.private_key = Path(em["private_key_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"无法读取[emergency].private_key_file：{exc}") from exc
+    try:
+        cfg.limits = EmergencyLimits.from_config(raw.get("limits"))
+    except (ValueError, ArithmeticError) as exc:
+        raise ConfigError(f"终端配置文件{p}的[limits]有误：{exc}") from exc
     return cfg

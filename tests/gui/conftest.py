@@ -93,9 +93,12 @@ def window(qtbot, qapp, tmp_path, printer_rig, io_guard) -> Iterator[Window]:
     win.show()
     win.activateWindow()
     qtbot.waitExposed(win)
-    yield Window(win, services, platform, printers, printer_rig, tmp_path)
+    w = Window(win, services, platform, printers, printer_rig, tmp_path)
+    wait_focus(qtbot, w, win.login_page.user)
+    yield w
+    # The store stays open: a task's success handler may still start another (a page refreshing its
+    # list) after the window closed, and it must not meet a closed database.
     win.close()  # closeEvent shuts the printer down off the GUI thread
-    bg(services.close)
 
 
 def focused(w: Window) -> QWidget:
@@ -125,10 +128,25 @@ def press(qtbot, w: Window, key: Qt.Key) -> None:
     qtbot.keyClick(focused(w), key)
 
 
+def wait_focus(qtbot, w: Window, widget: QWidget) -> None:
+    """Make sure keys go to ``widget``: a window of the previous test may still hold the application's
+    focus until its deferred deletion ran, and typing would land there."""
+    w.win.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5000)
+
+
 def login(qtbot, w: Window, user: str = "sf01", password: str = DEMO_PASSWORD) -> None:
     """Log in by keyboard: user id, Enter, password, Enter."""
+    wait_focus(qtbot, w, w.win.login_page.user)
     type_text(qtbot, w, user)
     press(qtbot, w, Qt.Key.Key_Return)
     type_text(qtbot, w, password)
     press(qtbot, w, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: w.win.root.currentWidget() is w.win.workspace, timeout=10000)
+    try:
+        qtbot.waitUntil(lambda: w.win.root.currentWidget() is w.win.workspace, timeout=10000)
+    except Exception:  # say why: what was typed, what the login page answered, the last error
+        page = w.win.login_page
+        raise AssertionError(f"login did not finish: user={page.user.text()!r} msg={page.msg.text()!r} "
+                             f"button={page.button.isEnabled()} busy={w.win.tasks.busy} "
+                             f"error={w.win.errors.last!r}") from None

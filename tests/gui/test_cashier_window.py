@@ -276,8 +276,14 @@ def test_wedge_scan_of_a_notice_opens_paper_exchange(qtbot, window: Window) -> N
     qr = BillQr(rec.bill_batch_code, rec.bill_no, rec.random, Decimal(rec.total), rec.create_time[:8]).text()
     payer = w.win.issue_page.fields["payer"]
     assert focused(w) is payer
-    qtbot.keyClicks(payer, qr)            # QTest sends the keys back to back, like a scanner
-    qtbot.keyClick(payer, Qt.Key.Key_Return)
+    for _attempt in range(3):
+        qtbot.keyClicks(payer, qr)            # QTest sends the keys back to back, like a scanner
+        qtbot.keyClick(payer, Qt.Key.Key_Return)
+        if payer.text() == "":
+            break
+        # A starved CI machine can stretch one gap past the scanner's 30 ms: then it was "typing",
+        # the keys stay in the field (the behaviour under test below), and the scan is repeated.
+        payer.clear()
     qtbot.waitUntil(lambda: w.win.paper_page.rec is not None, timeout=5000)  # looked up off the GUI thread
     assert w.win.tabs.currentWidget() is w.win.paper_page
     assert w.win.paper_page.rec is not None and w.win.paper_page.rec.bill_no == rec.bill_no
@@ -350,7 +356,6 @@ def test_idle_lock_after_the_configured_time(qtbot, qapp, tmp_path, io_guard) ->
     assert services.login.locked and services.login.user is not None
     assert win.login_page.button.text() == "解锁"
     win.close()
-    bg(services.close)
 
 
 def test_paper_page_reprint_void_and_void_blank(qtbot, window: Window) -> None:

@@ -119,4 +119,3 @@ def test_real_window_outage_with_the_real_emergency_engine(qtbot, qapp, rig: Ser
     assert "已结转 1 张" in w.win.carry.text()
     assert bg(lambda: started.services.workflow.status().pending_uploads) == 0
     w.win.close()
-    bg(started.services.close)
