@@ -1,9 +1,10 @@
-"""Administration from the server's shell: callers (HIS, terminals) and users.
+"""Administration from the server's shell: callers (HIS, terminals), users and the charge-item catalog.
 
 ``python -m sync_server.admin [--data-dir DIR] add-caller --appid HIS03 --name 体检系统 --kind his --places 004``
 ``python -m sync_server.admin add-user --username cashier02 --name 收费员二 --role cashier``
 ``python -m sync_server.admin grant --appid HIS03 --places 001,002`` / ``disable-caller --appid HIS03``
 ``python -m sync_server.admin list``
+``python -m sync_server.admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
 
 Keys and passwords are generated (never chosen by hand, DESIGN.md §3: no weak passwords) and
 printed once; every change writes its audit row (actor ``admin-cli``).
@@ -14,13 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
 from billing_core.clock import SystemClock, ts17
+from billing_core.errors import ValidationError
 from sync_server.audit import Actor, audit
 from sync_server.auth import ROLES, hash_password
+from sync_server.catalog import import_items, read_csv
 from sync_server.errors import RequestDataError, UnknownPlaceError
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
@@ -126,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--username", required=True)
     u.add_argument("--name", required=True)
     u.add_argument("--role", choices=ROLES, required=True)
+    ci = sub.add_parser("charge-items", help="导入收费项目目录（CSV：chargeCode,chargeName,unit,std,initials）")
+    ci.add_argument("csv", help="UTF-8 CSV 文件")
     sub.add_parser("list")
     args = ap.parse_args(argv)
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
@@ -140,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         out = {"ok": True}
     elif args.cmd == "add-user":
         out = add_user(engine, args.username, args.name, args.role)
+    elif args.cmd == "charge-items":
+        try:
+            out = {"imported": import_items(engine, _clock, ADMIN, read_csv(Path(args.csv)))}
+        except ValidationError as err:
+            print(json.dumps({"code": err.code, "issues": [i.as_dict() for i in err.issues]}, ensure_ascii=False,
+                             indent=2))
+            return 2
     else:
         out = listing(engine)
     print(json.dumps(out, ensure_ascii=False, indent=2))

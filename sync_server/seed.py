@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from billing_core.clock import ts17
 from sync_server.audit import SERVER, audit
 from sync_server.auth import hash_password
+from sync_server.catalog import DEMO_ITEMS, upsert_items
 from sync_server.context import ServerContext
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, settings, users
@@ -65,6 +66,8 @@ def seed(ctx: ServerContext) -> bool:
                                               password_hash=hash_password(password), enabled=1, created_at=now))
             audit(conn, ctx.clock, SERVER, "seed", "user", username, None, {"username": username, "role": role})
             demo["users"].append({"username": username, "password": password, "role": role})
+        upsert_items(conn, ctx.clock, SERVER, [dict(zip(("chargeCode", "chargeName", "unit", "std", "initials"), item,
+                                                        strict=True)) for item in DEMO_ITEMS])
         conn.execute(insert(settings).values(name="seeded", value=now))
         conn.execute(insert(settings).values(name="demo_json", value=json.dumps(demo, ensure_ascii=False)))
     write_demo_files(Path(cfg.data_dir), demo)

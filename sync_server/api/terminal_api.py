@@ -27,6 +27,7 @@ from sync_server.api.envelope_io import handle
 from sync_server.api.his_api import actor_for
 from sync_server.audit import Actor, audit
 from sync_server.auth import Caller, CallerCache, login
+from sync_server.catalog import charge_item_list
 from sync_server.context import ServerContext
 from sync_server.errors import RequestDataError, RoleError, TerminalSignatureError, UnknownMethodError
 from sync_server.services import emergency, outbox, terminal_bills, terminal_stock, terminal_watch
@@ -63,7 +64,8 @@ def _catalog(ctx: ServerContext, caller: Caller) -> dict[str, Any]:
     def entries(code_list: Any) -> list[dict[str, str]]:
         return [{"code": k, "name": v} for k, v in code_list.entries.items()]
 
-    return {"billingPoints": points, "payChannels": entries(PAY_CHANNEL), "busTypes": entries(BUS_TYPE),
+    return {"billingPoints": points, "chargeItems": charge_item_list(ctx.engine),
+            "payChannels": entries(PAY_CHANNEL), "busTypes": entries(BUS_TYPE),
             "cardTypes": entries(CARD_TYPE), "serverTime": ts17(ctx.clock.now())}
 
 

@@ -255,5 +255,5 @@ settings = Table(
 #: Tables whose every change must be accompanied by an audit row in the same transaction.
 AUDITED = frozenset({
     "callers", "caller_points", "users", "billing_points", "bills", "red_bills", "paper_bills",
-    "stock_ranges", "conflicts", "batches",
+    "stock_ranges", "conflicts", "batches", "charge_items",
 })
