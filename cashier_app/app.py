@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from billing_core.clock import Clock, SystemClock, ts17
+from billing_core.errors import BillingError
 from cashier_app.config import CashierConfig
 from cashier_app.engine import terminal_key
 from cashier_app.printers import WindowPrinters
+from offline_store import catalog
 from offline_store.db import Database
 from workflows.cashier.api import ServerApi
-from workflows.cashier.catalog import Catalog, demo_catalog
+from workflows.cashier.catalog import Catalog
 from workflows.cashier.issuing import WindowConfig
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.services import DEMO_PASSWORD, CashierServices, build_services, demo_services
@@ -81,26 +84,32 @@ def build_from_config(cfg: CashierConfig) -> Started:
     receipt = make_receipt_printer(cfg.receipt_printer)
     printers = WindowPrinters(receipt, cfg.bill_pdf_dir or data / "paper", cfg.hospital, cfg.place_name)
     api = ServerApi(sync)
+    db = Database(data / "terminal.db")
     services = build_services(
-        window=window, sync=sync, db=Database(data / "terminal.db"), directory=ServerDirectory(api),
-        catalog=server_catalog(api), paper_batch_code=cfg.paper_batch_code,
+        window=window, sync=sync, db=db, directory=ServerDirectory(api),
+        catalog=server_catalog(api, db), paper_batch_code=cfg.paper_batch_code,
         signer=BillSigner(terminal_key(data, cfg.private_key)), printer=printers if receipt else None,
         limits=cfg.limits, top_up=cfg.stock_top_up if cfg.emergency else 0, idle_seconds=cfg.idle_seconds)
     return Started(services, printers)
 
 
-def server_catalog(api: ServerApi) -> Catalog:
-    """Pay channels from the server's ``catalog`` method; the charge items of the demo catalog until
-    the server's catalog carries them (the server answers billing points and code lists today)."""
-    base = demo_catalog()
+def server_catalog(api: ServerApi, db: Database, clock: Clock | None = None) -> Catalog:
+    """The window's catalog (收费项目目录 + pay channels): downloaded from the server's ``catalog``
+    and cached in the terminal store (应急开票基础信息), so a window that starts while the server is
+    unreachable offers the catalog it last downloaded. Empty only before the first download."""
     try:
         ans = api.terminal("catalog", {})
-    except Exception:  # the window still starts offline; the demo list keeps entry usable
-        return base
-    remote = Catalog.from_server(ans if isinstance(ans, dict) else {})
+    except BillingError:
+        ans = None
+    if isinstance(ans, dict):
+        at = ts17((clock or SystemClock()).now())
+        catalog.replace_kind(db, "charge_item", ans.get("chargeItems") or [], at, "chargeCode", "chargeName")
+        catalog.replace_kind(db, "pay_channel", ans.get("payChannels") or [], at)
+    remote = Catalog.from_server({"chargeItems": catalog.items(db, "charge_item"),
+                                  "payChannels": catalog.items(db, "pay_channel")})
     order = ["02", "01", "05", "04", "03", "11"]  # cash first: the most common at a window
     chans = sorted((c for c in remote.channels if c.code in order), key=lambda c: order.index(c.code))
-    return Catalog(remote.items or base.items, chans or base.channels)
+    return Catalog(remote.items, chans)
 
 
 def build_demo(data_dir: str | Path, *, server_url: str = "", server_data_dir: str = "",

@@ -157,3 +157,24 @@ def test_push_notice_through_the_server(window: CashierServices) -> None:
     rec = window.issuing.issue(f, "收费员")
     rec = send_notice(window.api, window.bills, window.events, rec)
     assert rec.notice_sent == "1201:139****1111"
+
+
+def test_catalog_comes_from_the_server_and_survives_an_outage(rig: ServerRig, tmp_path) -> None:
+    """The window's charge items are the server's (seeded catalog), cached in the terminal store:
+    a window started while the server is down offers the catalog it last downloaded."""
+    from cashier_app.app import server_catalog
+
+    term = rig.terminal()
+    db = Database(tmp_path / "terminal.db")
+    try:
+        online = server_catalog(ServerApi(SyncClient(rig.server_url, term["appid"], term["key"])), db)
+        lab = online.get("301")
+        assert lab is not None and (lab.name, lab.std, lab.initials) == ("化验费", Decimal("25.00"), "HYF")
+        assert [c.code for c in online.channels][:1] == ["02"]  # cash first
+        unreachable = SyncClient("http://127.0.0.1:9", term["appid"], term["key"], connect_timeout=0.5)
+        offline = server_catalog(ServerApi(unreachable), db)
+        assert [i.code for i in offline.items] == [i.code for i in online.items]
+        assert [c.code for c in offline.channels] == [c.code for c in online.channels]
+        assert server_catalog(ServerApi(unreachable), Database(tmp_path / "never.db")).items == []
+    finally:
+        db.close()
