@@ -136,21 +136,21 @@ def test_catalog_refresh_replaces_the_emergency_base_data(db, server, terminal_k
     assert [i["chargeName"] for i in catalog.items(db, "charge_item")] == ["西药费", "检查费"]
 
 
-def test_cashier_seam_issues_offline_and_drains_with_progress(db, server, terminal_key) -> None:
-    from workflows.emergency.cashier_seam import WorkflowEmergency
-
+def test_outage_issues_emergency_and_drains_with_progress(db, server, terminal_key) -> None:
+    """What a window does through the workflow: issue while the server is down, repeat a busNo,
+    then upload with progress once it is back."""
     wf = _workflow(db, server.url, terminal_key)
     wf.request_stock(30, "收费员01")
-    seam = WorkflowEmergency(wf)
     server.stop()
-    answers = [seam.issue(METHOD, outpatient(f"SEAM-{i}")) for i in range(3)]
-    assert [a["billNo"] for a in answers] == ["0009000000", "0009000001", "0009000002"]
-    assert seam.issue(METHOD, outpatient("SEAM-0"))["billNo"] == "0009000000"  # idempotent on busNo
-    status = seam.status()
-    assert (status.remaining, status.issued, status.pending_uploads) == (27, 3, 3)
+    outcomes = [wf.issue(METHOD, outpatient(f"SEAM-{i}")) for i in range(3)]
+    assert [o.mode for o in outcomes] == ["emergency"] * 3
+    assert [o.bill_no for o in outcomes] == ["0009000000", "0009000001", "0009000002"]
+    assert wf.issue(METHOD, outpatient("SEAM-0")).bill_no == "0009000000"  # idempotent on busNo
+    status = wf.status()
+    assert (status.stock_remaining, status.pending_uploads) == (27, 3)
     server.start()
     _probe_until_up(wf)
     steps: list[tuple[int, int]] = []
-    result = seam.drain(None, lambda done, total: steps.append((done, total)))
-    assert result.carried == 3 and result.conflicts == [] and result.failed == []
-    assert steps[-1] == (3, 3) and seam.status().pending_uploads == 0
+    report = wf.upload_pending(lambda done, total: steps.append((done, total)))
+    assert report.accepted == 3 and report.conflicts == 0 and report.rejected == 0
+    assert steps[-1] == (3, 3) and wf.status().pending_uploads == 0
