@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -71,6 +72,9 @@ class SyncClient:
         self.breaker = CircuitBreaker(self.clock, failure_threshold=failure_threshold, open_seconds=open_seconds,
                                       max_open_seconds=max_open_seconds, events=events)
         self._local = threading.local()
+        #: The user logged in at this terminal, sent as ``X-Operator`` so the server's audit rows
+        #: name the person and not only the terminal (empty: nobody logged in).
+        self.operator = ""
 
     # --- state -------------------------------------------------------------------------------
 
@@ -165,9 +169,12 @@ class SyncClient:
 
     def _send(self, url: str, data: Mapping[str, Any], timeout: float | None) -> envelope.Response:
         body = envelope.encode_request(self.appid, self._key, dict(data), noise=new_noise())
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self.operator:
+            # HTTP header values are Latin-1: a non-ASCII user id travels percent-encoded.
+            headers["X-Operator"] = quote(self.operator, safe="")
         try:
-            reply = self._session().post(url, data=envelope.dumps(body).encode("utf-8"),
-                                         headers={"Content-Type": "application/json; charset=utf-8"},
+            reply = self._session().post(url, data=envelope.dumps(body).encode("utf-8"), headers=headers,
                                          timeout=(self.connect_timeout, timeout or self.read_timeout))
         except requests.ConnectTimeout:
             self.breaker.failure("连接同步服务器超时")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -111,8 +111,10 @@ class LoginSession:
     :param idle_seconds: lock after this long without :meth:`touch` (0 = never).
     """
 
-    def __init__(self, directory: Directory, idle_seconds: float = 300.0, clock: Clock | None = None) -> None:
+    def __init__(self, directory: Directory, idle_seconds: float = 300.0, clock: Clock | None = None,
+                 on_user: Callable[[str], None] | None = None) -> None:
         self._directory = directory
+        self._on_user = on_user or (lambda _uid: None)
         self.idle_seconds = idle_seconds
         self._clock = clock or SystemClock()
         self.user: User | None = None
@@ -126,10 +128,12 @@ class LoginSession:
             raise RoleNotAllowed("该用户没有收费窗口或财务的权限")
         self.user, self.locked = user, False
         self._last = self._clock.monotonic()
+        self._on_user(user.user_id)
         return user
 
     def logout(self) -> None:
         self.user, self.locked = None, False
+        self._on_user("")
 
     def touch(self) -> None:
         """Record input from the cashier (keys, mouse, scans)."""
@@ -156,6 +160,7 @@ class LoginSession:
             raise RoleNotAllowed("只有本人或管理员可以解锁")
         self.user, self.locked = user, False
         self._last = self._clock.monotonic()
+        self._on_user(user.user_id)  # an admin unlocking takes the window over
         return user
 
     def require(self, *roles: str) -> User:

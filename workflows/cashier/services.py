@@ -75,7 +75,8 @@ def build_services(*, window: WindowConfig, sync: SyncClient, db: Database, dire
     paper = PaperService(api, bills, window.place_code, paper_batch_code, events, clock)
     return CashierServices(
         window=window, sync=sync, api=api, workflow=workflow, catalog=catalog, events=events, bills=bills,
-        login=LoginSession(directory, idle_seconds, clock), issuing=issuing, paper=paper,
+        login=LoginSession(directory, idle_seconds, clock, on_user=lambda uid: setattr(sync, "operator", uid)),
+        issuing=issuing, paper=paper,
         writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock),
         link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)
 

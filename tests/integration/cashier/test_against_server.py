@@ -75,6 +75,22 @@ def test_login_with_server_users(rig: ServerRig, window: CashierServices) -> Non
         window.login.login(rig.user("cashier")["username"], "not-the-password")
 
 
+def test_audit_rows_name_the_logged_in_cashier(rig: ServerRig, window: CashierServices) -> None:
+    """The window sends its logged-in user (X-Operator): the server's audit row of the bill names
+    the cashier, not only the terminal; after logout nobody is named."""
+    import sqlite3
+
+    cashier = rig.user("cashier")["username"]
+    assert window.sync.operator == cashier
+    rec = window.issuing.issue(_form(window, "outpatient"), "收费员")
+    with sqlite3.connect(rig.tmp / "server" / "sync_server.db") as conn:
+        actors = {row[0] for row in conn.execute(
+            "SELECT actor FROM audit_log WHERE entity = 'bill' AND after_json LIKE ?", (f"%{rec.bus_no}%",))}
+    assert actors == {cashier}
+    window.login.logout()
+    assert window.sync.operator == ""
+
+
 @pytest.mark.parametrize("kind", ["outpatient", "inpatient", "registration", "checkup", "transfer", "donation"])
 def test_issue_every_kind(window: CashierServices, kind: str) -> None:
     rec = window.issuing.issue(_form(window, kind), "收费员")
