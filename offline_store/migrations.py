@@ -127,10 +127,23 @@ _M002 = """
 CREATE INDEX journal_state ON journal(state, seq)
 """
 
+# Issue 7 §7: a write-off (冲红) of an emergency bill the server does not hold yet is queued on
+# the terminal behind the bill's upload. The mark lives on the journal row (the window shows it);
+# the request itself is an outbox item (kind ``emergency_writeoff``) written in the same transaction.
+# writeoff: NULL (none) | queued | sent (the server holds it, red answer pending) | done | held
+# (the bill's upload ended in a conflict / rejection: a person decides) | refused.
+_M003 = """
+ALTER TABLE journal ADD COLUMN writeoff TEXT
+    CHECK (writeoff IS NULL OR writeoff IN ('queued', 'sent', 'done', 'held', 'refused'));
+ALTER TABLE journal ADD COLUMN writeoff_result TEXT;
+ALTER TABLE journal ADD COLUMN writeoff_at TEXT
+"""
+
 #: (name, script) in application order. Names are recorded; never rename or edit one.
 SCRIPTS: list[tuple[str, str]] = [
     ("0001_initial", _M001),
     ("0002_journal_state_index", _M002),
+    ("0003_journal_writeoff_queue", _M003),
 ]
 
 

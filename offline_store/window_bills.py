@@ -74,10 +74,12 @@ def set_marks(db: Database, bus_no: str, marks: dict[str, Any], at: str) -> None
 
 _W = ", ".join(f"w.{m}" for m in MARKS)
 _ONLINE = ("SELECT 'online' AS mode, o.bus_no, o.method, o.request, o.response AS answer, o.created_at AS at,"
-           f" NULL AS carry_state, NULL AS e_batch, NULL AS e_no, NULL AS e_random, {_W}"
+           " NULL AS carry_state, NULL AS e_batch, NULL AS e_no, NULL AS e_random, NULL AS writeoff_state,"
+           f" NULL AS writeoff_result, {_W}"
            " FROM online_bills o LEFT JOIN window_bills w ON w.bus_no = o.bus_no")
 _EMERGENCY = ("SELECT 'emergency' AS mode, j.bus_no, j.method, j.request, NULL AS answer, j.issue_time AS at,"
               " j.state AS carry_state, j.bill_batch_code AS e_batch, j.bill_no AS e_no, j.random AS e_random,"
+              " j.writeoff AS writeoff_state, j.writeoff_result,"
               f" {_W} FROM journal j LEFT JOIN window_bills w ON w.bus_no = j.bus_no")
 
 
@@ -89,6 +91,7 @@ def _row(r: Any) -> dict[str, Any]:
     else:
         d["answer"] = {"billBatchCode": r["e_batch"], "billNo": r["e_no"], "random": r["e_random"],
                        "createTime": r["at"]}
+    d["writeoff_result"] = from_json(r["writeoff_result"])
     d["voided_papers"] = from_json(r["voided_papers"]) if r["voided_papers"] else []
     d["notice_printed"] = bool(r["notice_printed"])
     return d
@@ -102,7 +105,8 @@ def bills(db: Database, *, at_from: str = "", at_to: str = "", bus_no: str = "",
     :param bus_no: only this busNo; :param number: only this ``(billBatchCode, billNo)``.
     :returns: dicts with ``mode``, ``bus_no``, ``method``, ``request``, ``answer`` (billBatchCode,
         billNo, random, createTime), ``carry_state`` (emergency: issued / uploaded / conflict /
-        rejected) and the :data:`MARKS` columns (None where the window never marked the bill).
+        rejected), ``writeoff_state`` / ``writeoff_result`` (emergency: a write-off queued behind the
+        upload, offline_store.writeoffs) and the :data:`MARKS` columns (None where the window never marked the bill).
     """
     out: list[dict[str, Any]] = []
     for base, key, col in ((_ONLINE, "o", "created_at"), (_EMERGENCY, "j", "issue_time")):

@@ -6,7 +6,9 @@ API (docs/EMERGENCY.md repeats it)::
     outcome = wf.issue("invoiceEBillOutpatient", request)   # -> IssueOutcome (online or emergency)
     wf.print_notice(outcome)                                # -> PrintResult (reprint marked 补打)
     wf.status()                                             # -> TerminalStatus snapshot
-    wf.upload_pending(progress)                             # -> UploadReport (carry the journal over)
+    wf.upload_pending(progress)                             # -> UploadReport (carry the journal over,
+                                                            #    then the write-offs queued behind it)
+    wf.queue_write_off(bus_no, request)                     # 冲红 of an emergency bill not uploaded yet
     wf.request_stock(count, operator) / wf.return_stock(reason) / wf.refresh_catalog()
     wf.maintain()                                           # heartbeat, uploads, returns, revocations
     wf.resume_prints()                                      # unfinished print jobs after a restart
@@ -36,7 +38,7 @@ from billing_core.bills import canonical_bill_bytes, validate_request
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
 from billing_core.errors import PlatformError
-from offline_store import journal, outbox, print_jobs, stock
+from offline_store import journal, outbox, print_jobs, stock, writeoffs
 from offline_store.db import Database
 from workflows.emergency import chain
 from workflows.emergency.issuer import (
@@ -58,6 +60,7 @@ from workflows.emergency.limits import (
 )
 from workflows.emergency.stock import ReturnResult, StockManager
 from workflows.emergency.upload import Progress, Uploader, UploadReport
+from workflows.emergency.writeoff import WriteOffQueue
 from workflows.errors import BusNoReusedError, LinkDownError, LinkError, PrintFailedError
 from workflows.printing import NoticePrinter, NoticePrinting, PrintResult
 from workflows.sync_client import SyncClient
@@ -128,6 +131,9 @@ class TerminalStatus:
     notices: tuple[LimitNotice, ...] = field(default=())
     #: Per limit: ``{"used", "limit", "percent"}`` as strings (progress bars in the status bar).
     usage: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Write-offs of emergency bills queued behind their upload / held after an upload conflict.
+    writeoffs_queued: int = 0
+    writeoffs_held: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"linkUp": self.link_up, "linkState": self.link_state, "downSince": self.down_since,
@@ -135,7 +141,7 @@ class TerminalStatus:
                 "pendingTotal": f"{self.pending_total:f}", "conflicts": self.conflicts, "rejected": self.rejected,
                 "unfinishedPrints": self.unfinished_prints, "offlineHours": f"{self.offline_hours:f}",
                 "uploadDeadline": self.upload_deadline, "overdue": self.overdue, "limits": self.limits,
-                "usage": self.usage,
+                "usage": self.usage, "writeoffsQueued": self.writeoffs_queued, "writeoffsHeld": self.writeoffs_held,
                 "notices": [n.as_dict() for n in self.notices]}
 
 
@@ -166,6 +172,7 @@ class IssuingWorkflow:
         self.signer = signer
         self.stock = StockManager(db, sync, clock, identity.place_code)
         self.uploader = Uploader(db, sync, clock, identity.terminal_id, crash_hook=crash_hook)
+        self.writeoffs = WriteOffQueue(db, sync, clock, identity.terminal_id)
 
     # --- issuing -----------------------------------------------------------------------------
 
@@ -305,11 +312,27 @@ class IssuingWorkflow:
 
     def upload_pending(self, progress: Progress | None = None, limit: int = -1) -> UploadReport:
         """Carry emergency bills to the server, in journal order, exactly once (registers the
-        terminal's SM2 public key first: the server verifies every bill's signature with it)."""
+        terminal's SM2 public key first: the server verifies every bill's signature with it), then
+        send the write-offs queued behind bills now uploaded (``report.writeoffs``; one whose bill
+        ended in a conflict is held and reported, never sent)."""
         if outbox.count_pending(self.db, UPLOAD_KIND) and not self.register_key():
             return UploadReport(remaining=outbox.count_pending(self.db, UPLOAD_KIND),
                                 stopped="终端SM2公钥尚未登记到同步服务器")
-        return self.uploader.upload_pending(progress, limit)
+        report = self.uploader.upload_pending(progress, limit)
+        if outbox.count_pending(self.db, writeoffs.WRITEOFF_KIND) or writeoffs.count(self.db, writeoffs.SENT):
+            report.writeoffs = self.writeoffs.deliver().as_dict()
+        return report
+
+    def queue_write_off(self, bus_no: str, request: dict[str, Any]) -> writeoffs.WriteOffMark:
+        """Queue the write-off (冲红) of an emergency bill the server does not hold yet: journal mark
+        and outbox item (after the bill's upload item) in one transaction; ``request`` is the
+        ``writeOffEBill`` data (reason, operator, busDateTime, placeCode). Sent by the upload round
+        right after the bill's upload (docs/EMERGENCY.md §1).
+
+        :raises NotQueueableError: not an emergency bill waiting for upload (write it off directly).
+        :raises WriteOffQueuedError: a write-off of this bill is already queued or sent.
+        """
+        return self.writeoffs.queue(bus_no, request)
 
     def maintain(self, *, top_up: int = 0, operator: str = "terminal") -> dict[str, Any]:
         """One background round: heartbeat (applies revocations), uploads, pending returns and,
@@ -376,7 +399,9 @@ class IssuingWorkflow:
             offline_hours=offline_hours(usage, now),
             upload_deadline=ts17(deadline) if deadline else None,
             overdue=bool(deadline and now > deadline), limits=self.limits.as_dict(), notices=tuple(notices),
-            usage=limit_usage(self.limits, usage, offline_hours(usage, now)))
+            usage=limit_usage(self.limits, usage, offline_hours(usage, now)),
+            writeoffs_queued=writeoffs.count(self.db, writeoffs.QUEUED),
+            writeoffs_held=writeoffs.count(self.db, writeoffs.HELD))
 
 
 def limit_usage(limits: EmergencyLimits, usage: Usage, hours: Decimal) -> dict[str, dict[str, str]]:

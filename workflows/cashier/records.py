@@ -47,6 +47,9 @@ class BillRecord:
     emergency: bool = False
     uploaded: bool = True
     carry_state: str = ""  # emergency bills: issued / uploaded / conflict / rejected (journal state)
+    #: emergency bills: a write-off queued behind the upload (offline_store.writeoffs): queued / sent /
+    #: done / held (upload conflict, a person decides) / refused; "" when none.
+    writeoff_state: str = ""
     paper_batch_code: str = ""
     paper_no: str = ""
     voided_papers: list[str] = field(default_factory=list)
@@ -77,6 +80,8 @@ class BillRecord:
         if self.emergency:
             parts.append("应急" + {"conflict": "冲突（号码作废）", "rejected": "被拒"}.get(
                 self.carry_state, "已上传" if self.uploaded else "待上传"))
+        if self.state != STATE_RED and self.writeoff_state in WRITEOFF_LABELS:
+            parts.append(WRITEOFF_LABELS[self.writeoff_state])
         return "／".join(parts)
 
     @property
@@ -92,6 +97,11 @@ class BillRecord:
         if sent:
             return sent
         return "未交付"
+
+
+#: How a write-off queued behind an emergency bill's upload shows in the bill lists (issue 7 §7).
+WRITEOFF_LABELS = {"queued": "冲红已排队（待上传后提交）", "sent": "冲红已提交（待红票）",
+                   "held": "冲红未提交（上传冲突，待人工处理）", "refused": "冲红被拒"}
 
 
 KIND_BY_METHOD = {"invoiceEBillOutpatient": "outpatient", "invEBillHospitalized": "inpatient",
@@ -118,11 +128,19 @@ def _record(row: dict[str, Any]) -> BillRecord:
         patient_no=str(data.get("patientNo") or data.get("hospitalNo") or ""), card_no=str(data.get("cardNo", "")),
         tel=str(data.get("tel", "")), emergency=emergency,
         uploaded=not emergency or row["carry_state"] != "issued", carry_state=row["carry_state"] or "",
-        request=data)
+        writeoff_state=row.get("writeoff_state") or "", request=data)
     if row["kind"] is not None:  # the window marked this bill: paper, red, notice
         for name in ("state", "paper_batch_code", "paper_no", "voided_papers", "reprint_reason", "red_batch_code",
                      "red_bill_no", "red_reason", "red_random", "red_create_time", "notice_printed", "notice_sent"):
             setattr(rec, name, row[name])
+    red = row.get("writeoff_result")
+    if rec.writeoff_state == "done" and rec.state != STATE_RED and isinstance(red, dict):
+        # the red answer of a write-off queued behind the upload, recorded by the upload round
+        rec.state = STATE_RED
+        rec.red_batch_code = str(red.get("eScarletBillBatchCode", ""))
+        rec.red_bill_no = str(red.get("eScarletBillNo", ""))
+        rec.red_random = str(red.get("eScarletRandom", ""))
+        rec.red_create_time = str(red.get("createTime", ""))
     return rec
 
 

@@ -77,7 +77,7 @@ def build_services(*, window: WindowConfig, sync: SyncClient, db: Database, dire
         window=window, sync=sync, api=api, workflow=workflow, catalog=catalog, events=events, bills=bills,
         login=LoginSession(directory, idle_seconds, clock, on_user=lambda uid: setattr(sync, "operator", uid)),
         issuing=issuing, paper=paper,
-        writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock),
+        writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock, workflow=workflow),
         link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)
 
 

@@ -5,12 +5,17 @@ exchanged for paper must have the paper voided first — invalidPaper, which red
 in the same call (spec §7). The window asks the platform for the bill's state first, so paper
 exchanged at a kiosk is caught too. Batch write-off (批量冲红) reports every bill's outcome and
 never stops at the first failure.
+
+An emergency bill the server does not hold yet cannot be red-flushed there (the server does not
+know the number): its write-off is queued in the terminal store behind the bill's upload
+(:meth:`workflows.issuing.IssuingWorkflow.queue_write_off`, issue 7 §7) and shown as
+"冲红已排队，待应急票据上传后提交"; the upload round sends it and records the red answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import BillingError
@@ -20,13 +25,25 @@ from workflows.cashier.errors import AlreadyWrittenOff, PaperFirst, ReasonRequir
 from workflows.cashier.events import Events
 from workflows.cashier.paper import PaperService
 from workflows.cashier.records import STATE_RED, BillBook, BillRecord
+from workflows.emergency.writeoff import (
+    QUEUED_TEXT,
+    NotQueueableError,
+    WriteOffHeldError,
+    WriteOffQueuedError,
+    WriteOffRefusedError,
+)
+
+if TYPE_CHECKING:
+    from workflows.issuing import IssuingWorkflow
 
 
 @dataclass(slots=True)
 class BatchResult:
-    """Outcome of a batch write-off: the red-flushed records and ``(bill no, message)`` failures."""
+    """Outcome of a batch write-off: the red-flushed records, the emergency bills whose write-off
+    was queued behind their upload (:data:`QUEUED_TEXT`), and ``(bill no, message)`` failures."""
 
     done: list[BillRecord] = field(default_factory=list)
+    queued: list[BillRecord] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -34,8 +51,9 @@ class WriteOffService:
     """Red-flushes bills issued at this window."""
 
     def __init__(self, api: HisApi, bills: BillBook, paper: PaperService, place_code: str, events: Events,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, workflow: IssuingWorkflow | None = None) -> None:
         self.api = api
+        self.workflow = workflow  # queues write-offs of emergency bills not uploaded yet
         self.bills = bills
         self.paper = paper
         self.place_code = place_code
@@ -62,6 +80,21 @@ class WriteOffService:
             raise ReasonRequired("冲红须填写原因")
         if rec.state == STATE_RED:
             raise AlreadyWrittenOff()
+        fresh = self.bills.by_bus_no(rec.bus_no) if rec.emergency else None
+        if fresh is not None:  # the upload round may have moved it on since the list was read
+            rec.uploaded, rec.carry_state, rec.writeoff_state = fresh.uploaded, fresh.carry_state, fresh.writeoff_state
+        if rec.writeoff_state in ("queued", "sent", "done"):
+            raise WriteOffQueuedError({"sent": "冲红已提交，待财政平台返回红票", "done": "该应急票据已冲红"}.get(
+                rec.writeoff_state, QUEUED_TEXT))
+        if rec.writeoff_state == "held":
+            raise WriteOffHeldError()
+        if rec.writeoff_state == "refused":
+            raise WriteOffRefusedError()
+        if rec.emergency and not rec.uploaded and self.workflow is not None:
+            try:
+                return self._queue(rec, reason, operator)
+            except NotQueueableError:
+                rec.uploaded = True  # uploaded in between: the server knows it now
         if not rec.emergency or rec.uploaded:
             rec = self.refresh_paper_state(rec)
             if rec.state == STATE_RED:
@@ -84,6 +117,17 @@ class WriteOffService:
         self.events.emit(ev.BILL_CHANGED, record=rec)
         return rec
 
+    def _queue(self, rec: BillRecord, reason: str, operator: str) -> BillRecord:
+        """Queue the write-off of an emergency bill behind its upload (nothing is red yet)."""
+        assert self.workflow is not None
+        self.workflow.queue_write_off(rec.bus_no, {
+            "reason": reason.strip(), "operator": operator, "busDateTime": ts17(self.clock.now()),
+            "placeCode": self.place_code})
+        rec.writeoff_state = "queued"
+        rec.red_reason = reason.strip()
+        self.events.emit(ev.BILL_CHANGED, record=rec)
+        return rec
+
     def write_off_batch(self, recs: list[BillRecord], reason: str, operator: str, *,
                         void_paper_first: bool = False) -> BatchResult:
         """批量冲红: every bill is tried; failures are collected with their Chinese message."""
@@ -92,7 +136,8 @@ class WriteOffService:
         out = BatchResult()
         for rec in recs:
             try:
-                out.done.append(self.write_off(rec, reason, operator, void_paper_first=void_paper_first))
+                done = self.write_off(rec, reason, operator, void_paper_first=void_paper_first)
+                (out.done if done.state == STATE_RED else out.queued).append(done)
             except BillingError as exc:
                 out.failed.append((rec.bill_no, f"{exc.code} {exc.message}"))
         return out

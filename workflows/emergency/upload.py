@@ -46,11 +46,14 @@ class UploadReport:
     remaining: int = 0
     stopped: str = ""  # why the run stopped early ("" when everything was sent)
     details: list[dict[str, Any]] = field(default_factory=list)
+    #: The write-offs queued behind these bills (workflows.emergency.writeoff.WriteOffReport.as_dict),
+    #: filled by IssuingWorkflow.upload_pending; held ones (upload conflict) are listed there.
+    writeoffs: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "conflicts": self.conflicts,
                 "rejected": self.rejected, "remaining": self.remaining, "stopped": self.stopped,
-                "details": self.details}
+                "details": self.details, "writeoffs": self.writeoffs}
 
 
 class Uploader:

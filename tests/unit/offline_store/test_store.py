@@ -28,8 +28,8 @@ def test_file_database_is_wal_with_full_sync_and_records_migrations(tmp_path: Pa
     db = Database(tmp_path / "a" / "t.db")
     assert db.pragma("journal_mode") == "wal"
     assert db.pragma("synchronous") == 2  # FULL
-    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index"]
-    assert db.applied_now == ["0001_initial", "0002_journal_state_index"]
+    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue"]
+    assert db.applied_now == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue"]
     db.close()
     again = Database(tmp_path / "a" / "t.db")
     assert again.applied_now == []  # recorded, not re-applied
@@ -139,6 +139,29 @@ def test_outbox_idempotent_enqueue_and_order(db: Database) -> None:
     assert outbox.count_pending(db) == 0
 
 
+def test_writeoff_queued_with_its_mark_after_the_upload_and_once(db: Database) -> None:
+    """Issue 7 §7: the write-off of a bill not uploaded yet is one transaction (journal mark +
+    outbox item after the bill's upload item); a second queue keeps the first request."""
+    from offline_store import writeoffs
+
+    block = stock.add_block(db, "P01", "42060126", "0000000001", "0000000009", AT)
+    with db.atomic():
+        _entry(db, block.id, "B1", "0000000001", "h1")
+        up = outbox.enqueue(db, "emergency_upload", "B1", "T1:42060126:0000000001", {"n": 1}, AT)
+    key = writeoffs.writeoff_key("T1", "42060126", "0000000001")
+    wo = writeoffs.queue(db, "B1", key, {"reason": "退费"}, AT)
+    assert wo > up and writeoffs.queue(db, "B1", key, {"reason": "另一个"}, AT) == wo
+    [item] = outbox.pending(db, writeoffs.WRITEOFF_KIND)
+    assert item.payload == {"reason": "退费"} and item.idem_key == "wo:T1:42060126:0000000001"
+    mark = writeoffs.mark_of(db, "B1")
+    assert mark is not None and (mark.state, mark.bill_state) == ("queued", "issued")
+    with pytest.raises(sqlite3.IntegrityError), db.atomic():
+        writeoffs.set_mark(db, "B1", "bogus", None, AT)  # CHECK on the mark
+    writeoffs.set_mark(db, "B1", writeoffs.DONE, {"eScarletBillNo": "0000000100"}, AT)
+    assert writeoffs.mark_of(db, "B1").result == {"eScarletBillNo": "0000000100"}  # type: ignore[union-attr]
+    assert writeoffs.count(db, writeoffs.QUEUED) == 0 and writeoffs.mark_of(db, "nope") is None
+
+
 def test_print_jobs_lifecycle(db: Database) -> None:
     job = print_jobs.create(db, "notice", "B1", {"x": Decimal("1.50")}, AT)
     assert [j.id for j in print_jobs.unfinished(db)] == [job]
@@ -153,7 +176,7 @@ def test_print_jobs_lifecycle(db: Database) -> None:
 
 
 def test_store_of_an_older_schema_is_upgraded_at_open(tmp_path: Path) -> None:
-    """A terminal database released with 0001 only gets 0002 applied at open, data kept."""
+    """A terminal database released with 0001 only gets 0002 and 0003 applied at open, data kept."""
     import sqlite_utils
 
     from offline_store.migrations import MIGRATIONS
@@ -164,8 +187,9 @@ def test_store_of_an_older_schema_is_upgraded_at_open(tmp_path: Path) -> None:
     old["kv"].insert({"key": "chain_head", "value": '"abc"'})
     old.close()
     db = Database(path)
-    assert db.applied_now == ["0002_journal_state_index"]
-    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index"]
+    assert db.applied_now == ["0002_journal_state_index", "0003_journal_writeoff_queue"]
+    assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue"]
     assert db.get_value("chain_head") == "abc"
     assert db.scalar("SELECT name FROM sqlite_master WHERE name = 'journal_state'") == "journal_state"
+    assert {"writeoff", "writeoff_result", "writeoff_at"} <= {r["name"] for r in db.all("PRAGMA table_info(journal)")}
     db.close()
