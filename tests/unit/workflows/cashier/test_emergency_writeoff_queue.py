@@ -92,3 +92,38 @@ def test_queued_write_off_is_held_when_the_upload_conflicts(window, clock) -> No
     with pytest.raises(WriteOffHeldError):
         services.writeoff.write_off(held, "退费", "张敏")
     assert kept["billNo"] != rec.bill_no
+
+
+def test_repeat_after_a_lost_answer_records_the_red_bill_and_a_refusal_is_kept(window, clock) -> None:
+    """The write-off reached the platform but its answer was lost (here: sent by hand before the
+    round): the repeat is refused as already red, the bill's state says red -> recorded, not twice.
+    A refusal of a bill that is not red is kept as ``refused`` (E8503), shown, never retried."""
+    services, platform, rec = _offline_bill(window, clock)
+    other = _offline_other(services, rec)
+    services.writeoff.write_off(rec, "退费", "张敏")
+    services.writeoff.write_off(other, "退费", "张敏")
+    platform.online = True
+    clock.advance(services.sync.breaker.open_seconds)
+    assert services.workflow.uploader.upload_pending().accepted == 2  # upload only, write-offs still queued
+    first = services.api.call("writeOffEBill", {"billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no,
+                                                "reason": "退费", "operator": "张敏"})
+    uploaded = services.bills.by_bus_no(other.bus_no)
+    assert uploaded is not None  # exchanged for paper meanwhile: the platform refuses the red-flush
+    services.paper.exchange(uploaded, services.paper.next_number()[1], "张敏")
+    report = services.workflow.upload_pending()
+    by_no = {d["billNo"]: d for d in report.writeoffs["details"]}
+    assert by_no[rec.bill_no]["status"] == "done"
+    assert by_no[rec.bill_no]["answer"]["eScarletBillNo"] == first["eScarletBillNo"]
+    assert by_no[other.bill_no]["status"] == "refused" and report.writeoffs["refused"] == 1
+    assert platform.calls.count("writeOffEBill") == 3  # by hand, the repeat, the refused one
+    done, refused = services.bills.by_bus_no(rec.bus_no), services.bills.by_bus_no(other.bus_no)
+    assert done is not None and done.state == STATE_RED and done.red_bill_no == first["eScarletBillNo"]
+    assert refused is not None and refused.writeoff_state == "refused" and "冲红被拒" in refused.state_label
+    services.workflow.upload_pending()
+    assert platform.calls.count("writeOffEBill") == 3  # nothing re-sent
+
+
+def _offline_other(services, rec):  # type: ignore[no-untyped-def]
+    other = services.issuing.issue(outpatient_form(services, "35.00"), "张敏")
+    assert other.emergency and other.bus_no != rec.bus_no
+    return other
