@@ -15,7 +15,7 @@ from qt_common.qt import QCheckBox, QHBoxLayout, QPlainTextEdit, QPushButton, QV
 from qt_common.widgets.bill_table import BillTable
 from workflows.cashier.documents import notice_job
 from workflows.cashier.records import STATE_RED, BillRecord
-from workflows.cashier.writeoff import BatchResult
+from workflows.cashier.writeoff import QUEUED_TEXT, BatchResult
 
 
 class WriteOffPage(QWidget):
@@ -104,12 +104,17 @@ class WriteOffPage(QWidget):
         self.go.setEnabled(True)
         for rec in result.done:
             self.log.appendPlainText(f"已冲红 {rec.bill_no} → 红票 {rec.red_batch_code} {rec.red_bill_no}")
+        for rec in result.queued:
+            self.log.appendPlainText(f"应急票据 {rec.bill_no}：{QUEUED_TEXT}")
         for no, msg in result.failed:
             self.log.appendPlainText(f"未冲红 {no}：{msg}")
+        queued = f"，{len(result.queued)}张应急票据冲红已排队" if result.queued else ""
         if result.failed:
-            self.msg.bad(f"冲红{len(result.done)}张，{len(result.failed)}张未冲红（见下方原因）")
+            self.msg.bad(f"冲红{len(result.done)}张{queued}，{len(result.failed)}张未冲红（见下方原因）")
+        elif result.done:
+            self.msg.ok(f"已冲红{len(result.done)}张，红字告知单已打印{queued}")
         else:
-            self.msg.ok(f"已冲红{len(result.done)}张，红字告知单已打印")
+            self.msg.ok(f"{len(result.queued)}张应急票据{QUEUED_TEXT}")
         self.refresh()
 
     def _failed(self, exc: BaseException) -> None:

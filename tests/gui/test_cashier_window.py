@@ -13,6 +13,7 @@ from qt_common import guard
 from qt_common.qt import Qt
 from workflows.cashier.importer import COLUMNS
 from workflows.cashier.records import STATE_RED
+from workflows.cashier.writeoff import QUEUED_TEXT
 
 from .conftest import Window, bg, focused, login, press, type_text
 
@@ -398,3 +399,23 @@ def test_paper_page_reprint_void_and_void_blank(qtbot, window: Window) -> None:
     page.blank_reason.setText("撕坏")
     qtbot.mouseClick(page.blank_btn, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.next_no == f"{start + 2:010d}", timeout=5000)
+
+
+def test_write_off_of_an_emergency_bill_is_queued_while_down(qtbot, window: Window) -> None:
+    """Link down: an emergency bill written off at the window is queued behind its upload, and the
+    page says so instead of failing."""
+    w = window
+    login(qtbot, w)
+    w.platform.online = False
+    issue_by_keyboard(qtbot, w, "钱七")
+    rec = w.win.issue_page.last
+    assert rec.emergency and not rec.uploaded
+    press(qtbot, w, Qt.Key.Key_F4)
+    page = w.win.writeoff_page
+    qtbot.waitUntil(lambda: any(r.bill_no == rec.bill_no for r in page.rows), timeout=5000)
+    page.select(rec.bill_no)
+    page.reason.setText("患者退费")
+    qtbot.mouseClick(page.go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: QUEUED_TEXT in page.log.toPlainText(), timeout=10000)
+    assert rec.bill_no in page.log.toPlainText() and "未冲红" not in page.log.toPlainText()
+    assert "writeOffEBill" not in w.platform.calls
