@@ -38,13 +38,13 @@ class _Slot:
             return self.changed.wait_for(lambda: (self.card is not None) == present, timeout)
 
 
-class VirtualSocialSecurityCardReader(SocialSecurityCardReader):
-    """A social security card reader with a menu-inserted card."""
+class _VirtualSlotReader:
+    """What both virtual readers share: a card slot filled from the demo menu, nothing to open."""
 
     driver = "virtual"
 
     def __init__(self, name: str, config: Any = None, **kwargs: Any) -> None:
-        super().__init__(name, **kwargs)
+        super().__init__(name, **kwargs)  # type: ignore[call-arg]  # the role class next in the MRO
         self._slot = _Slot()
 
     def address(self) -> str:
@@ -56,6 +56,10 @@ class VirtualSocialSecurityCardReader(SocialSecurityCardReader):
 
     def _close_device(self) -> None:
         pass
+
+
+class VirtualSocialSecurityCardReader(_VirtualSlotReader, SocialSecurityCardReader):
+    """A social security card reader with a menu-inserted card."""
 
     def insert(self, card: SocialSecurityCard = DEMO_SSC) -> None:
         """Put a card in (demo menu, any thread)."""
@@ -96,24 +100,8 @@ class VirtualSocialSecurityCardReader(SocialSecurityCardReader):
         return card
 
 
-class VirtualIdCardReader(IdCardReader):
+class VirtualIdCardReader(_VirtualSlotReader, IdCardReader):
     """An ID card reader with a menu-placed card."""
-
-    driver = "virtual"
-
-    def __init__(self, name: str, config: Any = None, **kwargs: Any) -> None:
-        super().__init__(name, **kwargs)
-        self._slot = _Slot()
-
-    def address(self) -> str:
-        """Nothing physical."""
-        return "virtual"
-
-    def _open_device(self) -> None:
-        pass
-
-    def _close_device(self) -> None:
-        pass
 
     def place(self, card: IdCard = DEMO_ID) -> None:
         """Lay a card on the reader (demo menu)."""
