@@ -15,28 +15,15 @@ from typing import Any
 
 from devices import sam_protocol as sam
 from devices.card_reader import IdCard, IdCardReader
+from devices.drivers.serial_port import SERIAL_ERRORS, SerialPortMixin
 from devices.errors import (
     CardReadError,
     ChecksumError,
-    DeviceDisconnected,
-    DeviceNotFound,
     DeviceTimeout,
     NoCard,
     ProtocolError,
 )
 from devices.io_thread import assert_in_device_thread, runs_in_device_thread
-
-try:
-    import termios  # pyserial lets termios.error (not an OSError) escape when a pty vanishes
-
-    _TERMIOS_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
-except ImportError:  # Windows
-    _TERMIOS_ERRORS = ()
-
-try:
-    import serial
-except ImportError:  # pragma: no cover - pyserial is the terminal's serial extra
-    serial = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +39,7 @@ class SamSerialConfig:
     timeout: float = 3.0
 
 
-class SamIdCardReader(IdCardReader):
+class SamIdCardReader(SerialPortMixin, IdCardReader):
     """The SAM serial ID card reader driver."""
 
     driver = "sam_serial"
@@ -62,34 +49,6 @@ class SamIdCardReader(IdCardReader):
         self.config = config
         self._ser: Any = None
 
-    @classmethod
-    def is_usable(cls) -> bool:
-        """pyserial is importable."""
-        return serial is not None
-
-    def address(self) -> str:
-        """The serial port."""
-        return f"serial:{self.config.port}"
-
-    def _open_device(self) -> None:
-        assert_in_device_thread(self)
-        try:
-            self._ser = serial.Serial(self.config.port, self.config.baudrate, timeout=0.05)
-        except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
-            raise DeviceNotFound(self.label, self.config.port) from exc
-
-    def _close_device(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is not None:
-            ser.close()
-
-    def _lost(self, exc: BaseException) -> DeviceDisconnected:
-        self._open = False
-        try:
-            self._close_device()
-        except OSError:
-            pass
-        return DeviceDisconnected(self.label, self.config.port)
 
     def _read_exact(self, n: int, deadline: float) -> bytes:
         buf = b""
@@ -98,7 +57,7 @@ class SamIdCardReader(IdCardReader):
                 raise DeviceTimeout(self.label, "读卡器无应答")
             try:
                 buf += self._ser.read(n - len(buf))
-            except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
+            except SERIAL_ERRORS as exc:
                 raise self._lost(exc) from exc
         return buf
 
@@ -107,7 +66,7 @@ class SamIdCardReader(IdCardReader):
         try:
             self._ser.reset_input_buffer()  # drop late bytes of an earlier, timed-out answer
             self._ser.write(sam.command(*cmd))
-        except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
+        except SERIAL_ERRORS as exc:
             raise self._lost(exc) from exc
         deadline = time.monotonic() + self.config.timeout
         # resynchronise on the preamble: skip noise until AA AA AA 96 69

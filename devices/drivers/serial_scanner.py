@@ -10,21 +10,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from devices.errors import DeviceDisconnected, DeviceNotFound, DeviceTimeout
-from devices.io_thread import assert_in_device_thread, runs_in_device_thread
+from devices.drivers.serial_port import SERIAL_ERRORS, SerialPortMixin
+from devices.errors import DeviceTimeout
+from devices.io_thread import runs_in_device_thread
 from devices.scanner import Scanner
-
-try:
-    import termios  # pyserial lets termios.error (not an OSError) escape when a pty vanishes
-
-    _TERMIOS_ERRORS: tuple[type[BaseException], ...] = (termios.error,)
-except ImportError:  # Windows
-    _TERMIOS_ERRORS = ()
-
-try:
-    import serial
-except ImportError:  # pragma: no cover
-    serial = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +25,7 @@ class SerialScannerConfig:
     encoding: str = "utf-8"
 
 
-class SerialScanner(Scanner):
+class SerialScanner(SerialPortMixin, Scanner):
     """Reads CR/LF-terminated codes from a serial port."""
 
     driver = "serial"
@@ -47,27 +36,9 @@ class SerialScanner(Scanner):
         self._ser: Any = None
         self._pending = b""
 
-    @classmethod
-    def is_usable(cls) -> bool:
-        """pyserial is importable."""
-        return serial is not None
-
-    def address(self) -> str:
-        """The serial port."""
-        return f"serial:{self.config.port}"
-
     def _open_device(self) -> None:
-        assert_in_device_thread(self)
-        try:
-            self._ser = serial.Serial(self.config.port, self.config.baudrate, timeout=0.05)
-        except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
-            raise DeviceNotFound(self.label, self.config.port) from exc
+        super()._open_device()
         self._pending = b""
-
-    def _close_device(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is not None:
-            ser.close()
 
     @runs_in_device_thread
     def read_code(self, timeout: float) -> str:
@@ -85,7 +56,5 @@ class SerialScanner(Scanner):
                 raise DeviceTimeout(self.label, "未扫描到条码")
             try:
                 self._pending += self._ser.read(256)
-            except (serial.SerialException, OSError, *_TERMIOS_ERRORS) as exc:
-                self._open = False
-                self._close_device()
-                raise DeviceDisconnected(self.label, self.config.port) from exc
+            except SERIAL_ERRORS as exc:
+                raise self._lost(exc) from exc
