@@ -1,59 +1,29 @@
 """What the simulated platform draws: the QR code (fast path), the notice PNG, the layout PDF
 and the H5 page.
 
-QR fast path (docs/BENCHMARKS.md, "finance simulator"): the ``qrcode`` package's default PNG took
-13-16 ms per bill and segno with automatic mask selection ~14 ms, almost all of it scoring the
-eight masks. A fixed mask is valid QR (any of the eight may be used; scoring only optimises
-readability) and brings encoding to ~1 ms; the 1-bit PNG is written directly with zlib (~0.6 ms)
-instead of through an imaging library.
+QR codes come from billing_core.qr_image (zxing-cpp plus a direct 1-bit PNG, ~0.35 ms per bill;
+docs/BENCHMARKS.md, "QR per bill"): every issuing answer carries one, so it is on the hot path.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import struct
-import zlib
-from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from billing_core import qr_image
 from billing_core.money import to_chinese_upper, wire
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-QR_MASK = 2
-
-
-def qr_matrix(text: str) -> Sequence[Sequence[int]]:
-    """The module matrix of ``text`` (error level M, fixed mask: the fast path)."""
-    return segno.make_qr(text, error="m", mask=QR_MASK).matrix
-
-
-def _chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
 
 def qr_png(text: str, scale: int = 4, border: int = 4) -> bytes:
-    """A 1-bit grayscale PNG of the QR code of ``text`` (dark modules black, quiet zone white)."""
-    matrix = qr_matrix(text)
-    size = len(matrix) + 2 * border
-    width = size * scale
-    pad = (-width) % 8
-    white_row = b"\x00" + int("1" * (width + pad), 2).to_bytes((width + pad) // 8, "big")
-    rows: list[bytes] = [white_row] * (border * scale)
-    edge = "1" * (border * scale)
-    for line in matrix:
-        bits = edge + "".join(("0" if v else "1") * scale for v in line) + edge + "1" * pad
-        packed = b"\x00" + int(bits, 2).to_bytes((width + pad) // 8, "big")
-        rows.extend([packed] * scale)
-    rows.extend([white_row] * (border * scale))
-    ihdr = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
-            + _chunk(b"IEND", b""))
+    """A 1-bit greyscale PNG of the QR code of ``text`` (dark modules black, quiet zone white)."""
+    return qr_image.qr_png(text, scale=scale, border=border)
 
 
 @lru_cache(maxsize=8192)
