@@ -20,6 +20,7 @@ Usage: ``.venv/bin/python bench/carry_forward.py [--bills 10000] [--batch 50] [-
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import sys
@@ -38,6 +39,18 @@ from tests.integration.emergency.rig import METHOD, Platform, Server, outpatient
 def _carried(db_path: Path) -> int:
     with sqlite3.connect(db_path, timeout=30) as conn:
         return int(conn.execute("SELECT count(*) FROM bills WHERE origin = 'terminal' AND carry = 'done'").fetchone()[0])
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpus(server: Server, platform: Platform) -> dict[str, float]:
+    assert server.proc is not None and platform.proc is not None
+    own = os.times()
+    return {"server": _cpu(server.proc.pid), "platform": _cpu(platform.proc.pid), "terminal": own.user + own.system}
 
 
 def run_once(bills: int, batch: int) -> dict[str, float]:
@@ -62,6 +75,7 @@ def run_once(bills: int, batch: int) -> dict[str, float]:
                     bill = validate_request(METHOD, outpatient(f"BENCH-{i:06d}", f"{1 + i % 300}.{i % 100:02d}"))
                     t.wf.emergency.issue(METHOD, bill, clock.now(), in_doubt=False)
         made = time.perf_counter() - made
+        cpu0 = _cpus(server, platform)
         t0 = time.perf_counter()
         report = t.wf.upload_pending()
         uploaded = time.perf_counter() - t0
@@ -72,6 +86,7 @@ def run_once(bills: int, batch: int) -> dict[str, float]:
             assert time.monotonic() < deadline, "carry-forward did not finish in 10 minutes"
             time.sleep(0.05)
         total = time.perf_counter() - t0
+        cpu = {k: (v - cpu0[k]) / bills * 1000 for k, v in _cpus(server, platform).items()}
         ok = [c for c in platform.calls("uploadEmergencyEBill") if c["result"] == "S0000"]
         assert len(ok) == bills, f"{len(ok)} successful uploads on the platform, expected {bills}"
         assert len({c["bus_no"] for c in ok}) == bills
@@ -79,7 +94,8 @@ def run_once(bills: int, batch: int) -> dict[str, float]:
         for i in (0, bills // 2, bills - 1):
             got = platform.bill_by_bus_no(f"BENCH-{i:06d}")
             assert got is not None and got["random"], f"BENCH-{i:06d} missing on the platform"
-        return {"journal": made, "upload": uploaded, "total": total, "platform_ms": platform_ms}
+        return {"journal": made, "upload": uploaded, "total": total, "platform_ms": platform_ms,
+                **{f"cpu_{k}": v for k, v in cpu.items()}}
     finally:
         t.close()
         server.stop()
@@ -99,7 +115,9 @@ def main() -> int:
         results.append(got)
         print(f"run {run + 1}: journal {got['journal']:.1f} s (setup), upload to server {got['upload']:.1f} s, "
               f"carried onto the platform {got['total']:.1f} s = {args.bills / got['total']:.0f} bills/s "
-              f"(platform {got['platform_ms']:.1f} ms per uploadEmergencyEBill)", flush=True)
+              f"(platform {got['platform_ms']:.1f} ms per uploadEmergencyEBill); CPU ms per bill: server "
+              f"{got['cpu_server']:.2f}, simulator {got['cpu_platform']:.2f}, terminal {got['cpu_terminal']:.2f}; "
+              f"load average {Path('/proc/loadavg').read_text().split()[0]}", flush=True)
     med = statistics.median(r["total"] for r in results)
     print(f"median of {args.runs}: {args.bills} bills carried forward in {med:.1f} s "
           f"({args.bills / med:.0f} bills/s); target < 60 s: {'PASS' if med < 60 else 'FAIL'}")

@@ -2,7 +2,8 @@
 
 Each cycle: resolve issuing claims left by a killed server process, keep every billing point's
 emergency stock topped up while the platform is reachable, and deliver due outbox items (head
-of each group only, so per-bill order holds) with exponential backoff. State lives in the
+of each group only, so per-bill order holds) with exponential backoff — carry-forwards
+(``uploadEmergencyEBill``) through the parallel carry pool (services/carry_pool.py). State lives in the
 database, so the worker survives restarts: leases of a dead process expire or are released at
 startup.
 """
@@ -25,6 +26,7 @@ from sync_server.audit import SERVER, audit
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.services import batches, emergency, outbox
+from sync_server.services.carry_pool import kick_carry_pool
 from sync_server.services.delivery import DeadLetter, deliver
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, bills
@@ -124,10 +126,15 @@ class Worker:
                 issuer._release(bill_id, who, "进程中断，平台无此业务流水号票据")  # noqa: SLF001
 
     def deliver_due(self) -> int:
-        """Deliver the due head item of each group."""
+        """Deliver the due head item of each group; carry-forwards go to the carry pool."""
         done = 0
         with read_tx(self.ctx.engine) as conn:
             items = outbox.due(conn, time.time())
+        if any(i["kind"] == "carry_forward" for i in items):
+            # The pool sends carry-forwards in parallel with the same lease and settling rules;
+            # claiming them here too only made the two race for leases, one transaction per item.
+            kick_carry_pool(self.ctx)
+            items = [i for i in items if i["kind"] != "carry_forward"]
         for item in items:
             with write_tx(self.ctx.engine) as conn:
                 if not outbox.claim(conn, item, time.time()):

@@ -1,16 +1,17 @@
-"""Parallel delivery of carry-forward items after a terminal upload (issue 7 benchmark).
+"""Parallel delivery of carry-forward items (``uploadEmergencyEBill``; issue 7 benchmark).
 
-The outbox worker delivers one item at a time: fine for the server's own emergency bills, too
-slow for a terminal handing over thousands at once (each ``uploadEmergencyEBill`` waits ~6 ms
-for the platform). After an upload, :func:`kick_carry_pool` starts (once per server process) a
-loop that takes rounds of due ``carry_forward`` items through the same outbox rules as the
+Delivering one item at a time is too slow for a terminal handing over thousands of bills at once
+(each call waits a few ms for the platform). After an upload, and whenever the outbox worker finds
+due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once per server
+process) a loop that takes rounds of due ``carry_forward`` items through the same outbox rules as the
 worker — ``outbox.due`` (head item of each busNo group, so per-bill order holds) and
 ``outbox.claim`` (a lease: the worker and the pool never send one item twice at the same time,
 and a killed process's leases are released at restart) — sends their ``uploadEmergencyEBill``
 calls on a few threads, and settles the accepted ones in one transaction per round (bill
 ``carry = done``, audit row, item done). A refused upload takes the worker's own path
 (``delivery.deliver``: lookup, same bill, or conflict: platform bill kept, number voided, conflict
-reported); an unreachable platform stops the pool and leaves the items to the worker's backoff.
+reported); an unreachable platform stops the pool: the items back off, and the worker kicks the
+pool again when they fall due.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
@@ -54,24 +55,17 @@ def kick_carry_pool(ctx: ServerContext) -> None:
 def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
     with read_tx(ctx.engine) as conn:
         items = outbox.due(conn, time.time(), limit)
-        if not items:
-            return []
-        # only carry-forward heads: other kinds (changes, notices) stay with the worker
-        ids = {r[0] for r in conn.execute(select(outbox_table.c.id).where(and_(
-            outbox_table.c.id.in_([i["id"] for i in items]), outbox_table.c.kind == "carry_forward")))}
-    return [i for i in items if i["id"] in ids]
+    # only carry-forward heads: other kinds (changes, notices) stay with the worker
+    return [i for i in items if i["kind"] == "carry_forward"]
 
 
 def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Take the lease on every item in one transaction; the ones we got."""
-    now = time.time()
-    got = []
     with write_tx(ctx.engine) as conn:
-        for item in items:
-            if outbox.claim(conn, item, now):
-                item["attempts"] = int(item["attempts"]) + 1
-                got.append(item)
-    return got
+        taken = outbox.claim_many(conn, items, time.time())
+    for item in items:
+        item["attempts"] = int(item["attempts"]) + 1
+    return [i for i in items if i["id"] in taken]
 
 
 def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:

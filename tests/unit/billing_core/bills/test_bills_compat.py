@@ -189,3 +189,19 @@ def test_canonical_bill_bytes_is_deterministic() -> None:
     assert json.loads(text)["chargeDetail"][3]["amt"] == "45.90"
     with pytest.raises(TypeError):
         canonical_bill_bytes({"totalAmt": 386.5})
+
+
+@pytest.mark.parametrize(("fixture", "method", "bus_type"), SAMPLES)
+def test_validation_leaves_its_input_untouched(fixture: str, method: str, bus_type: str) -> None:
+    # the sync server validates uploaded emergency bills in place (no defensive copy), and keeps
+    # the uploaded object for the carry-forward: validation must not change it, valid or not
+    data = _load(fixture)
+    validate_request(method, data)
+    assert data == _load(fixture)
+    broken = _load(fixture)
+    broken["totalAmt"], broken["chargeDetail"][0]["amt"] = "12.345", 7.5
+    with pytest.raises(ValidationError):
+        validate_request(method, broken)
+    again = _load(fixture)
+    again["totalAmt"], again["chargeDetail"][0]["amt"] = "12.345", 7.5
+    assert broken == again
