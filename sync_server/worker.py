@@ -26,13 +26,14 @@ from sync_server.audit import SERVER, audit
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.services import batches, emergency, outbox
-from sync_server.services.carry_pool import kick_carry_pool
+from sync_server.services.carry_pool import CARRY, kick_carry_pool
 from sync_server.services.delivery import DeadLetter, deliver
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, bills
 
 log = logging.getLogger(__name__)
 TOP_UP_EVERY = 5.0
+OTHER_KINDS = tuple(k for k in outbox.KINDS if k != CARRY)  # the worker's own; carry-forwards: the pool
 
 
 class Worker:
@@ -129,12 +130,12 @@ class Worker:
         """Deliver the due head item of each group; carry-forwards go to the carry pool."""
         done = 0
         with read_tx(self.ctx.engine) as conn:
-            items = outbox.due(conn, time.time())
-        if any(i["kind"] == "carry_forward" for i in items):
+            carry_due = bool(outbox.due(conn, time.time(), 1, kinds=(CARRY,)))
+            items = outbox.due(conn, time.time(), kinds=OTHER_KINDS)
+        if carry_due:
             # The pool sends carry-forwards in parallel with the same lease and settling rules;
             # claiming them here too only made the two race for leases, one transaction per item.
             kick_carry_pool(self.ctx)
-            items = [i for i in items if i["kind"] != "carry_forward"]
         for item in items:
             with write_tx(self.ctx.engine) as conn:
                 if not outbox.claim(conn, item, time.time()):

@@ -3,12 +3,12 @@
 Delivering one item at a time is too slow for a terminal handing over thousands of bills at once
 (each call waits a few ms for the platform). After an upload, and whenever the outbox worker finds
 due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once per server
-process) a loop that takes rounds of due ``carry_forward`` items through the same outbox rules as the
-worker — ``outbox.due`` (head item of each busNo group, so per-bill order holds) and
+process) a loop that takes due ``carry_forward`` items through the same outbox rules as the worker — ``outbox.due`` (head item of each busNo group, so per-bill order holds) and
 ``outbox.claim`` (a lease: the worker and the pool never send one item twice at the same time,
 and a killed process's leases are released at restart) — sends their ``uploadEmergencyEBill``
-calls on a few threads, and settles the accepted ones in one transaction per round (bill
-``carry = done``, audit row, item done). A refused upload takes the worker's own path
+calls on a few threads (a pipeline: more items are claimed while earlier ones are in flight), and
+settles the accepted ones in batches, one transaction each (bill ``carry = done``, audit row, item
+done). A refused upload takes the worker's own path
 (``delivery.deliver``: lookup, same bill, or conflict: platform bill kept, number voided, conflict
 reported); an unreachable platform stops the pool: the items back off, and the worker kicks the
 pool again when they fall due.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -35,8 +35,10 @@ from sync_server.store.schema import audit_log, bills
 from sync_server.store.schema import outbox as outbox_table
 
 log = logging.getLogger(__name__)
+CARRY = "carry_forward"  # the outbox kind this pool delivers
 THREADS = 4
-ROUND = 100  # items claimed per round
+ROUND = 100  # at most this many items claimed and not yet answered
+SETTLE = 50  # accepted items settled per transaction
 _running: dict[int, threading.Thread] = {}
 _guard = threading.Lock()
 
@@ -54,9 +56,8 @@ def kick_carry_pool(ctx: ServerContext) -> None:
 
 def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
     with read_tx(ctx.engine) as conn:
-        items = outbox.due(conn, time.time(), limit)
-    # only carry-forward heads: other kinds (changes, notices) stay with the worker
-    return [i for i in items if i["kind"] == "carry_forward"]
+        # only carry-forward heads: other kinds (changes, notices) stay with the worker
+        return outbox.due(conn, time.time(), limit, kinds=(CARRY,))
 
 
 def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -120,22 +121,41 @@ def _slow_path(ctx: ServerContext, item: dict[str, Any]) -> None:
 
 
 def _run(ctx: ServerContext) -> None:
+    """Keep ``THREADS`` calls in flight until nothing carry-forward is due (or the platform is down).
+
+    A pipeline, not rounds: the next items are claimed while earlier ones are still being sent,
+    and accepted ones are settled in batches of ``SETTLE`` — so the platform is never left idle
+    while this process waits for the slowest call of a round or writes the round's results.
+    Claimed items wait at most ~``ROUND`` calls before they are sent, far inside their lease.
+    """
+    inflight: dict[Future[tuple[str, Any]], dict[str, Any]] = {}
+    accepted: list[tuple[dict[str, Any], Any]] = []
+    down = False
     with ThreadPoolExecutor(THREADS, thread_name_prefix="carry") as pool:
         while not ctx.stop.is_set():
-            items = _claim_all(ctx, _due(ctx, ROUND))
-            if not items:
-                if not _due(ctx, 1):
-                    return
-                continue
-            results = list(pool.map(lambda i: _send(ctx, i), items))
-            _settle_ok(ctx, [(i, r[1]) for i, r in zip(items, results, strict=True) if r[0] == "ok"])
-            down = False
-            for item, (kind, exc) in zip(items, results, strict=True):
-                if kind == "rejected":
+            if not down and len(inflight) < ROUND // 2:
+                for item in _claim_all(ctx, _due(ctx, ROUND - len(inflight))):
+                    inflight[pool.submit(_send, ctx, item)] = item
+            if not inflight:
+                break
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                item = inflight.pop(fut)
+                kind, got = fut.result()
+                if kind == "ok":
+                    accepted.append((item, got))
+                elif kind == "rejected":
                     _slow_path(ctx, item)
-                elif kind == "unreachable":
+                else:
                     with write_tx(ctx.engine) as conn:
-                        outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
-                    down = down or not exc.in_doubt
-            if down:
-                return  # platform down: the worker's backoff takes over
+                        outbox.retry_later(conn, item, got.message, ctx.config.outbox_max_backoff)
+                    # platform down: send nothing more; the items back off and the worker kicks
+                    # the pool again when they fall due
+                    down = down or not got.in_doubt
+            if len(accepted) >= SETTLE or not inflight:
+                _settle_ok(ctx, accepted)
+                accepted = []
+        # stopping: wait for the calls in flight and record what the platform accepted (anything
+        # else keeps its lease until it expires or the restart releases it)
+        accepted += [(item, got) for fut, item in inflight.items() for kind, got in [fut.result()] if kind == "ok"]
+    _settle_ok(ctx, accepted)

@@ -99,7 +99,10 @@ def upload(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[st
         return {"results": [answer(str(checked[0].up["idempotencyKey"]), BusyError.code, "busy",
                                     "该业务流水号或票号正在处理中，请稍后重传")]}
     ctx.wake.set()
-    kick_carry_pool(ctx)
+    if ctx.config.worker == "thread":
+        # with ``worker = none`` the outbox belongs to ``python -m sync_server.worker``, whose own
+        # pool picks these carry-forwards up on its next cycle
+        kick_carry_pool(ctx)
     return {"results": results}
 
 

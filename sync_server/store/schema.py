@@ -198,6 +198,7 @@ outbox = Table(
 Index("ix_outbox_pending", outbox.c.state, outbox.c.next_at)
 Index("ix_outbox_group", outbox.c.group_key, outbox.c.id)
 Index("ix_outbox_state_id", outbox.c.state, outbox.c.id)  # migration 0004: due items in id order
+Index("ix_outbox_state_kind_id", outbox.c.state, outbox.c.kind, outbox.c.id)  # ... of some kinds
 
 audit_log = Table(
     "audit_log", metadata,

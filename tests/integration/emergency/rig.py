@@ -117,6 +117,20 @@ class Proc:
         return self.proc is not None and self.proc.poll() is None
 
 
+class Worker(Proc):
+    """A child process without a port (``python -m sync_server.worker``)."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
+        super().__init__(args, 0, log)
+
+    def start(self, timeout: float = 60.0) -> Worker:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
+        env.pop("DATABASE_URL", None)
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
+                                     stderr=subprocess.STDOUT)
+        return self
+
+
 class Platform(Proc):
     """``python -m simulators.finance`` with its control endpoints and a signed client."""
 
@@ -152,16 +166,39 @@ class Platform(Proc):
 
 
 class Server(Proc):
-    """``python -m sync_server`` (outbox worker thread inside) wired to a platform."""
+    """``python -m sync_server`` wired to a platform; its outbox worker is a thread inside
+    (``worker="thread"``, the default) or its own ``python -m sync_server.worker`` process
+    (``worker="process"``: the server runs with ``--worker none``)."""
 
-    def __init__(self, base: Path, platform: Platform, finance_url: str | None = None, name: str = "srv") -> None:
+    def __init__(self, base: Path, platform: Platform, finance_url: str | None = None, name: str = "srv",
+                 worker: str = "thread") -> None:
         port = free_port()
         self.data_dir = base / name
+        finance = finance_url or platform.method_url
         super().__init__([sys.executable, "-m", "sync_server", "--port", str(port), "--data-dir", str(self.data_dir),
-                          "--finance-url", finance_url or platform.method_url, "--threads", "4"],
-                         port, base / f"{name}.log")
+                          "--finance-url", finance, "--threads", "4"]
+                         + (["--worker", "none"] if worker == "process" else []), port, base / f"{name}.log")
         self.url = f"http://127.0.0.1:{port}"
         self.finance_url = platform.method_url
+        self.worker = (Worker([sys.executable, "-m", "sync_server.worker", "--data-dir", str(self.data_dir),
+                               "--finance-url", finance], base / f"{name}-worker.log")
+                       if worker == "process" else None)
+
+    def start(self, timeout: float = 60.0) -> Server:
+        super().start(timeout)
+        if self.worker is not None:
+            self.worker.start()
+        return self
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        super().stop()
+
+    def kill(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+        super().kill()
 
     @property
     def demo(self) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def _items(server, n: int, groups: list[str] | None = None) -> list[dict]:  # no
     tag = uuid.uuid4().hex[:8]
     names = groups or [str(i) for i in range(n)]
     with write_tx(server.ctx.engine) as conn:
-        ids = [outbox.enqueue(conn, server.ctx.clock, group=f"LEASE-{tag}-{g}", kind="test_lease",
+        ids = [outbox.enqueue(conn, server.ctx.clock, group=f"LEASE-{tag}-{g}", kind="notice",
                               method="noop", payload={"i": i}, idem_key=f"lease:{tag}:{i}") for i, g in enumerate(names)]
         conn.execute(update(outbox_table).where(outbox_table.c.id.in_(ids)).values(next_at=DUE))
     with read_tx(server.ctx.engine) as conn:
@@ -85,3 +85,25 @@ def test_due_answers_group_heads_in_order_across_pages(server) -> None:  # noqa:
     with write_tx(server.ctx.engine) as conn:
         for item in items[1:]:
             outbox.finish(conn, server.ctx.clock, item["id"])
+
+
+def test_due_by_kind_keeps_group_order(server) -> None:  # noqa: ANN001
+    tag = uuid.uuid4().hex[:8]
+    with write_tx(server.ctx.engine) as conn:
+        def put(group: str, kind: str, n: int) -> int:
+            return outbox.enqueue(conn, server.ctx.clock, group=f"KIND-{tag}-{group}", kind=kind, method="noop",
+                                  payload={}, idem_key=f"kind:{tag}:{n}")
+        x_notice, x_carry, y_carry = put("X", "notice", 1), put("X", "carry_forward", 2), put("Y", "carry_forward", 3)
+        ids = [x_notice, x_carry, y_carry]
+        conn.execute(update(outbox_table).where(outbox_table.c.id.in_(ids)).values(next_at=DUE))
+        with pytest.raises(ValueError):
+            put("Z", "no_such_kind", 4)
+    with read_tx(server.ctx.engine) as conn:
+        # X's carry-forward waits behind X's notice even for a caller that only takes carry-forwards
+        assert [i["id"] for i in outbox.due(conn, DUE, 100, kinds=("carry_forward",))] == [y_carry]
+        assert [i["id"] for i in outbox.due(conn, DUE, 100, kinds=("notice", "change"))] == [x_notice]
+        got = outbox.due(conn, DUE, 100)
+    assert [i["id"] for i in got] == [x_notice, y_carry] and got[0]["payload_json"] == "{}"
+    with write_tx(server.ctx.engine) as conn:
+        for i in ids:
+            outbox.finish(conn, server.ctx.clock, i)
