@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import socket
+import sqlite3
 import time
 from decimal import Decimal
 from typing import Any
@@ -158,6 +159,7 @@ def _handle(app: Flask, p: Platform, method_name: str) -> Response:
     appid, key, bus_no, noise = "", "", "", None
     result, message = E.INTERNAL, "平台内部错误"
     payload: Any = None
+    dropped: bool | None = None  # set once the call is logged
     body = request.get_data()
     try:
         req = envelope.decode_request(body, lambda a: (c.key if (c := p.store.caller(a)) else None))
@@ -183,7 +185,11 @@ def _handle(app: Flask, p: Platform, method_name: str) -> Response:
         ctx = CallCtx(caller, request.host_url.rstrip("/"))
         with p.store.tx() as db:
             payload = handler(p, ctx, db, data)
-        result, message = envelope.SUCCESS, ""
+            result, message = envelope.SUCCESS, ""
+            # the call log row of a success commits with the work itself: one commit per call,
+            # and the log can never miss (or invent) a success the store holds
+            dropped = p.take_drop(method_name)
+            _insert_call(db, p, received, appid, method_name, noise or "", bus_no, result, message, dropped, started)
     except BillingError as exc:
         if appid == "":  # envelope refused before the caller was known: sign for the claimed appid
             try:
@@ -196,9 +202,11 @@ def _handle(app: Flask, p: Platform, method_name: str) -> Response:
     except Exception:  # never a stack trace to the caller (DESIGN.md §3)
         log.exception("finance simulator: %s failed", method_name)
         result, message = E.INTERNAL, "平台内部错误"
-    dropped = p.take_drop(method_name)
-    _log_call(p, received, appid, method_name, request_noise(body) if noise is None else noise, bus_no,
-              result, message, dropped, started)
+    if dropped is None:  # refused or failed: nothing was committed, the log row goes on its own
+        dropped = p.take_drop(method_name)
+        with p.store.tx() as db:
+            _insert_call(db, p, received, appid, method_name, request_noise(body) if noise is None else noise,
+                         bus_no, result, message, dropped, started)
     if dropped:
         # The in-doubt case: the work is committed, the answer never leaves (connection closed).
         sock = request.environ.get("werkzeug.socket")
@@ -221,13 +229,12 @@ def request_noise(body: bytes) -> str:
         return ""
 
 
-def _log_call(p: Platform, received: str, appid: str, method_name: str, noise: str, bus_no: str, result: str,
-              message: str, dropped: bool, started: float) -> None:
-    with p.store.tx() as db:
-        db.execute("INSERT INTO calls (received, finished, appid, method, noise, bus_no, result, message, dropped,"
-                   " elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (received, p.now17(), appid, method_name, noise, bus_no, result, message[:500], int(dropped),
-                    (time.monotonic() - started) * 1000))
+def _insert_call(db: sqlite3.Connection, p: Platform, received: str, appid: str, method_name: str, noise: str,
+                 bus_no: str, result: str, message: str, dropped: bool, started: float) -> None:
+    db.execute("INSERT INTO calls (received, finished, appid, method, noise, bus_no, result, message, dropped,"
+               " elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (received, p.now17(), appid, method_name, noise, bus_no, result, message[:500],
+                int(dropped), (time.monotonic() - started) * 1000))
 
 
 def _verify(p: Platform) -> Any:
