@@ -1,7 +1,9 @@
 """Exactly-once carry-forward of terminal emergency bills under faults, against real
 ``python -m sync_server`` and ``python -m simulators.finance`` processes:
 
-* the server SIGKILLed (twice) while its outbox carries the bills onto the platform, restarted;
+* the server SIGKILLed (twice) while its outbox carries the bills onto the platform, restarted —
+  or, with the outbox worker in its own process (``python -m sync_server.worker``, server
+  ``--worker none``), that worker process SIGKILLed and restarted;
 * the link between terminal and server cut mid-upload (tests/rigs/tcp_proxy.py: an answer
   dropped after the server stored the batch, then every connection cut), upload resumed.
 
@@ -36,9 +38,9 @@ pytestmark = pytest.mark.faults
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[tuple[Platform, Server]]:
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Platform, Server]]:
     platform = Platform(tmp_path).start()
-    server = Server(tmp_path, platform).start()
+    server = Server(tmp_path, platform, worker=getattr(request, "param", "thread")).start()
     try:
         yield platform, server
     finally:
@@ -83,8 +85,11 @@ def _assert_on_platform_once(platform: Platform, bills: list[tuple[str, str, str
     assert len({(b[1], b[2]) for b in bills}) == len(bills)
 
 
+@pytest.mark.parametrize("stack", ["thread", "process"], indirect=True)
 def test_sigkill_server_mid_carry_forward(stack: tuple[Platform, Server], tmp_path: Path) -> None:
     platform, server = stack
+    # the process that carries: the server itself, or its separate worker process
+    carrier = server.worker if server.worker is not None else server
     t = terminal(server, "TERM01", tmp_path / "term")
     try:
         bills = _journal(t, 120, "KILL")
@@ -93,9 +98,9 @@ def test_sigkill_server_mid_carry_forward(stack: tuple[Platform, Server], tmp_pa
         assert report.accepted == 120, report.as_dict()
         for target in (25, 70):
             wait(lambda target=target: len(platform.calls("uploadEmergencyEBill")) >= target, 60, "carry started")
-            server.kill()
+            carrier.kill()
             assert _carried(server) < 120
-            server.start()
+            carrier.start()
         platform.faults(latency=0)
         wait(lambda: _carried(server) == 120, 120, "every bill carried after the kills")
         _assert_on_platform_once(platform, bills, resends=2)
