@@ -132,9 +132,11 @@ class Worker:
         with read_tx(self.ctx.engine) as conn:
             carry_due = bool(outbox.due(conn, time.time(), 1, kinds=(CARRY,)))
             items = outbox.due(conn, time.time(), kinds=OTHER_KINDS)
-        if carry_due:
+        if carry_due and not self.ctx.upstream.is_open():
             # The pool sends carry-forwards in parallel with the same lease and settling rules;
             # claiming them here too only made the two race for leases, one transaction per item.
+            # While the breaker is open (platform refusing connections) they simply stay due:
+            # starting the pool for every bill of an outage only to fail at once cost ~5 ms a bill.
             kick_carry_pool(self.ctx)
         for item in items:
             with write_tx(self.ctx.engine) as conn:
