@@ -46,6 +46,8 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
     def __init__(self, addr: tuple[str, int], app: Any) -> None:
         self.app = app
+        # (path prefix, fn(name, body, host_url, socket) -> bytes | None): POSTs answered without WSGI
+        self.fast_post: tuple[str, Any] | None = getattr(app, "config", {}).get("SIM_FAST_POST")
         self.down = False
         self.conn_lock = threading.Lock()
         self.handlers: set[_Handler] = set()
@@ -129,6 +131,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(length)) if length else b""
         path, _, query = self.path.partition("?")
         host, port = self.server.server_address[:2]
+        fast = self.server.fast_post
+        if fast is not None and self.command == "POST" and path.startswith(fast[0]):
+            name = unquote_to_bytes(path[len(fast[0]):]).decode("latin-1")
+            if name and "/" not in name:
+                self._fast(fast[1], name, body, f"http://{self.headers.get('Host') or f'{host}:{port}'}/")
+                return
         environ: dict[str, Any] = {
             "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
@@ -162,6 +170,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw("500 Internal Server Error", [("Content-Type", "text/plain")], [b"internal error"])
             return
         self._send_raw(state["status"], state["headers"], state.get("extra", []) + chunks)
+
+    def _fast(self, fn: Any, name: str, body: bytes, host_url: str) -> None:
+        """A POST the app answers without WSGI (``app.config["SIM_FAST_POST"]``): bytes, or None when
+        the answer is dropped (the app shut the socket; the connection is closed unanswered)."""
+        try:
+            out = fn(name, body, host_url, self.connection)
+        except Exception:  # never a stack trace to the caller
+            log.exception("finance simulator: request failed")
+            self._send_raw("500 Internal Server Error", [("Content-Type", "text/plain")], [b"internal error"])
+            return
+        if out is None:
+            self.close_connection = True
+            return
+        self._send_raw("200 OK", [("Content-Type", "application/json")], [out])
 
     def _send_raw(self, status: str, headers: list[tuple[str, str]], chunks: list[bytes]) -> None:
         body = b"".join(chunks)
