@@ -3,9 +3,9 @@
 Each cycle: resolve issuing claims left by a killed server process, keep every billing point's
 emergency stock topped up while the platform is reachable, and deliver due outbox items (head
 of each group only, so per-bill order holds) with exponential backoff — carry-forwards
-(``uploadEmergencyEBill``) through the parallel carry pool (services/carry_pool.py). State lives in the
-database, so the worker survives restarts: leases of a dead process expire or are released at
-startup.
+(``uploadEmergencyEBill``) through the parallel carry pool (services/carry_pool.py). State lives
+in the database, so the worker survives restarts: leases of a dead process expire or are
+released at startup.
 """
 
 from __future__ import annotations

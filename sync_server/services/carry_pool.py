@@ -3,15 +3,15 @@
 Delivering one item at a time is too slow for a terminal handing over thousands of bills at once
 (each call waits a few ms for the platform). After an upload, and whenever the outbox worker finds
 due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once per server
-process) a loop that takes due ``carry_forward`` items through the same outbox rules as the worker — ``outbox.due`` (head item of each busNo group, so per-bill order holds) and
-``outbox.claim`` (a lease: the worker and the pool never send one item twice at the same time,
-and a killed process's leases are released at restart) — sends their ``uploadEmergencyEBill``
-calls on a few threads (a pipeline: more items are claimed while earlier ones are in flight), and
-settles the accepted ones in batches, one transaction each (bill ``carry = done``, audit row, item
-done). A refused upload takes the worker's own path
-(``delivery.deliver``: lookup, same bill, or conflict: platform bill kept, number voided, conflict
-reported); an unreachable platform stops the pool: the items back off, and the worker kicks the
-pool again when they fall due.
+process) a loop that takes due ``carry_forward`` items through the outbox's rules —
+``outbox.due`` (head item of each busNo group, so per-bill order holds) and ``outbox.claim_many``
+(a lease: no item is sent twice at the same time, and a killed process's leases are released at
+restart) — sends their ``uploadEmergencyEBill`` calls on a few threads (a pipeline: more items
+are claimed while earlier ones are in flight), and settles the accepted ones in batches, one
+transaction each (bill ``carry = done``, audit row, item done). A refused upload takes the
+worker's own path (``delivery.deliver``: lookup, same bill, or conflict: platform bill kept,
+number voided, conflict reported); an unreachable platform stops the pool: the items back off,
+and the worker kicks the pool again when they fall due.
 """
 
 from __future__ import annotations
@@ -64,9 +64,10 @@ def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str
     """Take the lease on every item in one transaction; the ones we got."""
     with write_tx(ctx.engine) as conn:
         taken = outbox.claim_many(conn, items, time.time())
-    for item in items:
-        item["attempts"] = int(item["attempts"]) + 1
-    return [i for i in items if i["id"] in taken]
+    got = [i for i in items if i["id"] in taken]
+    for item in got:
+        item["attempts"] = int(item["attempts"]) + 1  # as the lease did in the row
+    return got
 
 
 def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:

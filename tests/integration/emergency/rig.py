@@ -81,11 +81,14 @@ class Proc:
         self.args, self.port, self.log, self.env = args, port, log, env or {}
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60.0) -> Proc:
+    def _spawn(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
         env.pop("DATABASE_URL", None)
         self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
                                      stderr=subprocess.STDOUT)
+
+    def start(self, timeout: float = 60.0) -> Proc:
+        self._spawn()
         deadline = time.monotonic() + timeout
         while True:
             assert self.proc.poll() is None, f"{self.args[2]} exited with {self.proc.returncode}; see {self.log}"
@@ -124,10 +127,7 @@ class Worker(Proc):
         super().__init__(args, 0, log)
 
     def start(self, timeout: float = 60.0) -> Worker:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
-        env.pop("DATABASE_URL", None)
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
-                                     stderr=subprocess.STDOUT)
+        self._spawn()
         return self
 
 
