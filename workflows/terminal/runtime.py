@@ -18,7 +18,7 @@ from typing import Any
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from billing_core.printjob import PrintJob
-from offline_store import journal
+from offline_store import journal, writeoffs
 from offline_store.db import Database
 from workflows.emergency.chain import BillSigner
 from workflows.errors import ConfigError, ControlError
@@ -177,6 +177,21 @@ class TerminalRuntime:
         block = self.workflow.request_stock(int(req.get("count", 50)), str(req.get("operator") or "terminal"))
         return {"blockId": block.id, "billBatchCode": block.bill_batch_code, "bgnNo": block.number(block.bgn_no),
                 "endNo": block.number(block.end_no)}
+
+    def cmd_write_off(self, req: dict[str, Any]) -> Any:
+        """冲红 of an emergency bill the server does not hold yet: queued behind the bill's upload
+        (``request`` = the writeOffEBill data: reason, operator, busDateTime, placeCode)."""
+        mark = self.workflow.queue_write_off(str(req["busNo"]), dict(req["request"]))
+        return {"busNo": mark.bus_no, "billBatchCode": mark.bill_batch_code, "billNo": mark.bill_no,
+                "billState": mark.bill_state, "state": mark.state}
+
+    def cmd_write_offs(self, req: dict[str, Any]) -> Any:
+        """Where the queued write-off of ``busNo`` stands (queued, sent, done with the red bill, held, refused)."""
+        mark = writeoffs.mark_of(self.workflow.db, str(req["busNo"]))
+        if mark is None:
+            raise ControlError(f"业务流水号{req['busNo']}没有应急票据冲红记录")
+        return {"busNo": mark.bus_no, "billNo": mark.bill_no, "billState": mark.bill_state, "state": mark.state,
+                "result": mark.result, "at": mark.at}
 
     def cmd_register(self, req: dict[str, Any]) -> Any:
         return {"registered": self.workflow.register_key()}
