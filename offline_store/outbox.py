@@ -51,6 +51,12 @@ def pending(db: Database, kind: str | None = None, limit: int = -1) -> list[Outb
     return [_item(r) for r in rows]
 
 
+def latest(db: Database, kind: str, ref: str) -> OutboxItem | None:
+    """The newest entry of ``kind`` for ``ref`` in any state (e.g. the write-off request of a bill)."""
+    row = db.one("SELECT * FROM outbox WHERE kind = ? AND ref = ? ORDER BY id DESC LIMIT 1", (kind, ref))
+    return None if row is None else _item(row)
+
+
 def count_pending(db: Database, kind: str | None = None) -> int:
     """How many entries wait for delivery."""
     if kind is None:

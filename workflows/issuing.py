@@ -37,7 +37,7 @@ from typing import Any
 from billing_core.bills import canonical_bill_bytes, validate_request
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
-from billing_core.errors import PlatformError
+from billing_core.errors import BillingError, PlatformError
 from offline_store import journal, outbox, print_jobs, stock, writeoffs
 from offline_store.db import Database
 from workflows.emergency import chain
@@ -314,13 +314,20 @@ class IssuingWorkflow:
         """Carry emergency bills to the server, in journal order, exactly once (registers the
         terminal's SM2 public key first: the server verifies every bill's signature with it), then
         send the write-offs queued behind bills now uploaded (``report.writeoffs``; one whose bill
-        ended in a conflict is held and reported, never sent)."""
+        ended in a conflict is held and reported, never sent) and print the red notice of each
+        write-off whose red bill arrived."""
         if outbox.count_pending(self.db, UPLOAD_KIND) and not self.register_key():
             return UploadReport(remaining=outbox.count_pending(self.db, UPLOAD_KIND),
                                 stopped="终端SM2公钥尚未登记到同步服务器")
         report = self.uploader.upload_pending(progress, limit)
         if outbox.count_pending(self.db, writeoffs.WRITEOFF_KIND) or writeoffs.count(self.db, writeoffs.SENT):
-            report.writeoffs = self.writeoffs.deliver().as_dict()
+            done = self.writeoffs.deliver()
+            for job_id in done.red_jobs:  # the red notice of each bill whose red number just arrived
+                try:
+                    done.printed.append(self.printing.run(job_id).as_dict())
+                except BillingError as exc:  # the job stays stored: resume_prints / reprint later
+                    done.printed.append({"jobId": job_id, "printed": False, "error": f"{exc.code} {exc.message}"})
+            report.writeoffs = done.as_dict()
         return report
 
     def queue_write_off(self, bus_no: str, request: dict[str, Any]) -> writeoffs.WriteOffMark:

@@ -19,6 +19,10 @@ Delivery, per queued write-off in outbox order:
   the red number with ``getEBillStatesByBillInfo``; a refusal is checked against the bill's state
   first (a repeat after a lost answer finds the bill already red: ``done``), else ``refused``
   (E8503, shown). A link failure or a transient server code stops the walk (same key later).
+
+When the red bill becomes known (``done``, possibly rounds later) its notice is stored as a print
+job (ref ``<busNo>:red``, the bill's own notice document plus the red answer and the reason) in
+the same transaction as the mark; ``report.red_jobs`` names the new jobs for the caller to print.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from billing_core.clock import Clock, ts17
 from billing_core.errors import BillingError
-from offline_store import journal, outbox, writeoffs
+from offline_store import journal, outbox, print_jobs, writeoffs
 from offline_store.db import Database
 from workflows.errors import LinkError
 from workflows.sync_client import SyncClient
@@ -37,6 +41,8 @@ from workflows.sync_client import SyncClient
 TRANSIENT = frozenset({"E5020", "E5023", "E5024"})
 #: What the cashier sees when a write-off is queued (issue 7 §7).
 QUEUED_TEXT = "冲红已排队，待应急票据上传后提交"
+#: Print-job ref of the red notice of a bill: ``<busNo>:red``.
+RED_SUFFIX = ":red"
 
 
 class WriteOffQueuedError(BillingError):
@@ -78,10 +84,13 @@ class WriteOffReport:
     waiting: int = 0
     stopped: str = ""
     details: list[dict[str, Any]] = field(default_factory=list)
+    red_jobs: list[int] = field(default_factory=list)  # red notices stored this round, to print
+    printed: list[dict[str, Any]] = field(default_factory=list)  # what printing them gave
 
     def as_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "done": self.done, "held": self.held, "refused": self.refused,
-                "waiting": self.waiting, "stopped": self.stopped, "details": self.details}
+                "waiting": self.waiting, "stopped": self.stopped, "details": self.details,
+                "redJobs": self.red_jobs, "printed": self.printed}
 
 
 def red_answer(states: dict[str, Any]) -> dict[str, Any] | None:
@@ -175,6 +184,8 @@ class WriteOffQueue:
             with self.db.atomic():
                 writeoffs.set_mark(self.db, mark.bus_no, state, answer, at)
                 outbox.mark_done(self.db, item.id, at)
+                if state == writeoffs.DONE:
+                    self._red_job(mark, answer, str(item.payload.get("reason") or ""), at, report)
             report.sent += 1
             report.done += int(state == writeoffs.DONE)
             report.details.append(_detail(mark, state, "S0000", "") | {"answer": answer})
@@ -189,6 +200,7 @@ class WriteOffQueue:
             if red is not None:
                 writeoffs.set_mark(self.db, mark.bus_no, writeoffs.DONE, red, at)
                 outbox.mark_done(self.db, item.id, at)
+                self._red_job(mark, red, str(item.payload.get("reason") or ""), at, report)
             else:
                 err = WriteOffRefusedError(f"应急票据{mark.bill_batch_code}-{mark.bill_no}的冲红被拒绝：{code} {text}")
                 writeoffs.set_mark(self.db, mark.bus_no, writeoffs.REFUSED,
@@ -201,6 +213,19 @@ class WriteOffQueue:
             report.refused += 1
             report.details.append(_detail(mark, writeoffs.REFUSED, code, text))
         return True
+
+    def _red_job(self, mark: writeoffs.WriteOffMark, red: dict[str, Any], reason: str, at: str,
+                 report: WriteOffReport | None) -> None:
+        """Store the red notice of ``mark``'s bill (inside the caller's transaction)."""
+        base = print_jobs.for_ref(self.db, mark.bus_no)
+        if not base or print_jobs.for_ref(self.db, mark.bus_no + RED_SUFFIX):
+            return  # no notice of the bill to build on, or the red one exists already
+        # the red bill itself came from the platform, online: no emergency banner on its notice
+        document = {k: v for k, v in base[0].document.items() if k != "emergency"}
+        document["red"] = {"response": red, "reason": reason or "冲红"}
+        job = print_jobs.create(self.db, "red_notice", mark.bus_no + RED_SUFFIX, document, at)
+        if report is not None:
+            report.red_jobs.append(job)
 
     def _red_now(self, mark: writeoffs.WriteOffMark) -> dict[str, Any] | None:
         try:
@@ -218,7 +243,11 @@ class WriteOffQueue:
             red = self._red_now(mark)
             if red is None:
                 continue
-            writeoffs.set_mark(self.db, mark.bus_no, writeoffs.DONE, red, ts17(self.clock.now()))
+            at = ts17(self.clock.now())
+            sent = outbox.latest(self.db, writeoffs.WRITEOFF_KIND, mark.bus_no)
+            with self.db.atomic():
+                writeoffs.set_mark(self.db, mark.bus_no, writeoffs.DONE, red, at)
+                self._red_job(mark, red, str(sent.payload.get("reason") or "") if sent else "", at, report)
             found += 1
             if report is not None:
                 report.done += 1

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from offline_store import outbox, writeoffs
+from offline_store import outbox, print_jobs, writeoffs
 from workflows.cashier.demo_link import DemoSyncClient
 from workflows.cashier.errors import AlreadyWrittenOff
 from workflows.cashier.records import STATE_RED
 from workflows.emergency.writeoff import (
     QUEUED_TEXT,
+    RED_SUFFIX,
     NotQueueableError,
     WriteOffHeldError,
     WriteOffQueuedError,
@@ -57,8 +58,16 @@ def test_write_off_is_queued_then_sent_after_the_upload(window, clock) -> None:
     done = services.bills.by_bus_no(rec.bus_no)
     assert done is not None and done.state == STATE_RED and done.red_bill_no and done.writeoff_state == "done"
     assert services.workflow.status().writeoffs_queued == 0
+    # the red notice is stored (same transaction as the red number): the original's document with
+    # the red answer and the reason, and without the emergency banner (the red bill is online)
+    [red_job] = print_jobs.for_ref(db, rec.bus_no + RED_SUFFIX)
+    assert red_job.kind == "red_notice" and "emergency" not in red_job.document
+    assert red_job.document["red"]["response"]["eScarletBillNo"] == done.red_bill_no
+    assert red_job.document["red"]["reason"] == "退费"
     services.link.probe()
     assert platform.calls.count("writeOffEBill") == 1  # exactly once
+    services.workflow.upload_pending()
+    assert len(print_jobs.for_ref(db, rec.bus_no + RED_SUFFIX)) == 1  # one red notice per bill
     with pytest.raises(AlreadyWrittenOff):
         services.writeoff.write_off(done, "退费", "张敏")
 
