@@ -185,7 +185,7 @@ class WriteOffQueue:
                 writeoffs.set_mark(self.db, mark.bus_no, state, answer, at)
                 outbox.mark_done(self.db, item.id, at)
                 if state == writeoffs.DONE:
-                    self._red_job(mark, answer, str(item.payload.get("reason") or ""), at, report)
+                    self._red_job(mark, answer, at, report)
             report.sent += 1
             report.done += int(state == writeoffs.DONE)
             report.details.append(_detail(mark, state, "S0000", "") | {"answer": answer})
@@ -200,7 +200,7 @@ class WriteOffQueue:
             if red is not None:
                 writeoffs.set_mark(self.db, mark.bus_no, writeoffs.DONE, red, at)
                 outbox.mark_done(self.db, item.id, at)
-                self._red_job(mark, red, str(item.payload.get("reason") or ""), at, report)
+                self._red_job(mark, red, at, report)
             else:
                 err = WriteOffRefusedError(f"应急票据{mark.bill_batch_code}-{mark.bill_no}的冲红被拒绝：{code} {text}")
                 writeoffs.set_mark(self.db, mark.bus_no, writeoffs.REFUSED,
@@ -214,15 +214,16 @@ class WriteOffQueue:
             report.details.append(_detail(mark, writeoffs.REFUSED, code, text))
         return True
 
-    def _red_job(self, mark: writeoffs.WriteOffMark, red: dict[str, Any], reason: str, at: str,
+    def _red_job(self, mark: writeoffs.WriteOffMark, red: dict[str, Any], at: str,
                  report: WriteOffReport | None) -> None:
         """Store the red notice of ``mark``'s bill (inside the caller's transaction)."""
         base = print_jobs.for_ref(self.db, mark.bus_no)
         if not base or print_jobs.for_ref(self.db, mark.bus_no + RED_SUFFIX):
             return  # no notice of the bill to build on, or the red one exists already
+        sent = outbox.latest(self.db, writeoffs.WRITEOFF_KIND, mark.bus_no)  # the cashier's request
         # the red bill itself came from the platform, online: no emergency banner on its notice
         document = {k: v for k, v in base[0].document.items() if k != "emergency"}
-        document["red"] = {"response": red, "reason": reason or "冲红"}
+        document["red"] = {"response": red, "reason": str(sent.payload.get("reason") or "冲红") if sent else "冲红"}
         job = print_jobs.create(self.db, "red_notice", mark.bus_no + RED_SUFFIX, document, at)
         if report is not None:
             report.red_jobs.append(job)
@@ -244,10 +245,9 @@ class WriteOffQueue:
             if red is None:
                 continue
             at = ts17(self.clock.now())
-            sent = outbox.latest(self.db, writeoffs.WRITEOFF_KIND, mark.bus_no)
             with self.db.atomic():
                 writeoffs.set_mark(self.db, mark.bus_no, writeoffs.DONE, red, at)
-                self._red_job(mark, red, str(sent.payload.get("reason") or "") if sent else "", at, report)
+                self._red_job(mark, red, at, report)
             found += 1
             if report is not None:
                 report.done += 1
