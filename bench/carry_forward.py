@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.issue_load import proc_cpu  # noqa: E402
 from billing_core.bills import validate_request  # noqa: E402
 from billing_core.clock import SystemClock  # noqa: E402
 from tests.integration.emergency.rig import METHOD, Platform, Server, outpatient, terminal  # noqa: E402
@@ -46,18 +47,12 @@ def _carried(db_path: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM bills WHERE origin = 'terminal' AND carry = 'done'").fetchone()[0])
 
 
-def _cpu(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _cpus(server: Server, platform: Platform) -> dict[str, float]:
     assert server.proc is not None and platform.proc is not None
     own = os.times()
     worker = server.worker.proc.pid if server.worker is not None and server.worker.proc is not None else None
-    return {"server": _cpu(server.proc.pid) + (_cpu(worker) if worker else 0.0), "platform": _cpu(platform.proc.pid),
-            "terminal": own.user + own.system}
+    return {"server": proc_cpu(server.proc.pid) + (proc_cpu(worker) if worker else 0.0),
+            "platform": proc_cpu(platform.proc.pid), "terminal": own.user + own.system}
 
 
 def run_once(bills: int, batch: int, worker: str = "thread") -> dict[str, float]:

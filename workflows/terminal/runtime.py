@@ -181,17 +181,14 @@ class TerminalRuntime:
     def cmd_write_off(self, req: dict[str, Any]) -> Any:
         """冲红 of an emergency bill the server does not hold yet: queued behind the bill's upload
         (``request`` = the writeOffEBill data: reason, operator, busDateTime, placeCode)."""
-        mark = self.workflow.queue_write_off(str(req["busNo"]), dict(req["request"]))
-        return {"busNo": mark.bus_no, "billBatchCode": mark.bill_batch_code, "billNo": mark.bill_no,
-                "billState": mark.bill_state, "state": mark.state}
+        return _mark(self.workflow.queue_write_off(str(req["busNo"]), dict(req["request"])))
 
     def cmd_write_offs(self, req: dict[str, Any]) -> Any:
         """Where the queued write-off of ``busNo`` stands (queued, sent, done with the red bill, held, refused)."""
         mark = writeoffs.mark_of(self.workflow.db, str(req["busNo"]))
         if mark is None:
             raise ControlError(f"业务流水号{req['busNo']}没有应急票据冲红记录")
-        return {"busNo": mark.bus_no, "billNo": mark.bill_no, "billState": mark.bill_state, "state": mark.state,
-                "result": mark.result, "at": mark.at}
+        return _mark(mark)
 
     def cmd_register(self, req: dict[str, Any]) -> Any:
         return {"registered": self.workflow.register_key()}
@@ -215,3 +212,9 @@ class TerminalRuntime:
     def cmd_shutdown(self, req: dict[str, Any]) -> Any:
         self.shutdown()
         return "bye"
+
+
+def _mark(mark: writeoffs.WriteOffMark) -> dict[str, Any]:
+    """A write-off mark as the control socket answers it."""
+    return {"busNo": mark.bus_no, "billBatchCode": mark.bill_batch_code, "billNo": mark.bill_no,
+            "billState": mark.bill_state, "state": mark.state, "result": mark.result, "at": mark.at}
