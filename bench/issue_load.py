@@ -115,6 +115,15 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a running process and its running children (a multi-process server)."""
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    return proc_cpu(pid) + sum(tree_cpu(int(k)) for k in kids)
+
+
 def children_cpu() -> float:
     """CPU seconds of the waited-for child processes (the client processes)."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -126,7 +135,7 @@ def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: 
     """One load phase; also CPU ms per bill of each process (server, simulator, load clients),
     so that figures taken on the shared machine can be compared (wall time depends on its load)."""
     load_before = Path("/proc/loadavg").read_text().split()[0]
-    cpu0 = {k: proc_cpu(v) for k, v in pids.items()}
+    cpu0 = {k: tree_cpu(v) for k, v in pids.items()}
     cpu0["clients"] = children_cpu()
     ctx = mp.get_context("fork")
     q = ctx.Queue()
@@ -141,7 +150,7 @@ def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: 
         results.extend(q.get())
     for p in ps:
         p.join()
-    cpu1 = {k: proc_cpu(v) for k, v in pids.items()}
+    cpu1 = {k: tree_cpu(v) for k, v in pids.items()}
     cpu1["clients"] = children_cpu()
     lat = sorted(r[0] for r in results)
     ok = [r for r in results if r[1] == "S0000"]
@@ -174,6 +183,7 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the clients")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--server-threads", type=int, default=8)
+    ap.add_argument("--server-procs", type=int, default=1, help="python -m sync_server --processes N")
     ap.add_argument("--skip-down", action="store_true")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="issue_load_"))
@@ -188,7 +198,7 @@ def main() -> int:
                                "reconcile_daily": False}), encoding="utf-8")
     srv = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(srv_port),
                             "--data-dir", str(work / "server"), "--config", str(cfg), "--threads",
-                            str(args.server_threads), "--finance-url",
+                            str(args.server_threads), "--processes", str(args.server_procs), "--finance-url",
                             f"http://127.0.0.1:{sim_port}/medical-web/api/medical"],
                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     try:

@@ -13,20 +13,38 @@ from sync_server.config import ServerConfig, load_config
 from sync_server.context import ServerContext
 from sync_server.services.signing import load_or_create_keys
 from sync_server.store.db import make_engine, run_migrations
+from sync_server.store.liveness import Liveness
 from sync_server.upstream import Upstream
 
 log = logging.getLogger(__name__)
 
 
 def build_context(cfg: ServerConfig) -> ServerContext:
-    """Engine (migrated to head), platform client and server keys for one process."""
+    """Engine (migrated to head), platform client, server keys and liveness lock for one process."""
     Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
     engine = make_engine(cfg.db_url, cfg.database_schema or None)
     run_migrations(engine)
     private, public = load_or_create_keys(Path(cfg.data_dir))
     upstream = Upstream(cfg.finance_url, cfg.finance_appid, cfg.finance_key,
                         connect_timeout=cfg.finance_connect_timeout, timeout=cfg.finance_timeout)
-    return ServerContext(config=cfg, engine=engine, upstream=upstream, sm2_private=private, sm2_public=public)
+    ctx = ServerContext(config=cfg, engine=engine, upstream=upstream, sm2_private=private, sm2_public=public)
+    ctx.liveness = Liveness(engine, ctx.instance).hold()
+    return ctx
+
+
+def prepare(cfg: ServerConfig) -> None:
+    """Migrate and seed the database once, then let go of it (the multi-process supervisor)."""
+    from sync_server.seed import ensure_demo_json, seed
+
+    ctx = build_context(cfg)
+    try:
+        if cfg.seed_demo:
+            seed(ctx)
+            ensure_demo_json(ctx)
+    finally:
+        if ctx.liveness is not None:
+            ctx.liveness.release()
+        ctx.engine.dispose()
 
 
 def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:

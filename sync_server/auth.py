@@ -41,6 +41,9 @@ class Caller:
     sm2_public_key: str | None
 
 
+_MISS_AGE = 0.2  # a miss reloads callers at most this often
+
+
 class CallerCache:
     """Callers and billing points read from the store, refreshed every ``ttl`` seconds."""
 
@@ -56,9 +59,9 @@ class CallerCache:
         """Force a reload on next use (after a registration or grant change)."""
         self._loaded = 0.0
 
-    def _refresh(self) -> None:
+    def _refresh(self, max_age: float | None = None) -> None:
         with self._lock:
-            if time.monotonic() - self._loaded < self._ttl:
+            if time.monotonic() - self._loaded < (self._ttl if max_age is None else max_age):
                 return
             with read_tx(self._engine) as conn:
                 grants: dict[int, set[str]] = {}
@@ -76,7 +79,13 @@ class CallerCache:
     def get(self, appid: str) -> Caller | None:
         """The caller with this appid, or None."""
         self._refresh()
-        return self._callers.get(appid)
+        caller = self._callers.get(appid)
+        if caller is None:
+            # Registered a moment ago, perhaps through a sibling server process (its own cache):
+            # look again, at most every _MISS_AGE seconds so unknown appids cannot flood the store.
+            self._refresh(_MISS_AGE)
+            caller = self._callers.get(appid)
+        return caller
 
     def key_for(self, appid: str) -> str | None:
         """The envelope key of an enabled caller (None = unknown, refused with E2003)."""
@@ -87,6 +96,9 @@ class CallerCache:
         """Refuse an unknown billing point (E2012) or one not granted to the caller (E2011)."""
         self._refresh()
         place = str(place)
+        if place not in self._places or place not in caller.places:
+            self._refresh(_MISS_AGE)  # granted a moment ago (see get)
+            caller = self._callers.get(caller.appid, caller)
         if place not in self._places:
             raise UnknownPlaceError(f"开票点不存在：{place}")
         if place not in caller.places:

@@ -92,8 +92,8 @@ class Worker:
         from sync_server.audit import Actor
         from sync_server.services.issuing import Issuer
 
-        # Only claims untouched for longer than a request can take: a live request thread that
-        # took a claim over refreshes updated_at, so the worker never races it.
+        # Only claims of dead processes (liveness lock gone), untouched for longer than a request
+        # can take: a live request thread that took a claim over refreshes updated_at.
         quiet = self.ctx.clock.now() - timedelta(seconds=2 * self.ctx.config.finance_timeout + 2)
         with read_tx(self.ctx.engine) as conn:
             rows = conn.execute(select(bills.c.id, bills.c.owner, bills.c.request_json, bills.c.caller_appid)
@@ -102,6 +102,8 @@ class Worker:
                                 ).all()
         issuer = Issuer(self.ctx)
         for bill_id, owner, request_json, caller in rows:
+            if self.ctx.owner_alive(owner):
+                continue  # a sibling server process still working on it (a slow platform call)
             who = Actor("server", caller=caller)
             # take the claim over first (as a request would), so a request arriving meanwhile waits
             # for this resolution instead of racing it
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
     logging.basicConfig(level=logging.INFO)
     try:
-        Worker(ctx, resolve_claims=False).run()
+        Worker(ctx).run()
     except KeyboardInterrupt:
         ctx.stop.set()
     return 0

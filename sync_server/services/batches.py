@@ -1,9 +1,9 @@
 """Batch issuing (spec §4): recorded and answered at once, then issued item by item through the
 normal issuing path (idempotent on busNo, same outage rules).
 
-A batch is durable: it is stored before the answer, and the worker resumes every batch still
-``pending`` that no thread of this process is working on — after a crash or restart too, since
-each item is idempotent on its busNo.
+A batch is durable: it is stored before the answer with the ``owner`` process that runs it, and
+the worker resumes every batch still ``pending`` whose owner died (or whose thread in this
+process stopped) — after a crash or restart too, since each item is idempotent on its busNo.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def receive(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) -
             return "成功"
         conn.execute(insert(batches).values(batch_no=str(batch_no), caller_appid=who.caller or who.actor,
                                             method=method, request_json=dumps(data), state="pending",
-                                            created_at=ts17(ctx.clock.now())))
+                                            owner=ctx.instance, created_at=ts17(ctx.clock.now())))
         audit(conn, ctx.clock, who, "batch_received", "batch", batch_no, None, {"count": len(items)})
     start(ctx, str(batch_no))
     return "成功"
@@ -59,10 +59,26 @@ def start(ctx: ServerContext, batch_no: str) -> bool:
 
 
 def resume(ctx: ServerContext) -> int:
-    """Start every pending batch nobody runs (worker cycle; after a restart)."""
+    """Start every pending batch nobody runs (worker cycle; after a restart): this process's own
+    interrupted ones, and those of processes that died (taken over, audited)."""
     with read_tx(ctx.engine) as conn:
-        pending = [r[0] for r in conn.execute(select(batches.c.batch_no).where(batches.c.state == "pending"))]
-    return sum(start(ctx, b) for b in pending)
+        pending = conn.execute(select(batches.c.batch_no, batches.c.owner, batches.c.caller_appid)
+                               .where(batches.c.state == "pending")).all()
+    started = 0
+    for batch_no, owner, caller in pending:
+        if owner != ctx.instance:
+            if ctx.owner_alive(owner):
+                continue  # a live sibling process runs it
+            with write_tx(ctx.engine) as conn:
+                owned = batches.c.owner == owner if owner is not None else batches.c.owner.is_(None)
+                res = conn.execute(update(batches).where(batches.c.batch_no == batch_no, owned,
+                                                         batches.c.state == "pending").values(owner=ctx.instance))
+                if res.rowcount != 1:
+                    continue
+                audit(conn, ctx.clock, Actor("server", caller=caller), "batch_takeover", "batch", batch_no,
+                      {"owner": owner}, {"owner": ctx.instance})
+        started += start(ctx, batch_no)
+    return started
 
 
 def _run(ctx: ServerContext, batch_no: str) -> None:

@@ -6,8 +6,9 @@ insert and wait for the claim to resolve, then answer the recorded bill. Only th
 talks to the platform, and it follows DESIGN.md §3: after a timeout or dropped answer it asks
 ``getEBillByBusNo`` before anything else, re-sends only after a not-found answer, and issues
 from the server's emergency stock (marked ``in_doubt``) when the platform cannot tell. A claim
-left by a killed process (another ``owner``) is taken over by the next request for that busNo,
-starting with the lookup, because the dead process may have sent the request.
+left by a killed process (another ``owner`` whose liveness lock is gone) is taken over by the
+next request for that busNo, starting with the lookup, because the dead process may have sent
+the request; a claim of a live sibling process is waited for like one of this process's.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ class Issuer:
             row = live_by_busno(conn, data["busNo"])
             if row is None:
                 return None, False, None
-            if row["state"] == "pending" and row["owner"] != ctx.instance:
+            # Another process's claim: wait for it while that process lives (a sibling serving
+            # the same port); take it over at once when it died, lookup first.
+            if row["state"] == "pending" and row["owner"] != ctx.instance and not ctx.owner_alive(row["owner"]):
                 res = conn.execute(update(bills).where(and_(bills.c.id == row["id"], bills.c.owner == row["owner"]))
                                    .values(owner=ctx.instance, updated_at=now))
                 if res.rowcount == 1:

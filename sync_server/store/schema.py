@@ -223,6 +223,7 @@ batches = Table(
     Column("request_json", Text, nullable=False),
     Column("state", String(12), nullable=False),  # pending | done
     Column("created_at", String(17), nullable=False),
+    Column("owner", String(40)),  # instance of the process running it (store/liveness.py)
 )
 
 conflicts = Table(

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,56 +19,14 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ss_rig import ROOT, HisClient, Simulator, free_port, load_sample, wait_port  # noqa: E402
+from kill_rig import Load, check, server_bills  # noqa: E402
+from ss_rig import ROOT, Simulator, free_port, wait_port  # noqa: E402
 
 pytestmark = pytest.mark.faults
 
 KILLS = 20
-
-
-class Load:
-    """HIS clients issuing continuously; an unanswered busNo is retried (as a real HIS does)."""
-
-    def __init__(self, url: str, appid: str, key: str, threads: int = 6) -> None:
-        self.url, self.appid, self.key = url, appid, key
-        self.answered: dict[str, tuple[str, str]] = {}
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(threads)]
-        self.bill = load_sample("outpatient.json")
-
-    def _run(self, n: int) -> None:
-        his = HisClient(self.url, self.appid, self.key)
-        seq = 0
-        bus = None
-        while not self.stop.is_set():
-            if bus is None:
-                seq += 1
-                bus = f"K{n}x{seq:05d}x{random.randrange(10**6):06d}"
-            try:
-                result, msg = his.call("invoiceEBillOutpatient", dict(self.bill, busNo=bus))
-            except (requests.RequestException, ValueError, Exception):  # noqa: B014 - server killed mid-call
-                time.sleep(0.05)
-                continue
-            if result == "S0000":
-                with self.lock:
-                    prev = self.answered.get(bus)
-                    now = (msg["billBatchCode"], msg["billNo"])
-                    assert prev is None or prev == now, f"{bus}: answered {prev} then {now}"
-                    self.answered[bus] = now
-                bus = None
-            else:
-                time.sleep(0.05)  # E5024 busy, E5030 no stock ...: retry the same busNo
-
-    def start(self) -> None:
-        for t in self.threads:
-            t.start()
-
-    def finish(self) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(30)
 
 
 def _server(port: int, data: Path, finance_url: str) -> subprocess.Popen[bytes]:
@@ -80,31 +37,6 @@ def _server(port: int, data: Path, finance_url: str) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc, timeout=60)
     return proc
-
-
-def _server_bills(db: Path) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return conn.execute("SELECT bus_no, state, bill_batch_code, bill_no FROM bills").fetchall()
-
-
-def _check(db: Path, sim: Simulator, answered: dict[str, tuple[str, str]]) -> None:
-    rows = _server_bills(db)
-    live: dict[str, list[tuple[str, str]]] = {}
-    voided: set[tuple[str, str]] = set()
-    for bus, state, code, no in rows:
-        if state == "issued":
-            live.setdefault(bus, []).append((code, no))
-        elif state == "void":
-            voided.add((code, no))
-    dupes = {b: v for b, v in live.items() if len(v) > 1}
-    assert not dupes, f"busNo with two bills on the server: {dupes}"
-    for bus, number in answered.items():
-        # answered S0000 => still recorded (or voided by a reported carry-forward conflict)
-        assert live.get(bus) == [number] or number in voided, f"lost answered bill {bus} {number}"
-    with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
-        twice = conn.execute("SELECT bus_no FROM bills WHERE doc = 'bill' AND kind = 'blue' GROUP BY bus_no"
-                             " HAVING COUNT(*) > 1").fetchall()
-    assert not twice, f"busNo with two bills on the platform: {twice}"
 
 
 def test_sigkill_under_load(tmp_path: Path) -> None:
@@ -133,7 +65,7 @@ def test_sigkill_under_load(tmp_path: Path) -> None:
                 sim.start()
             with load.lock:
                 snapshot = dict(load.answered)
-            _check(data / "sync_server.db", sim, snapshot)
+            check(data / "sync_server.db", sim, snapshot)
             proc = _server(port, data, sim.url)
         time.sleep(1.0)
         load.finish()
@@ -145,12 +77,12 @@ def test_sigkill_under_load(tmp_path: Path) -> None:
                 break
             assert time.monotonic() < deadline, health
             time.sleep(0.2)
-        _check(data / "sync_server.db", sim, load.answered)
+        check(data / "sync_server.db", sim, load.answered)
         assert len(load.answered) > 50
         with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
             platform = {r[0]: (r[1], r[2]) for r in conn.execute(
                 "SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill' AND kind = 'blue'")}
-        voided = {(r[2], r[3]) for r in _server_bills(data / "sync_server.db") if r[1] == "void"}
+        voided = {(r[2], r[3]) for r in server_bills(data / "sync_server.db") if r[1] == "void"}
         for bus, number in load.answered.items():
             assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))
     finally:

@@ -276,6 +276,8 @@ class ServerThread:
         worker = self.app.extensions.get("sync_worker")
         if worker is not None and worker._thread is not None:  # noqa: SLF001
             worker._thread.join(10)  # noqa: SLF001
+        if self.ctx.liveness is not None:
+            self.ctx.liveness.release()
         self.ctx.engine.dispose()
 
 
@@ -287,3 +289,23 @@ def load_sample(name: str) -> dict[str, Any]:
 def other_sample(method: str) -> dict[str, Any]:
     """A sample request of a non-issuing method."""
     return dict(load_sample("other_methods.json")[method])
+
+
+def assert_call_log(sim: Simulator, bus_no: str) -> None:
+    """No issuing call after a recorded success; every re-send preceded by a not-found lookup."""
+    from sync_server.methods import ISSUE_METHODS
+
+    calls = [c for c in sim.calls() if c["bus_no"] == bus_no]
+    issued_ok = False
+    last_issue = None
+    for c in calls:
+        if c["method"] in ISSUE_METHODS:
+            assert not issued_ok, f"issuing call after a recorded success: {c}"
+            if last_issue is not None:
+                between = [x for x in calls if last_issue["id"] < x["id"] < c["id"]]
+                assert any(x["method"] == "getEBillByBusNo" and x["result"] != "S0000" for x in between), \
+                    f"re-send without a not-found lookup first: {c}"
+            last_issue = c
+            if c["result"] == "S0000":
+                issued_ok = True
+    assert issued_ok

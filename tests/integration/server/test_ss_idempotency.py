@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from ss_rig import ServerThread, Simulator, db_config, drop_pg_schema, load_sample
+from ss_rig import ServerThread, Simulator, assert_call_log, db_config, drop_pg_schema, load_sample
 
-from sync_server.methods import ISSUE_METHODS
 from sync_server.store.db import read_tx
 from sync_server.store.schema import bills
 
@@ -30,24 +29,6 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     sim.stop()
     if cfg.get("database_schema"):
         drop_pg_schema(cfg["database_schema"])
-
-
-def assert_call_log(sim: Simulator, bus_no: str) -> None:
-    """No issuing call after a recorded success; every re-send preceded by a not-found lookup."""
-    calls = [c for c in sim.calls() if c["bus_no"] == bus_no]
-    issued_ok = False
-    last_issue = None
-    for c in calls:
-        if c["method"] in ISSUE_METHODS:
-            assert not issued_ok, f"issuing call after a recorded success: {c}"
-            if last_issue is not None:
-                between = [x for x in calls if last_issue["id"] < x["id"] < c["id"]]
-                assert any(x["method"] == "getEBillByBusNo" and x["result"] != "S0000" for x in between), \
-                    f"re-send without a not-found lookup first: {c}"
-            last_issue = c
-            if c["result"] == "S0000":
-                issued_ok = True
-    assert issued_ok
 
 
 def local_count(srv: ServerThread, bus_no: str) -> int:

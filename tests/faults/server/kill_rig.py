@@ -1,0 +1,86 @@
+"""Shared by the server kill tests: HIS load that retries unanswered busNos, and the invariants
+checked after every kill (no answered bill lost, no busNo with two bills on server or platform)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
+
+from ss_rig import HisClient, Simulator, load_sample  # noqa: E402
+
+
+class Load:
+    """HIS clients issuing continuously; an unanswered busNo is retried (as a real HIS does)."""
+
+    def __init__(self, url: str, appid: str, key: str, threads: int = 6) -> None:
+        self.url, self.appid, self.key = url, appid, key
+        self.answered: dict[str, tuple[str, str]] = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(threads)]
+        self.bill = load_sample("outpatient.json")
+
+    def _run(self, n: int) -> None:
+        his = HisClient(self.url, self.appid, self.key)
+        seq = 0
+        bus = None
+        while not self.stop.is_set():
+            if bus is None:
+                seq += 1
+                bus = f"K{n}x{seq:05d}x{random.randrange(10**6):06d}"
+            try:
+                result, msg = his.call("invoiceEBillOutpatient", dict(self.bill, busNo=bus))
+            except (requests.RequestException, ValueError, Exception):  # noqa: B014 - server killed mid-call
+                time.sleep(0.05)
+                continue
+            if result == "S0000":
+                with self.lock:
+                    prev = self.answered.get(bus)
+                    now = (msg["billBatchCode"], msg["billNo"])
+                    assert prev is None or prev == now, f"{bus}: answered {prev} then {now}"
+                    self.answered[bus] = now
+                bus = None
+            else:
+                time.sleep(0.05)  # E5024 busy, E5030 no stock ...: retry the same busNo
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(30)
+
+
+def server_bills(db: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        return conn.execute("SELECT bus_no, state, bill_batch_code, bill_no FROM bills").fetchall()
+
+
+def check(db: Path, sim: Simulator, answered: dict[str, tuple[str, str]]) -> None:
+    rows = server_bills(db)
+    live: dict[str, list[tuple[str, str]]] = {}
+    voided: set[tuple[str, str]] = set()
+    for bus, state, code, no in rows:
+        if state == "issued":
+            live.setdefault(bus, []).append((code, no))
+        elif state == "void":
+            voided.add((code, no))
+    dupes = {b: v for b, v in live.items() if len(v) > 1}
+    assert not dupes, f"busNo with two bills on the server: {dupes}"
+    for bus, number in answered.items():
+        # answered S0000 => still recorded (or voided by a reported carry-forward conflict)
+        assert live.get(bus) == [number] or number in voided, f"lost answered bill {bus} {number}"
+    with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
+        twice = conn.execute("SELECT bus_no FROM bills WHERE doc = 'bill' AND kind = 'blue' GROUP BY bus_no"
+                             " HAVING COUNT(*) > 1").fetchall()
+    assert not twice, f"busNo with two bills on the platform: {twice}"

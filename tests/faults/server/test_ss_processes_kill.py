@@ -1,0 +1,134 @@
+"""Crashes with several server processes on one port (``--processes 2``): SIGKILL one of them at
+random points under load, 20 times, with platform outages in between, while its sibling keeps
+serving and the supervisor restarts it; then SIGKILL the supervisor itself. After each kill the
+invariants hold — no request answered S0000 is lost, no busNo has two bills on the server or the
+platform — and at the end the outbox drains and the platform holds every answered bill once.
+
+A killed process leaves pending claims behind; its sibling must take those over (lookup first)
+at once, but must never take over a claim of the *live* sibling, which the HIS retries of
+``Load`` constantly provoke: a retry lands on whichever process accepts its new connection."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kill_rig import Load, check, server_bills  # noqa: E402
+from ss_rig import ROOT, Simulator, free_port, wait_port  # noqa: E402
+
+pytestmark = pytest.mark.faults
+
+KILLS = 20
+
+
+def _group(port: int, data: Path, finance_url: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(port),
+                             "--data-dir", str(data), "--finance-url", finance_url, "--config",
+                             str(data.parent / "server.json"), "--processes", "2"], cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, proc, timeout=60)
+    return proc
+
+
+def _children(pid: int, count: int = 2, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            kids = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            kids = []
+        if len(kids) == count:
+            return kids
+        assert time.monotonic() < deadline, f"supervisor has children {kids}"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
+    sim = Simulator(tmp_path / "finance").start()
+    data = tmp_path / "server"
+    (tmp_path / "server.json").write_text(json.dumps({
+        "finance_timeout": 2.0, "worker_interval": 0.1, "outbox_max_backoff": 1.0, "reconcile_daily": False,
+        "emergency_block_size": 500, "emergency_low_water": 100}), encoding="utf-8")
+    port = free_port()
+    proc = _group(port, data, sim.url)
+    demo = json.loads((data / "demo.json").read_text(encoding="utf-8"))
+    caller = demo["callers"][0]
+    # new connections after every failure: retries of one busNo land on either process
+    load = Load(f"http://127.0.0.1:{port}/medical-web/api/medical", caller["appid"], caller["key"], threads=8)
+    time.sleep(1.5)  # emergency stock reserved while the platform is up
+    rng = random.Random(int(os.environ.get("SS_KILL_SEED", "7")))
+    load.start()
+    try:
+        for cycle in range(KILLS):
+            platform_down = cycle % 4 == 2
+            if platform_down:
+                sim.stop()
+            time.sleep(rng.uniform(0.2, 1.0))
+            victim = rng.choice(_children(proc.pid))  # the worker's process (slot 0) too
+            os.kill(victim, signal.SIGKILL)
+            if platform_down:
+                sim.start()
+            with load.lock:
+                snapshot = dict(load.answered)
+            check(data / "sync_server.db", sim, snapshot)
+            while victim in _children(proc.pid):
+                time.sleep(0.05)
+            _children(proc.pid)  # restarted
+        # the whole group at once: the kernel takes the children down with the supervisor
+        kids = _children(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while any(_running(k) for k in kids):
+            assert time.monotonic() < deadline, "server processes outlived their supervisor"
+            time.sleep(0.05)
+        with load.lock:
+            snapshot = dict(load.answered)
+        check(data / "sync_server.db", sim, snapshot)
+        proc = _group(port, data, sim.url)
+        time.sleep(1.0)
+        load.finish()
+        deadline = time.monotonic() + 90
+        while True:
+            health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
+            with sqlite3.connect(data / "sync_server.db", timeout=30) as db:
+                pending = db.execute("SELECT COUNT(*) FROM bills WHERE state = 'pending'").fetchone()[0]
+            if health["outbox"].get("pending", 0) == 0 and pending == 0:
+                break
+            assert time.monotonic() < deadline, (health, pending)
+            time.sleep(0.2)
+        check(data / "sync_server.db", sim, load.answered)
+        assert len(load.answered) > 50
+        with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
+            platform = {r[0]: (r[1], r[2]) for r in conn.execute(
+                "SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill' AND kind = 'blue'")}
+        voided = {(r[2], r[3]) for r in server_bills(data / "sync_server.db") if r[1] == "void"}
+        for bus, number in load.answered.items():
+            assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))
+    finally:
+        load.stop.set()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        sim.stop()

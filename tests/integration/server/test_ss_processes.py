@@ -1,0 +1,183 @@
+"""``python -m sync_server --processes 2``: two server processes on one port, on SQLite and on
+PostgreSQL. Both serve; 20 concurrent repeats of one busNo spread over both give one bill with
+the call log of a single server; a caller added to the database is accepted by every process at
+once; a killed process is restarted; killing the supervisor stops the whole group."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from ss_rig import (
+    ROOT,
+    HisClient,
+    Simulator,
+    assert_call_log,
+    db_config,
+    drop_pg_schema,
+    free_port,
+    load_sample,
+    wait_port,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def children(pid: int) -> list[int]:
+    """Running child processes of ``pid`` (Linux)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Group:
+    """A supervisor and its server processes, as an operator starts them."""
+
+    def __init__(self, work: Path, finance_url: str, procs: int = 2, **cfg: Any) -> None:
+        self.work, self.port, self.procs = work, free_port(), procs
+        (work / "server.json").write_text(json.dumps({"finance_timeout": 3.0, "worker_interval": 0.1,
+                                                      "outbox_max_backoff": 1.0, "reconcile_daily": False,
+                                                      **cfg}), encoding="utf-8")
+        self.finance_url = finance_url
+        self.proc = self.start()
+        self.demo = json.loads((work / "server" / "demo.json").read_text(encoding="utf-8"))
+
+    def start(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port",
+                                 str(self.port), "--data-dir", str(self.work / "server"), "--config",
+                                 str(self.work / "server.json"), "--finance-url", self.finance_url,
+                                 "--processes", str(self.procs)], cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        wait_port(self.port, proc, timeout=60)
+        self.wait_children()
+        return proc
+
+    def wait_children(self, timeout: float = 60) -> set[str]:
+        """Wait until ``procs`` distinct processes answer /health; their instance ids."""
+        deadline = time.monotonic() + timeout
+        seen: set[str] = set()
+        while len(seen) < self.procs:
+            assert time.monotonic() < deadline, f"only {seen} answered"
+            try:  # a new connection each time: the kernel hands it to whichever process accepts
+                seen.add(requests.get(f"http://127.0.0.1:{self.port}/health", timeout=5).json()["instance"])
+            except requests.RequestException:
+                time.sleep(0.05)
+        return seen
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/medical-web/api/medical"
+
+    def his(self) -> HisClient:
+        c = self.demo["callers"][0]
+        return HisClient(self.url, c["appid"], c["key"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, Group]]:
+    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
+    cfg = db_config(request.param)
+    group = Group(tmp_path_factory.mktemp("grp"), sim.url, **cfg)
+    group.db = cfg  # type: ignore[attr-defined]
+    yield sim, group
+    group.stop()
+    sim.stop()
+    if cfg.get("database_schema"):
+        drop_pg_schema(cfg["database_schema"])
+
+
+def test_both_processes_serve_the_port(rig: tuple[Simulator, Group]) -> None:
+    _, group = rig
+    assert len(children(group.proc.pid)) == 2
+    assert len(group.wait_children()) == 2
+    bill = load_sample("outpatient.json") | {"busNo": f"MP{uuid.uuid4().hex[:16]}"}
+    assert group.his().ok("invoiceEBillOutpatient", bill)["billNo"]
+
+
+@pytest.mark.parametrize("knob", ["return", "reject"])
+def test_twenty_concurrent_repeats_across_processes_give_one_bill(rig: tuple[Simulator, Group], knob: str) -> None:
+    sim, group = rig
+    sim.faults(duplicate_busno=knob, latency=0.2)
+    try:
+        bill = load_sample("outpatient.json") | {"busNo": f"MPIDEM{uuid.uuid4().hex[:14]}"}
+        clients = [group.his() for _ in range(20)]  # 20 connections: both processes get some
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(lambda c: c.ok("invoiceEBillOutpatient", bill), clients))
+    finally:
+        sim.faults(latency=0.0)
+    assert len({(a["billBatchCode"], a["billNo"]) for a in answers}) == 1
+    assert len(sim.platform_bills(bill["busNo"])) == 1
+    assert_call_log(sim, bill["busNo"])
+
+
+def test_a_new_caller_is_accepted_by_every_process_at_once(rig: tuple[Simulator, Group]) -> None:
+    from sync_server.admin import add_caller
+    from sync_server.config import load_config
+    from sync_server.store.db import make_engine
+
+    _, group = rig
+    cfg = load_config({"data_dir": str(group.work / "server"), **group.db})  # type: ignore[attr-defined]
+    for _ in range(6):  # both processes load their caller caches (fresh connection each time)
+        group.his().ok("invoiceEBillOutpatient",
+                       load_sample("outpatient.json") | {"busNo": f"MPW{uuid.uuid4().hex[:16]}"})
+    engine = make_engine(cfg.db_url, cfg.database_schema or None)
+    new = add_caller(engine, f"HISX{uuid.uuid4().hex[:6]}", "新接入HIS", "his", ["001"])
+    engine.dispose()
+    answered: set[str] = set()
+    for _ in range(20):  # fresh connections, so both processes answer some
+        his = HisClient(group.url, new["appid"], new["key"])
+        bill = load_sample("outpatient.json") | {"busNo": f"MPNEW{uuid.uuid4().hex[:14]}", "placeCode": "001"}
+        his.ok("invoiceEBillOutpatient", bill)
+        answered.add(requests.get(f"http://127.0.0.1:{group.port}/health", timeout=5).json()["instance"])
+    assert len(answered) == 2
+
+
+def test_a_killed_process_is_restarted_and_the_supervisor_takes_its_group_down(rig: tuple[Simulator, Group]) -> None:
+    _, group = rig
+    before = children(group.proc.pid)
+    os.kill(before[1], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        now = children(group.proc.pid)
+        if len(now) == 2 and before[1] not in now:
+            break
+        assert time.monotonic() < deadline, now
+        time.sleep(0.1)
+    group.wait_children()
+    bill = load_sample("outpatient.json") | {"busNo": f"MPRS{uuid.uuid4().hex[:16]}"}
+    assert group.his().ok("invoiceEBillOutpatient", bill)["billNo"]
+    # SIGKILL of the supervisor: the kernel stops its children (PR_SET_PDEATHSIG), the port frees
+    kids = children(group.proc.pid)
+    group.proc.send_signal(signal.SIGKILL)
+    group.proc.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(k) for k in kids):
+        assert time.monotonic() < deadline, "children outlived their supervisor"
+        time.sleep(0.1)
+    group.proc = group.start()  # the same port binds again
+    assert group.his().ok("invoiceEBillOutpatient", bill)["billNo"]
