@@ -34,13 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--worker", choices=("thread", "none"), default=None)
     # One process uses one core (the GIL): N processes share the port (Linux; sync_server/processes.py).
-    parser.add_argument("--processes", type=int, default=1, help="服务进程数（仅 Linux，默认 1）")
+    parser.add_argument("--processes", type=int, default=None, help="服务进程数（仅 Linux，默认 1）")
     parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
     args = parser.parse_args(argv)
-    if args.processes < 1:
-        parser.error("--processes 必须为正整数")
-    if args.processes > 1 and not sys.platform.startswith("linux"):
-        parser.error("--processes 大于 1 仅支持 Linux（Windows 请运行单进程）")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
     logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
@@ -51,9 +47,14 @@ def main(argv: list[str] | None = None) -> int:
                  "finance_key": args.finance_key, "worker": args.worker,
                  "public_url": f"http://{args.host}:{args.port}"}
     cfg = load_config({k: v for k, v in overrides.items() if v is not None}, path=args.config)
+    processes = cfg.processes if args.processes is None else args.processes
+    if processes < 1:
+        parser.error("--processes 必须为正整数")
+    if processes > 1 and not sys.platform.startswith("linux"):
+        parser.error("--processes 大于 1 仅支持 Linux（Windows 请运行单进程）")
 
-    if args.processes > 1 and args.listen_fd is None:
-        return _supervise(args, cfg)
+    if processes > 1 and args.listen_fd is None:
+        return _supervise(args, cfg, processes)
 
     from waitress import serve
 
@@ -82,8 +83,8 @@ def _banner(args: argparse.Namespace, cfg: ServerConfig) -> None:
         print("演示调用方: " + ", ".join(c["appid"] for c in callers) + f"（密钥见 {demo}）", flush=True)
 
 
-def _supervise(args: argparse.Namespace, cfg: ServerConfig) -> int:
-    """Bind the port, prepare the database once, run ``args.processes`` server processes."""
+def _supervise(args: argparse.Namespace, cfg: ServerConfig, processes: int) -> int:
+    """Prepare the database once, bind the port, run ``processes`` server processes."""
     from sync_server.app import prepare
     from sync_server.processes import Supervisor, listen
 
@@ -101,8 +102,8 @@ def _supervise(args: argparse.Namespace, cfg: ServerConfig) -> int:
         return out
 
     _banner(args, cfg)
-    print(f"服务进程: {args.processes} 个（共用端口 {args.port}）", flush=True)
-    return Supervisor(args.processes, child_argv, sock).run()
+    print(f"服务进程: {processes} 个（共用端口 {args.port}）", flush=True)
+    return Supervisor(processes, child_argv, sock).run()
 
 
 if __name__ == "__main__":

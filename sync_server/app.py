@@ -32,15 +32,20 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     return ctx
 
 
-def prepare(cfg: ServerConfig) -> None:
-    """Migrate and seed the database once, then let go of it (the multi-process supervisor)."""
+def _seed(ctx: ServerContext) -> None:
+    """First-start seeding (idempotent): demo callers, users, billing points, demo.json."""
     from sync_server.seed import ensure_demo_json, seed
 
+    if ctx.config.seed_demo:
+        seed(ctx)
+        ensure_demo_json(ctx)
+
+
+def prepare(cfg: ServerConfig) -> None:
+    """Migrate and seed the database once, then let go of it (the multi-process supervisor)."""
     ctx = build_context(cfg)
     try:
-        if cfg.seed_demo:
-            seed(ctx)
-            ensure_demo_json(ctx)
+        _seed(ctx)
     finally:
         if ctx.liveness is not None:
             ctx.liveness.release()
@@ -55,14 +60,11 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
         outbox worker thread starts unless ``worker`` is ``"none"``.
     """
     from sync_server.api import health, his_api, terminal_api
-    from sync_server.seed import ensure_demo_json, seed
     from sync_server.worker import Worker
 
     cfg = config if isinstance(config, ServerConfig) else load_config(config)
     ctx = build_context(cfg)
-    if cfg.seed_demo:
-        seed(ctx)
-        ensure_demo_json(ctx)
+    _seed(ctx)
     app = Flask("sync_server")
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)

@@ -9,6 +9,7 @@ Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
 ``SYNC_FINANCE_APPID`` / ``SYNC_FINANCE_KEY``  the hospital's platform account
 ``SYNC_FINANCE_TIMEOUT``    read timeout for issuing calls in seconds (short: the HIS waits)
 ``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server.worker``)
+``SYNC_PROCESSES``          server processes sharing the port (Linux; default 1)
 ``SYNC_PUBLIC_URL``         base URL printed in pictureUrl of bills issued locally
 """
 
@@ -39,6 +40,8 @@ class ServerConfig:
     finance_connect_timeout: float = 1.0
     finance_timeout: float = 5.0
     worker: str = "thread"
+    #: server processes sharing the port (Linux; ``python -m sync_server --processes N``)
+    processes: int = 1
     worker_interval: float = 0.2
     #: cap of the outbox's exponential backoff (seconds)
     outbox_max_backoff: float = 30.0
@@ -69,6 +72,7 @@ _ENV = {
     "finance_key": "SYNC_FINANCE_KEY",
     "finance_timeout": "SYNC_FINANCE_TIMEOUT",
     "worker": "SYNC_WORKER",
+    "processes": "SYNC_PROCESSES",
     "public_url": "SYNC_PUBLIC_URL",
 }
 

@@ -99,8 +99,12 @@ class Liveness:
     def _pg_lock(self) -> None:
         # A raw DBAPI connection detached from the pool: the lock lives as long as this session,
         # and no pooled checkout may ever run (and end) a transaction on it.
-        raw = self.engine.raw_connection()
-        raw.detach()
+        # Autocommit on the driver's own connection: otherwise the session would sit "idle in
+        # transaction", which idle_in_transaction_session_timeout ends (and the lock with it).
+        fairy = self.engine.raw_connection()
+        fairy.detach()
+        raw = fairy.dbapi_connection
+        raw.rollback()
         raw.autocommit = True
         cur = raw.cursor()
         cur.execute("SELECT pg_advisory_lock(%s, %s)", _pg_keys(self.instance))

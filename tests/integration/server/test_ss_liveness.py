@@ -173,3 +173,33 @@ def test_batch_of_a_live_sibling_is_left_to_it_and_resumed_when_it_dies(
     assert row[1] == srv.ctx.instance
     for item in items:
         assert len(sim.platform_bills(item["busNo"])) == 1
+
+
+def test_postgresql_lock_is_taken_again_after_its_session_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    from sync_server.store import liveness
+
+    db_config("postgresql")
+    monkeypatch.setattr(liveness, "_RECHECK", 0.2)
+    engine = make_engine(PG_URL)
+    me = Liveness(engine, uuid.uuid4().hex).hold()
+    other = Liveness(engine, uuid.uuid4().hex)
+    assert other.is_alive(me.instance)
+    a, b = liveness._pg_keys(me.instance)  # noqa: SLF001 - find the session that holds it
+    holders = ("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s"
+               " AND objsubid = 2 AND granted")
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True) as conn:
+        [(first,)] = conn.execute(holders, (a, b)).fetchall()
+        assert conn.execute("SELECT pg_terminate_backend(%s)", (first,)).fetchone() == (True,)
+        deadline = time.monotonic() + 15
+        while True:  # gone with its session, then held again by a new session of the same process
+            now = [r[0] for r in conn.execute(holders, (a, b)).fetchall()]
+            if now and now != [first]:
+                break
+            assert time.monotonic() < deadline, "lock not taken again"
+            time.sleep(0.1)
+    assert other.is_alive(me.instance)
+    me.release()
+    wait_dead(other, me.instance)
+    engine.dispose()

@@ -181,3 +181,12 @@ def test_a_killed_process_is_restarted_and_the_supervisor_takes_its_group_down(r
         time.sleep(0.1)
     group.proc = group.start()  # the same port binds again
     assert group.his().ok("invoiceEBillOutpatient", bill)["billNo"]
+
+
+def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "sync_server", "--data-dir", str(tmp_path / "d"), "--processes",
+                           "0"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--processes 必须为正整数" in done.stderr
+    assert not (tmp_path / "d").exists()
