@@ -121,6 +121,10 @@ class Liveness:
             except Exception:  # noqa: BLE001 - the session is gone; take the lock again
                 log.warning("liveness session lost; taking the lock again")
                 try:
+                    self._pg.close()
+                except Exception:  # noqa: BLE001 - already broken
+                    pass
+                try:
                     self._pg_lock()
                 except Exception:  # noqa: BLE001 - database still down: try at the next check
                     log.exception("could not take the liveness lock")
