@@ -7,7 +7,10 @@ p50/p99 latency, errors and duplicates (a busNo with more than one bill on the p
 number answered for two busNos), first with the platform up, then with the platform down
 (every bill from the server's emergency stock).
 
-    .venv/bin/python bench/issue_load.py --clients 100 --seconds 20
+    .venv/bin/python bench/issue_load.py --clients 100 --seconds 20 [--server-procs 2]
+
+``--server-procs N`` starts the server as ``python -m sync_server --processes N`` (one process
+per core is the configuration that meets the issue-4 floor on the 2-core test machine).
 
 Results go in docs/BENCHMARKS.md (sync server section).
 """

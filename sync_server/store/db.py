@@ -2,7 +2,8 @@
 
 SQLite (default) runs in WAL mode with a busy timeout, and every write transaction starts
 with ``BEGIN IMMEDIATE`` so that two writers never deadlock upgrading a read lock (the
-pysqlite default of deferred transactions does). PostgreSQL is used when ``DATABASE_URL``
+pysqlite default of deferred transactions does); writers queue for the file first
+(:class:`WriterQueue`). PostgreSQL is used when ``DATABASE_URL``
 names it; ``DATABASE_SCHEMA`` (optional) isolates one installation or test run in its own
 schema through ``search_path``.
 

@@ -190,3 +190,22 @@ def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path) -
     assert done.returncode == 2
     assert "--processes 必须为正整数" in done.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_the_supervisor_gives_up_on_children_that_keep_failing_at_start() -> None:
+    import signal as signals
+
+    from sync_server.processes import Supervisor, listen
+
+    sock = listen("127.0.0.1", free_port())
+    before = signals.getsignal(signals.SIGTERM), signals.getsignal(signals.SIGINT)
+    started = time.monotonic()
+    try:
+        # every child refuses its arguments at once (exit code 2): restarting them for ever helps nobody
+        rc = Supervisor(2, lambda slot: ["--processes", "0"], sock).run()
+    finally:
+        signals.signal(signals.SIGTERM, before[0])
+        signals.signal(signals.SIGINT, before[1])
+    assert rc == 1
+    assert time.monotonic() - started < 60
+    assert sock.fileno() == -1, "the listening socket is closed"
