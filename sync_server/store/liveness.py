@@ -21,6 +21,7 @@ rule single-process servers always used.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -77,11 +78,13 @@ class Liveness:
         elif self.engine.dialect.name == "postgresql":
             self._pg_lock()
             threading.Thread(target=self._pg_watch, name="liveness", daemon=True).start()
+        atexit.register(self.release)  # a clean exit leaves no file for the next start to sweep
         return self
 
     def release(self) -> None:
-        """Drop the lock at a clean shutdown (death drops it anyway)."""
+        """Drop the lock at a clean shutdown (death drops it anyway); idempotent."""
         self._stop.set()
+        atexit.unregister(self.release)
         if self._fd is not None:
             try:
                 os.unlink(self._dir / f"{self.instance}.lock")  # type: ignore[operator]
