@@ -84,3 +84,27 @@ def check(db: Path, sim: Simulator, answered: dict[str, tuple[str, str]]) -> Non
         twice = conn.execute("SELECT bus_no FROM bills WHERE doc = 'bill' AND kind = 'blue' GROUP BY bus_no"
                              " HAVING COUNT(*) > 1").fetchall()
     assert not twice, f"busNo with two bills on the platform: {twice}"
+
+
+def drain_and_verify(port: int, db: Path, sim: Simulator, answered: dict[str, tuple[str, str]],
+                     timeout: float = 90) -> None:
+    """After the last kill: the outbox drains and no claim stays pending; then every answered
+    bill is on the platform once, with the number the HIS was given (or voided by a reported
+    carry-forward conflict)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
+        with sqlite3.connect(db, timeout=30) as conn:
+            pending = conn.execute("SELECT COUNT(*) FROM bills WHERE state = 'pending'").fetchone()[0]
+        if health["outbox"].get("pending", 0) == 0 and pending == 0:
+            break
+        assert time.monotonic() < deadline, (health, pending)
+        time.sleep(0.2)
+    check(db, sim, answered)
+    assert len(answered) > 50
+    with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
+        platform = {r[0]: (r[1], r[2]) for r in conn.execute(
+            "SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill' AND kind = 'blue'")}
+    voided = {(r[2], r[3]) for r in server_bills(db) if r[1] == "void"}
+    for bus, number in answered.items():
+        assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))

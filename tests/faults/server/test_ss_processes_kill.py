@@ -14,20 +14,18 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kill_rig import Load, check, server_bills  # noqa: E402
-from ss_rig import ROOT, Simulator, free_port, wait_port  # noqa: E402
+from kill_rig import Load, check, drain_and_verify  # noqa: E402
+from ss_rig import ROOT, Simulator, children, free_port, running, wait_port  # noqa: E402
 
 pytestmark = pytest.mark.faults
 
@@ -45,23 +43,12 @@ def _group(port: int, data: Path, finance_url: str) -> subprocess.Popen[bytes]:
 
 
 def _children(pid: int, count: int = 2, timeout: float = 60) -> list[int]:
+    """The supervisor's ``count`` children, once it has them all (restarts included)."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            kids = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            kids = []
-        if len(kids) == count:
-            return kids
+    while len(kids := children(pid)) != count:
         assert time.monotonic() < deadline, f"supervisor has children {kids}"
         time.sleep(0.05)
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return kids
 
 
 def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
@@ -100,7 +87,7 @@ def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 30
-        while any(_running(k) for k in kids):
+        while any(running(k) for k in kids):
             assert time.monotonic() < deadline, "server processes outlived their supervisor"
             time.sleep(0.05)
         with load.lock:
@@ -109,23 +96,7 @@ def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
         proc = _group(port, data, sim.url)
         time.sleep(1.0)
         load.finish()
-        deadline = time.monotonic() + 90
-        while True:
-            health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
-            with sqlite3.connect(data / "sync_server.db", timeout=30) as db:
-                pending = db.execute("SELECT COUNT(*) FROM bills WHERE state = 'pending'").fetchone()[0]
-            if health["outbox"].get("pending", 0) == 0 and pending == 0:
-                break
-            assert time.monotonic() < deadline, (health, pending)
-            time.sleep(0.2)
-        check(data / "sync_server.db", sim, load.answered)
-        assert len(load.answered) > 50
-        with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
-            platform = {r[0]: (r[1], r[2]) for r in conn.execute(
-                "SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill' AND kind = 'blue'")}
-        voided = {(r[2], r[3]) for r in server_bills(data / "sync_server.db") if r[1] == "void"}
-        for bus, number in load.answered.items():
-            assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))
+        drain_and_verify(port, data / "sync_server.db", sim, load.answered)
     finally:
         load.stop.set()
         if proc.poll() is None:

@@ -9,19 +9,17 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kill_rig import Load, check, server_bills  # noqa: E402
+from kill_rig import Load, check, drain_and_verify  # noqa: E402
 from ss_rig import ROOT, Simulator, free_port, wait_port  # noqa: E402
 
 pytestmark = pytest.mark.faults
@@ -69,22 +67,7 @@ def test_sigkill_under_load(tmp_path: Path) -> None:
             proc = _server(port, data, sim.url)
         time.sleep(1.0)
         load.finish()
-        # drain: every answered bill reaches the platform once, with the number given
-        deadline = time.monotonic() + 60
-        while True:
-            health = requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
-            if health["outbox"].get("pending", 0) == 0:
-                break
-            assert time.monotonic() < deadline, health
-            time.sleep(0.2)
-        check(data / "sync_server.db", sim, load.answered)
-        assert len(load.answered) > 50
-        with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
-            platform = {r[0]: (r[1], r[2]) for r in conn.execute(
-                "SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill' AND kind = 'blue'")}
-        voided = {(r[2], r[3]) for r in server_bills(data / "sync_server.db") if r[1] == "void"}
-        for bus, number in load.answered.items():
-            assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))
+        drain_and_verify(port, data / "sync_server.db", sim, load.answered)
     finally:
         load.stop.set()
         if proc.poll() is None:

@@ -309,3 +309,19 @@ def assert_call_log(sim: Simulator, bus_no: str) -> None:
             if c["result"] == "S0000":
                 issued_ok = True
     assert issued_ok
+
+
+def children(pid: int) -> list[int]:
+    """Running child processes of ``pid`` (Linux /proc)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

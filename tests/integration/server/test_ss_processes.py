@@ -24,29 +24,16 @@ from ss_rig import (
     HisClient,
     Simulator,
     assert_call_log,
+    children,
     db_config,
     drop_pg_schema,
     free_port,
     load_sample,
+    running,
     wait_port,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def children(pid: int) -> list[int]:
-    """Running child processes of ``pid`` (Linux)."""
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class Group:
@@ -176,7 +163,7 @@ def test_a_killed_process_is_restarted_and_the_supervisor_takes_its_group_down(r
     group.proc.send_signal(signal.SIGKILL)
     group.proc.wait()
     deadline = time.monotonic() + 30
-    while any(_running(k) for k in kids):
+    while any(running(k) for k in kids):
         assert time.monotonic() < deadline, "children outlived their supervisor"
         time.sleep(0.1)
     group.proc = group.start()  # the same port binds again
