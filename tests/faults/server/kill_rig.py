@@ -3,8 +3,11 @@ checked after every kill (no answered bill lost, no busNo with two bills on serv
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -14,7 +17,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 
-from ss_rig import HisClient, Simulator, load_sample  # noqa: E402
+from ss_rig import ROOT, HisClient, Simulator, load_sample, wait_port  # noqa: E402
 
 
 class Load:
@@ -108,3 +111,23 @@ def drain_and_verify(port: int, db: Path, sim: Simulator, answered: dict[str, tu
     voided = {(r[2], r[3]) for r in server_bills(db) if r[1] == "void"}
     for bus, number in answered.items():
         assert platform.get(bus) == number or number in voided, (bus, number, platform.get(bus))
+
+
+def write_config(work: Path) -> Path:
+    """The server config of the kill tests (short timeouts, small emergency blocks)."""
+    path = work / "server.json"
+    path.write_text(json.dumps({
+        "finance_timeout": 2.0, "worker_interval": 0.1, "outbox_max_backoff": 1.0, "reconcile_daily": False,
+        "emergency_block_size": 500, "emergency_low_water": 100}), encoding="utf-8")
+    return path
+
+
+def start_server(port: int, data: Path, finance_url: str, *extra: str) -> subprocess.Popen[bytes]:
+    """``python -m sync_server`` on ``port`` with the config of :func:`write_config` beside ``data``."""
+    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(port),
+                             "--data-dir", str(data), "--finance-url", finance_url, "--config",
+                             str(data.parent / "server.json"), *extra], cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, proc, timeout=60)
+    return proc

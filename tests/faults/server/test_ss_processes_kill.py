@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,22 +23,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kill_rig import Load, check, drain_and_verify  # noqa: E402
-from ss_rig import ROOT, Simulator, children, free_port, running, wait_port  # noqa: E402
+from kill_rig import Load, check, drain_and_verify, start_server, write_config  # noqa: E402
+from ss_rig import Simulator, children, free_port, running  # noqa: E402
 
 pytestmark = pytest.mark.faults
 
 KILLS = 20
-
-
-def _group(port: int, data: Path, finance_url: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(port),
-                             "--data-dir", str(data), "--finance-url", finance_url, "--config",
-                             str(data.parent / "server.json"), "--processes", "2"], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port, proc, timeout=60)
-    return proc
 
 
 def _children(pid: int, count: int = 2, timeout: float = 60) -> list[int]:
@@ -54,11 +43,9 @@ def _children(pid: int, count: int = 2, timeout: float = 60) -> list[int]:
 def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
     sim = Simulator(tmp_path / "finance").start()
     data = tmp_path / "server"
-    (tmp_path / "server.json").write_text(json.dumps({
-        "finance_timeout": 2.0, "worker_interval": 0.1, "outbox_max_backoff": 1.0, "reconcile_daily": False,
-        "emergency_block_size": 500, "emergency_low_water": 100}), encoding="utf-8")
+    write_config(tmp_path)
     port = free_port()
-    proc = _group(port, data, sim.url)
+    proc = start_server(port, data, sim.url, "--processes", "2")
     demo = json.loads((data / "demo.json").read_text(encoding="utf-8"))
     caller = demo["callers"][0]
     # new connections after every failure: retries of one busNo land on either process
@@ -93,7 +80,7 @@ def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
         with load.lock:
             snapshot = dict(load.answered)
         check(data / "sync_server.db", sim, snapshot)
-        proc = _group(port, data, sim.url)
+        proc = start_server(port, data, sim.url, "--processes", "2")
         time.sleep(1.0)
         load.finish()
         drain_and_verify(port, data / "sync_server.db", sim, load.answered)
