@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import threading
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -86,17 +87,13 @@ class Liveness:
         self._stop.set()
         atexit.unregister(self.release)
         if self._fd is not None:
-            try:
+            with suppress(OSError):
                 os.unlink(self._dir / f"{self.instance}.lock")  # type: ignore[operator]
-            except OSError:
-                pass
             os.close(self._fd)
             self._fd = None
         if self._pg is not None:
-            try:
+            with suppress(Exception):  # closing a dead session is fine
                 self._pg.close()
-            except Exception:  # noqa: BLE001 - closing a dead session is fine
-                pass
             self._pg = None
 
     def _pg_lock(self) -> None:
@@ -123,10 +120,8 @@ class Liveness:
                 cur.close()
             except Exception:  # noqa: BLE001 - the session is gone; take the lock again
                 log.warning("liveness session lost; taking the lock again")
-                try:
+                with suppress(Exception):  # already broken
                     self._pg.close()
-                except Exception:  # noqa: BLE001 - already broken
-                    pass
                 try:
                     self._pg_lock()
                 except Exception:  # noqa: BLE001 - database still down: try at the next check
@@ -167,9 +162,7 @@ class Liveness:
         except BlockingIOError:
             os.close(fd)
             return True
-        try:
+        with suppress(OSError):
             os.unlink(path)
-        except OSError:
-            pass
         os.close(fd)
         return False
