@@ -26,12 +26,12 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool, QueuePool
 
 from sync_server.errors import ServerError
+from sync_server.store.schema import AUDITED
 
 try:
     import fcntl
 except ImportError:  # Windows: one server process, threads queue on the Python lock alone
     fcntl = None  # type: ignore[assignment]
-from sync_server.store.schema import AUDITED
 
 _local = threading.local()
 
