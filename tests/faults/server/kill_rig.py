@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -57,6 +58,11 @@ class Load:
     def start(self) -> None:
         for t in self.threads:
             t.start()
+
+    def snapshot(self) -> dict[str, tuple[str, str]]:
+        """The busNos answered S0000 so far, with their numbers."""
+        with self.lock:
+            return dict(self.answered)
 
     def finish(self) -> None:
         self.stop.set()
@@ -131,3 +137,24 @@ def start_server(port: int, data: Path, finance_url: str, *extra: str) -> subpro
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc, timeout=60)
     return proc
+
+
+def his_load(port: int, data: Path, threads: int = 6) -> Load:
+    """HIS load on the server of ``data`` (its demo HIS caller), not started yet."""
+    caller = json.loads((data / "demo.json").read_text(encoding="utf-8"))["callers"][0]
+    return Load(f"http://127.0.0.1:{port}/medical-web/api/medical", caller["appid"], caller["key"], threads=threads)
+
+
+def kill_under_load(sim: Simulator, load: Load, db: Path, rng: random.Random, kill: Callable[[], None], *,
+                    kills: int = 20, max_gap: float = 1.2) -> None:
+    """``kills`` times: wait a random moment, ``kill()`` (every fourth time with the platform
+    down around it), then check the invariants against what the HIS was answered so far."""
+    for cycle in range(kills):
+        platform_down = cycle % 4 == 2
+        if platform_down:
+            sim.stop()
+        time.sleep(rng.uniform(0.2, max_gap))
+        kill()
+        if platform_down:
+            sim.start()
+        check(db, sim, load.snapshot())

@@ -10,7 +10,6 @@ at once, but must never take over a claim of the *live* sibling, which the HIS r
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -23,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kill_rig import Load, check, drain_and_verify, start_server, write_config  # noqa: E402
+from kill_rig import check, drain_and_verify, his_load, kill_under_load, start_server, write_config  # noqa: E402
 from ss_rig import Simulator, children, free_port, running  # noqa: E402
 
 pytestmark = pytest.mark.faults
@@ -46,29 +45,21 @@ def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
     write_config(tmp_path)
     port = free_port()
     proc = start_server(port, data, sim.url, "--processes", "2")
-    demo = json.loads((data / "demo.json").read_text(encoding="utf-8"))
-    caller = demo["callers"][0]
     # new connections after every failure: retries of one busNo land on either process
-    load = Load(f"http://127.0.0.1:{port}/medical-web/api/medical", caller["appid"], caller["key"], threads=8)
+    load = his_load(port, data, threads=8)
     time.sleep(1.5)  # emergency stock reserved while the platform is up
     rng = random.Random(int(os.environ.get("SS_KILL_SEED", "7")))
     load.start()
+
+    def kill_one() -> None:
+        victim = rng.choice(_children(proc.pid))  # the worker's process (slot 0) too
+        os.kill(victim, signal.SIGKILL)
+        while victim in _children(proc.pid):
+            time.sleep(0.05)
+        _children(proc.pid)  # restarted
+
     try:
-        for cycle in range(KILLS):
-            platform_down = cycle % 4 == 2
-            if platform_down:
-                sim.stop()
-            time.sleep(rng.uniform(0.2, 1.0))
-            victim = rng.choice(_children(proc.pid))  # the worker's process (slot 0) too
-            os.kill(victim, signal.SIGKILL)
-            if platform_down:
-                sim.start()
-            with load.lock:
-                snapshot = dict(load.answered)
-            check(data / "sync_server.db", sim, snapshot)
-            while victim in _children(proc.pid):
-                time.sleep(0.05)
-            _children(proc.pid)  # restarted
+        kill_under_load(sim, load, data / "sync_server.db", rng, kill_one, kills=KILLS, max_gap=1.0)
         # the whole group at once: the kernel takes the children down with the supervisor
         kids = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
@@ -77,9 +68,7 @@ def test_sigkill_of_one_process_under_load(tmp_path: Path) -> None:
         while any(running(k) for k in kids):
             assert time.monotonic() < deadline, "server processes outlived their supervisor"
             time.sleep(0.05)
-        with load.lock:
-            snapshot = dict(load.answered)
-        check(data / "sync_server.db", sim, snapshot)
+        check(data / "sync_server.db", sim, load.snapshot())
         proc = start_server(port, data, sim.url, "--processes", "2")
         time.sleep(1.0)
         load.finish()

@@ -5,7 +5,6 @@ holds every answered bill once, with the number the HIS was given."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -18,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kill_rig import Load, check, drain_and_verify, start_server, write_config  # noqa: E402
+from kill_rig import drain_and_verify, his_load, kill_under_load, start_server, write_config  # noqa: E402
 from ss_rig import Simulator, free_port  # noqa: E402
 
 pytestmark = pytest.mark.faults
@@ -32,26 +31,19 @@ def test_sigkill_under_load(tmp_path: Path) -> None:
     write_config(tmp_path)
     port = free_port()
     proc = start_server(port, data, sim.url)
-    demo = json.loads((data / "demo.json").read_text(encoding="utf-8"))
-    caller = demo["callers"][0]
-    load = Load(f"http://127.0.0.1:{port}/medical-web/api/medical", caller["appid"], caller["key"])
+    load = his_load(port, data)
     time.sleep(1.0)  # emergency stock reserved while the platform is up
     rng = random.Random(int(os.environ.get("SS_KILL_SEED", "4")))
     load.start()
+
+    def kill_and_restart() -> None:
+        nonlocal proc
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc = start_server(port, data, sim.url)
+
     try:
-        for cycle in range(KILLS):
-            platform_down = cycle % 4 == 2
-            if platform_down:
-                sim.stop()
-            time.sleep(rng.uniform(0.2, 1.2))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            if platform_down:
-                sim.start()
-            with load.lock:
-                snapshot = dict(load.answered)
-            check(data / "sync_server.db", sim, snapshot)
-            proc = start_server(port, data, sim.url)
+        kill_under_load(sim, load, data / "sync_server.db", rng, kill_and_restart, kills=KILLS)
         time.sleep(1.0)
         load.finish()
         drain_and_verify(port, data / "sync_server.db", sim, load.answered)

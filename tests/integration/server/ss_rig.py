@@ -325,3 +325,18 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def repeat_concurrently(sim: Simulator, clients: list[HisClient], bill: dict[str, Any], *, knob: str,
+                        latency: float) -> set[tuple[str, str]]:
+    """Every client issues ``bill`` at the same time (one connection each) under the simulator's
+    ``duplicate_busno`` knob and an answer latency; the distinct (billBatchCode, billNo) answered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sim.faults(duplicate_busno=knob, latency=latency)
+    try:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            answers = list(pool.map(lambda c: c.ok("invoiceEBillOutpatient", bill), clients))
+    finally:
+        sim.faults(latency=0.0)
+    return {(a["billBatchCode"], a["billNo"]) for a in answers}

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from ss_rig import ServerThread, Simulator, assert_call_log, db_config, drop_pg_schema, load_sample
+from ss_rig import (
+    ServerThread,
+    Simulator,
+    assert_call_log,
+    db_config,
+    drop_pg_schema,
+    load_sample,
+    repeat_concurrently,
+)
 
 from sync_server.store.db import read_tx
 from sync_server.store.schema import bills
@@ -40,15 +48,9 @@ def local_count(srv: ServerThread, bus_no: str) -> int:
 @pytest.mark.parametrize("knob", ["return", "reject"])
 def test_twenty_concurrent_repeats_give_one_bill(rig: tuple[Simulator, ServerThread], knob: str) -> None:
     sim, srv = rig
-    sim.faults(duplicate_busno=knob, latency=0.05)
-    try:
-        bill = load_sample("outpatient.json") | {"busNo": f"IDEM{uuid.uuid4().hex[:16]}"}
-        clients = [srv.his() for _ in range(20)]
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(lambda c: c.ok("invoiceEBillOutpatient", bill), clients))
-    finally:
-        sim.faults(latency=0.0)
-    assert len({(a["billBatchCode"], a["billNo"]) for a in answers}) == 1
+    bill = load_sample("outpatient.json") | {"busNo": f"IDEM{uuid.uuid4().hex[:16]}"}
+    numbers = repeat_concurrently(sim, [srv.his() for _ in range(20)], bill, knob=knob, latency=0.05)
+    assert len(numbers) == 1
     assert len(sim.platform_bills(bill["busNo"])) == 1
     assert local_count(srv, bill["busNo"]) == 1
     assert_call_log(sim, bill["busNo"])
