@@ -17,14 +17,13 @@ from billing_core.money import to_chinese_upper
 from billing_core.qr_payload import parse
 from sync_server.connectors.finance import FinanceClient
 from tests.integration.finance.conftest import now17
+from tests.rigs.qr import decode_qr
 
 pytestmark = pytest.mark.integration
 
 
 def decode_png(png: bytes) -> str:
-    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
-    return text
+    return decode_qr(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE))
 
 
 def verify(sim, **params: str) -> dict:
