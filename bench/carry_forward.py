@@ -15,7 +15,7 @@ until the server's records say ``carry = done`` for all N. Then the platform is 
 bill by busNo (not timed) and the call log is checked for exactly N successful uploads.
 
 ``--worker process`` runs the server with ``--worker none`` and the outbox worker (with its carry pool)
-as ``python -m sync_server.worker``, the deployment for sites that carry large journals: the
+as ``python -m sync_server worker``, the deployment for sites that carry large journals: the
 upload handling and the carrying then no longer share one interpreter lock. Server CPU includes
 the worker process.
 
@@ -111,7 +111,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--worker", choices=("thread", "process"), default="thread",
-                        help="outbox worker inside the server (default) or python -m sync_server.worker")
+                        help="outbox worker inside the server (default) or python -m sync_server worker")
     args = parser.parse_args()
     results = []
     for run in range(args.runs):

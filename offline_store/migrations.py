@@ -10,16 +10,22 @@ Decimal strings (billing_core.envelope.dumps), never floats (DESIGN.md §6 "Offl
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from offline_store.errors import MigrationError
 
-if TYPE_CHECKING:
-    from offline_store.db import Database
+
+class Database(Protocol):
+    """What migrations need of :class:`offline_store.db.Database` (which runs them when it opens:
+    a protocol here instead of an import keeps the two modules free of a cycle)."""
+
+    utils: sqlite_utils.Database
+    _lock: threading.RLock
 
 _M001 = """
 CREATE TABLE kv (

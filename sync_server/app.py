@@ -8,13 +8,16 @@ from typing import Any
 
 from flask import Flask
 
-from sync_server.auth import CallerCache
+from sync_server.api import health, his_api, terminal_api
+from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
+from sync_server.connectors.upstream import Upstream
 from sync_server.context import ServerContext
-from sync_server.services.signing import load_or_create_keys
+from sync_server.security.auth import CallerCache
+from sync_server.security.signing import load_or_create_keys
+from sync_server.seed import ensure_demo_json, seed
 from sync_server.store.db import make_engine, run_migrations
 from sync_server.store.liveness import Liveness
-from sync_server.upstream import Upstream
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,6 @@ def build_context(cfg: ServerConfig) -> ServerContext:
 
 def _seed(ctx: ServerContext) -> None:
     """First-start seeding (idempotent): demo callers, users, billing points, demo.json."""
-    from sync_server.seed import ensure_demo_json, seed
 
     if ctx.config.seed_demo:
         seed(ctx)
@@ -59,8 +61,6 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
         (see sync_server.config). Migrations run and first-start seeding happens here; the
         outbox worker thread starts unless ``worker`` is ``"none"``.
     """
-    from sync_server.api import health, his_api, terminal_api
-    from sync_server.worker import Worker
 
     cfg = config if isinstance(config, ServerConfig) else load_config(config)
     ctx = build_context(cfg)

@@ -8,7 +8,7 @@ Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
 ``SYNC_FINANCE_URL``        finance platform method prefix, e.g. http://h:p/medical-web/api/medical
 ``SYNC_FINANCE_APPID`` / ``SYNC_FINANCE_KEY``  the hospital's platform account
 ``SYNC_FINANCE_TIMEOUT``    read timeout for issuing calls in seconds (short: the HIS waits)
-``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server.worker``)
+``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server worker``)
 ``SYNC_PROCESSES``          server processes sharing the port (Linux; default 1)
 ``SYNC_PUBLIC_URL``         base URL printed in pictureUrl of bills issued locally
 """
@@ -52,7 +52,7 @@ class ServerConfig:
     #: seconds a request waits for a concurrent request of the same busNo to finish
     busy_wait: float = 15.0
     seed_demo: bool = True
-    #: run yesterday's reconciliation from the worker once a day (sync_server.reconcile)
+    #: run yesterday's reconciliation from the worker once a day (sync_server.reconcile.daily)
     reconcile_daily: bool = True
     audit_guard: bool = True
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from billing_core.clock import Clock, SystemClock
 from sync_server.config import ServerConfig
-from sync_server.upstream import Upstream
+from sync_server.connectors.upstream import Upstream
 
 if TYPE_CHECKING:
     from sync_server.store.liveness import Liveness

@@ -10,7 +10,7 @@ Correctness does not depend on which process serves a request: everything shared
 database, and a pending issuing claim or a running batch names the process that owns it, whose
 liveness lock (sync_server.store.liveness) tells siblings to wait for it while it lives and to
 take over at once when it has died. Only the first process runs the outbox worker thread (or
-none, with ``--worker none`` and ``python -m sync_server.worker`` beside them).
+none, with ``--worker none`` and ``python -m sync_server worker`` beside them).
 
 Every child asks the kernel to send it SIGTERM when the supervisor dies, so killing the
 supervisor (even with SIGKILL) stops the whole group and frees the port.

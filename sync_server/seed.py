@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from billing_core.clock import ts17
-from sync_server.audit import SERVER, audit
-from sync_server.auth import hash_password
-from sync_server.catalog import DEMO_ITEMS, upsert_items
+from sync_server.bills.catalog import DEMO_ITEMS, upsert_items
 from sync_server.context import ServerContext
+from sync_server.security.audit import SERVER, audit
+from sync_server.security.auth import hash_password
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, settings, users
 

@@ -21,7 +21,8 @@ from billing_core.errors import BillingError
 from billing_core.ids import new_noise
 from simulators.finance import errors as E
 from simulators.finance.errors import SimError
-from simulators.finance.platform import HANDLERS, RAW_METHODS, CallCtx, Platform
+from simulators.finance.handlers import HANDLERS, RAW_METHODS
+from simulators.finance.platform import CallCtx, Platform
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from flask import Flask, Response, jsonify, render_template_string, request
 
 from billing_core.qr_payload import QrPayloadError
 from billing_core.qr_payload import parse as parse_qr
-from simulators.finance import api, h_bills, h_emergency, h_issue, h_paper, h_recon, render  # noqa: F401 (registers)
+from simulators.finance import api, h_bills, render
 from simulators.finance.errors import SimError
 from simulators.finance.platform import (
     Platform,

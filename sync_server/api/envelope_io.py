@@ -19,8 +19,8 @@ from flask import Response, current_app, request
 from billing_core import envelope
 from billing_core.errors import BillingError
 from billing_core.ids import new_noise
-from sync_server.auth import Caller, CallerCache
 from sync_server.errors import CallerDisabledError, ServerError
+from sync_server.security.auth import Caller, CallerCache
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, select
 from billing_core.envelope import loads
 from billing_core.money import format_yuan, to_chinese_upper
 from sync_server.context import ServerContext
-from sync_server.services import outbox
+from sync_server.outbox import queue as outbox
 from sync_server.store.db import ping, read_tx
 from sync_server.store.schema import bills
 

@@ -11,12 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from sync_server.api.envelope_io import handle
-from sync_server.audit import Actor
-from sync_server.auth import Caller, CallerCache
-from sync_server.connectors.errors import PlatformUnreachable
-from sync_server.context import ServerContext
-from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
-from sync_server.methods import (
+from sync_server.bills.methods import (
     ALL_HIS_METHODS,
     BATCH_METHODS,
     BILL_CHANGES,
@@ -26,11 +21,16 @@ from sync_server.methods import (
     OTHER_CHANGES,
     RECONCILE,
 )
-from sync_server.services import batches, changes, queries
-from sync_server.services.issuing import Issuer
-from sync_server.services.records import by_number, live_by_busno
+from sync_server.bills.records import by_number, live_by_busno
+from sync_server.bills.validation import normalise
+from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.context import ServerContext
+from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
+from sync_server.his import batches, changes, queries
+from sync_server.his.issuing import Issuer
+from sync_server.security.audit import Actor
+from sync_server.security.auth import Caller, CallerCache
 from sync_server.store.db import read_tx
-from sync_server.validation import normalise
 
 bp = Blueprint("his_api", __name__)
 

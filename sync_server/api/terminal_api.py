@@ -25,12 +25,14 @@ from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api.envelope_io import handle
 from sync_server.api.his_api import actor_for
-from sync_server.audit import Actor, audit
-from sync_server.auth import Caller, CallerCache, login
-from sync_server.catalog import charge_item_list
+from sync_server.bills.catalog import charge_item_list
 from sync_server.context import ServerContext
+from sync_server.emergency import terminal_bills, terminal_stock, terminal_watch
 from sync_server.errors import RequestDataError, RoleError, TerminalSignatureError, UnknownMethodError
-from sync_server.services import emergency, outbox, terminal_bills, terminal_stock, terminal_watch
+from sync_server.outbox import queue as outbox
+from sync_server.security.audit import Actor, audit
+from sync_server.security.auth import Caller, CallerCache, login
+from sync_server.stock import emergency_stock as emergency
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, callers
 

@@ -83,7 +83,7 @@ def test_online_outage_emergency_print_carry_forward_reconcile(stack, escpos_rig
         assert t.wf.status().pending_uploads == 0
         day = f"{online.create_time[:4]}-{online.create_time[4:6]}-{online.create_time[6:8]}"
         wait(lambda: server.admin("report", "--day", day)[0] == 0, 30, "carry-forward report clean")
-        rec = subprocess.run([sys.executable, "-m", "sync_server.reconcile", "--data-dir", str(server.data_dir),
+        rec = subprocess.run([sys.executable, "-m", "sync_server", "reconcile", "--data-dir", str(server.data_dir),
                               "--finance-url", server.finance_url, "--day", day], cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
         assert rec.returncode == 0, rec.stdout + rec.stderr  # local records and platform agree

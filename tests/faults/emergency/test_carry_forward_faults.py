@@ -2,7 +2,7 @@
 ``python -m sync_server`` and ``python -m simulators.finance`` processes:
 
 * the server SIGKILLed (twice) while its outbox carries the bills onto the platform, restarted —
-  or, with the outbox worker in its own process (``python -m sync_server.worker``, server
+  or, with the outbox worker in its own process (``python -m sync_server worker``, server
   ``--worker none``), that worker process SIGKILLed and restarted;
 * the link between terminal and server cut mid-upload (tests/rigs/tcp_proxy.py: an answer
   dropped after the server stored the batch, then every connection cut), upload resumed.

@@ -121,7 +121,7 @@ class Proc:
 
 
 class Worker(Proc):
-    """A child process without a port (``python -m sync_server.worker``)."""
+    """A child process without a port (``python -m sync_server worker``)."""
 
     def __init__(self, args: list[str], log: Path) -> None:
         super().__init__(args, 0, log)
@@ -167,7 +167,7 @@ class Platform(Proc):
 
 class Server(Proc):
     """``python -m sync_server`` wired to a platform; its outbox worker is a thread inside
-    (``worker="thread"``, the default) or its own ``python -m sync_server.worker`` process
+    (``worker="thread"``, the default) or its own ``python -m sync_server worker`` process
     (``worker="process"``: the server runs with ``--worker none``)."""
 
     def __init__(self, base: Path, platform: Platform, finance_url: str | None = None, name: str = "srv",
@@ -180,7 +180,7 @@ class Server(Proc):
                          + (["--worker", "none"] if worker == "process" else []), port, base / f"{name}.log")
         self.url = f"http://127.0.0.1:{port}"
         self.finance_url = platform.method_url
-        self.worker = (Worker([sys.executable, "-m", "sync_server.worker", "--data-dir", str(self.data_dir),
+        self.worker = (Worker([sys.executable, "-m", "sync_server", "worker", "--data-dir", str(self.data_dir),
                                "--finance-url", finance], base / f"{name}-worker.log")
                        if worker == "process" else None)
 
@@ -208,8 +208,8 @@ class Server(Proc):
         return next(c for c in self.demo["callers"] if c["appid"] == appid)
 
     def admin(self, *args: str) -> tuple[int, Any]:
-        """``python -m sync_server.emergency_admin --data-dir DIR ...``: (exit code, JSON output)."""
-        out = subprocess.run([sys.executable, "-m", "sync_server.emergency_admin", "--data-dir", str(self.data_dir),
+        """``python -m sync_server emergency --data-dir DIR ...``: (exit code, JSON output)."""
+        out = subprocess.run([sys.executable, "-m", "sync_server", "emergency", "--data-dir", str(self.data_dir),
                               "--finance-url", self.finance_url, *args], cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
         assert out.returncode in (0, 1, 2), out.stderr + out.stdout

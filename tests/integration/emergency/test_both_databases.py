@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sync_server.services import carry_report, terminal_stock
+from sync_server.emergency import carry_report, terminal_stock
 from tests.integration.emergency.rig import METHOD, outpatient, terminal
 from tests.integration.server.ss_rig import ServerThread, Simulator, db_config, drop_pg_schema
 from workflows.emergency.issuer import upload_payload

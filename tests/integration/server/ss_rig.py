@@ -232,7 +232,7 @@ class ServerThread:
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until start-up work is done: every billing point holds emergency stock."""
-        from sync_server.services.emergency import available
+        from sync_server.stock.emergency_stock import available
         from sync_server.store.db import read_tx
 
         deadline = time.monotonic() + timeout
@@ -254,7 +254,7 @@ class ServerThread:
 
     def wait_drained(self, timeout: float = 60.0) -> None:
         """Wait until the outbox has nothing pending."""
-        from sync_server.services import outbox
+        from sync_server.outbox import queue as outbox
         from sync_server.store.db import read_tx
 
         deadline = time.monotonic() + timeout
@@ -293,7 +293,7 @@ def other_sample(method: str) -> dict[str, Any]:
 
 def assert_call_log(sim: Simulator, bus_no: str) -> None:
     """No issuing call after a recorded success; every re-send preceded by a not-found lookup."""
-    from sync_server.methods import ISSUE_METHODS
+    from sync_server.bills.methods import ISSUE_METHODS
 
     calls = [c for c in sim.calls() if c["bus_no"] == bus_no]
     issued_ok = False

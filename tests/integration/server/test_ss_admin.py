@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from ss_rig import HisClient, ServerThread, load_sample
 
-from sync_server import admin
+from sync_server.cli import admin
 from sync_server.store.db import read_tx
 from sync_server.store.schema import audit_log
 

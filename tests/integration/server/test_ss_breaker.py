@@ -9,7 +9,7 @@ import pytest
 from ss_rig import free_port
 
 from sync_server.connectors.errors import PlatformUnreachable
-from sync_server.upstream import Upstream
+from sync_server.connectors.upstream import Upstream
 
 pytestmark = pytest.mark.integration
 

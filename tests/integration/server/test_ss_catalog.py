@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from ss_rig import ServerThread
 
 from billing_core.errors import ValidationError
-from sync_server import admin
-from sync_server.catalog import DEMO_ITEMS, import_items, read_csv
+from sync_server.bills.catalog import DEMO_ITEMS, import_items, read_csv
+from sync_server.cli import admin
 from sync_server.store.catalog_schema import charge_items
 from sync_server.store.db import read_tx
 from sync_server.store.schema import audit_log

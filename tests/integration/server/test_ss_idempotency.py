@@ -100,7 +100,7 @@ def test_worker_resolves_claims_left_by_a_dead_process(rig: tuple[Simulator, Ser
     from sqlalchemy import insert
 
     from billing_core.envelope import dumps
-    from sync_server.audit import SERVER, audit
+    from sync_server.security.audit import SERVER, audit
     from sync_server.store.db import write_tx
 
     sim, srv = rig

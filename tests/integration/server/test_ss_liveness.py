@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from ss_rig import PG_URL, ROOT, ServerThread, Simulator, db_config, drop_pg_schema, load_sample
 
 from billing_core.envelope import dumps
-from sync_server.audit import SERVER, audit
+from sync_server.security.audit import SERVER, audit
 from sync_server.store.db import make_engine, read_tx, write_tx
 from sync_server.store.liveness import Liveness
 from sync_server.store.schema import bills
@@ -137,7 +137,7 @@ def test_claim_of_a_live_sibling_is_waited_for_and_taken_over_when_it_dies(
 
 def test_batch_of_a_live_sibling_is_left_to_it_and_resumed_when_it_dies(
         rig: tuple[Simulator, ServerThread]) -> None:
-    from sync_server.services import batches as batch_service
+    from sync_server.his import batches as batch_service
     from sync_server.store.schema import batches
 
     sim, srv = rig

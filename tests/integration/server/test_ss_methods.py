@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ss_rig import HisClient, ServerThread, load_sample, other_sample
 
-from sync_server.methods import ALL_HIS_METHODS, BATCH_METHODS, ISSUE_METHODS
+from sync_server.bills.methods import ALL_HIS_METHODS, BATCH_METHODS, ISSUE_METHODS
 
 pytestmark = pytest.mark.integration
 
@@ -330,7 +330,7 @@ def test_every_bill_state_matches_its_last_audit_row(server: ServerThread) -> No
 
     from sqlalchemy import select
 
-    from sync_server.services.records import public
+    from sync_server.bills.records import public
     from sync_server.store.db import read_tx
     from sync_server.store.schema import audit_log, bills
 
@@ -355,7 +355,7 @@ def test_a_batch_left_pending_by_a_dead_process_is_resumed(server: ServerThread)
 
     from billing_core.clock import ts17
     from billing_core.envelope import dumps
-    from sync_server.audit import SERVER, audit
+    from sync_server.security.audit import SERVER, audit
     from sync_server.store.db import write_tx
     from sync_server.store.schema import batches
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ss_rig import ServerThread, Simulator, db_config, drop_pg_schema, load_sample, other_sample
 
 from billing_core import qr_payload
-from sync_server.services.signing import canonical_bytes, verify_bill
+from sync_server.security.signing import canonical_bytes, verify_bill
 from sync_server.store.db import read_tx
 from sync_server.store.schema import bills, conflicts, outbox
 
@@ -31,7 +31,7 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     deadline = time.monotonic() + 20
     while True:
         with read_tx(srv.ctx.engine) as conn:
-            from sync_server.services.emergency import available
+            from sync_server.stock.emergency_stock import available
             if all(available(conn, p) > 0 for p in ("001", "002", "003", "004")):
                 break
         assert time.monotonic() < deadline, "no emergency stock reserved"

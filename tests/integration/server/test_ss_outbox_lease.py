@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from sync_server.services import outbox
+from sync_server.outbox import queue as outbox
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import outbox as outbox_table
 

@@ -118,7 +118,7 @@ def test_twenty_concurrent_repeats_across_processes_give_one_bill(rig: tuple[Sim
 
 
 def test_a_new_caller_is_accepted_by_every_process_at_once(rig: tuple[Simulator, Group]) -> None:
-    from sync_server.admin import add_caller
+    from sync_server.cli.admin import add_caller
     from sync_server.config import load_config
     from sync_server.store.db import make_engine
 

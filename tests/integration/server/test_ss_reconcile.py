@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from ss_rig import ServerThread, Simulator, load_sample, other_sample
 
-from sync_server import reconcile
+from sync_server.reconcile import daily as reconcile
 
 pytestmark = pytest.mark.integration
 

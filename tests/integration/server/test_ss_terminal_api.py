@@ -10,7 +10,7 @@ from gmssl_pyx import sm2_key_generate
 from sqlalchemy import select
 from ss_rig import ServerThread
 
-from sync_server.services.signing import sign_bill, verify_bill
+from sync_server.security.signing import sign_bill, verify_bill
 from sync_server.store.db import read_tx
 from sync_server.store.schema import callers, stock_ranges
 

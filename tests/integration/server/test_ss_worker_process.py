@@ -1,4 +1,4 @@
-"""``python -m sync_server.worker``: the outbox worker as its own process (server started with
+"""``python -m sync_server worker``: the outbox worker as its own process (server started with
 ``worker = none``) reserves emergency stock and carries emergency bills forward."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def test_worker_process_delivers_the_outbox(tmp_path: Path) -> None:
     srv = ServerThread(data, sim.url, worker="none")
     cfg = tmp_path / "worker.json"
     cfg.write_text(json.dumps({"outbox_max_backoff": 1.0, "worker_interval": 0.1}), encoding="utf-8")
-    worker = subprocess.Popen([sys.executable, "-m", "sync_server.worker", "--data-dir", str(data), "--finance-url",
+    worker = subprocess.Popen([sys.executable, "-m", "sync_server", "worker", "--data-dir", str(data), "--finance-url",
                                sim.url, "--config", str(cfg)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -118,7 +118,7 @@ def test_unsupported_list_matches_the_doc_and_handlers_cover_the_issue() -> None
     import re
 
     from simulators.finance.api import UNSUPPORTED
-    from simulators.finance.platform import HANDLERS
+    from simulators.finance.handlers import HANDLERS
     from sync_server.connectors.finance import ALL_METHODS
     from sync_server.connectors.finance_ext import EXT_METHODS
 

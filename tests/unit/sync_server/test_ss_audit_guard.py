@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from billing_core.clock import ManualClock
-from sync_server.audit import SERVER, audit
+from sync_server.security.audit import SERVER, audit
 from sync_server.store.db import AuditMissingError, make_engine, run_migrations, sqlite_url, write_tx
 from sync_server.store.schema import AUDITED, audit_log, billing_points, metadata, settings
 

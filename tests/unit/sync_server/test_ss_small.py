@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from sync_server.auth import hash_password
+from sync_server.bills.qr_png import qr_png
 from sync_server.config import DEMO_FINANCE_APPID, load_config
-from sync_server.services.qr_png import qr_png
+from sync_server.security.auth import hash_password
 
 pytestmark = pytest.mark.unit
 

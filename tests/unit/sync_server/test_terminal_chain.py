@@ -10,7 +10,7 @@ import pytest
 from billing_core.bills import validate_request
 from billing_core.crypto import SM2PrivateKey
 from billing_core.envelope import dumps
-from sync_server.services import terminal_chain as server_chain
+from sync_server.emergency import terminal_chain as server_chain
 from tests.integration.emergency.rig import METHOD, outpatient
 from workflows.emergency import chain
 

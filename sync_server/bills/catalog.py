@@ -2,7 +2,7 @@
 
 Windows look items up by code, pinyin initials or name; terminals cache the catalog for
 emergency issuing (应急开票基础信息). Hospitals load their own catalog with
-``python -m sync_server.admin charge-items FILE.csv``; a new demo installation is seeded with
+``python -m sync_server admin charge-items FILE.csv``; a new demo installation is seeded with
 :data:`DEMO_ITEMS`. Every change is validated first (all rows, every problem at once, nothing
 written when any row is bad) and written with its audit row.
 """
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from billing_core.clock import Clock
 from billing_core.errors import BillingError, ValidationError, ValidationIssue
 from billing_core.money import parse_amount
-from sync_server.audit import Actor, audit
+from sync_server.security.audit import Actor, audit
 from sync_server.store.catalog_schema import charge_items
 from sync_server.store.db import read_tx, write_tx
 

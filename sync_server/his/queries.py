@@ -12,10 +12,10 @@ from sqlalchemy import Connection, RowMapping, and_, select
 
 from billing_core.envelope import loads
 from billing_core.money import wire
+from sync_server.bills.records import busno_answer, by_number, live_by_busno, states_answer
+from sync_server.bills.validation import require
 from sync_server.errors import NotFoundError, RequestDataError
-from sync_server.services.records import busno_answer, by_number, live_by_busno, states_answer
 from sync_server.store.schema import batches, bills, paper_bills, red_bills
-from sync_server.validation import require
 
 BILL_NAMES = {"invoiceEBillOutpatient": "门诊收费票据", "invEBillHospitalized": "住院收费票据",
               "invEBillRegistration": "挂号收费票据", "invEBillCheckUp": "体检收费票据",

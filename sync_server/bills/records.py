@@ -10,7 +10,8 @@ from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, 
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
 from billing_core.money import parse_decimal
-from sync_server.audit import Actor, audit
+from sync_server.bills.qr_png import local_qr_png
+from sync_server.security.audit import Actor, audit
 from sync_server.store.schema import bill_items, bills, pay_channels, red_bills
 
 
@@ -120,7 +121,6 @@ def issue_answer(row: RowMapping | dict[str, Any], answer: dict[str, Any] | None
     out = {k: answer.get(k, "") for k in ("billBatchCode", "billNo", "random", "createTime", "billQRCode",
                                           "pictureUrl", "pictureNetUrl")}
     if not out["billQRCode"] and row["origin"] != "online" and row["bill_no"]:
-        from sync_server.services.emergency import local_qr_png
         out["billQRCode"] = local_qr_png(row)
     return out | _markers(row)
 

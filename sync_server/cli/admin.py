@@ -1,10 +1,10 @@
 """Administration from the server's shell: callers (HIS, terminals), users and the charge-item catalog.
 
-``python -m sync_server.admin [--data-dir DIR] add-caller --appid HIS03 --name 体检系统 --kind his --places 004``
-``python -m sync_server.admin add-user --username cashier02 --name 收费员二 --role cashier``
-``python -m sync_server.admin grant --appid HIS03 --places 001,002`` / ``disable-caller --appid HIS03``
-``python -m sync_server.admin list``
-``python -m sync_server.admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
+``python -m sync_server admin [--data-dir DIR] add-caller --appid HIS03 --name 体检系统 --kind his --places 004``
+``python -m sync_server admin add-user --username cashier02 --name 收费员二 --role cashier``
+``python -m sync_server admin grant --appid HIS03 --places 001,002`` / ``disable-caller --appid HIS03``
+``python -m sync_server admin list``
+``python -m sync_server admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
 
 Keys and passwords are generated (never chosen by hand, DESIGN.md §3: no weak passwords) and
 printed once; every change writes its audit row (actor ``admin-cli``).
@@ -22,10 +22,12 @@ from sqlalchemy import Engine, insert, select, update
 
 from billing_core.clock import SystemClock, ts17
 from billing_core.errors import ValidationError
-from sync_server.audit import Actor, audit
-from sync_server.auth import ROLES, hash_password
-from sync_server.catalog import import_items, read_csv
+from sync_server.app import build_context
+from sync_server.bills.catalog import import_items, read_csv
+from sync_server.config import load_config
 from sync_server.errors import RequestDataError, UnknownPlaceError
+from sync_server.security.audit import Actor, audit
+from sync_server.security.auth import ROLES, hash_password
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
 
@@ -109,10 +111,8 @@ def listing(engine: Engine) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """The admin CLI."""
-    from sync_server.app import build_context
-    from sync_server.config import load_config
 
-    ap = argparse.ArgumentParser(prog="python -m sync_server.admin", description="同步服务器调用方与用户管理")
+    ap = argparse.ArgumentParser(prog="python -m sync_server admin", description="同步服务器调用方与用户管理")
     ap.add_argument("--data-dir")
     ap.add_argument("--config")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -158,6 +158,3 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

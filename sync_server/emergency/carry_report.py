@@ -30,7 +30,7 @@ from billing_core.clock import ts17
 from billing_core.money import wire
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.reconcile import _platform_rows
+from sync_server.reconcile.daily import _platform_rows
 from sync_server.store.db import read_tx
 from sync_server.store.emergency_schema import terminal_uploads
 from sync_server.store.schema import bills, conflicts, outbox, stock_ranges

@@ -16,15 +16,15 @@ from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
-from sync_server.audit import Actor, audit
-from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.bills.records import by_id, by_number, public
+from sync_server.bills.validation import require
+from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BillStateError, NotFoundError
-from sync_server.services import outbox
-from sync_server.services.records import by_id, by_number, public
+from sync_server.outbox import queue as outbox
+from sync_server.security.audit import SERVER, Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import bills, paper_bills, red_bills
-from sync_server.validation import require
 
 RED_FIELDS = ("eScarletBillBatchCode", "eScarletBillNo", "eScarletRandom", "createTime", "billQRCode",
               "pictureUrl", "pictureNetUrl")
@@ -165,3 +165,32 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
     if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
         return {k: "" for k in RED_FIELDS} | {"queued": "1"}
     return "成功（已受理，待财政平台恢复后提交）"
+
+
+def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Deliver one queued change (outbox kind ``change``); a previous attempt whose answer was lost
+    is checked on the platform before re-sending. Raises DeadLetter when refused for good."""
+    method, data = item["method"], payload["data"]
+    answer: Any = None
+    first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
+    if not first_try and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
+        # A previous attempt may have been applied with its answer lost: check before re-sending.
+        try:
+            state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],
+                                                                   "billNo": data["billNo"]})
+        except PlatformRejected:
+            state = {}
+        if isinstance(state, dict) and str(state.get("isScarlet")) == "1":
+            answer = state
+    if answer is None:
+        try:
+            answer = ctx.upstream.call(method, data, idem_key=item["idem_key"])
+        except PlatformRejected as exc:
+            raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
+    with write_tx(ctx.engine) as conn:
+        if payload.get("billId") and isinstance(answer, dict) and method in (
+                "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+            record_red_answer(conn, ctx, SERVER, int(payload["billId"]), answer)
+        elif payload.get("billId") is None:
+            apply_local(conn, ctx, SERVER, method + "_delivered", data, None, {})
+        outbox.finish(conn, ctx.clock, item["id"])

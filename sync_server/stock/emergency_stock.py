@@ -18,16 +18,14 @@ from sqlalchemy import Connection, Integer, and_, cast, func, insert, select, te
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
-from billing_core.money import parse_amount
-from billing_core.qr_payload import BillQr
-from sync_server.audit import SERVER, Actor, audit
+from sync_server.bills.methods import ISSUE_METHODS
+from sync_server.bills.records import mark_issued
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import EmergencyStockError
-from sync_server.methods import ISSUE_METHODS
-from sync_server.services import outbox, signing
-from sync_server.services.qr_png import qr_png_b64
-from sync_server.services.records import mark_issued
+from sync_server.outbox import queue as outbox
+from sync_server.security import signing
+from sync_server.security.audit import SERVER, Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import stock_ranges
 
@@ -84,14 +82,6 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
                             "signValue": sign_value},
                    idem_key=f"cf:{code}:{no}")
     return answer
-
-
-def local_qr_png(row: Any) -> str:
-    """billQRCode of a bill issued here: the QR of its payload (billing_core.qr_payload)."""
-    amount = parse_amount(row["total_amt"], field="totalAmt")
-    text = BillQr(row["bill_batch_code"], row["bill_no"], row["random"], amount,
-                  str(row["create_time"])[:8]).text()
-    return qr_png_b64(text)
 
 
 def top_up(ctx: ServerContext, place_code: str) -> bool:

@@ -1,4 +1,4 @@
-"""The outbox worker: a thread inside the server by default, or ``python -m sync_server.worker``.
+"""The outbox worker: a thread inside the server by default, or ``python -m sync_server worker``.
 
 Each cycle: resolve issuing claims left by a killed server process, keep every billing point's
 emergency stock topped up while the platform is reachable, and deliver due outbox items (head
@@ -10,9 +10,7 @@ released at startup.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
 import threading
 import time
 from datetime import timedelta
@@ -21,13 +19,16 @@ from sqlalchemy import and_, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import loads
-from sync_server import reconcile
-from sync_server.audit import SERVER, audit
+from sync_server.background.delivery import deliver
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.services import batches, emergency, outbox
-from sync_server.services.carry_pool import CARRY, kick_carry_pool
-from sync_server.services.delivery import DeadLetter, deliver
+from sync_server.emergency.carry_pool import CARRY, kick_carry_pool
+from sync_server.his import batches
+from sync_server.his.issuing import Issuer
+from sync_server.outbox import queue as outbox
+from sync_server.reconcile import daily as reconcile
+from sync_server.security.audit import SERVER, Actor, audit
+from sync_server.stock import emergency_stock as emergency
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, bills
 
@@ -89,8 +90,6 @@ class Worker:
 
     def resolve_orphans(self) -> None:
         """Claims left pending by a dead process: ask the platform, then record or release."""
-        from sync_server.audit import Actor
-        from sync_server.services.issuing import Issuer
 
         # Only claims of dead processes (liveness lock gone), untouched for longer than a request
         # can take: a live request thread that took a claim over refreshes updated_at.
@@ -153,34 +152,9 @@ class Worker:
                     outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff)
                 if not exc.in_doubt:
                     break  # the platform is down: stop this cycle, back off
-            except DeadLetter as exc:
+            except outbox.DeadLetter as exc:
                 with write_tx(self.ctx.engine) as conn:
                     outbox.finish(conn, self.ctx.clock, item["id"], "dead", str(exc))
                 log.error("outbox item %s refused for good: %s", item["idem_key"], exc)
         _ = SERVER
         return done
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync_server.worker``: deliver the outbox of a server's database."""
-    from sync_server.app import build_context
-    from sync_server.config import load_config
-
-    parser = argparse.ArgumentParser(description="同步服务器发件箱投递进程")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--finance-url")
-    parser.add_argument("--config", help="JSON 或 TOML 配置文件（与服务器相同）")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
-    ctx = build_context(load_config(overrides, path=args.config))
-    signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
-    logging.basicConfig(level=logging.INFO)
-    try:
-        Worker(ctx).run()
-    except KeyboardInterrupt:
-        ctx.stop.set()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""``python -m sync_server.emergency_admin --data-dir DIR [--finance-url URL] <command>``.
+"""``python -m sync_server emergency --data-dir DIR [--finance-url URL] <command>``.
 
 Finance/IT commands for terminals' emergency mode, working on the server's database (a running
 server sees the changes at once; SQLite WAL or PostgreSQL by DATABASE_URL):
@@ -20,15 +20,15 @@ import sys
 from typing import Any
 
 from billing_core.errors import BillingError
+from sync_server.app import build_context
+from sync_server.config import load_config
+from sync_server.emergency import carry_report, terminal_stock, terminal_watch
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-    from sync_server.app import build_context
-    from sync_server.config import load_config
-    from sync_server.services import carry_report, terminal_stock, terminal_watch
 
-    parser = argparse.ArgumentParser(prog="python -m sync_server.emergency_admin", description="终端应急开票管理")
+    parser = argparse.ArgumentParser(prog="python -m sync_server emergency", description="终端应急开票管理")
     parser.add_argument("--data-dir")
     parser.add_argument("--finance-url")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -70,6 +70,3 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(out, ensure_ascii=False))
     return code
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

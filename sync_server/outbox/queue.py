@@ -27,6 +27,10 @@ MAX_BACKOFF = 30.0
 KINDS = ("carry_forward", "change", "notice")
 
 
+class DeadLetter(Exception):
+    """The platform refused the item for good; it is kept with the reason, not retried."""
+
+
 def enqueue(conn: Connection, clock: Clock, *, group: str, kind: str, method: str, payload: dict[str, Any],
             idem_key: str) -> int:
     """Queue one delivery in the caller's transaction; returns its id."""

@@ -4,7 +4,7 @@ For each bill, in journal order (docs/EMERGENCY.md §4):
 
 1. a known idempotency key answers its recorded outcome (``duplicate`` when it was accepted);
 2. crypto, outside the write lock: the caller is ``terminalId``, ``signValue`` verifies with the
-   registered SM2 key, ``hash`` recomputes (sync_server/services/terminal_chain.py);
+   registered SM2 key, ``hash`` recomputes (sync_server/emergency/terminal_chain.py);
 3. in one write transaction per batch (services/terminal_batch.py): ``prevHash`` continues the
    terminal's chain (its last verified link, its genesis, or the seed of one of its online
    bills); the number lies in a block handed to this terminal for that billing point, not
@@ -33,17 +33,17 @@ from sqlalchemy.exc import IntegrityError
 
 from billing_core.bills import canonical_bill_bytes
 from billing_core.errors import BillingError
-from sync_server import emergency_errors as ee
-from sync_server.auth import Caller, CallerCache
+from sync_server.bills.methods import ISSUE_METHODS
+from sync_server.bills.validation import check_issue
 from sync_server.context import ServerContext
-from sync_server.errors import BusyError, CarryForwardConflict
-from sync_server.methods import ISSUE_METHODS
-from sync_server.services.carry_pool import kick_carry_pool
-from sync_server.services.terminal_batch import Batch
-from sync_server.services.terminal_chain import link_of, verify_signature
+from sync_server.emergency import errors as ee
+from sync_server.emergency.carry_pool import kick_carry_pool
+from sync_server.emergency.terminal_batch import Batch, answer, from_row
+from sync_server.emergency.terminal_chain import link_of, verify_signature
+from sync_server.errors import BusyError
+from sync_server.security.auth import Caller, CallerCache
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.emergency_schema import terminal_uploads
-from sync_server.validation import check_issue
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 200
@@ -100,14 +100,10 @@ def upload(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[st
                                     "该业务流水号或票号正在处理中，请稍后重传")]}
     ctx.wake.set()
     if ctx.config.worker == "thread":
-        # with ``worker = none`` the outbox belongs to ``python -m sync_server.worker``, whose own
+        # with ``worker = none`` the outbox belongs to ``python -m sync_server worker``, whose own
         # pool picks these carry-forwards up on its next cycle
         kick_carry_pool(ctx)
     return {"results": results}
-
-
-def answer(key: str, result: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"idempotencyKey": key, "result": result, "status": status, "message": message, **extra}
 
 
 def _precheck(ctx: ServerContext, caller: Caller, items: list[dict[str, Any]]) -> list[_Checked]:
@@ -157,12 +153,3 @@ def _content_error(caller: Caller, up: dict[str, Any]) -> BillingError | None:
     if str(up["bill"]["placeCode"]) not in caller.places:
         return ee.BillContentError(f"终端{caller.appid}未被授权使用开票点{up['bill']['placeCode']}")
     return None
-
-
-def from_row(row: Any) -> dict[str, Any]:
-    """The recorded outcome of an idempotency key, answered again on a repeat."""
-    status = {"accepted": "duplicate"}.get(row["status"], row["status"])
-    extra = {"billBatchCode": row["bill_batch_code"], "billNo": row["bill_no"]}
-    if row["status"] == "conflict":
-        extra["code"] = CarryForwardConflict.code
-    return answer(row["idem_key"], row["result_code"], status, row["message"] or "", **extra)

@@ -14,7 +14,7 @@ terminal's figures and raises or clears:
 
 An alarm stays ``open`` (one per terminal and kind) until the condition clears; raising and
 clearing write audit rows. Thresholds are settings (table ``settings``), changeable at run time
-(``python -m sync_server.emergency_admin set``): ``terminal_upload_deadline_hours`` (24) and
+(``python -m sync_server emergency set``): ``terminal_upload_deadline_hours`` (24) and
 ``terminal_low_stock`` (20).
 """
 
@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select, update
 
 from billing_core.clock import parse_ts17, ts17
-from sync_server import emergency_errors as ee
-from sync_server.audit import SERVER, audit
 from sync_server.context import ServerContext
-from sync_server.services.terminal_stock import revoked_blocks, unused_numbers
+from sync_server.emergency import errors as ee
+from sync_server.emergency.terminal_stock import revoked_blocks, unused_numbers
+from sync_server.security.audit import SERVER, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.emergency_schema import terminal_alarms, terminal_status
 from sync_server.store.schema import settings, stock_ranges

@@ -7,13 +7,12 @@ amount or state that differs, and the totals of both sides. Emergency bills not 
 forward are listed apart (expected to be missing on the platform until the outbox delivers).
 
 The report goes to the ``recon_reports`` table and to ``DIR/reports/reconcile-<day>.json``.
-``python -m sync_server.reconcile [--day yyyy-MM-dd]`` runs it by hand; the outbox worker runs
+``python -m sync_server reconcile [--day yyyy-MM-dd]`` runs it by hand; the outbox worker runs
 it once a day for the previous day.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -26,7 +25,7 @@ from billing_core.clock import date10, ts17
 from billing_core.money import wire
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.services.queries import rows_for
+from sync_server.his.queries import rows_for
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, bills, recon_reports, settings
 
@@ -123,27 +122,3 @@ def maybe_daily(ctx: ServerContext) -> bool:
             from sqlalchemy import update
             conn.execute(update(settings).where(settings.c.name == "recon_last_day").values(value=day))
     return True
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sync_server.reconcile --data-dir DIR [--finance-url URL] [--day yyyy-MM-dd]``."""
-    from sync_server.app import build_context
-    from sync_server.config import load_config
-
-    parser = argparse.ArgumentParser(description="电子票据对账：本地记录与财政平台逐开票点核对")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--finance-url")
-    parser.add_argument("--day", help="开票日期 yyyy-MM-dd，默认昨天")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
-    ctx = build_context(load_config(overrides))
-    day = args.day or date10(ctx.clock.now() - timedelta(days=1))
-    report = run(ctx, day)
-    print(json.dumps({"day": day, "clean": report["clean"],
-                      "file": str(Path(ctx.config.data_dir) / "reports" / f"reconcile-{day}.json")},
-                     ensure_ascii=False))
-    return 0 if report["clean"] else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

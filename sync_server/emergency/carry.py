@@ -1,4 +1,4 @@
-"""Delivering outbox items to the platform: carry-forward, queued changes, corrected notices.
+"""Delivering a carry-forward (the outbox kind ``carry_forward``) to the platform.
 
 Carry-forward (spec §17 uploadEmergencyEBill) of an emergency bill: accepted -> the bill is
 carried (``carry = done``, no longer in doubt). Refused -> ask getEBillByBusNo: the same number
@@ -16,12 +16,11 @@ from sqlalchemy import insert, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
-from sync_server.audit import SERVER, audit
+from sync_server.bills.records import by_id, by_number, mark_issued, public
 from sync_server.connectors.errors import PlatformRejected
 from sync_server.context import ServerContext
-from sync_server.services import outbox
-from sync_server.services.changes import apply_local, record_red_answer
-from sync_server.services.records import by_id, public
+from sync_server.outbox import queue as outbox
+from sync_server.security.audit import SERVER, audit
 from sync_server.store.db import write_tx
 from sync_server.store.schema import bills, conflicts, paper_bills, red_bills
 from sync_server.store.schema import outbox as outbox_t
@@ -29,34 +28,14 @@ from sync_server.store.schema import outbox as outbox_t
 log = logging.getLogger(__name__)
 
 
-class DeadLetter(Exception):
-    """The platform refused the item for good; it is kept with the reason, not retried."""
-
-
-def deliver(ctx: ServerContext, item: dict[str, Any]) -> None:
-    """Deliver one claimed item; raises PlatformUnreachable to retry later, DeadLetter to give up."""
-    payload = loads(item["payload_json"])
-    if item["kind"] == "carry_forward":
-        _carry_forward(ctx, item, payload)
-    elif item["kind"] == "change":
-        _change(ctx, item, payload)
-    else:
-        try:
-            ctx.upstream.call(item["method"], payload, idem_key=item["idem_key"])
-        except PlatformRejected as exc:
-            raise DeadLetter(f"{exc.code} {exc.message}") from None
-        with write_tx(ctx.engine) as conn:
-            outbox.finish(conn, ctx.clock, item["id"])
-
-
-def _carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
+def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
     bill = payload["bill"]
     try:
         answer = ctx.upstream.call("uploadEmergencyEBill", payload, idem_key=item["idem_key"])
     except PlatformRejected as exc:
         found = _lookup(ctx, bill)
         if found is None:
-            raise DeadLetter(f"{exc.code} {exc.message}") from None
+            raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
         if found.get("billBatchCode") == payload["billBatchCode"] and found.get("billNo") == payload["billNo"]:
             answer = found
         else:
@@ -84,7 +63,6 @@ def _lookup(ctx: ServerContext, bill: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _bill_of(conn: Any, payload: dict[str, Any]) -> Any:
-    from sync_server.services.records import by_number
     return by_number(conn, payload["billBatchCode"], payload["billNo"])
 
 
@@ -110,7 +88,6 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
             state="pending", origin="online", in_doubt=0, carry="none", total_amt=row["total_amt"],
             payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], request_json=row["request_json"],
             created_at=now, updated_at=now)).inserted_primary_key[0]
-        from sync_server.services.records import mark_issued
         mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
         _retarget(ctx, conn, item, row, int(new_id), found)
         contact = [{"noticeType": "1201", "noticeValue": bill["tel"]}] if bill.get("tel") else []
@@ -157,30 +134,3 @@ def _retarget(ctx: ServerContext, conn: Any, item: dict[str, Any], voided: Any, 
         conn.execute(update(bills).where(bills.c.id == new_id).values(**flags))
         audit(conn, ctx.clock, SERVER, "conflict_changes_moved", "bill", new_id, before,
               public(by_id(conn, new_id)))
-
-
-def _change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
-    method, data = item["method"], payload["data"]
-    answer: Any = None
-    first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
-    if not first_try and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
-        # A previous attempt may have been applied with its answer lost: check before re-sending.
-        try:
-            state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],
-                                                                   "billNo": data["billNo"]})
-        except PlatformRejected:
-            state = {}
-        if isinstance(state, dict) and str(state.get("isScarlet")) == "1":
-            answer = state
-    if answer is None:
-        try:
-            answer = ctx.upstream.call(method, data, idem_key=item["idem_key"])
-        except PlatformRejected as exc:
-            raise DeadLetter(f"{exc.code} {exc.message}") from None
-    with write_tx(ctx.engine) as conn:
-        if payload.get("billId") and isinstance(answer, dict) and method in (
-                "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
-            record_red_answer(conn, ctx, SERVER, int(payload["billId"]), answer)
-        elif payload.get("billId") is None:
-            apply_local(conn, ctx, SERVER, method + "_delivered", data, None, {})
-        outbox.finish(conn, ctx.clock, item["id"])

@@ -9,7 +9,7 @@ process) a loop that takes due ``carry_forward`` items through the outbox's rule
 restart) — sends their ``uploadEmergencyEBill`` calls on a few threads (a pipeline: more items
 are claimed while earlier ones are in flight), and settles the accepted ones in batches, one
 transaction each (bill ``carry = done``, audit row, item done). A refused upload takes the
-worker's own path (``delivery.deliver``: lookup, same bill, or conflict: platform bill kept,
+worker's own path (``carry.deliver_carry_forward``: lookup, same bill, or conflict: platform bill kept,
 number voided, conflict reported); an unreachable platform stops the pool: the items back off,
 and the worker kicks the pool again when they fall due.
 """
@@ -28,8 +28,8 @@ from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.services import outbox
-from sync_server.services.delivery import DeadLetter, deliver
+from sync_server.emergency.carry import deliver_carry_forward
+from sync_server.outbox import queue as outbox
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import audit_log, bills
 from sync_server.store.schema import outbox as outbox_table
@@ -111,11 +111,11 @@ def _settle_ok(ctx: ServerContext, done: list[tuple[dict[str, Any], Any]]) -> No
 def _slow_path(ctx: ServerContext, item: dict[str, Any]) -> None:
     """A refused upload: the worker's own delivery (lookup, same bill, or conflict settled)."""
     try:
-        deliver(ctx, item)
+        deliver_carry_forward(ctx, item, loads(item["payload_json"]))
     except PlatformUnreachable as exc:
         with write_tx(ctx.engine) as conn:
             outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
-    except DeadLetter as exc:
+    except outbox.DeadLetter as exc:
         with write_tx(ctx.engine) as conn:
             outbox.finish(conn, ctx.clock, item["id"], "dead", str(exc))
         log.error("carry-forward %s refused for good: %s", item["idem_key"], exc)

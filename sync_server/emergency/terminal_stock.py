@@ -24,12 +24,12 @@ from sqlalchemy import and_, insert, select, update
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
-from sync_server import emergency_errors as ee
-from sync_server.audit import Actor, audit
 from sync_server.connectors.errors import PlatformRejected
 from sync_server.connectors.finance_ext import FinanceExtClient
 from sync_server.context import ServerContext
+from sync_server.emergency import errors as ee
 from sync_server.errors import RequestDataError
+from sync_server.security.audit import Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.emergency_schema import stock_returns, stock_revocations, terminal_uploads
 from sync_server.store.schema import stock_ranges

@@ -8,7 +8,7 @@ batch keeps the cost per bill low (10,000 bills carried in well under a minute, 
 and makes a batch all-or-nothing: a crash or a concurrent writer's unique violation stores none
 of it and the terminal re-sends the same keys.
 
-Decisions (docs/EMERGENCY.md §4, sync_server/services/terminal_bills.py):
+Decisions (docs/EMERGENCY.md §4, sync_server/emergency/terminal_bills.py):
 
 * ``prevHash`` must continue the chain (last verified link, genesis, or an online bill's seed);
 * business refusals of a genuine link (content, block, returned, revoked, number used) are
@@ -29,15 +29,15 @@ from sqlalchemy import Connection, and_, insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
-from sync_server import emergency_errors as ee
-from sync_server.audit import Actor, audit
-from sync_server.auth import Caller
+from sync_server.bills.methods import ISSUE_METHODS
+from sync_server.bills.records import by_number
 from sync_server.context import ServerContext
+from sync_server.emergency import errors as ee
+from sync_server.emergency.terminal_chain import genesis, online_seed
 from sync_server.errors import BusyError, CarryForwardConflict
-from sync_server.methods import ISSUE_METHODS
-from sync_server.services import outbox
-from sync_server.services.records import by_number
-from sync_server.services.terminal_chain import genesis, online_seed
+from sync_server.outbox import queue as outbox
+from sync_server.security.audit import Actor, audit
+from sync_server.security.auth import Caller
 from sync_server.store.emergency_schema import (
     stock_returns,
     stock_revocations,
@@ -51,8 +51,18 @@ log = logging.getLogger(__name__)
 _CHUNK = 400  # rows per IN (...) lookup
 
 
-def _answer(key: str, result: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
+def answer(key: str, result: str, status: str, message: str, **extra: Any) -> dict[str, Any]:
+    """One bill's entry in the upload answer (docs/EMERGENCY.md §3)."""
     return {"idempotencyKey": key, "result": result, "status": status, "message": message, **extra}
+
+
+def from_row(row: Any) -> dict[str, Any]:
+    """The recorded outcome of an idempotency key, answered again on a repeat."""
+    status = {"accepted": "duplicate"}.get(row["status"], row["status"])
+    extra = {"billBatchCode": row["bill_batch_code"], "billNo": row["bill_no"]}
+    if row["status"] == "conflict":
+        extra["code"] = CarryForwardConflict.code
+    return answer(row["idem_key"], row["result_code"], status, row["message"] or "", **extra)
 
 
 def _qty(value: Any) -> Decimal | None:
@@ -107,14 +117,13 @@ class Batch:
         """Decide one bill (in journal order); its answer. Raises BusyError to stop the batch."""
         key = str(up["idempotencyKey"])
         if key in self.recorded:
-            from sync_server.services.terminal_bills import from_row
             return from_row(self.recorded[key])
         prev = str(up["prevHash"])
         if not (prev == self.head or (self.head is None and prev == genesis(self.terminal))
                 or (up.get("chainSeed") and self._seed_ok(up["chainSeed"], prev))):
             exc = ee.ChainGapError(f"应急票据{up['billBatchCode']}-{up['billNo']}（序号{up['seq']}）的前序哈希与"
                                    f"服务器记录的终端{self.terminal}哈希链不连续")
-            return _answer(key, exc.code, "rejected", exc.message)
+            return answer(key, exc.code, "rejected", exc.message)
         bill = up["bill"]
         bus = str(bill["busNo"])
         live = self.live.get(bus)
@@ -130,7 +139,7 @@ class Batch:
             self._rejected.append((up, code, exc.message))
             self.recorded[key] = {"idem_key": key, "status": "rejected", "result_code": code, "message": exc.message,
                                   "bill_batch_code": up["billBatchCode"], "bill_no": up["billNo"]}
-            return _answer(key, code, "rejected", exc.message)
+            return answer(key, code, "rejected", exc.message)
         self.used.add((str(up["billBatchCode"]), str(up["billNo"])))
         self.recorded[key] = {"idem_key": key, "status": "accepted", "result_code": "S0000", "message": "",
                               "bill_batch_code": up["billBatchCode"], "bill_no": up["billNo"]}
@@ -138,13 +147,13 @@ class Batch:
             self.live[bus] = {"state": "issued", "bill_batch_code": up["billBatchCode"], "bill_no": up["billNo"],
                               "random": up["random"]}
             self._pending.append((up, "accepted", "已接收，待结转至财政平台", None))
-            return _answer(key, "S0000", "accepted", "已接收，待结转至财政平台", billBatchCode=up["billBatchCode"],
+            return answer(key, "S0000", "accepted", "已接收，待结转至财政平台", billBatchCode=up["billBatchCode"],
                            billNo=up["billNo"])
         reason = (f"应急票据结转冲突：业务流水号{bus}已有票据{live['bill_batch_code']}-{live['bill_no']}，"
                   f"应急票号{up['billBatchCode']}-{up['billNo']}作废")
         self.recorded[key].update(status="conflict", message=reason)
         self._pending.append((up, "conflict", reason, live))
-        return _answer(key, "S0000", "conflict", reason, code=CarryForwardConflict.code,
+        return answer(key, "S0000", "conflict", reason, code=CarryForwardConflict.code,
                        billBatchCode=up["billBatchCode"], billNo=up["billNo"],
                        existing={"billBatchCode": live["bill_batch_code"], "billNo": live["bill_no"],
                                  "random": live.get("random")})

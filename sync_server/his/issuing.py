@@ -23,15 +23,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
-from sync_server.audit import Actor, audit
+from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
+from sync_server.bills.validation import check_issue
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BusyError
-from sync_server.services import emergency, signing
-from sync_server.services.records import issue_answer, live_by_busno, mark_issued, public
+from sync_server.security import signing
+from sync_server.security.audit import Actor, audit
+from sync_server.stock import emergency_stock as emergency
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import bills
-from sync_server.validation import check_issue
 
 log = logging.getLogger(__name__)
 _POLL = 0.02
@@ -155,7 +156,6 @@ class Issuer:
             with write_tx(self.ctx.engine) as conn:
                 emergency.issue_locally(self.ctx, conn, who, bill_id, method, data, in_doubt=in_doubt,
                                         sign_value=sign_value)
-                from sync_server.services.records import by_id
                 row = dict(by_id(conn, bill_id))
             answer = issue_answer(row)
         except BillingError as exc:

@@ -17,11 +17,11 @@ from sqlalchemy import insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from billing_core.errors import BillingError
-from sync_server.audit import Actor, audit
+from sync_server.bills.methods import BATCH_METHODS
 from sync_server.context import ServerContext
 from sync_server.errors import RequestDataError
-from sync_server.methods import BATCH_METHODS
-from sync_server.services.issuing import Issuer
+from sync_server.his.issuing import Issuer
+from sync_server.security.audit import Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import batches
 

@@ -1,0 +1,40 @@
+"""One command line for the server: ``python -m sync_server [COMMAND] [ARGS]``.
+
+=============  ==========================================================================
+``serve``      the HTTP server (the default when the first argument is an option or absent)
+``worker``     the outbox worker as its own process (server started with ``--worker none``)
+``reconcile``  the daily reconciliation by hand (exit 1 when not clean)
+``admin``      callers, users and the charge-item catalogue
+``emergency``  terminals' emergency mode: revoke, carry-forward report, alarms, settings
+=============  ==========================================================================
+
+Each command lives in its own module here and is imported only when chosen, so ``admin`` does
+not start waitress and ``serve`` does not load the admin tools.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "serve": "sync_server.cli.serve",
+    "worker": "sync_server.cli.worker",
+    "reconcile": "sync_server.cli.reconcile",
+    "admin": "sync_server.cli.admin",
+    "emergency": "sync_server.cli.emergency",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; ``serve`` when the first argument is not a command name."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = "serve"
+    if args and args[0] in COMMANDS:
+        name = args.pop(0)
+    elif args in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    module = importlib.import_module(COMMANDS[name])
+    result: int = module.main(args)
+    return result

@@ -1,0 +1,102 @@
+"""``python -m sync_server [serve] [--host H] [--port N] [--data-dir DIR] [--finance-url URL] ...``
+
+Starts the server under waitress (works on Windows servers too) on SQLite in the data dir
+unless DATABASE_URL names another database. First start seeds demo callers, users, billing
+points and writes DIR/demo.json. ``--processes N`` (Linux) runs N server processes on the
+port under a supervisor (sync_server/processes.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from waitress import serve
+
+from sync_server.app import create_app, prepare
+from sync_server.config import DEMO_FINANCE_APPID, DEMO_FINANCE_KEY, ServerConfig, load_config
+from sync_server.processes import Supervisor, die_with_parent, listen
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the app, serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m sync_server serve", description="院内电子票据同步服务器")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--finance-url", default=None, help="财政平台方法前缀，如 http://h:p/medical-web/api/medical")
+    parser.add_argument("--finance-appid", default=None, help=f"默认 {DEMO_FINANCE_APPID}")
+    parser.add_argument("--finance-key", default=None, help=f"默认 {DEMO_FINANCE_KEY}")
+    parser.add_argument("--config", default=None, help="JSON 或 TOML 配置文件")
+    # Few threads: on a small server the GIL and SQLite's single writer make more threads slower
+    # (docs/BENCHMARKS.md); raise it when the platform answers slowly.
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--worker", choices=("thread", "none"), default=None)
+    # One process uses one core (the GIL): N processes share the port (Linux; sync_server/processes.py).
+    parser.add_argument("--processes", type=int, default=None, help="服务进程数（仅 Linux，默认 1）")
+    parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
+    logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
+    # Many more HIS connections than worker threads is the design (few threads, see --threads):
+    # waitress would log "Task queue depth is N" for nearly every request under load.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    overrides = {"data_dir": args.data_dir, "finance_url": args.finance_url, "finance_appid": args.finance_appid,
+                 "finance_key": args.finance_key, "worker": args.worker,
+                 "public_url": f"http://{args.host}:{args.port}"}
+    cfg = load_config({k: v for k, v in overrides.items() if v is not None}, path=args.config)
+    processes = cfg.processes if args.processes is None else args.processes
+    if processes < 1:
+        parser.error("--processes 必须为正整数")
+    if processes > 1 and not sys.platform.startswith("linux"):
+        parser.error("--processes 大于 1 仅支持 Linux（Windows 请运行单进程）")
+
+    if processes > 1 and args.listen_fd is None:
+        return _supervise(args, cfg, processes)
+
+    if args.listen_fd is not None:
+        die_with_parent()
+    app = create_app(cfg)
+    if args.listen_fd is None:
+        _banner(args, cfg)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    where = ({"sockets": [socket.socket(fileno=args.listen_fd)]} if args.listen_fd is not None
+             else {"host": args.host, "port": args.port})
+    serve(app, threads=args.threads, connection_limit=1000, channel_timeout=60, ident="sync_server", **where)
+    return 0
+
+
+def _banner(args: argparse.Namespace, cfg: ServerConfig) -> None:
+    demo = Path(cfg.data_dir) / "demo.json"
+    print(f"同步服务器: http://{args.host}:{args.port}/medical-web/api/medical/<method>", flush=True)
+    print(f"财政平台: {cfg.finance_url}（appid {cfg.finance_appid}）", flush=True)
+    if demo.exists():
+        callers = json.loads(demo.read_text(encoding="utf-8")).get("callers", [])
+        print("演示调用方: " + ", ".join(c["appid"] for c in callers) + f"（密钥见 {demo}）", flush=True)
+
+
+def _supervise(args: argparse.Namespace, cfg: ServerConfig, processes: int) -> int:
+    """Prepare the database once, bind the port, run ``processes`` server processes."""
+    prepare(cfg)  # migrations and first-start seeding, before the children race to do them
+    sock = listen(args.host, args.port)  # after: an open port means demo.json and the schema exist
+
+    def child_argv(slot: int) -> list[str]:
+        worker = cfg.worker if slot == 0 else "none"  # one outbox worker for the whole group
+        out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads),
+               "--listen-fd", str(sock.fileno()), "--worker", worker, "--data-dir", str(cfg.data_dir)]
+        for flag, value in (("--finance-url", args.finance_url), ("--finance-appid", args.finance_appid),
+                            ("--finance-key", args.finance_key), ("--config", args.config)):
+            if value is not None:
+                out += [flag, value]
+        return out
+
+    _banner(args, cfg)
+    print(f"服务进程: {processes} 个（共用端口 {args.port}）", flush=True)
+    return Supervisor(processes, child_argv, sock).run()
+

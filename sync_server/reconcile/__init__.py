@@ -1,0 +1,1 @@
+"""Reconciliation of local records against the platform (daily, per billing point)."""

@@ -1,1 +1,0 @@
-"""Server services: issuing, emergency stock, after-issue changes, outbox, reconciliation."""
