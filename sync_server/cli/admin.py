@@ -12,7 +12,6 @@ printed once; every change writes its audit row (actor ``admin-cli``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import secrets
 from pathlib import Path
@@ -22,9 +21,8 @@ from sqlalchemy import Engine, insert, select, update
 
 from billing_core.clock import SystemClock, ts17
 from billing_core.errors import ValidationError
-from sync_server.app import build_context
 from sync_server.bills.catalog import import_items, read_csv
-from sync_server.config import load_config
+from sync_server.cli import common
 from sync_server.errors import RequestDataError, UnknownPlaceError
 from sync_server.security.audit import Actor, audit
 from sync_server.security.auth import ROLES, hash_password
@@ -112,9 +110,7 @@ def listing(engine: Engine) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """The admin CLI."""
 
-    ap = argparse.ArgumentParser(prog="python -m sync_server admin", description="同步服务器调用方与用户管理")
-    ap.add_argument("--data-dir")
-    ap.add_argument("--config")
+    ap = common.parser("admin", "同步服务器调用方与用户管理")
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("add-caller")
     c.add_argument("--appid", required=True)
@@ -134,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ci.add_argument("csv", help="UTF-8 CSV 文件")
     sub.add_parser("list")
     args = ap.parse_args(argv)
-    overrides = {"data_dir": args.data_dir} if args.data_dir else {}
-    engine = build_context(load_config(overrides, path=args.config)).engine
+    engine = common.context(args).engine
     if args.cmd == "add-caller":
         out: Any = add_caller(engine, args.appid, args.name, args.kind, args.places.split(","))
     elif args.cmd == "grant":

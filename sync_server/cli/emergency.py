@@ -14,23 +14,18 @@ Output is one JSON document on stdout.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 from billing_core.errors import BillingError
-from sync_server.app import build_context
-from sync_server.config import load_config
+from sync_server.cli import common
 from sync_server.emergency import carry_report, terminal_stock, terminal_watch
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
-
-    parser = argparse.ArgumentParser(prog="python -m sync_server emergency", description="终端应急开票管理")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--finance-url")
+    parser = common.parser("emergency", "终端应急开票管理")
     sub = parser.add_subparsers(dest="cmd", required=True)
     rv = sub.add_parser("revoke", help="收回丢失终端的应急号段")
     rv.add_argument("terminal")
@@ -45,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("name", choices=sorted(terminal_watch.DEFAULTS))
     st.add_argument("value")
     args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
-    ctx = build_context(load_config(overrides))
+    ctx = common.context(args)
     code = 0
     out: Any
     try:

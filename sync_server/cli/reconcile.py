@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import timedelta
 from pathlib import Path
 
 from billing_core.clock import date10
-from sync_server.app import build_context
-from sync_server.config import load_config
+from sync_server.cli import common
 from sync_server.reconcile.daily import run
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m sync_server reconcile --data-dir DIR [--finance-url URL] [--day yyyy-MM-dd]``."""
-    parser = argparse.ArgumentParser(prog="python -m sync_server reconcile", description="电子票据对账：本地记录与财政平台逐开票点核对")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--finance-url")
+    parser = common.parser("reconcile", "电子票据对账：本地记录与财政平台逐开票点核对")
     parser.add_argument("--day", help="开票日期 yyyy-MM-dd，默认昨天")
     args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
-    ctx = build_context(load_config(overrides))
+    ctx = common.context(args)
     day = args.day or date10(ctx.clock.now() - timedelta(days=1))
     report = run(ctx, day)
     print(json.dumps({"day": day, "clean": report["clean"],
