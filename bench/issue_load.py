@@ -2,12 +2,19 @@
 
 Starts the finance simulator and the sync server (SQLite, or DATABASE_URL) as real processes
 on 127.0.0.1, then runs ``--clients`` concurrent HIS clients (spread over ``--procs`` client
-processes) issuing outpatient bills with unique busNos for ``--seconds``. Prints bills/s,
-p50/p99 latency, errors and duplicates (a busNo with more than one bill on the platform, or one
-number answered for two busNos), first with the platform up, then with the platform down
-(every bill from the server's emergency stock).
+processes) issuing outpatient bills for ``--seconds``. Requests are what a hospital sends:
+each bill carries 1-60 drug-list lines (``listDetail``, uniform, grouped onto its charge items),
+every call is signed, and ``--repeat`` of the calls re-send an earlier busNo unchanged (an HIS
+retrying after a slow answer), which must be answered with that busNo's same bill. Prints bills/s,
+p50/p99 latency, errors and duplicates (a busNo with more than one bill on the platform, one
+number answered for two busNos, or a repeat answered with another bill), first with the platform
+up, then with the platform down (every bill from the server's emergency stock).
 
     .venv/bin/python bench/issue_load.py --clients 100 --seconds 20 [--server-procs 2]
+    .venv/bin/python bench/issue_load.py --code /path/to/other/checkout    # same-run comparison
+
+``--code DIR`` runs the server and simulator of another checkout (e.g. the previous commit in a
+``git worktree``) under this same load, so that two versions are compared in one session.
 
 ``--server-procs N`` starts the server as ``python -m sync_server --processes N`` (one process
 per core is the configuration that meets the issue-4 floor on the 2-core test machine).
@@ -61,14 +68,35 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise SystemExit(f"port {port} did not open")
 
 
+def with_lines(bill0: dict[str, Any], n: int) -> dict[str, Any]:
+    """``bill0`` with ``n`` list lines spread over its charge items, each charge item's amount
+    split over its lines to the fen (totals, channels and insurance parts stay as they are)."""
+    charges = bill0["chargeDetail"]
+    per = [n // len(charges) + (1 if i < n % len(charges) else 0) for i in range(len(charges))]
+    lines: list[dict[str, Any]] = []
+    for charge, k in zip(charges, per):
+        fen = round(float(charge["amt"]) * 100)
+        parts = [fen // k] * (k - 1) + [fen - fen // k * (k - 1)] if k else []
+        for part in parts:
+            amt = f"{part // 100}.{part % 100:02d}"
+            lines.append({"listDetailNo": f"CF{len(lines) + 1:04d}", "chargeCode": charge["chargeCode"],
+                          "chargeName": charge["chargeName"], "code": f"XA{len(lines):08d}", "name": "阿莫西林胶囊",
+                          "specification": "0.5g*24粒", "unit": "盒", "std": amt, "number": "1", "amt": amt,
+                          "selfAmt": "0.00", "sortNo": len(lines) + 1})
+    return dict(bill0, listDetail=lines)
+
+
 def client_proc(url: str, appid: str, key: str, threads: int, seconds: float, start_at: float,
-                tag: str, out: Any) -> None:
+                tag: str, out: Any, repeat: float = 0.0, max_lines: int = 60) -> None:
     """One client process: ``threads`` HIS clients issuing until the deadline."""
     import http.client
+    import random
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    bill0 = json.loads((ROOT / "tests" / "fixtures" / "requests" / "outpatient.json").read_text(encoding="utf-8"))
+    fixture = json.loads((ROOT / "tests" / "fixtures" / "requests" / "outpatient.json").read_text(encoding="utf-8"))
+    # a few dozen prepared shapes (1..max_lines lines): building one per call would load the clients
+    shapes = [with_lines(fixture, n) for n in range(1, max_lines + 1)]
     results: list[tuple[float, str, str, str]] = []
     lock = threading.Lock()
 
@@ -77,13 +105,20 @@ def client_proc(url: str, appid: str, key: str, threads: int, seconds: float, st
         # two cores with server and simulator, so it should cost as little as possible.
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         local: list[tuple[float, str, str, str]] = []
+        rng = random.Random(f"{tag}{n}")
+        sent: list[tuple[str, dict[str, Any]]] = []
+        answered: dict[str, str] = {}
         while time.time() < start_at:
             time.sleep(0.001)
         i = 0
         while time.time() < start_at + seconds:
             i += 1
-            bus = f"L{tag}{n:03d}{i:06d}{uuid.uuid4().hex[:6]}"
-            bill = dict(bill0, busNo=bus)
+            if sent and rng.random() < repeat:
+                bus, bill = sent[rng.randrange(len(sent))]  # an HIS retry: the same request again
+            else:
+                bus = f"L{tag}{n:03d}{i:06d}{uuid.uuid4().hex[:6]}"
+                bill = dict(shapes[rng.randrange(len(shapes))], busNo=bus)
+                sent.append((bus, bill))
             body = envelope.dumps(envelope.encode_request(appid, key, bill, noise=new_noise())).encode()
             t = time.perf_counter()
             try:
@@ -93,6 +128,8 @@ def client_proc(url: str, appid: str, key: str, threads: int, seconds: float, st
                 ans = envelope.decode_response(raw, appid, key)
                 code = ans.result
                 no = f"{ans.message['billBatchCode']}-{ans.message['billNo']}" if ans.ok else str(ans.message)[:80]
+                if ans.ok and answered.setdefault(bus, no) != no:
+                    code, no = "REPEAT", f"{bus} answered {answered[bus]} then {no}"
             except Exception as exc:  # noqa: BLE001 - counted as an error
                 code, no = "EXC", type(exc).__name__
                 conn.close()
@@ -134,7 +171,7 @@ def children_cpu() -> float:
 
 
 def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: int, seconds: float,
-              pids: dict[str, int]) -> dict[str, Any]:
+              pids: dict[str, int], repeat: float = 0.0, max_lines: int = 60) -> dict[str, Any]:
     """One load phase; also CPU ms per bill of each process (server, simulator, load clients),
     so that figures taken on the shared machine can be compared (wall time depends on its load)."""
     load_before = Path("/proc/loadavg").read_text().split()[0]
@@ -145,7 +182,8 @@ def run_phase(name: str, url: str, caller: dict[str, Any], clients: int, procs: 
     start_at = time.time() + 1.0
     per = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
     ps = [ctx.Process(target=client_proc, args=(url, caller["appid"], caller["key"], n, seconds, start_at,
-                                                f"{name[0]}{i}", q)) for i, n in enumerate(per) if n]
+                                                f"{name[0]}{i}", q, repeat, max_lines))
+          for i, n in enumerate(per) if n]
     for p in ps:
         p.start()
     results: list[tuple[float, str, str, str]] = []
@@ -188,12 +226,16 @@ def main() -> int:
     ap.add_argument("--server-threads", type=int, default=8)
     ap.add_argument("--server-procs", type=int, default=1, help="python -m sync_server --processes N")
     ap.add_argument("--skip-down", action="store_true")
+    ap.add_argument("--repeat", type=float, default=0.05, help="share of calls re-sending an earlier busNo")
+    ap.add_argument("--max-lines", type=int, default=60, help="list lines per bill: uniform 1..N")
+    ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose server and simulator run")
     args = ap.parse_args()
+    code = args.code.resolve()
     work = Path(tempfile.mkdtemp(prefix="issue_load_"))
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONPATH=str(code), PYTHONUNBUFFERED="1")
     sim_port, srv_port = free_port(), free_port()
     sim = subprocess.Popen([sys.executable, "-m", "simulators.finance", "--host", "127.0.0.1", "--port",
-                            str(sim_port), "--data-dir", str(work / "finance")], env=env, cwd=ROOT,
+                            str(sim_port), "--data-dir", str(work / "finance")], env=env, cwd=code,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(sim_port, sim)
     cfg = work / "server.json"
@@ -203,21 +245,22 @@ def main() -> int:
                             "--data-dir", str(work / "server"), "--config", str(cfg), "--threads",
                             str(args.server_threads), "--processes", str(args.server_procs), "--finance-url",
                             f"http://127.0.0.1:{sim_port}/medical-web/api/medical"],
-                           env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
+                           env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     try:
         wait_port(srv_port, srv)
         time.sleep(3.0)  # let the worker reserve emergency stock
         demo = json.loads((work / "server" / "demo.json").read_text(encoding="utf-8"))
         url = f"http://127.0.0.1:{srv_port}/medical-web/api/medical"
         up = run_phase("up", url, demo["callers"][0], args.clients, args.procs, args.seconds,
-                       {"server": srv.pid, "simulator": sim.pid})
+                       {"server": srv.pid, "simulator": sim.pid}, args.repeat, args.max_lines)
+        up["code"] = str(code)
         up["platform_duplicate_busnos"] = platform_duplicates(work / "finance")
         report = [up]
         if not args.skip_down:
             sim.send_signal(signal.SIGTERM)
             sim.wait(10)
             down = run_phase("down", url, demo["callers"][0], args.clients, args.procs, args.seconds,
-                             {"server": srv.pid})
+                             {"server": srv.pid}, args.repeat, args.max_lines)
             report.append(down)
         for r in report:
             r.pop("bus_nos")
