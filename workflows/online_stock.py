@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.cashier.api import HisApi
+from workflows.server_api import HisApi
 
 
 def online_stock(api: HisApi, place_code: str, paper_batch_code: str) -> int:

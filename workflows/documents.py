@@ -13,7 +13,7 @@ from billing_core.printjob import PageJob, PrintJob
 from print_templates.model import bill_from_sample
 from print_templates.notice import notice_job as _notice_job
 from print_templates.paper_bill import paper_bill_job
-from workflows.cashier.records import BillRecord
+from workflows.records import BillRecord
 
 
 def bill_sample(rec: BillRecord, hospital: str, place_name: str = "", *, red: bool = False,

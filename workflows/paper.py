@@ -13,17 +13,17 @@ from typing import Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
-from workflows.cashier import events as ev
-from workflows.cashier.api import HisApi
-from workflows.cashier.errors import (
+from workflows import events as ev
+from workflows.events import Events
+from workflows.records import STATE_RED, BillBook, BillRecord
+from workflows.server_api import HisApi
+from workflows.session_errors import (
     AlreadyExchanged,
     BadBlankRange,
     NotExchanged,
     PaperNumberMismatch,
     ReasonRequired,
 )
-from workflows.cashier.events import Events
-from workflows.cashier.records import STATE_RED, BillBook, BillRecord
 
 
 def discover_paper_batch(api: HisApi, place_code: str) -> str:

@@ -10,9 +10,9 @@ carry-forward result (``CARRY_FORWARD`` with the workflow's UploadReport, confli
 
 from __future__ import annotations
 
-from workflows.cashier import events as ev
-from workflows.cashier.events import Events
+from workflows import events as ev
 from workflows.emergency.upload import UploadReport
+from workflows.events import Events
 from workflows.issuing import IssuingWorkflow
 from workflows.link import LinkEvent
 
