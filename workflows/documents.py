@@ -1,4 +1,4 @@
-"""Documents the window prints, built with print_templates from the window's :class:`BillRecord`.
+"""Documents a terminal prints, built with print_templates from a :class:`BillRecord`.
 
 print_templates owns the designs (notice normal / EMERGENCY / red, the paper bill form); this
 module only turns a record into the template's input: ``{"hospital", "request", "response",

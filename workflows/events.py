@@ -1,4 +1,4 @@
-"""A small observer: sessions announce changes, the GUI (qt_common.bridge) re-renders.
+"""A small observer: sessions of any terminal announce changes, the GUI (qt_common.bridge) re-renders.
 
 One instance per app, passed in by constructor (no global callback manager, STYLE §1 Electrum
 "don't copy"). Callbacks may run on any thread; qt_common's bridge re-emits them on the GUI thread.

@@ -1,4 +1,4 @@
-"""Link supervision for the window: the sync client's breaker events, probes, carry-forward.
+"""Link supervision for a terminal GUI: the sync client's breaker events, probes, carry-forward.
 
 The link state is the one circuit breaker of the terminal's SyncClient (issue 7 §4): its
 up/down events are re-announced as ``LINK_CHANGED`` for the status bar and banner. A probe

@@ -1,4 +1,6 @@
-"""Paper bills at the window: exchange once, reprint with a reason, void, void blank stock.
+"""Paper bills at a terminal: exchange once, reprint with a reason, void, void blank stock.
+
+Shared by the cashier window, the ward and the kiosk (which exchanges a bill for paper once).
 
 Spec §7 and seed 001 5(1)-(3): an e-bill is exchanged for paper once (turnPaper); a later print
 goes on a new number with a reason and voids the old paper (reTurnPaper); invalidPaper voids the

@@ -1,4 +1,4 @@
-"""Write-off (冲红), single and batch, with the paper-first rule.
+"""Write-off (冲红), single and batch, with the paper-first rule (any terminal that red-flushes).
 
 Seed 001 (三)1(5): a bill without paper is red-flushed directly (writeOffEBill); a bill that was
 exchanged for paper must have the paper voided first — invalidPaper, which red-flushes the e-bill

@@ -32,6 +32,7 @@ class DemoDirectory:
             self._users[uid] = (name, salt, _hash(password, salt), frozenset(roles))
 
     def authenticate(self, user_id: str, password: str) -> User:
+        """The user when the password matches (raises LoginFailed, as the server's login would)."""
         entry = self._users.get(user_id.strip())
         if entry is None:
             raise LoginFailed()
