@@ -1,4 +1,4 @@
-"""The charge-item catalog the cashier picks from (应急开票基础信息 / catalog download).
+"""The charge-item catalog a terminal picks from (应急开票基础信息 / catalog download).
 
 The sync server hands terminals its catalog (terminal_api catalog); the cashier's entry form only
 needs lookup by code, pinyin initials or name fragment, so this module holds a small in-memory

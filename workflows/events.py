@@ -12,7 +12,7 @@ from typing import Any
 
 Listener = Callable[[str, dict[str, Any]], None]
 
-#: Event names the cashier sessions emit.
+#: Event names the sessions emit (window, ward and kiosk alike; LOCKED / LOGGED_IN are the login session's).
 LINK_CHANGED = "link_changed"        # {"online": bool, "reason": str}
 BILL_ISSUED = "bill_issued"          # {"record": BillRecord}
 BILL_CHANGED = "bill_changed"        # {"record": BillRecord}
