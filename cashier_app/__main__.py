@@ -13,8 +13,8 @@ import sys
 import threading
 from collections.abc import Callable
 
-from cashier_app.app import Started, build_demo, build_from_config
-from cashier_app.config import load_config
+from cashier_app.app import Started, build_from_config
+from workflows.terminal.config import load_config
 
 
 def _try(fn: Callable[[], Started]) -> Started | BaseException:
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     def build() -> Started:
         if args.config:
             return build_from_config(load_config(args.config))
+        from cashier_app.demo import build_demo  # the demo fakes load only in demo mode
+
         return build_demo(args.data_dir, server_url=args.server_url, server_data_dir=args.server_data_dir,
                           printer=args.printer)
 

@@ -43,15 +43,15 @@ from qt_common.qt import (
 from qt_common.scanner import WedgeScannerFilter
 from qt_common.tasks import TaskRunner
 from qt_common.widgets.status import StatusPiece
-from workflows.cashier import events as ev
-from workflows.cashier.errors import BillNotFound
-from workflows.cashier.link import carry_summary
+from workflows import events as ev
 from workflows.cashier.login import User
-from workflows.cashier.records import BillRecord
 from workflows.cashier.services import CashierServices
-from workflows.cashier.stock import online_stock
 from workflows.emergency.upload import UploadReport
 from workflows.issuing import TerminalStatus
+from workflows.link_monitor import carry_summary
+from workflows.online_stock import online_stock
+from workflows.records import BillRecord
+from workflows.session_errors import BillNotFound
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
         ("query", "查询 F5"), ("report", "日结 F6"))

@@ -15,8 +15,8 @@ from typing import Any
 from billing_core.printjob import PrintJob
 from print_templates.render_qt import render_images, write_pdf
 from qt_common.qt import QImage
-from workflows.cashier.documents import paper_job
-from workflows.cashier.records import BillRecord
+from workflows.documents import paper_job
+from workflows.records import BillRecord
 
 
 class WindowPrinters:

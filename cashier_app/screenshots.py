@@ -68,13 +68,12 @@ def shoot(suffix: str, out: Path = OUT) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import openpyxl
 
-    from cashier_app.app import build_demo
+    from cashier_app.demo import DEMO_PASSWORD, build_demo
     from cashier_app.main_window import MainWindow
     from qt_common.fonts import install_app_font
     from qt_common.qt import QApplication, QTimer
     from workflows.cashier.entry import EntryForm
     from workflows.cashier.importer import COLUMNS
-    from workflows.cashier.services import DEMO_PASSWORD
 
     app = QApplication(sys.argv[:1])
     install_app_font(app)

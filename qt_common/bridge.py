@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from qt_common.qt import QObject, Signal
-from workflows.cashier.events import Events
+from workflows.events import Events
 
 
 class EventBridge(QObject):

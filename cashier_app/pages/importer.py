@@ -8,7 +8,7 @@ from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
 from workflows.cashier.importer import COLUMNS, ImportPlan, issue_plan, plan_import
-from workflows.cashier.records import BillRecord
+from workflows.records import BillRecord
 
 
 class ImportPage(QWidget):

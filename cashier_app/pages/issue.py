@@ -33,7 +33,7 @@ from qt_common.qt import (
 from qt_common.widgets.bill_table import BillTable
 from qt_common.widgets.money import MoneyLabel
 from workflows.cashier.entry import HEADER_LABELS, KINDS, EntryForm
-from workflows.cashier.records import BillRecord
+from workflows.records import BillRecord
 
 HEADER_ORDER = ("payer", "card_no", "patient_no", "sex", "age", "hospital_no", "checker", "tel", "id_card_no",
                 "dept", "remark")

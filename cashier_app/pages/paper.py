@@ -22,7 +22,7 @@ from qt_common.qt import (
     QVBoxLayout,
     QWidget,
 )
-from workflows.cashier.records import BillRecord
+from workflows.records import BillRecord
 
 
 class PaperPage(QWidget):

@@ -10,9 +10,9 @@ from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QDate, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
-from workflows.cashier.delivery import send_notice
 from workflows.cashier.entry import KINDS
-from workflows.cashier.records import BillRecord
+from workflows.delivery import send_notice
+from workflows.records import BillRecord
 
 HEADERS = ["开票时间", "类型", "票据代码", "票据号码", "交款人", "患者编号", "金额", "状态", "交付状态", "纸质票号", "收费员"]
 

@@ -13,9 +13,9 @@ from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QCheckBox, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
-from workflows.cashier.documents import notice_job
-from workflows.cashier.records import STATE_RED, BillRecord
-from workflows.cashier.writeoff import QUEUED_TEXT, BatchResult
+from workflows.documents import notice_job
+from workflows.records import STATE_RED, BillRecord
+from workflows.writeoff import QUEUED_TEXT, BatchResult
 
 
 class WriteOffPage(QWidget):

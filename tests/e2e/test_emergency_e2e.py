@@ -25,7 +25,7 @@ from tests.integration.emergency.rig import (
     wait,
 )
 from tests.rigs.fixtures import escpos_rig  # noqa: F401  (re-export the printer rig fixture)
-from workflows.terminal.runtime import build_printer
+from workflows.terminal.builder import build_printer
 
 pytestmark = pytest.mark.e2e
 

@@ -15,15 +15,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from cashier_app.app import make_receipt_printer, printer_spec  # noqa: E402
 from cashier_app.main_window import MainWindow  # noqa: E402
 from cashier_app.printers import WindowPrinters  # noqa: E402
 from qt_common import guard  # noqa: E402
 from qt_common.fonts import install_app_font  # noqa: E402
 from qt_common.qt import QApplication, QEvent, QKeyEvent, Qt, QWidget  # noqa: E402
 from tests.rigs.escpos_printer import TcpEscposPrinter  # noqa: E402
-from workflows.cashier.demo_platform import DemoPlatform  # noqa: E402
-from workflows.cashier.services import DEMO_PASSWORD, CashierServices, demo_services  # noqa: E402
+from workflows.cashier.services import CashierServices  # noqa: E402
+from workflows.demo.cashier import demo_services  # noqa: E402
+from workflows.demo.platform import DemoPlatform  # noqa: E402
+from workflows.demo.users import DEMO_PASSWORD  # noqa: E402
+from workflows.terminal.builder import make_receipt_printer  # noqa: E402
+from workflows.terminal.config import printer_spec  # noqa: E402
 
 T = TypeVar("T")
 

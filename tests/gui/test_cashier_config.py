@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cashier_app.config import ConfigError, load_config
+from workflows.terminal.config import ConfigError, load_config
 
 pytestmark = pytest.mark.gui
 

@@ -12,8 +12,8 @@ import pytest
 from qt_common import guard
 from qt_common.qt import Qt
 from workflows.cashier.importer import COLUMNS
-from workflows.cashier.records import STATE_RED
-from workflows.cashier.writeoff import QUEUED_TEXT
+from workflows.records import STATE_RED
+from workflows.writeoff import QUEUED_TEXT
 
 from .conftest import Window, bg, focused, login, press, type_text
 
@@ -340,7 +340,7 @@ def test_idle_lock_after_the_configured_time(qtbot, qapp, tmp_path, io_guard) ->
     from billing_core.clock import ManualClock
     from cashier_app.main_window import MainWindow
     from cashier_app.printers import WindowPrinters
-    from workflows.cashier.services import demo_services
+    from workflows.demo.cashier import demo_services
 
     clock = ManualClock()
     services, _platform = bg(lambda: demo_services(tmp_path, clock=clock, idle_seconds=120))

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from cashier_app.app import build_demo, build_from_config
-from cashier_app.config import CashierConfig
+from cashier_app.app import build_from_config
+from cashier_app.demo import build_demo
 from cashier_app.main_window import MainWindow
 from qt_common.fonts import install_app_font
 from qt_common.qt import Qt
 from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
-from workflows.cashier.link import carry_summary
+from workflows.link_monitor import carry_summary
+from workflows.terminal.config import TerminalConfig
 
 from .conftest import Window, login, press
 from .test_cashier_window import issue_by_keyboard
@@ -85,7 +86,7 @@ def test_real_window_outage_with_the_real_emergency_engine(qtbot, qapp, rig: Ser
     """The window issues through IssuingWorkflow: stock from the server while online, an emergency
     bill with its EMERGENCY notice during the outage, and on return the carry-forward shown."""
     term, user = rig.terminal(), rig.user("cashier")
-    cfg = CashierConfig(server_url=rig.server_url, appid=term["appid"], key=term["key"], place_code="001",
+    cfg = TerminalConfig(server_url=rig.server_url, appid=term["appid"], key=term["key"], place_code="001",
                         data_dir=str(tmp_path), receipt_printer={"transport": "network", "host": "127.0.0.1",
                                                                  "port": printer_rig.port})
     started = bg(lambda: build_from_config(cfg))

@@ -15,7 +15,7 @@ from qt_common.qt import QApplication, QMessageBox, Qt, QWidget
 from qt_common.tasks import TaskRunner
 from qt_common.widgets.bill_table import BillTable
 from qt_common.widgets.money import MoneyLabel
-from workflows.cashier.events import Events
+from workflows.events import Events
 
 pytestmark = pytest.mark.gui
 

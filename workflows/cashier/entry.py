@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing_core.money import ZERO, round_amount, wire
-from workflows.cashier.catalog import Catalog
+from workflows.catalog import Catalog
 
 # Issue codes (one per rule) carried in EntryInvalid.issues and shown beside the field.
 NO_ITEMS = "E5811"

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_core.clock import ts17
-from workflows.cashier.catalog import Catalog
 from workflows.cashier.entry import KINDS, EntryForm, parse_money_text
 from workflows.cashier.errors import ImportHasErrors, ImportUnreadable
 from workflows.cashier.issuing import IssueService
-from workflows.cashier.records import BillRecord
+from workflows.catalog import Catalog
+from workflows.records import BillRecord
 
 COLUMNS = ("单据号", "票据类型", "交款人", "卡号", "患者编号", "性别", "年龄", "复核人", "手机号",
            "项目编码", "数量", "单价", "交费渠道", "交费金额")

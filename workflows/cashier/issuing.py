@@ -16,13 +16,13 @@ from typing import Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.ids import BusNoGenerator
-from workflows.cashier import events as ev
+from workflows import events as ev
 from workflows.cashier.entry import EntryForm, platform_issues
 from workflows.cashier.errors import EntryInvalid
-from workflows.cashier.events import Events
-from workflows.cashier.records import BillBook, BillRecord
+from workflows.events import Events
 from workflows.issuing import IssueOutcome, IssuingWorkflow
 from workflows.printing import PrintResult
+from workflows.records import BillBook, BillRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,21 @@
 """Login with the server's users and roles, and the idle lock of the cashier window.
 
 Users (cashier 收费员, finance 财务, admin 管理员, IT 信息科) come from the sync server's terminal
-login; :class:`DemoDirectory` holds demo users hashed with scrypt for demo mode and tests. The
+login; demo mode uses :class:`workflows.demo.users.DemoDirectory` (a fake for demo and tests). The
 window locks after ``idle_seconds`` without input; only the same user (or an admin) unlocks it,
 so a queue never sees another cashier's session (DESIGN §3 security).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
-from workflows.cashier.api import ServerApi
 from workflows.cashier.errors import LoginFailed, RoleNotAllowed, SessionLocked
+from workflows.server_api import ServerApi
 
 ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员", "it": "信息科", "nurse": "病区护士"}
 #: Roles allowed into the cashier / finance workspaces.
@@ -48,29 +45,6 @@ class Directory(Protocol):
     def authenticate(self, user_id: str, password: str) -> User: ...
 
 
-def _hash(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**12, r=8, p=1, dklen=32)
-
-
-class DemoDirectory:
-    """Demo users with scrypt-hashed passwords (demo mode only; the server holds real users)."""
-
-    def __init__(self, users: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
-        self._users: dict[str, tuple[str, bytes, bytes, frozenset[str]]] = {}
-        for uid, (name, password, roles) in users.items():
-            salt = secrets.token_bytes(16)
-            self._users[uid] = (name, salt, _hash(password, salt), frozenset(roles))
-
-    def authenticate(self, user_id: str, password: str) -> User:
-        entry = self._users.get(user_id.strip())
-        if entry is None:
-            raise LoginFailed()
-        name, salt, digest, roles = entry
-        if not hmac.compare_digest(digest, _hash(password, salt)):
-            raise LoginFailed()
-        return User(user_id.strip(), name, roles)
-
-
 class ServerDirectory:
     """Users checked by the sync server's terminal ``login`` method (``{username, password}`` ->
     ``{username, displayName, role}``; a wrong password is an E2xxx failure)."""
@@ -91,17 +65,6 @@ class ServerDirectory:
         roles = ans.get("roles") or [ans.get("role", "")]
         roles = ["nurse" if r == "ward_nurse" else str(r) for r in roles if r]
         return User(str(ans.get("username", user_id)), str(ans.get("displayName", user_id)), frozenset(roles))
-
-
-def demo_directory(password: str) -> DemoDirectory:
-    """The demo hospital's window users, all with ``password``."""
-    return DemoDirectory({
-        "sf01": ("张敏", password, ("cashier",)),
-        "sf02": ("王芳", password, ("cashier",)),
-        "cw01": ("李华", password, ("finance", "cashier")),
-        "admin": ("系统管理员", password, ("admin",)),
-        "it01": ("赵强", password, ("it",)),
-    })
 
 
 class LoginSession:

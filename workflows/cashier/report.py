@@ -15,10 +15,10 @@ from pathlib import Path
 
 from billing_core.money import ZERO, format_yuan, wire
 from billing_core.printjob import Column, PrintJob, Row, Rule, Text
-from workflows.cashier.catalog import Catalog
 from workflows.cashier.entry import KINDS
 from workflows.cashier.errors import ExportFailed
-from workflows.cashier.records import STATE_RED, BillBook, BillRecord
+from workflows.catalog import Catalog
+from workflows.records import STATE_RED, BillBook, BillRecord
 
 
 @dataclass(slots=True)

@@ -5,35 +5,34 @@ terminal's SyncClient, its offline_store, the user directory, the catalog, the r
 and returns one object the GUI receives by constructor (no global app object, STYLE §2 "don't
 copy aqt.mw"). There is one issuing path (:class:`workflows.issuing.IssuingWorkflow`), one
 record of bills (the terminal store) and one HTTP client with one breaker (the SyncClient).
+
+A configured window is built by :func:`window_services` over the one terminal builder
+(:func:`workflows.terminal.builder.build_terminal`); :func:`build_services` takes the parts one
+by one for demo mode (:mod:`workflows.demo.cashier`) and tests that bring their own client.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from billing_core.clock import Clock, SystemClock
-from billing_core.crypto.keys import SM2PrivateKey
 from offline_store.db import Database
-from workflows.cashier.api import ServerApi
-from workflows.cashier.catalog import Catalog, demo_catalog
-from workflows.cashier.demo_link import DemoSyncClient
-from workflows.cashier.demo_platform import DemoPlatform
-from workflows.cashier.events import Events
 from workflows.cashier.issuing import IssueService, WindowConfig
-from workflows.cashier.link import LinkMonitor
-from workflows.cashier.login import Directory, LoginSession, demo_directory
-from workflows.cashier.paper import PaperService
-from workflows.cashier.records import BillBook
-from workflows.cashier.writeoff import WriteOffService
+from workflows.cashier.login import Directory, LoginSession
+from workflows.catalog import Catalog
 from workflows.emergency.chain import BillSigner
 from workflows.emergency.issuer import Identity
 from workflows.emergency.limits import EmergencyLimits
+from workflows.events import Events
 from workflows.issuing import IssuingWorkflow
+from workflows.link_monitor import LinkMonitor
+from workflows.paper import PaperService
 from workflows.printing import NoticePrinter
+from workflows.records import BillBook
+from workflows.server_api import ServerApi
 from workflows.sync_client import SyncClient
-
-DEMO_PASSWORD = "demo-1234"
+from workflows.terminal.builder import Terminal, issuing_workflow
+from workflows.writeoff import WriteOffService
 
 
 @dataclass(slots=True)
@@ -64,13 +63,29 @@ def build_services(*, window: WindowConfig, sync: SyncClient, db: Database, dire
                    catalog: Catalog, paper_batch_code: str, signer: BillSigner,
                    printer: NoticePrinter | None = None, limits: EmergencyLimits | None = None,
                    top_up: int = 50, idle_seconds: float = 300.0, clock: Clock | None = None) -> CashierServices:
-    """Wire the services of one window (does I/O: opens the store's window schema)."""
+    """Wire the services of one window from single parts (does I/O: opens the store's window schema)."""
     clock = clock or SystemClock()
-    events = Events()
     identity = Identity(window.terminal_id, window.place_code, window.hospital, window.place_name)
-    workflow = IssuingWorkflow(sync, db, printer, clock, identity, signer, limits=limits)
+    workflow = issuing_workflow(sync, db, identity=identity, signer=signer, printer=printer, clock=clock,
+                                limits=limits)
+    return _wire(window, workflow, directory, catalog, paper_batch_code, top_up, idle_seconds, clock)
+
+
+def window_services(terminal: Terminal, *, directory: Directory, catalog: Catalog) -> CashierServices:
+    """The window's services over a terminal built from its config (the cashier app's path)."""
+    cfg = terminal.config
+    # Emergency bills carry the terminal id; the server accepts them only as the caller's own appid.
+    window = WindowConfig(cfg.place_code, cfg.place_name, cfg.hospital, cfg.terminal)
+    return _wire(window, terminal.workflow, directory, catalog, cfg.paper_batch_code, cfg.top_up,
+                 cfg.idle_seconds, terminal.clock)
+
+
+def _wire(window: WindowConfig, workflow: IssuingWorkflow, directory: Directory, catalog: Catalog,
+          paper_batch_code: str, top_up: int, idle_seconds: float, clock: Clock) -> CashierServices:
+    sync = workflow.sync
+    events = Events()
     api = ServerApi(sync)
-    bills = BillBook(db, clock)
+    bills = BillBook(workflow.db, clock)
     issuing = IssueService(workflow, bills, window, events, clock)
     paper = PaperService(api, bills, window.place_code, paper_batch_code, events, clock)
     return CashierServices(
@@ -79,25 +94,3 @@ def build_services(*, window: WindowConfig, sync: SyncClient, db: Database, dire
         issuing=issuing, paper=paper,
         writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock, workflow=workflow),
         link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)
-
-
-def demo_services(data_dir: str | Path | None = None, clock: Clock | None = None, idle_seconds: float = 300.0,
-                  printer: NoticePrinter | None = None,
-                  stock: int = 50) -> tuple[CashierServices, DemoPlatform]:
-    """A complete demo window over the in-process demo platform (users' password: DEMO_PASSWORD).
-
-    The store is ``data_dir/terminal.db`` (memory when None); ``stock`` emergency numbers are taken
-    from the demo platform at once, as the first maintain round of a real window would.
-    Does I/O: call it off the GUI thread.
-    """
-    platform = DemoPlatform(clock)
-    sync = DemoSyncClient(platform, clock=clock)
-    db = Database(Path(data_dir) / "terminal.db" if data_dir else ":memory:")
-    services = build_services(
-        window=WindowConfig("001", "门诊收费一号窗口", "演示市人民医院", "T01"), sync=sync, db=db,
-        directory=demo_directory(DEMO_PASSWORD), catalog=demo_catalog(),
-        paper_batch_code=platform.paper_batch_code, signer=BillSigner(SM2PrivateKey.generate()),
-        printer=printer, top_up=stock, idle_seconds=idle_seconds, clock=clock)
-    if stock:
-        services.workflow.request_stock(stock, "T01")
-    return services, platform

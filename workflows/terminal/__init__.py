@@ -1,1 +1,2 @@
-"""The headless terminal runtime (``python -m workflows.terminal --config FILE``) and its control socket."""
+"""One terminal config (:mod:`.config`), one builder (:mod:`.builder`), and the headless runtime
+(``python -m workflows.terminal --config FILE``) with its control socket."""

@@ -1,18 +1,24 @@
-"""The terminal runtime's configuration file (JSON, or TOML when the name ends in ``.toml``).
+"""The one terminal configuration: :class:`TerminalConfig`, read by :func:`load_config`.
 
-Keys (docs/EMERGENCY.md "Terminal runtime")::
+Every terminal — the cashier window, the headless runtime, and the kiosk next — starts from this
+dataclass and :func:`workflows.terminal.builder.build_terminal`. The file is TOML (JSON when the
+name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Terminal TOML"::
 
-    terminal_id, appid, key, server_url, place_code        required
-    private_key | private_key_file                         the SM2 key registered with the server
-    data_dir                                               terminal.db and control.port live here
-    hospital_name, place_name                              printed on notices
-    printer = {driver = "escpos", host, port, width_mm} | absent   receipt printer (absent: jobs wait)
-    limits = {max_offline_hours, max_bills, max_total, max_single, warn_ratio,
-              upload_deadline_hours, low_stock}
-    link = {connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds}
-    terminal_prefix, maintain_interval (s, 0 = no background round), stock_top_up (numbers),
-    upload_batch_size (bills per uploadEmergencyBills request)
-    crash_at                                               fault injection (tests; env TERMINAL_CRASH_AT wins)
+    data_dir = "var/cashier"                  # optional; default: the file's folder
+    [server]   url, appid, key, terminal_prefix
+    [window]   place_code (required), place_name, hospital, terminal_id, paper_batch_code
+    [session]  idle_seconds
+    [devices.receipt_printer]                 # devices registry table (+ width_mm of the roll)
+    [devices.bill_printer]  pdf_dir
+    [emergency] enabled, private_key | private_key_file, stock_top_up
+    [limits]   emergency limits (workflows.emergency.limits)
+    [link]     connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds
+    [runtime]  maintain_interval, upload_batch_size, crash_at   # the headless runtime's round
+
+The headless runtime's earlier flat layout (docs/EMERGENCY.md §5: ``terminal_id``, ``appid``,
+``key``, ``server_url``, ``place_code``, ``data_dir``, ``private_key`` … at top level) is still
+read — existing terminal files and the fault-test rigs write it — and lands in the same dataclass
+through :mod:`workflows.terminal.flat_config`.
 """
 
 from __future__ import annotations
@@ -26,70 +32,165 @@ from typing import Any
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
 
-REQUIRED = ("terminal_id", "appid", "key", "server_url", "place_code", "data_dir")
+HIS_PATH = "/medical-web/api/medical"
 
 
-@dataclass(frozen=True, slots=True)
+class WindowConfigError(ConfigError):
+    """A sectioned terminal TOML that cannot be used.
+
+    It keeps E5800, the code a cashier window has always shown for its TOML (docs/ERRORS.md), so
+    operators' instructions stay valid; the flat runtime layout keeps E8701.
+    """
+
+    code = "E5800"
+    default_message = "终端配置文件有误"
+
+
+def _default_link() -> dict[str, float]:
+    # A window shows a drop at once: the first link failure opens the breaker (issue 8 §5). Other
+    # link settings default to SyncClient's own.
+    return {"failure_threshold": 1}
+
+
+@dataclass(slots=True)
 class TerminalConfig:
-    """Parsed configuration of one terminal runtime."""
+    """Everything a terminal needs to start (defaults: the demo hospital's first window)."""
 
-    terminal_id: str
-    appid: str
-    key: str
-    server_url: str
-    place_code: str
-    data_dir: Path
-    private_key: str
-    hospital_name: str = ""
-    place_name: str = ""
-    printer: dict[str, Any] | None = None
+    server_url: str = ""
+    appid: str = ""
+    key: str = ""
+    place_code: str = "001"
+    place_name: str = "门诊收费一号窗口"
+    hospital: str = "演示市人民医院"
+    terminal_id: str = ""  # empty: the appid (the server takes emergency bills only as the caller's own)
+    paper_batch_code: str = ""  # empty: discovered from the server (getValidBillBatchCode)
+    data_dir: Path = Path(".")
+    private_key: str = ""  # empty: generated once in data_dir/terminal_sm2.key
+    idle_seconds: float = 300.0
+    receipt_printer: dict[str, Any] = field(default_factory=dict)  # devices registry table; {} = none
+    printer_width_mm: int = 80
+    bill_pdf_dir: str = ""
+    emergency: bool = True
+    stock_top_up: int = 50
     limits: EmergencyLimits = field(default_factory=EmergencyLimits)
-    link: dict[str, float] = field(default_factory=dict)
+    link: dict[str, float] = field(default_factory=_default_link)
     terminal_prefix: str = "/terminal/api"
-    maintain_interval: float = 2.0
-    stock_top_up: int = 0
+    maintain_interval: float = 2.0  # headless runtime: seconds between background rounds (0 = none)
     upload_batch_size: int = 50
-    crash_at: str = ""
+    crash_at: str = ""  # fault injection (tests; env TERMINAL_CRASH_AT wins)
+
+    def __post_init__(self) -> None:
+        # Callers (tests, the demo) pass data_dir as text; everything below works on a Path.
+        self.data_dir = Path(self.data_dir)
+
+    @property
+    def terminal(self) -> str:
+        """The terminal id on bills and uploads: ``terminal_id``, else the appid."""
+        return self.terminal_id or self.appid
+
+    @property
+    def top_up(self) -> int:
+        """Emergency numbers to request when stock runs low (0 when emergency issuing is off, so an
+        outage refuses to issue (E8201) rather than print unreserved numbers)."""
+        return self.stock_top_up if self.emergency else 0
+
+    @property
+    def his_url(self) -> str:
+        """The method prefix of the server's HIS interface."""
+        base = self.server_url.rstrip("/")
+        return base if base.endswith(HIS_PATH) else base + HIS_PATH
 
     @property
     def db_path(self) -> Path:
+        """The terminal store (bills, emergency journal, print jobs, window marks)."""
         return self.data_dir / "terminal.db"
 
     @property
     def port_file(self) -> Path:
+        """Where the headless runtime publishes its control port."""
         return self.data_dir / "control.port"
 
 
-def load_config(path: str | Path) -> TerminalConfig:
-    """Read and check a config file; :raises ConfigError: naming the file and the key."""
-    p = Path(path)
+def read_file(path: Path) -> dict[str, Any]:
+    """The file's table (TOML by suffix, else JSON); :raises ConfigError: E8701 when unreadable."""
     try:
-        text = p.read_text(encoding="utf-8")
-        raw: dict[str, Any] = tomllib.loads(text) if p.suffix == ".toml" else json.loads(text)
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"无法读取终端配置文件{p}：{exc}") from exc
-    missing = [k for k in REQUIRED if not raw.get(k)]
-    if missing:
-        raise ConfigError(f"终端配置文件{p}缺少：{'、'.join(missing)}")
-    key_text = raw.get("private_key")
-    if not key_text and raw.get("private_key_file"):
+        raise ConfigError(f"无法读取终端配置文件{path}：{exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"终端配置文件{path}不是键值表")
+    return raw
+
+
+def load_config(path: str | Path) -> TerminalConfig:
+    """Read and check a terminal file of either layout; :raises ConfigError: naming the key."""
+    p = Path(path)
+    raw = read_file(p)
+    if isinstance(raw.get("server"), dict):
+        return from_sections(raw, p)
+    from workflows.terminal.flat_config import from_flat
+
+    return from_flat(raw, p)
+
+
+def _private_key(em: dict[str, Any], where: str) -> str:
+    if em.get("private_key"):
+        return str(em["private_key"])
+    if em.get("private_key_file"):
         try:
-            key_text = Path(raw["private_key_file"]).read_text(encoding="utf-8").strip()
+            return Path(em["private_key_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"无法读取SM2私钥文件{raw['private_key_file']}") from exc
-    if not key_text:
-        raise ConfigError(f"终端配置文件{p}缺少：private_key 或 private_key_file")
+            raise WindowConfigError(f"无法读取{where}private_key_file：{exc}") from exc
+    return ""
+
+
+def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
+    """The sectioned layout (docs/CASHIER.md "Terminal TOML") -> TerminalConfig."""
+    server, window = raw.get("server", {}), raw.get("window", {})
+    devices = raw.get("devices", {})
+    for key in ("url", "appid", "key"):
+        if not str(server.get(key, "")).strip():
+            raise WindowConfigError(f"终端配置文件{p}缺少[server].{key}")
+    if not str(window.get("place_code", "")).strip():
+        raise WindowConfigError(f"终端配置文件{p}缺少[window].place_code")
+    cfg = TerminalConfig(server_url=server["url"], appid=server["appid"], key=server["key"])
+    if server.get("terminal_prefix"):
+        cfg.terminal_prefix = str(server["terminal_prefix"])
+    for name in ("place_code", "place_name", "hospital", "terminal_id", "paper_batch_code"):
+        if name in window:
+            setattr(cfg, name, str(window[name]))
+    cfg.idle_seconds = float(raw.get("session", {}).get("idle_seconds", cfg.idle_seconds))
+    receipt = dict(devices.get("receipt_printer", {}))
+    cfg.printer_width_mm = int(receipt.pop("width_mm", cfg.printer_width_mm))  # the job's, not the driver's
+    cfg.receipt_printer = receipt
+    cfg.bill_pdf_dir = str(devices.get("bill_printer", {}).get("pdf_dir", ""))
+    cfg.data_dir = Path(raw.get("data_dir", p.parent))
+    em = raw.get("emergency", {})
+    cfg.emergency = bool(em.get("enabled", True))
+    cfg.stock_top_up = int(em.get("stock_top_up", cfg.stock_top_up))
+    cfg.private_key = _private_key(em, "[emergency].")
     try:
-        limits = EmergencyLimits.from_config(raw.get("limits"))
+        cfg.limits = EmergencyLimits.from_config(raw.get("limits"))
     except (ValueError, ArithmeticError) as exc:
-        raise ConfigError(f"终端配置文件{p}的limits错误：{exc}") from exc
-    return TerminalConfig(
-        terminal_id=str(raw["terminal_id"]), appid=str(raw["appid"]), key=str(raw["key"]),
-        server_url=str(raw["server_url"]), place_code=str(raw["place_code"]),
-        data_dir=Path(raw["data_dir"]), private_key=str(key_text),
-        hospital_name=str(raw.get("hospital_name") or ""), place_name=str(raw.get("place_name") or ""),
-        printer=raw.get("printer"), limits=limits, link=dict(raw.get("link") or {}),
-        terminal_prefix=str(raw.get("terminal_prefix") or "/terminal/api"),
-        maintain_interval=float(raw.get("maintain_interval", 2.0)), stock_top_up=int(raw.get("stock_top_up", 0)),
-        upload_batch_size=int(raw.get("upload_batch_size", 50)),
-        crash_at=str(raw.get("crash_at") or ""))
+        raise WindowConfigError(f"终端配置文件{p}的[limits]有误：{exc}") from exc
+    cfg.link = {**_default_link(), **dict(raw.get("link", {}))}
+    run = raw.get("runtime", {})
+    cfg.maintain_interval = float(run.get("maintain_interval", cfg.maintain_interval))
+    cfg.upload_batch_size = int(run.get("upload_batch_size", cfg.upload_batch_size))
+    cfg.crash_at = str(run.get("crash_at") or "")
+    return cfg
+
+
+def printer_spec(url: str) -> dict[str, Any]:
+    """The ``--printer`` flag -> a receipt printer table: ``tcp://host:port``, ``file:/path`` (raw
+    ESC/POS bytes) or ``dir:/path`` (virtual printer: one PNG per receipt)."""
+    if url.startswith("tcp://"):
+        host, _, port = url[6:].partition(":")
+        return {"driver": "escpos", "transport": "network", "host": host, "port": int(port or 9100),
+                "status_query": True}
+    if url.startswith("file:"):
+        return {"driver": "escpos", "transport": "file", "device": url[5:], "status_query": False}
+    if url.startswith("dir:"):
+        return {"driver": "virtual", "out_dir": url[4:]}
+    raise ValueError(f"unknown printer url {url!r}")

@@ -17,14 +17,9 @@ from typing import Any
 
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
-from billing_core.printjob import PrintJob
 from offline_store import journal, writeoffs
-from offline_store.db import Database
-from workflows.emergency.chain import BillSigner
-from workflows.errors import ConfigError, ControlError
-from workflows.issuing import Identity, IssuingWorkflow
-from workflows.printing import NoticePrinter
-from workflows.sync_client import SyncClient
+from workflows.errors import ControlError
+from workflows.terminal.builder import build_terminal
 from workflows.terminal.config import TerminalConfig
 from workflows.terminal.control import ControlServer
 from workflows.terminal.lock import DataDirLock
@@ -32,32 +27,6 @@ from workflows.terminal.lock import DataDirLock
 log = logging.getLogger(__name__)
 
 CRASH_ENV = "TERMINAL_CRASH_AT"
-
-
-class ReopeningPrinter:
-    """Opens the device before a job when it is closed (a lost connection closes it)."""
-
-    def __init__(self, device: Any) -> None:
-        self.device = device
-
-    def print_job(self, job: PrintJob) -> None:
-        if not self.device.is_open:
-            self.device.open()
-        self.device.print_job(job)
-
-
-def build_printer(spec: dict[str, Any] | None) -> NoticePrinter | None:
-    """The receipt printer from the config's ``printer`` table (None: no printer)."""
-    if not spec:
-        return None
-    driver = spec.get("driver", "escpos")
-    if driver != "escpos":
-        raise ConfigError(f"终端配置printer.driver不支持：{driver}")
-    from devices.drivers.escpos_printer import EscposConfig, EscposReceiptPrinter
-    cfg = EscposConfig(transport=str(spec.get("transport", "network")), host=str(spec.get("host", "127.0.0.1")),
-                       port=int(spec.get("port", 9100)), status_query=bool(spec.get("status_query", True)),
-                       timeout=float(spec.get("timeout", 5.0)))
-    return ReopeningPrinter(EscposReceiptPrinter("receipt_printer", cfg))
 
 
 def _crash_hook(point_wanted: str) -> Any:
@@ -77,21 +46,13 @@ class TerminalRuntime:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock = DataDirLock(config.data_dir)
         self.lock.acquire()  # before touching the store: one runtime per data directory
-        self.db = Database(config.db_path)
-        link = config.link
-        self.sync = SyncClient(
-            config.server_url, config.appid, config.key, clock=self.clock,
-            connect_timeout=float(link.get("connect_timeout", 1.5)), read_timeout=float(link.get("read_timeout", 10.0)),
-            failure_threshold=int(link.get("failure_threshold", 2)), open_seconds=float(link.get("open_seconds", 2.0)),
-            max_open_seconds=float(link.get("max_open_seconds", 30.0)), terminal_prefix=config.terminal_prefix)
         crash_at = os.environ.get(CRASH_ENV) or config.crash_at
-        self.workflow = IssuingWorkflow(
-            self.sync, self.db, build_printer(config.printer), self.clock,
-            Identity(config.terminal_id, config.place_code, config.hospital_name, config.place_name),
-            BillSigner(config.private_key), limits=config.limits,
-            width_mm=int((config.printer or {}).get("width_mm", 80)),
-            crash_hook=_crash_hook(crash_at) if crash_at else None)
-        self.workflow.uploader.batch_size = max(1, config.upload_batch_size)
+        # The one terminal builder (the cashier window uses it too): client, store, key, printer, workflow.
+        self.terminal = build_terminal(config, clock=self.clock,
+                                       crash_hook=_crash_hook(crash_at) if crash_at else None)
+        self.db = self.terminal.db
+        self.sync = self.terminal.sync
+        self.workflow = self.terminal.workflow
         self.link_events: list[dict[str, Any]] = []
         self.sync.events.subscribe(lambda e: self.link_events.append(
             {"up": e.up, "at": e.at.isoformat(), "reason": e.reason}))
@@ -106,7 +67,7 @@ class TerminalRuntime:
         """Resume prints, start the control socket and the background round; block until shutdown."""
         self.resumed = [r.as_dict() for r in self.workflow.resume_prints()]
         self.control.start(self.config.port_file)
-        log.info("terminal %s ready on control port %s", self.config.terminal_id, self.control.port)
+        log.info("terminal %s ready on control port %s", self.config.terminal, self.control.port)
         interval = self.config.maintain_interval
         while not self._stop.wait(interval if interval > 0 else 3600):
             if interval > 0:
@@ -118,7 +79,7 @@ class TerminalRuntime:
     def _round(self) -> None:
         with self._lock:
             try:
-                self.workflow.maintain(top_up=self.config.stock_top_up)
+                self.workflow.maintain(top_up=self.config.top_up)
             except BillingError as exc:
                 log.warning("background round: %s", exc)
 
@@ -140,7 +101,7 @@ class TerminalRuntime:
             return {"ok": False, "code": exc.code, "message": exc.message}
 
     def cmd_ping(self, req: dict[str, Any]) -> Any:
-        return {"pid": os.getpid(), "terminalId": self.config.terminal_id, "resumed": self.resumed}
+        return {"pid": os.getpid(), "terminalId": self.config.terminal, "resumed": self.resumed}
 
     def cmd_status(self, req: dict[str, Any]) -> Any:
         return {**self.workflow.status().as_dict(), "linkEvents": self.link_events}

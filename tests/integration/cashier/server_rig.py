@@ -106,7 +106,7 @@ class ServerRig:
 
 
 def paper_batch_code(api: Any, place_code: str) -> str:
-    """The paper form batch of a billing point (workflows.cashier.paper.discover_paper_batch)."""
-    from workflows.cashier.paper import discover_paper_batch
+    """The paper form batch of a billing point (workflows.paper.discover_paper_batch)."""
+    from workflows.paper import discover_paper_batch
 
     return discover_paper_batch(api, place_code)

@@ -19,17 +19,18 @@ import pytest
 from billing_core.crypto.keys import SM2PrivateKey
 from offline_store.db import Database
 from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
-from workflows.cashier.api import ServerApi
-from workflows.cashier.catalog import demo_catalog
 from workflows.cashier.entry import EntryForm
-from workflows.cashier.errors import AlreadyExchanged, LoginFailed, PaperFirst, PaperNumberMismatch
+from workflows.cashier.errors import LoginFailed
 from workflows.cashier.issuing import WindowConfig
-from workflows.cashier.link import carry_summary
 from workflows.cashier.login import ServerDirectory
-from workflows.cashier.records import STATE_RED
 from workflows.cashier.report import daily_report
 from workflows.cashier.services import CashierServices, build_services
+from workflows.demo.catalog import demo_catalog
 from workflows.emergency.chain import BillSigner
+from workflows.link_monitor import carry_summary
+from workflows.records import STATE_RED
+from workflows.server_api import ServerApi
+from workflows.session_errors import AlreadyExchanged, PaperFirst, PaperNumberMismatch
 from workflows.sync_client import SyncClient
 
 pytestmark = pytest.mark.integration
@@ -166,7 +167,7 @@ def test_outage_emergency_and_carry_forward(rig: ServerRig, window: CashierServi
 
 
 def test_push_notice_through_the_server(window: CashierServices) -> None:
-    from workflows.cashier.delivery import send_notice
+    from workflows.delivery import send_notice
 
     f = _form(window)
     f.header["tel"] = "13900001111"
@@ -178,7 +179,7 @@ def test_push_notice_through_the_server(window: CashierServices) -> None:
 def test_catalog_comes_from_the_server_and_survives_an_outage(rig: ServerRig, tmp_path) -> None:
     """The window's charge items are the server's (seeded catalog), cached in the terminal store:
     a window started while the server is down offers the catalog it last downloaded."""
-    from cashier_app.app import server_catalog
+    from workflows.catalog import server_catalog
 
     term = rig.terminal()
     db = Database(tmp_path / "terminal.db")

@@ -21,17 +21,17 @@ from offline_store import outbox, writeoffs
 from offline_store.db import Database
 from sync_server.connectors.finance import FinanceClient
 from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
-from workflows.cashier.api import ServerApi
-from workflows.cashier.catalog import demo_catalog
 from workflows.cashier.entry import EntryForm
-from workflows.cashier.errors import AlreadyWrittenOff
 from workflows.cashier.issuing import WindowConfig
 from workflows.cashier.login import ServerDirectory
-from workflows.cashier.records import STATE_RED, BillRecord
 from workflows.cashier.services import CashierServices, build_services
+from workflows.demo.catalog import demo_catalog
 from workflows.emergency.chain import BillSigner
 from workflows.emergency.upload import UploadReport
 from workflows.emergency.writeoff import QUEUED_TEXT, WriteOffHeldError, WriteOffQueuedError
+from workflows.records import STATE_RED, BillRecord
+from workflows.server_api import ServerApi
+from workflows.session_errors import AlreadyWrittenOff
 from workflows.sync_client import SyncClient
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 import pytest
 
 from billing_core.clock import ManualClock
-from workflows.cashier.demo_platform import DemoPlatform
 from workflows.cashier.entry import EntryForm
-from workflows.cashier.services import DEMO_PASSWORD, CashierServices, demo_services
+from workflows.cashier.services import CashierServices
+from workflows.demo.cashier import demo_services
+from workflows.demo.platform import DemoPlatform
+from workflows.demo.users import DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from offline_store import outbox, print_jobs, writeoffs
-from workflows.cashier.demo_link import DemoSyncClient
-from workflows.cashier.errors import AlreadyWrittenOff
-from workflows.cashier.records import STATE_RED
+from workflows.demo.link import DemoSyncClient
 from workflows.emergency.writeoff import (
     QUEUED_TEXT,
     RED_SUFFIX,
@@ -17,6 +15,8 @@ from workflows.emergency.writeoff import (
     WriteOffHeldError,
     WriteOffQueuedError,
 )
+from workflows.records import STATE_RED
+from workflows.session_errors import AlreadyWrittenOff
 
 from .conftest import outpatient_form
 

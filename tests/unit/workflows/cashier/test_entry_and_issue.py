@@ -8,9 +8,9 @@ import pytest
 
 from workflows.cashier.entry import MISSING, NO_ITEMS, PAY_MISMATCH, UNKNOWN_ITEM, EntryForm
 from workflows.cashier.errors import EntryInvalid
-from workflows.cashier.link import carry_summary
-from workflows.cashier.services import demo_services
+from workflows.demo.cashier import demo_services
 from workflows.errors import NoStockError
+from workflows.link_monitor import carry_summary
 
 from .conftest import outpatient_form
 

@@ -16,9 +16,9 @@ from workflows.cashier.errors import (
     SessionLocked,
 )
 from workflows.cashier.importer import COLUMNS, issue_plan, plan_import
-from workflows.cashier.login import LoginSession, demo_directory
+from workflows.cashier.login import LoginSession
 from workflows.cashier.report import daily_report, export_csv, export_xlsx, report_job
-from workflows.cashier.services import DEMO_PASSWORD
+from workflows.demo.users import DEMO_PASSWORD, demo_directory
 
 from .conftest import outpatient_form
 

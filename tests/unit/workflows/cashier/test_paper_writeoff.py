@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.cashier.errors import (
+from workflows.records import STATE_RED
+from workflows.session_errors import (
     AlreadyExchanged,
     AlreadyWrittenOff,
     NotExchanged,
@@ -12,7 +13,6 @@ from workflows.cashier.errors import (
     PaperNumberMismatch,
     ReasonRequired,
 )
-from workflows.cashier.records import STATE_RED
 
 from .conftest import outpatient_form
 
@@ -98,7 +98,7 @@ def test_batch_write_off_reports_each(window) -> None:
 
 
 def test_online_stock_counts_electronic_ranges_only(window) -> None:
-    from workflows.cashier.stock import online_stock
+    from workflows.online_stock import online_stock
 
     services, _ = window
     before = online_stock(services.api, "001", services.paper.paper_batch_code)
@@ -108,7 +108,7 @@ def test_online_stock_counts_electronic_ranges_only(window) -> None:
 
 
 def test_push_notice_records_masked_target(window) -> None:
-    from workflows.cashier.delivery import NoticeTargetInvalid, send_notice
+    from workflows.delivery import NoticeTargetInvalid, send_notice
 
     services, platform = window
     rec = services.issuing.issue(outpatient_form(services), "张敏")

@@ -6,7 +6,7 @@ import pytest
 
 from offline_store import window_bills
 from offline_store.db import Database
-from workflows.cashier.records import BillBook
+from workflows.records import BillBook
 
 from .conftest import outpatient_form
 

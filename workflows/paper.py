@@ -1,4 +1,6 @@
-"""Paper bills at the window: exchange once, reprint with a reason, void, void blank stock.
+"""Paper bills at a terminal: exchange once, reprint with a reason, void, void blank stock.
+
+Shared by the cashier window, the ward and the kiosk (which exchanges a bill for paper once).
 
 Spec §7 and seed 001 5(1)-(3): an e-bill is exchanged for paper once (turnPaper); a later print
 goes on a new number with a reason and voids the old paper (reTurnPaper); invalidPaper voids the
@@ -13,17 +15,17 @@ from typing import Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
-from workflows.cashier import events as ev
-from workflows.cashier.api import HisApi
-from workflows.cashier.errors import (
+from workflows import events as ev
+from workflows.events import Events
+from workflows.records import STATE_RED, BillBook, BillRecord
+from workflows.server_api import HisApi
+from workflows.session_errors import (
     AlreadyExchanged,
     BadBlankRange,
     NotExchanged,
     PaperNumberMismatch,
     ReasonRequired,
 )
-from workflows.cashier.events import Events
-from workflows.cashier.records import STATE_RED, BillBook, BillRecord
 
 
 def discover_paper_batch(api: HisApi, place_code: str) -> str:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 
-from workflows.cashier import events as ev
-from workflows.cashier.api import HisApi
-from workflows.cashier.errors import CashierError
-from workflows.cashier.events import Events
-from workflows.cashier.records import BillBook, BillRecord
+from workflows import events as ev
+from workflows.events import Events
+from workflows.records import BillBook, BillRecord
+from workflows.server_api import HisApi
+from workflows.session_errors import SessionError
 
 _MOBILE = re.compile(r"^1\d{10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class NoticeTargetInvalid(CashierError):
+class NoticeTargetInvalid(SessionError):
     """Neither a mobile number nor an e-mail address."""
 
     code = "E5816"

@@ -1,4 +1,4 @@
-"""A small observer: sessions announce changes, the GUI (qt_common.bridge) re-renders.
+"""A small observer: sessions of any terminal announce changes, the GUI (qt_common.bridge) re-renders.
 
 One instance per app, passed in by constructor (no global callback manager, STYLE §1 Electrum
 "don't copy"). Callbacks may run on any thread; qt_common's bridge re-emits them on the GUI thread.
@@ -12,7 +12,7 @@ from typing import Any
 
 Listener = Callable[[str, dict[str, Any]], None]
 
-#: Event names the cashier sessions emit.
+#: Event names the sessions emit (window, ward and kiosk alike; LOCKED / LOGGED_IN are the login session's).
 LINK_CHANGED = "link_changed"        # {"online": bool, "reason": str}
 BILL_ISSUED = "bill_issued"          # {"record": BillRecord}
 BILL_CHANGED = "bill_changed"        # {"record": BillRecord}

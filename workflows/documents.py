@@ -1,4 +1,4 @@
-"""Documents the window prints, built with print_templates from the window's :class:`BillRecord`.
+"""Documents a terminal prints, built with print_templates from a :class:`BillRecord`.
 
 print_templates owns the designs (notice normal / EMERGENCY / red, the paper bill form); this
 module only turns a record into the template's input: ``{"hospital", "request", "response",
@@ -13,7 +13,7 @@ from billing_core.printjob import PageJob, PrintJob
 from print_templates.model import bill_from_sample
 from print_templates.notice import notice_job as _notice_job
 from print_templates.paper_bill import paper_bill_job
-from workflows.cashier.records import BillRecord
+from workflows.records import BillRecord
 
 
 def bill_sample(rec: BillRecord, hospital: str, place_name: str = "", *, red: bool = False,

@@ -1,8 +1,10 @@
-"""The charge-item catalog the cashier picks from (应急开票基础信息 / catalog download).
+"""The charge-item catalog a terminal picks from (应急开票基础信息 / catalog download).
 
 The sync server hands terminals its catalog (terminal_api catalog); the cashier's entry form only
 needs lookup by code, pinyin initials or name fragment, so this module holds a small in-memory
-index that any source (server download, offline cache, demo list) can fill.
+index that any source (server download, offline cache, demo list) can fill, and
+:func:`server_catalog`, the download with its offline cache every terminal uses. The demo list is
+:func:`workflows.demo.catalog.demo_catalog`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from billing_core.clock import Clock, SystemClock, ts17
+from billing_core.errors import BillingError
+from offline_store import catalog as cache
+from offline_store.db import Database
+from workflows.server_api import ServerApi
+
+#: Pay channels a window offers, in the order shown: cash first, the most common at a window.
+CHANNEL_ORDER = ("02", "01", "05", "04", "03", "11")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +87,19 @@ class Catalog:
         return cls(items, chans)
 
 
-def demo_catalog() -> Catalog:
-    """The demo hospital's catalog (demo mode and tests)."""
-    d = Decimal
-    items = [
-        ChargeItemDef("101", "挂号费", "次", d("1.00"), "GHF"),
-        ChargeItemDef("102", "诊查费", "次", d("10.00"), "ZCF"),
-        ChargeItemDef("201", "西药费", "项", d("0.00"), "XYF"),
-        ChargeItemDef("202", "中成药费", "项", d("0.00"), "ZCYF"),
-        ChargeItemDef("203", "中草药费", "项", d("0.00"), "ZCYF"),
-        ChargeItemDef("301", "化验费", "项", d("25.00"), "HYF"),
-        ChargeItemDef("302", "检查费", "项", d("80.00"), "JCF"),
-        ChargeItemDef("303", "放射费", "项", d("120.00"), "FSF"),
-        ChargeItemDef("401", "治疗费", "项", d("30.00"), "ZLF"),
-        ChargeItemDef("402", "手术费", "项", d("500.00"), "SSF"),
-        ChargeItemDef("403", "卫生材料费", "项", d("0.00"), "WSCLF"),
-        ChargeItemDef("501", "床位费", "日", d("40.00"), "CWF"),
-        ChargeItemDef("502", "护理费", "日", d("20.00"), "HLF"),
-        ChargeItemDef("601", "体检费", "次", d("200.00"), "TJF"),
-        ChargeItemDef("901", "往来款", "笔", d("0.00"), "WLK"),
-        ChargeItemDef("902", "捐赠款", "笔", d("0.00"), "JZK"),
-    ]
-    chans = [PayChannelDef("02", "现金"), PayChannelDef("01", "POS"), PayChannelDef("05", "微信"),
-             PayChannelDef("04", "支付宝"), PayChannelDef("03", "转账"), PayChannelDef("11", "医保")]
-    return Catalog(items, chans)
+def server_catalog(api: ServerApi, db: Database, clock: Clock | None = None) -> Catalog:
+    """The terminal's catalog (收费项目目录 + pay channels): downloaded from the server's ``catalog``
+    and cached in the terminal store (应急开票基础信息), so a terminal that starts while the server
+    is unreachable offers the catalog it last downloaded. Empty only before the first download."""
+    try:
+        ans = api.terminal("catalog", {})
+    except BillingError:
+        ans = None
+    if isinstance(ans, dict):
+        at = ts17((clock or SystemClock()).now())
+        cache.replace_kind(db, "charge_item", ans.get("chargeItems") or [], at, "chargeCode", "chargeName")
+        cache.replace_kind(db, "pay_channel", ans.get("payChannels") or [], at)
+    remote = Catalog.from_server({"chargeItems": cache.items(db, "charge_item"),
+                                  "payChannels": cache.items(db, "pay_channel")})
+    chans = sorted((c for c in remote.channels if c.code in CHANNEL_ORDER), key=lambda c: CHANNEL_ORDER.index(c.code))
+    return Catalog(remote.items, chans)

@@ -6,7 +6,7 @@ exchange once, reprint voids the old paper, invalidPaper voids the paper and red
 writeOffEBill refuses a bill with live paper and a second red-flush. It also answers the
 terminal-api methods the issuing workflow uses (heartbeat, register, emergencyStock,
 uploadEmergencyBills ...). It is reached through a real SyncClient whose transport is
-:class:`workflows.cashier.demo_link.DemoTransport`; real use talks HTTP to the sync server.
+:class:`workflows.demo.link.DemoTransport`; real use talks HTTP to the sync server.
 """
 
 from __future__ import annotations

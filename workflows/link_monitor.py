@@ -1,4 +1,4 @@
-"""Link supervision for the window: the sync client's breaker events, probes, carry-forward.
+"""Link supervision for a terminal GUI: the sync client's breaker events, probes, carry-forward.
 
 The link state is the one circuit breaker of the terminal's SyncClient (issue 7 §4): its
 up/down events are re-announced as ``LINK_CHANGED`` for the status bar and banner. A probe
@@ -10,9 +10,9 @@ carry-forward result (``CARRY_FORWARD`` with the workflow's UploadReport, confli
 
 from __future__ import annotations
 
-from workflows.cashier import events as ev
-from workflows.cashier.events import Events
+from workflows import events as ev
 from workflows.emergency.upload import UploadReport
+from workflows.events import Events
 from workflows.issuing import IssuingWorkflow
 from workflows.link import LinkEvent
 

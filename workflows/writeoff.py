@@ -1,4 +1,4 @@
-"""Write-off (冲红), single and batch, with the paper-first rule.
+"""Write-off (冲红), single and batch, with the paper-first rule (any terminal that red-flushes).
 
 Seed 001 (三)1(5): a bill without paper is red-flushed directly (writeOffEBill); a bill that was
 exchanged for paper must have the paper voided first — invalidPaper, which red-flushes the e-bill
@@ -19,12 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import BillingError
-from workflows.cashier import events as ev
-from workflows.cashier.api import HisApi
-from workflows.cashier.errors import AlreadyWrittenOff, PaperFirst, ReasonRequired
-from workflows.cashier.events import Events
-from workflows.cashier.paper import PaperService
-from workflows.cashier.records import STATE_RED, BillBook, BillRecord
+from workflows import events as ev
 from workflows.emergency.writeoff import (
     QUEUED_TEXT,
     NotQueueableError,
@@ -32,6 +27,11 @@ from workflows.emergency.writeoff import (
     WriteOffQueuedError,
     WriteOffRefusedError,
 )
+from workflows.events import Events
+from workflows.paper import PaperService
+from workflows.records import STATE_RED, BillBook, BillRecord
+from workflows.server_api import HisApi
+from workflows.session_errors import AlreadyWrittenOff, PaperFirst, ReasonRequired
 
 if TYPE_CHECKING:
     from workflows.issuing import IssuingWorkflow

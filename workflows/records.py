@@ -1,4 +1,6 @@
-"""The window's view of its bills (for queries, 交付管理 and 日结), read from the terminal store.
+"""A terminal's view of its bills (for queries, 交付管理 and 日结), read from the terminal store.
+
+Shared by the cashier window, the ward and the kiosk; "window" below is any such terminal GUI.
 
 The platform's reconciliation lists (spec §10) carry neither the cashier nor the pay channels,
 so the window reads its bills from the terminal's offline_store: the issuing workflow records

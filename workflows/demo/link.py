@@ -4,7 +4,7 @@ STYLE.md: "fakes serve unit tests of workflows and the demo mode". The cashier's
 talk through :class:`workflows.sync_client.SyncClient` (envelope, signature, circuit breaker,
 failure classification); in demo mode and in the cashier's unit tests no server process runs, so
 :class:`DemoTransport` — a requests transport adapter mounted on the client's sessions — answers
-the signed envelope from :class:`workflows.cashier.demo_platform.DemoPlatform` without a socket.
+the signed envelope from :class:`workflows.demo.platform.DemoPlatform` without a socket.
 ``platform.online = False`` makes every request fail as a refused connection (LinkDownError), so
 the breaker, the emergency path and the link events run exactly as against a stopped server;
 ``platform.lose_answers = n`` lets the next ``n`` requests be handled and their answers time out
@@ -22,7 +22,7 @@ from billing_core import envelope
 from billing_core.clock import Clock
 from billing_core.errors import BillingError
 from billing_core.ids import new_noise
-from workflows.cashier.demo_platform import DemoPlatform
+from workflows.demo.platform import DemoPlatform
 from workflows.sync_client import TERMINAL_PREFIX, SyncClient
 
 DEMO_URL = "http://demo-platform.invalid"

@@ -1,4 +1,4 @@
-"""Online e-bill stock of the window's billing point, for the status bar (在线票号).
+"""Online e-bill stock of a terminal's billing point, for the status bar (在线票号).
 
 getValidBillNo (spec §8) lists the valid number ranges of a billing point, electronic and paper;
 the paper batch is the one the window prints on, so every other range counts as online stock.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.cashier.api import HisApi
+from workflows.server_api import HisApi
 
 
 def online_stock(api: HisApi, place_code: str, paper_batch_code: str) -> int:

@@ -1,4 +1,4 @@
-"""How the cashier workflows talk to the sync server: through the terminal's one SyncClient.
+"""How the session workflows talk to the sync server: through the terminal's one SyncClient.
 
 Issuing goes through :class:`workflows.issuing.IssuingWorkflow`; everything else the window asks
 the server — paper (turnPaper ...), write-off, queries, notice push, the terminal ``login`` — goes
