@@ -74,7 +74,7 @@ def with_lines(bill0: dict[str, Any], n: int) -> dict[str, Any]:
     charges = bill0["chargeDetail"]
     per = [n // len(charges) + (1 if i < n % len(charges) else 0) for i in range(len(charges))]
     lines: list[dict[str, Any]] = []
-    for charge, k in zip(charges, per):
+    for charge, k in zip(charges, per, strict=True):
         fen = round(float(charge["amt"]) * 100)
         parts = [fen // k] * (k - 1) + [fen - fen // k * (k - 1)] if k else []
         for part in parts:

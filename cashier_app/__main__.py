@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from cashier_app.app import Started, build_from_config
-from workflows.terminal.config import load_config
+from workflows.terminal.config_file import load_config
 
 
 def _try(fn: Callable[[], Started]) -> Started | BaseException:

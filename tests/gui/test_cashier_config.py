@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from workflows.terminal.config import ConfigError, load_config
+from workflows.terminal.config import ConfigError
+from workflows.terminal.config_file import load_config
 
 pytestmark = pytest.mark.gui
 

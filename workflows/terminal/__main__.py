@@ -14,7 +14,7 @@ import sys
 
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
-from workflows.terminal.config import load_config
+from workflows.terminal.config_file import load_config
 from workflows.terminal.control import ControlClient
 from workflows.terminal.runtime import TerminalRuntime
 

@@ -123,17 +123,6 @@ def read_file(path: Path) -> dict[str, Any]:
     return raw
 
 
-def load_config(path: str | Path) -> TerminalConfig:
-    """Read and check a terminal file of either layout; :raises ConfigError: naming the key."""
-    p = Path(path)
-    raw = read_file(p)
-    if isinstance(raw.get("server"), dict):
-        return from_sections(raw, p)
-    from workflows.terminal.flat_config import from_flat
-
-    return from_flat(raw, p)
-
-
 def _private_key(em: dict[str, Any], where: str) -> str:
     if em.get("private_key"):
         return str(em["private_key"])

@@ -10,7 +10,8 @@ import pytest
 from billing_core.crypto.keys import SM2PrivateKey
 from workflows.errors import ConfigError
 from workflows.terminal.builder import build_terminal
-from workflows.terminal.config import TerminalConfig, WindowConfigError, load_config
+from workflows.terminal.config import TerminalConfig, WindowConfigError
+from workflows.terminal.config_file import load_config
 
 pytestmark = pytest.mark.unit
 
