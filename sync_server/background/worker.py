@@ -46,10 +46,9 @@ class Worker:
         self._last_top_up = 0.0
         self._thread: threading.Thread | None = None
 
-    def start(self) -> threading.Thread:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name="outbox-worker", daemon=True)
-        self._thread.start()
+    def start(self) -> threading.Thread | None:
+        """Run in a thread owned by the context (joined by ``ctx.close()``); None when one runs."""
+        self._thread = self.ctx.threads.start("outbox-worker", self.run)
         return self._thread
 
     def run(self) -> None:
@@ -117,7 +116,7 @@ class Worker:
                       {"owner": self.ctx.instance})
             data = loads(request_json)
             try:
-                found = issuer._lookup(data)  # noqa: SLF001 - same service family
+                found = self.ctx.upstream.lookup_bus_no(str(data["busNo"]), str(data.get("busDateTime", "")))
             except PlatformUnreachable:
                 issuer._orphan_if_pending(bill_id, who)  # noqa: SLF001 - try again next cycle
                 return

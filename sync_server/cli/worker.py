@@ -7,8 +7,8 @@ import logging
 import signal
 
 from sync_server.app import build_context
-from sync_server.config import load_config
 from sync_server.background.worker import Worker
+from sync_server.config import load_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
     logging.basicConfig(level=logging.INFO)
     try:
-        Worker(ctx).run()
+        Worker(ctx).run()  # in this thread; the carry pool and batches in threads of ctx.threads
     except KeyboardInterrupt:
         ctx.stop.set()
+    finally:
+        ctx.close()  # joins the carry pool and batch threads, then releases the liveness lock
     return 0

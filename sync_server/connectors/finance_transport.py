@@ -1,6 +1,7 @@
 """Transport of the finance platform client: signed envelopes over HTTP, and the mapping of every
-failure onto the connector's typed errors (spec §1, §3.6). :mod:`sync_server.connectors.finance`
-builds the safety policy and the typed methods on top of it.
+failure onto the connector's typed errors (spec §1, §3.6). :mod:`sync_server.connectors.policy`
+builds the safety policy (and the circuit breaker) on top of it, :mod:`sync_server.connectors.finance`
+the typed methods.
 """
 
 from __future__ import annotations

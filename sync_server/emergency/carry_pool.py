@@ -17,7 +17,6 @@ and the worker kicks the pool again when they fall due.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -39,19 +38,12 @@ CARRY = "carry_forward"  # the outbox kind this pool delivers
 THREADS = 4
 ROUND = 100  # at most this many items claimed and not yet answered
 SETTLE = 50  # accepted items settled per transaction
-_running: dict[int, threading.Thread] = {}
-_guard = threading.Lock()
+POOL = "carry-pool"  # the thread's name: the context's thread owner runs it once at a time
 
 
 def kick_carry_pool(ctx: ServerContext) -> None:
-    """Start the pool for ``ctx`` unless it is already running."""
-    with _guard:
-        t = _running.get(id(ctx))
-        if t is not None and t.is_alive():
-            return
-        t = threading.Thread(target=_run, args=(ctx,), name="carry-pool", daemon=True)
-        _running[id(ctx)] = t
-        t.start()
+    """Start the pool for ``ctx`` unless it is already running (or the server is stopping)."""
+    ctx.threads.start(POOL, _run, ctx)
 
 
 def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
@@ -71,9 +63,11 @@ def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str
 
 
 def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:
-    """The platform call only: ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
+    """The upload only, sent once (a lost answer is re-sent by the outbox after its backoff):
+    ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
     try:
-        return "ok", ctx.upstream.call("uploadEmergencyEBill", loads(item["payload_json"]), idem_key=item["idem_key"])
+        return "ok", ctx.upstream.ext.upload_emergency_ebill(loads(item["payload_json"]), idem_key=item["idem_key"],
+                                                             resend_in_doubt=False)
     except PlatformRejected as exc:
         return "rejected", exc
     except PlatformUnreachable as exc:

@@ -78,7 +78,6 @@ class Liveness:
             os.replace(tmp, self._dir / f"{self.instance}.lock")
         elif self.engine.dialect.name == "postgresql":
             self._pg_lock()
-            threading.Thread(target=self._pg_watch, name="liveness", daemon=True).start()
         atexit.register(self.release)  # a clean exit leaves no file for the next start to sweep
         return self
 
@@ -111,9 +110,16 @@ class Liveness:
         cur.close()
         self._pg = raw
 
-    def _pg_watch(self) -> None:
-        """Re-take the lock on a new session if the database dropped ours (restart, network)."""
-        while not self._stop.wait(_RECHECK):
+    @property
+    def watched(self) -> bool:
+        """True when the lock needs :meth:`watch` running (a PostgreSQL session can be dropped)."""
+        return self._pg is not None
+
+    def watch(self, stop: threading.Event) -> None:
+        """Re-take the lock on a new session if the database dropped ours (restart, network), until
+        ``stop`` is set or the lock released. Run by the server context's thread owner
+        (sync_server.threads), which joins it at shutdown."""
+        while not (stop.wait(_RECHECK) or self._stop.is_set()):
             try:
                 cur = self._pg.cursor()
                 cur.execute("SELECT 1")
