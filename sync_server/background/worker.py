@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import timedelta
 
 from sqlalchemy import and_, select, update
@@ -67,8 +66,8 @@ class Worker:
         """One pass; returns the number of items delivered."""
         if self.resolve_claims:
             self.resolve_orphans()
-        if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
-            self._last_top_up = time.monotonic()
+        if self.ctx.clock.monotonic() - self._last_top_up > TOP_UP_EVERY:
+            self._last_top_up = self.ctx.clock.monotonic()
             self.top_up()
             if self.resolve_claims:
                 batches.resume(self.ctx)
@@ -130,8 +129,9 @@ class Worker:
         """Deliver the due head item of each group; carry-forwards go to the carry pool."""
         done = 0
         with read_tx(self.ctx.engine) as conn:
-            carry_due = bool(outbox.due(conn, time.time(), 1, kinds=(CARRY,)))
-            items = outbox.due(conn, time.time(), kinds=OTHER_KINDS)
+            now = outbox.epoch(self.ctx.clock)
+            carry_due = bool(outbox.due(conn, now, 1, kinds=(CARRY,)))
+            items = outbox.due(conn, now, kinds=OTHER_KINDS)
         if carry_due and not self.ctx.upstream.is_open():
             # The pool sends carry-forwards in parallel with the same lease and settling rules;
             # claiming them here too only made the two race for leases, one transaction per item.
@@ -140,7 +140,7 @@ class Worker:
             kick_carry_pool(self.ctx)
         for item in items:
             with write_tx(self.ctx.engine) as conn:
-                if not outbox.claim(conn, item, time.time()):
+                if not outbox.claim(conn, item, outbox.epoch(self.ctx.clock)):
                     continue
             item["attempts"] = int(item["attempts"]) + 1
             try:
@@ -148,7 +148,8 @@ class Worker:
                 done += 1
             except PlatformUnreachable as exc:
                 with write_tx(self.ctx.engine) as conn:
-                    outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff)
+                    outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff,
+                                       now=outbox.epoch(self.ctx.clock))
                 if not exc.in_doubt:
                     break  # the platform is down: stop this cycle, back off
             except outbox.DeadLetter as exc:

@@ -22,8 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
     ctx = build_context(load_config(overrides))
-    day = args.day or date10(ctx.clock.now() - timedelta(days=1))
-    report = run(ctx, day)
+    try:
+        day = args.day or date10(ctx.clock.now() - timedelta(days=1))
+        report = run(ctx, day)
+    finally:
+        ctx.close()
     print(json.dumps({"day": day, "clean": report["clean"],
                       "file": str(Path(ctx.config.data_dir) / "reports" / f"reconcile-{day}.json")},
                      ensure_ascii=False))

@@ -141,7 +141,7 @@ class FinanceTransport:
         """
         body = envelope.encode_request(self.appid, self._key, dict(data), noise=self._noise())
         url = f"{self.base_url}/{method}"
-        started = time.monotonic()
+        started = time.monotonic()  # the call's real duration, for the log line only
         bus_no = data.get("busNo", "") if isinstance(data, Mapping) else ""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("finance -> %s %s", method, envelope.dumps(mask_sensitive(dict(data)))[:2000])
@@ -192,7 +192,7 @@ class FinanceTransport:
                 if attempt >= self.query_retries:
                     raise
                 attempt += 1
-                time.sleep(self.retry_backoff * attempt)
+                time.sleep(self.retry_backoff * attempt)  # a real pause before a real retry
 
 
 def _not_sent(exc: Exception) -> bool:

@@ -17,7 +17,6 @@ and the worker kicks the pool again when they fall due.
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -49,13 +48,13 @@ def kick_carry_pool(ctx: ServerContext) -> None:
 def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
     with read_tx(ctx.engine) as conn:
         # only carry-forward heads: other kinds (changes, notices) stay with the worker
-        return outbox.due(conn, time.time(), limit, kinds=(CARRY,))
+        return outbox.due(conn, outbox.epoch(ctx.clock), limit, kinds=(CARRY,))
 
 
 def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Take the lease on every item in one transaction; the ones we got."""
     with write_tx(ctx.engine) as conn:
-        taken = outbox.claim_many(conn, items, time.time())
+        taken = outbox.claim_many(conn, items, outbox.epoch(ctx.clock))
     got = [i for i in items if i["id"] in taken]
     for item in got:
         item["attempts"] = int(item["attempts"]) + 1  # as the lease did in the row
@@ -108,7 +107,8 @@ def _slow_path(ctx: ServerContext, item: dict[str, Any]) -> None:
         deliver_carry_forward(ctx, item, loads(item["payload_json"]))
     except PlatformUnreachable as exc:
         with write_tx(ctx.engine) as conn:
-            outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
+            outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff,
+                               now=outbox.epoch(ctx.clock))
     except outbox.DeadLetter as exc:
         with write_tx(ctx.engine) as conn:
             outbox.finish(conn, ctx.clock, item["id"], "dead", str(exc))
@@ -143,7 +143,8 @@ def _run(ctx: ServerContext) -> None:
                     _slow_path(ctx, item)
                 else:
                     with write_tx(ctx.engine) as conn:
-                        outbox.retry_later(conn, item, got.message, ctx.config.outbox_max_backoff)
+                        outbox.retry_later(conn, item, got.message, ctx.config.outbox_max_backoff,
+                                           now=outbox.epoch(ctx.clock))
                     # platform down: send nothing more; the items back off and the worker kicks
                     # the pool again when they fall due
                     down = down or not got.in_doubt

@@ -106,6 +106,8 @@ class Issuer:
         :param batch_no: the batch the bill belongs to (batch issuing, spec §4).
         """
         data = check_issue(method, data, normalised=normalised)
+        # Real waiting for another thread's claim: monotonic time and real sleeps, not the
+        # context's clock (a ManualClock in a test would never let this deadline pass).
         deadline = time.monotonic() + self.ctx.config.busy_wait
         while True:
             bill_id, takeover, row = self._claim(method, data, who, batch_no)
