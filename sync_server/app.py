@@ -56,9 +56,9 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     clock = SystemClock()
     ctx = ServerContext(config=cfg, engine=engine, upstream=platform_client(cfg, clock), sm2_private=private,
                         sm2_public=public, clock=clock)
-    ctx.liveness = Liveness(engine, ctx.instance).hold()
-    if ctx.liveness.watched:
-        ctx.threads.start("liveness", ctx.liveness.watch, ctx.stop)
+    # the PostgreSQL lock's session watch is one of the context's threads (joined by ctx.close())
+    ctx.liveness = Liveness(engine, ctx.instance).hold(
+        start=lambda watch: ctx.threads.start("liveness", watch, ctx.stop))
     return ctx
 
 

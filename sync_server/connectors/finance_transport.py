@@ -76,10 +76,10 @@ class FinanceTransport:
         one client can be shared by many threads.
     :param pool_size: connections kept alive for reuse (more may be opened under load).
     :param query_retries: extra attempts for read-only methods after a transport failure.
-    :param issue_attempts: issuing requests sent at most for one busNo (re-sends only after a
-        not-found lookup).
-    :param not_found_codes: failure codes meaning "no such bill" (the simulator's E3001).
-    :param duplicate_codes: failure codes meaning "this busNo already has a bill" (E3002).
+    :param retry_backoff: seconds before a query's first retry (doubled, tripled ... after).
+    :param not_found_codes: failure codes of getEBillByBusNo meaning "no such bill" (the
+        simulator's E3001), for the typed ``get_ebill_by_bus_no``.
+    :param batch_not_found_codes: failure codes of getBatchInvoiceEBill meaning "no such batch".
     """
 
     def __init__(
@@ -92,10 +92,8 @@ class FinanceTransport:
         *,
         connect_timeout: float = 3.0,
         query_retries: int = 2,
-        issue_attempts: int = 2,
         retry_backoff: float = 0.2,
         not_found_codes: tuple[str, ...] = ("E3001",),
-        duplicate_codes: tuple[str, ...] = ("E3002",),
         batch_not_found_codes: tuple[str, ...] = ("E3015",),
         noise_factory: Callable[[], str] = new_noise,
         pool_size: int = 4,
@@ -108,10 +106,8 @@ class FinanceTransport:
         self.session = session
         self._http = None if session is not None else Poster(self.base_url, pool_size)
         self.query_retries = query_retries
-        self.issue_attempts = max(1, issue_attempts)
         self.retry_backoff = retry_backoff
         self.not_found_codes = not_found_codes
-        self.duplicate_codes = duplicate_codes
         self.batch_not_found_codes = batch_not_found_codes
         self._noise = noise_factory
 
