@@ -49,10 +49,11 @@ class ServerContext:
     def __post_init__(self) -> None:
         self.threads = ThreadOwner(self.stop, self.wake)
 
-    def close(self, timeout: float = 15.0) -> list[str]:
+    def close(self, timeout: float = 8.0) -> list[str]:
         """Shut down: stop and join every owned thread, then release the liveness lock (our claims
         stay ours until our threads are done with them) and the database pool. Idempotent; the
-        names of threads that did not end in time."""
+        names of threads that did not end in time. The default timeout fits a clean stop inside
+        the 10 s the process supervisor (sync_server.processes) grants a child before SIGKILL."""
         left = self.threads.shutdown(timeout)
         if self.liveness is not None:
             self.liveness.release()

@@ -99,6 +99,8 @@ class Worker:
                                 ).all()
         issuer = Issuer(self.ctx)
         for bill_id, owner, request_json, caller in rows:
+            if self.ctx.stop.is_set():
+                return  # shutting down: the next start resolves the rest
             if self.ctx.owner_alive(owner):
                 continue  # a sibling server process still working on it (a slow platform call)
             who = Actor("server", caller=caller)
@@ -139,6 +141,8 @@ class Worker:
             # starting the pool for every bill of an outage only to fail at once cost ~5 ms a bill.
             kick_carry_pool(self.ctx)
         for item in items:
+            if self.ctx.stop.is_set():
+                break  # shutting down: the rest stays due for the next start
             with write_tx(self.ctx.engine) as conn:
                 if not outbox.claim(conn, item, outbox.epoch(self.ctx.clock)):
                     continue

@@ -121,7 +121,7 @@ class PlatformClient(FinanceTransport):
                 # only a refusal to connect counts: an in-doubt request reached the platform
                 breaker.success() if exc.in_doubt else breaker.failure()
             raise
-        except BaseException:
+        except Exception:
             if breaker is not None:
                 breaker.success()  # the platform answered (a refusal is an answer)
             raise
