@@ -2,8 +2,8 @@
 
 Delivering one item at a time is too slow for a terminal handing over thousands of bills at once
 (each call waits a few ms for the platform). After an upload, and whenever the outbox worker finds
-due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once per server
-process) a loop that takes due ``carry_forward`` items through the outbox's rules —
+due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once at a time,
+as the ``carry-pool`` thread of the context's owner, joined at shutdown) a loop that takes due ``carry_forward`` items through the outbox's rules —
 ``outbox.due`` (head item of each busNo group, so per-bill order holds) and ``outbox.claim_many``
 (a lease: no item is sent twice at the same time, and a killed process's leases are released at
 restart) — sends their ``uploadEmergencyEBill`` calls on a few threads (a pipeline: more items

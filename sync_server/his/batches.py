@@ -1,9 +1,11 @@
 """Batch issuing (spec §4): recorded and answered at once, then issued item by item through the
 normal issuing path (idempotent on busNo, same outage rules).
 
-A batch is durable: it is stored before the answer with the ``owner`` process that runs it, and
-the worker resumes every batch still ``pending`` whose owner died (or whose thread in this
-process stopped) — after a crash or restart too, since each item is idempotent on its busNo.
+A batch runs in a thread of the context's owner (``batch-<batchNo>``, once at a time); at shutdown
+it stops between items. A batch is durable: it is stored before the answer with the ``owner``
+process that runs it, and the worker resumes every batch still ``pending`` whose owner died (or
+whose thread in this process stopped) — after a crash or restart too, since each item is
+idempotent on its busNo.
 """
 
 from __future__ import annotations
