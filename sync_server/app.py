@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask
 
+from billing_core.breaker import Breaker
+from billing_core.clock import Clock, SystemClock
 from sync_server.api import health, his_api, terminal_api
 from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
-from sync_server.connectors.upstream import Upstream
+from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
 from sync_server.security.auth import CallerCache
 from sync_server.security.signing import load_or_create_keys
@@ -22,16 +24,41 @@ from sync_server.store.liveness import Liveness
 log = logging.getLogger(__name__)
 
 
+#: The server's breaker towards the platform: open after this many refusals to connect in a row ...
+BREAKER_AFTER = 3
+#: ... for this many seconds, then every request tries again (a shared probe: each HIS request
+#: falls back to emergency issuing on its own, none should wait for another's probe).
+BREAKER_OPEN = 2.0
+
+
+def platform_client(cfg: ServerConfig, clock: Clock) -> FinanceClient:
+    """The process's one platform client (connectors.policy), shared by every thread.
+
+    Short timeouts, because the HIS waits on the other side; no query retries, because the HIS
+    retries itself and the lookup after a lost answer must fail fast into emergency issuing.
+    """
+    breaker = Breaker(clock, failure_threshold=BREAKER_AFTER, open_seconds=BREAKER_OPEN, single_probe=False)
+    return FinanceClient(cfg.finance_url, cfg.finance_appid, cfg.finance_key, timeout=cfg.finance_timeout,
+                         connect_timeout=cfg.finance_connect_timeout, pool_size=16, query_retries=0,
+                         breaker=breaker)
+
+
 def build_context(cfg: ServerConfig) -> ServerContext:
-    """Engine (migrated to head), platform client, server keys and liveness lock for one process."""
+    """Engine (migrated to head), platform client, server keys and liveness lock for one process.
+
+    Whoever builds a context shuts it down with :meth:`ServerContext.close` (threads joined, lock
+    released, pools closed).
+    """
     Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
     engine = make_engine(cfg.db_url, cfg.database_schema or None)
     run_migrations(engine)
     private, public = load_or_create_keys(Path(cfg.data_dir))
-    upstream = Upstream(cfg.finance_url, cfg.finance_appid, cfg.finance_key,
-                        connect_timeout=cfg.finance_connect_timeout, timeout=cfg.finance_timeout)
-    ctx = ServerContext(config=cfg, engine=engine, upstream=upstream, sm2_private=private, sm2_public=public)
-    ctx.liveness = Liveness(engine, ctx.instance).hold()
+    clock = SystemClock()
+    ctx = ServerContext(config=cfg, engine=engine, upstream=platform_client(cfg, clock), sm2_private=private,
+                        sm2_public=public, clock=clock)
+    # the PostgreSQL lock's session watch is one of the context's threads (joined by ctx.close())
+    ctx.liveness = Liveness(engine, ctx.instance).hold(
+        start=lambda watch: ctx.threads.start("liveness", watch, ctx.stop))
     return ctx
 
 
@@ -49,9 +76,7 @@ def prepare(cfg: ServerConfig) -> None:
     try:
         _seed(ctx)
     finally:
-        if ctx.liveness is not None:
-            ctx.liveness.release()
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
@@ -59,7 +84,8 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
 
     :param config: a ServerConfig, or overrides applied on top of file + environment
         (see sync_server.config). Migrations run and first-start seeding happens here; the
-        outbox worker thread starts unless ``worker`` is ``"none"``.
+        outbox worker thread starts unless ``worker`` is ``"none"``. Shut down with
+        ``app.extensions["sync_server"].close()`` (every thread the server started is joined).
     """
 
     cfg = config if isinstance(config, ServerConfig) else load_config(config)

@@ -1,4 +1,4 @@
-"""The objects every service shares: config, engine, clock, platform client, server keys."""
+"""The objects every service shares: config, engine, clock, platform client, server keys, threads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from billing_core.clock import Clock, SystemClock
 from sync_server.config import ServerConfig
-from sync_server.connectors.upstream import Upstream
+from sync_server.connectors.finance import FinanceClient
+from sync_server.threads import ThreadOwner
 
 if TYPE_CHECKING:
     from sync_server.store.liveness import Liveness
@@ -25,12 +26,17 @@ class ServerContext:
         carry it, so work left by a killed process is recognised and taken over.
     :ivar liveness: this process's liveness lock (sync_server.store.liveness); None in a
         context built by hand, which then treats every other owner as dead.
+    :ivar upstream: the one platform client (connectors.policy: breaker, issuing outcome,
+        lookups before re-sends, ``ext`` for the §17 extensions), shared by every thread.
     :ivar wake: set to make the outbox worker run a cycle now.
+    :ivar stop: set at shutdown; every background loop watches it.
+    :ivar threads: the owner of every thread this context starts (sync_server.threads);
+        :meth:`close` joins them.
     """
 
     config: ServerConfig
     engine: Engine
-    upstream: Upstream
+    upstream: FinanceClient
     sm2_private: bytes
     sm2_public: bytes
     clock: Clock = field(default_factory=SystemClock)
@@ -38,6 +44,22 @@ class ServerContext:
     wake: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
     liveness: Liveness | None = None
+    threads: ThreadOwner = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.threads = ThreadOwner(self.stop, self.wake)
+
+    def close(self, timeout: float = 8.0) -> list[str]:
+        """Shut down: stop and join every owned thread, then release the liveness lock (our claims
+        stay ours until our threads are done with them) and the database pool. Idempotent; the
+        names of threads that did not end in time. The default timeout fits a clean stop inside
+        the 10 s the process supervisor (sync_server.processes) grants a child before SIGKILL."""
+        left = self.threads.shutdown(timeout)
+        if self.liveness is not None:
+            self.liveness.release()
+        self.upstream.close()
+        self.engine.dispose()
+        return left
 
     def owner_alive(self, owner: str | None) -> bool:
         """True while the process ``owner`` names still runs (this one included): its claims

@@ -31,6 +31,8 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 PARENT_ENV = "SYNC_SERVER_SUPERVISOR"
+# Process supervision waits on real processes and sockets: monotonic time and real sleeps
+# throughout, not a server context's clock (the supervisor has no context).
 _QUICK_DEATH = 3.0  # a child dying this soon after its start counts towards giving up
 _GIVE_UP = 5  # quick deaths in a row of one slot: the configuration is broken, stop
 

@@ -6,7 +6,8 @@ timeout per bill (Odoo's default). After ``failure_threshold`` consecutive failu
 opens: calls fail fast without touching the network. After ``open_seconds`` it lets one probe
 through (half-open); success closes it (link up), failure re-opens it with the wait doubled up to
 ``max_open_seconds`` (OCA pos_offline's 1 s -> 60 s backoff idea). It only uses the injected
-clock's ``monotonic()``, so the detection bound is tested with ManualClock.
+clock's ``monotonic()``, so the detection bound is tested with ManualClock. The mechanics are
+billing_core.breaker's (the server's breaker towards the platform is the same class).
 """
 
 from __future__ import annotations
@@ -16,19 +17,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
+from billing_core.breaker import Breaker, BreakerState
 from billing_core.clock import Clock
 
 log = logging.getLogger(__name__)
 
 
-class LinkState(Enum):
-    """Breaker state: CLOSED = link up, OPEN = link down, HALF_OPEN = one probe in flight."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    HALF_OPEN = "half_open"
+#: Breaker state: CLOSED = link up, OPEN = link down, HALF_OPEN = one probe in flight.
+LinkState = BreakerState
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +74,11 @@ class LinkObserver:
                 log.exception("link listener failed")
 
 
-class CircuitBreaker:
-    """Decides whether a call may go to the network and tracks the link state.
+class CircuitBreaker(Breaker):
+    """The terminal's breaker (billing_core.breaker, one probe at a time, doubling wait) plus the
+    link events its observers get.
 
-    :param clock: only ``monotonic()`` is read.
+    :param clock: only ``monotonic()`` (timing) and ``now()`` (event times) are read.
     :param failure_threshold: consecutive failures that open the breaker.
     :param open_seconds: first wait before a half-open probe.
     :param max_open_seconds: the wait doubles after each failed probe up to this.
@@ -88,80 +86,20 @@ class CircuitBreaker:
 
     def __init__(self, clock: Clock, *, failure_threshold: int = 2, open_seconds: float = 2.0,
                  max_open_seconds: float = 30.0, events: LinkObserver | None = None) -> None:
-        if failure_threshold < 1:
-            raise ValueError("failure_threshold must be >= 1")
-        self.clock = clock
-        self.failure_threshold = failure_threshold
-        self.open_seconds = open_seconds
-        self.max_open_seconds = max_open_seconds
+        super().__init__(clock, failure_threshold=failure_threshold, open_seconds=open_seconds,
+                         max_open_seconds=max_open_seconds, single_probe=True)
         self.events = events or LinkObserver()
-        self._state = LinkState.CLOSED
-        self._failures = 0
-        self._wait = open_seconds
-        self._opened_at = 0.0
-        self._lock = threading.Lock()
-        self.down_since: datetime | None = None
 
-    @property
-    def state(self) -> LinkState:
-        """The current state (OPEN turns into 'probe allowed' only through :meth:`allow`)."""
-        with self._lock:
-            return self._state
-
-    @property
-    def is_up(self) -> bool:
-        """True unless the breaker is open or probing (what the status bar shows)."""
-        return self.state is LinkState.CLOSED
-
-    def seconds_to_probe(self) -> float:
-        """Seconds until a half-open probe is allowed (0 when closed or due)."""
-        with self._lock:
-            if self._state is not LinkState.OPEN:
-                return 0.0
-            return max(0.0, self._opened_at + self._wait - self.clock.monotonic())
-
-    def allow(self) -> bool:
-        """May a call go to the network now? Moves OPEN -> HALF_OPEN when the wait is over
-        (that caller is the probe; others keep failing fast until it reports)."""
-        with self._lock:
-            if self._state is LinkState.CLOSED:
-                return True
-            if self._state is LinkState.HALF_OPEN:
-                return False
-            if self.clock.monotonic() - self._opened_at >= self._wait:
-                self._state = LinkState.HALF_OPEN
-                return True
-            return False
-
-    def success(self) -> None:
+    def success(self) -> bool:
         """A call reached the server and got a well-formed answer."""
-        event = None
-        with self._lock:
-            was_up = self._state is LinkState.CLOSED
-            self._state = LinkState.CLOSED
-            self._failures = 0
-            self._wait = self.open_seconds
-            if not was_up:
-                self.down_since = None
-                event = LinkEvent(True, self.clock.now(), "服务器连接已恢复")
-        if event:
-            self.events.emit(event)
+        came_back = super().success()
+        if came_back:  # emitted outside the breaker's lock: listeners may call back into it
+            self.events.emit(LinkEvent(True, self.clock.now(), "服务器连接已恢复"))
+        return came_back
 
-    def failure(self, reason: str) -> None:
+    def failure(self, reason: str = "") -> bool:  # type: ignore[override]
         """A call failed for a link reason (refused, timeout, dropped, unusable answer)."""
-        event = None
-        with self._lock:
-            if self._state is LinkState.HALF_OPEN:
-                self._state = LinkState.OPEN
-                self._opened_at = self.clock.monotonic()
-                self._wait = min(self._wait * 2, self.max_open_seconds)
-                return
-            self._failures += 1
-            if self._state is LinkState.CLOSED and self._failures >= self.failure_threshold:
-                self._state = LinkState.OPEN
-                self._opened_at = self.clock.monotonic()
-                self._wait = self.open_seconds
-                self.down_since = self.clock.now()
-                event = LinkEvent(False, self.down_since, reason)
-        if event:
-            self.events.emit(event)
+        went_down = super().failure()
+        if went_down:
+            self.events.emit(LinkEvent(False, self.down_since or self.clock.now(), reason))
+        return went_down

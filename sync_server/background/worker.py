@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import timedelta
 
 from sqlalchemy import and_, select, update
@@ -46,10 +45,9 @@ class Worker:
         self._last_top_up = 0.0
         self._thread: threading.Thread | None = None
 
-    def start(self) -> threading.Thread:
-        """Run in a daemon thread."""
-        self._thread = threading.Thread(target=self.run, name="outbox-worker", daemon=True)
-        self._thread.start()
+    def start(self) -> threading.Thread | None:
+        """Run in a thread owned by the context (joined by ``ctx.close()``); None when one runs."""
+        self._thread = self.ctx.threads.start("outbox-worker", self.run)
         return self._thread
 
     def run(self) -> None:
@@ -68,8 +66,8 @@ class Worker:
         """One pass; returns the number of items delivered."""
         if self.resolve_claims:
             self.resolve_orphans()
-        if time.monotonic() - self._last_top_up > TOP_UP_EVERY:
-            self._last_top_up = time.monotonic()
+        if self.ctx.clock.monotonic() - self._last_top_up > TOP_UP_EVERY:
+            self._last_top_up = self.ctx.clock.monotonic()
             self.top_up()
             if self.resolve_claims:
                 batches.resume(self.ctx)
@@ -101,6 +99,8 @@ class Worker:
                                 ).all()
         issuer = Issuer(self.ctx)
         for bill_id, owner, request_json, caller in rows:
+            if self.ctx.stop.is_set():
+                return  # shutting down: the next start resolves the rest
             if self.ctx.owner_alive(owner):
                 continue  # a sibling server process still working on it (a slow platform call)
             who = Actor("server", caller=caller)
@@ -117,7 +117,7 @@ class Worker:
                       {"owner": self.ctx.instance})
             data = loads(request_json)
             try:
-                found = issuer._lookup(data)  # noqa: SLF001 - same service family
+                found = self.ctx.upstream.lookup_bus_no(str(data["busNo"]), str(data.get("busDateTime", "")))
             except PlatformUnreachable:
                 issuer._orphan_if_pending(bill_id, who)  # noqa: SLF001 - try again next cycle
                 return
@@ -131,8 +131,9 @@ class Worker:
         """Deliver the due head item of each group; carry-forwards go to the carry pool."""
         done = 0
         with read_tx(self.ctx.engine) as conn:
-            carry_due = bool(outbox.due(conn, time.time(), 1, kinds=(CARRY,)))
-            items = outbox.due(conn, time.time(), kinds=OTHER_KINDS)
+            now = outbox.epoch(self.ctx.clock)
+            carry_due = bool(outbox.due(conn, now, 1, kinds=(CARRY,)))
+            items = outbox.due(conn, now, kinds=OTHER_KINDS)
         if carry_due and not self.ctx.upstream.is_open():
             # The pool sends carry-forwards in parallel with the same lease and settling rules;
             # claiming them here too only made the two race for leases, one transaction per item.
@@ -140,8 +141,10 @@ class Worker:
             # starting the pool for every bill of an outage only to fail at once cost ~5 ms a bill.
             kick_carry_pool(self.ctx)
         for item in items:
+            if self.ctx.stop.is_set():
+                break  # shutting down: the rest stays due for the next start
             with write_tx(self.ctx.engine) as conn:
-                if not outbox.claim(conn, item, time.time()):
+                if not outbox.claim(conn, item, outbox.epoch(self.ctx.clock)):
                     continue
             item["attempts"] = int(item["attempts"]) + 1
             try:
@@ -149,7 +152,8 @@ class Worker:
                 done += 1
             except PlatformUnreachable as exc:
                 with write_tx(self.ctx.engine) as conn:
-                    outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff)
+                    outbox.retry_later(conn, item, exc.message, self.ctx.config.outbox_max_backoff,
+                                       now=outbox.epoch(self.ctx.clock))
                 if not exc.in_doubt:
                     break  # the platform is down: stop this cycle, back off
             except outbox.DeadLetter as exc:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from billing_core.clock import SystemClock, ts17
+from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import ValidationError
 from sync_server.bills.catalog import import_items, read_csv
 from sync_server.cli import common
@@ -30,7 +30,8 @@ from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
 
 ADMIN = Actor("admin-cli")
-_clock = SystemClock()
+#: The clock of functions called without one (tests, tools); main() passes its context's.
+_SYSTEM = SystemClock()
 
 
 def _places(conn: Any, places: list[str]) -> list[str]:
@@ -41,7 +42,8 @@ def _places(conn: Any, places: list[str]) -> list[str]:
     return places
 
 
-def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[str]) -> dict[str, Any]:
+def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[str], *,
+               clock: Clock = _SYSTEM) -> dict[str, Any]:
     """Register an HIS or terminal with a generated key; returns appid and key."""
     if kind not in ("his", "terminal"):
         raise RequestDataError("kind必须是his或terminal")
@@ -49,15 +51,15 @@ def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[st
     with write_tx(engine) as conn:
         _places(conn, places)
         cid = conn.execute(insert(callers).values(appid=appid, secret=key, name=name, kind=kind, enabled=1,
-                                                  created_at=ts17(_clock.now()))).inserted_primary_key[0]
+                                                  created_at=ts17(clock.now()))).inserted_primary_key[0]
         for p in places:
             conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
-        audit(conn, _clock, ADMIN, "add_caller", "caller", appid, None,
+        audit(conn, clock, ADMIN, "add_caller", "caller", appid, None,
               {"appid": appid, "kind": kind, "placeCodes": places})
     return {"appid": appid, "key": key, "kind": kind, "placeCodes": places}
 
 
-def grant(engine: Engine, appid: str, places: list[str]) -> None:
+def grant(engine: Engine, appid: str, places: list[str], *, clock: Clock = _SYSTEM) -> None:
     """Grant more billing points to a caller."""
     with write_tx(engine) as conn:
         _places(conn, places)
@@ -68,20 +70,20 @@ def grant(engine: Engine, appid: str, places: list[str]) -> None:
         for p in places:
             if p not in have:
                 conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
-        audit(conn, _clock, ADMIN, "grant", "caller", appid, {"placeCodes": sorted(have)},
+        audit(conn, clock, ADMIN, "grant", "caller", appid, {"placeCodes": sorted(have)},
               {"placeCodes": sorted(have | set(places))})
 
 
-def disable_caller(engine: Engine, appid: str) -> None:
+def disable_caller(engine: Engine, appid: str, *, clock: Clock = _SYSTEM) -> None:
     """Disable a caller (its requests are refused with E2003 from then on)."""
     with write_tx(engine) as conn:
         res = conn.execute(update(callers).where(callers.c.appid == appid).values(enabled=0))
         if not res.rowcount:
             raise RequestDataError(f"调用方不存在：{appid}")
-        audit(conn, _clock, ADMIN, "disable_caller", "caller", appid, {"enabled": 1}, {"enabled": 0})
+        audit(conn, clock, ADMIN, "disable_caller", "caller", appid, {"enabled": 1}, {"enabled": 0})
 
 
-def add_user(engine: Engine, username: str, name: str, role: str) -> dict[str, str]:
+def add_user(engine: Engine, username: str, name: str, role: str, *, clock: Clock = _SYSTEM) -> dict[str, str]:
     """Create a user with a generated password; returns the name and the password (shown once)."""
     if role not in ROLES:
         raise RequestDataError(f"角色必须是：{'、'.join(ROLES)}")
@@ -89,8 +91,8 @@ def add_user(engine: Engine, username: str, name: str, role: str) -> dict[str, s
     with write_tx(engine) as conn:
         conn.execute(insert(users).values(username=username, display_name=name, role=role,
                                           password_hash=hash_password(password), enabled=1,
-                                          created_at=ts17(_clock.now())))
-        audit(conn, _clock, ADMIN, "add_user", "user", username, None, {"username": username, "role": role})
+                                          created_at=ts17(clock.now())))
+        audit(conn, clock, ADMIN, "add_user", "user", username, None, {"username": username, "role": role})
     return {"username": username, "password": password, "role": role}
 
 
@@ -130,26 +132,31 @@ def main(argv: list[str] | None = None) -> int:
     ci.add_argument("csv", help="UTF-8 CSV 文件")
     sub.add_parser("list")
     args = ap.parse_args(argv)
-    engine = common.context(args).engine
-    if args.cmd == "add-caller":
-        out: Any = add_caller(engine, args.appid, args.name, args.kind, args.places.split(","))
-    elif args.cmd == "grant":
-        grant(engine, args.appid, args.places.split(","))
-        out = {"ok": True}
-    elif args.cmd == "disable-caller":
-        disable_caller(engine, args.appid)
-        out = {"ok": True}
-    elif args.cmd == "add-user":
-        out = add_user(engine, args.username, args.name, args.role)
-    elif args.cmd == "charge-items":
-        try:
-            out = {"imported": import_items(engine, _clock, ADMIN, read_csv(Path(args.csv)))}
-        except ValidationError as err:
-            print(json.dumps({"code": err.code, "issues": [i.as_dict() for i in err.issues]}, ensure_ascii=False,
-                             indent=2))
-            return 2
-    else:
-        out = listing(engine)
+    ctx = common.context(args)
+    engine, clock = ctx.engine, ctx.clock
+    try:
+        if args.cmd == "add-caller":
+            out: Any = add_caller(engine, args.appid, args.name, args.kind, args.places.split(","),
+                                  clock=clock)
+        elif args.cmd == "grant":
+            grant(engine, args.appid, args.places.split(","), clock=clock)
+            out = {"ok": True}
+        elif args.cmd == "disable-caller":
+            disable_caller(engine, args.appid, clock=clock)
+            out = {"ok": True}
+        elif args.cmd == "add-user":
+            out = add_user(engine, args.username, args.name, args.role, clock=clock)
+        elif args.cmd == "charge-items":
+            try:
+                out = {"imported": import_items(engine, clock, ADMIN, read_csv(Path(args.csv)))}
+            except ValidationError as err:
+                print(json.dumps({"code": err.code, "issues": [i.as_dict() for i in err.issues]},
+                                 ensure_ascii=False, indent=2))
+                return 2
+        else:
+            out = listing(engine)
+    finally:
+        ctx.close()
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

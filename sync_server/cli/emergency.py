@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(json.dumps({"error": "value", "message": f"参数不正确：{exc}"}, ensure_ascii=False), file=sys.stderr)
         return 2
+    finally:
+        ctx.close()
     print(json.dumps(out, ensure_ascii=False))
     return code
 

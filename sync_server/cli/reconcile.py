@@ -17,8 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", help="开票日期 yyyy-MM-dd，默认昨天")
     args = parser.parse_args(argv)
     ctx = common.context(args)
-    day = args.day or date10(ctx.clock.now() - timedelta(days=1))
-    report = run(ctx, day)
+    try:
+        day = args.day or date10(ctx.clock.now() - timedelta(days=1))
+        report = run(ctx, day)
+    finally:
+        ctx.close()
     print(json.dumps({"day": day, "clean": report["clean"],
                       "file": str(Path(ctx.config.data_dir) / "reports" / f"reconcile-{day}.json")},
                      ensure_ascii=False))

@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     where = ({"sockets": [socket.socket(fileno=args.listen_fd)]} if args.listen_fd is not None
              else {"host": args.host, "port": args.port})
-    serve(app, threads=args.threads, connection_limit=1000, channel_timeout=60, ident="sync_server", **where)
+    try:
+        serve(app, threads=args.threads, connection_limit=1000, channel_timeout=60, ident="sync_server", **where)
+    finally:
+        # SIGTERM ends serve() with SystemExit: stop and join the worker, carry pool and batch threads
+        app.extensions["sync_server"].close()
     return 0
 
 

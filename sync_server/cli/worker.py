@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
     logging.basicConfig(level=logging.INFO)
     try:
-        Worker(ctx).run()
+        Worker(ctx).run()  # in this thread; the carry pool and batches in threads of ctx.threads
     except KeyboardInterrupt:
         ctx.stop.set()
+    finally:
+        ctx.close()  # joins the carry pool and batch threads, then releases the liveness lock
     return 0

@@ -1,121 +1,46 @@
-"""Client of the finance e-bill platform's HIS interface (spec finance_platform.md §1-§12).
+"""Typed client of the finance e-bill platform's HIS interface (spec finance_platform.md §1-§12).
 
 One :class:`FinanceClient` per platform account (URL prefix, appid, key). Every platform method
-has a typed method here; :meth:`FinanceClient.forward` dispatches a method by name with the
-right safety policy, which is what the sync server uses to pass HIS requests through.
+has a typed method here; the safety policy they follow — lookup by busNo before any re-send of an
+issue, state check before re-sending a write-off, batch lookup before re-sending a batch, queries
+retried, other changes sent once, the circuit breaker — is :mod:`sync_server.connectors.policy`'s
+(:class:`~sync_server.connectors.policy.PlatformClient`, which this class extends). The sync server
+holds one of these on its context (``ServerContext.upstream``); its rooms mostly call the policy's
+generic methods (``call``, ``resolve_issue``, ``write_off``, ``ext.carry_forward`` ...) because
+they pass HIS requests through by method name.
 
-Safety policy (DESIGN.md §3, spec §3.6):
-
-* **queries** are retried on transport failures (a query changes nothing);
-* **issuing** is sent once; after a failure whose outcome is unknown the client asks
-  ``getEBillByBusNo`` and re-sends only when that lookup answered *not found*; when the
-  platform refuses a duplicate busNo the existing bill is looked up and returned;
-* **batch issuing** is re-sent only after ``getBatchInvoiceEBill`` says the batch is unknown;
-* **write-off** after an in-doubt failure checks ``getEBillStatesByBillInfo`` first;
-* every other state change is sent exactly once and its failure is raised to the caller.
-
-The §17 emergency extensions live in :mod:`sync_server.connectors.finance_ext`.
+The §17 emergency extensions live in :mod:`sync_server.connectors.finance_ext`, reached through
+``client.ext``.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected, PlatformUnreachable
+from sync_server.connectors.errors import PlatformRejected
 from sync_server.connectors.finance_transport import (
     ALL_METHODS,
     BATCH_METHODS,
     ISSUE_METHODS,
     ONCE_METHODS,
     QUERY_METHODS,
-    FinanceTransport,
     Payload,
-    log,
 )
+from sync_server.connectors.policy import IssueOutcome, Outcome, PlatformClient
 
 __all__ = ["ALL_METHODS", "BATCH_METHODS", "ISSUE_METHODS", "ONCE_METHODS", "QUERY_METHODS", "FinanceClient",
-           "IssueOutcome", "Payload"]
+           "IssueOutcome", "Outcome", "Payload"]
 
 
-@dataclass(frozen=True, slots=True)
-class IssueOutcome:
-    """The answer to an issuing call.
+class FinanceClient(PlatformClient):
+    """The finance platform client: typed methods over the policy and the signed transport.
 
-    :ivar payload: the issue response (spec §3.4); for a recovered bill, the getEBillByBusNo answer.
-    :ivar recovered: True when the bill was found by busNo instead of being answered directly
-        (after a lost answer or a duplicate-busNo refusal).
-    :ivar attempts: how many issuing requests were sent.
+    Constructor: ``FinanceClient(base_url, appid, key, timeout=10.0, session=None, *, breaker=None, ...)``
+    — see :class:`~sync_server.connectors.finance_transport.FinanceTransport` for every option.
     """
-
-    payload: Payload
-    recovered: bool
-    attempts: int
-
-
-class FinanceClient(FinanceTransport):
-    """The finance platform client: typed methods and the safety policy over the signed transport.
-
-    Constructor: ``FinanceClient(base_url, appid, key, timeout=10.0, session=None, *, ...)`` — see
-    :class:`~sync_server.connectors.finance_transport.FinanceTransport` for every option.
-    """
-
-    def forward(self, method: str, data: Mapping[str, Any]) -> Any:
-        """Call ``method`` by name with its safety policy (see the module docstring)."""
-        if method in ISSUE_METHODS:
-            return self.issue(method, data).payload
-        if method in BATCH_METHODS:
-            return self.batch_issue(method, data)
-        if method == "writeOffEBill":
-            return self.write_off_ebill(data)
-        if method in QUERY_METHODS:
-            return self.query(method, data)
-        return self.call(method, data)
 
     # ------------------------------------------------------------------ issuing (§3, §4)
-
-    def issue(self, method: str, bill: Mapping[str, Any]) -> IssueOutcome:
-        """Issue one bill, idempotently on its busNo.
-
-        After a lost answer the bill is looked up by busNo; a re-send happens only when that
-        lookup answered not-found. A duplicate-busNo refusal answers the existing bill.
-
-        :raises PlatformUnreachable: never sent, and the lookup could not be made either.
-        :raises PlatformInDoubt: sent at least once with the answer lost, and the lookup failed.
-        :raises PlatformRejected: the platform refused the bill.
-        """
-        bus_no = str(bill.get("busNo", ""))
-        bus_dt = str(bill.get("busDateTime", ""))
-        attempts = 0
-        in_doubt = False
-        while True:
-            attempts += 1
-            try:
-                return IssueOutcome(self.call(method, bill), recovered=False, attempts=attempts)
-            except PlatformRejected as exc:
-                if exc.code not in self.duplicate_codes:
-                    raise
-                found = self.get_ebill_by_bus_no(bus_no, bus_dt)
-                if found is None:
-                    raise
-                return IssueOutcome(found, recovered=True, attempts=attempts)
-            except PlatformUnreachable as exc:
-                in_doubt = in_doubt or exc.in_doubt
-                last: PlatformUnreachable = exc
-            try:
-                found = self.get_ebill_by_bus_no(bus_no, bus_dt)
-            except PlatformUnreachable as exc:
-                if in_doubt:
-                    raise PlatformInDoubt(f"开票结果不确定且无法查询：busNo={bus_no}", method=method) from exc
-                raise last from exc
-            if found is not None:
-                log.info("finance %s busNo=%s recovered by getEBillByBusNo", method, bus_no)
-                return IssueOutcome(found, recovered=True, attempts=attempts)
-            if attempts >= self.issue_attempts:
-                raise last
-            time.sleep(self.retry_backoff * attempts)
 
     def invoice_ebill_outpatient(self, bill: Mapping[str, Any]) -> Payload:
         """门诊 e-bill (busType 02); response per spec §3.4."""
@@ -136,26 +61,6 @@ class FinanceClient(FinanceTransport):
     def invoice_ebill_common(self, bill: Mapping[str, Any]) -> Payload:
         """Non-medical common bill (busType 09/10/11, V3.2.0)."""
         return self.issue("invoiceEBillCommon", bill).payload
-
-    def batch_issue(self, method: str, data: Mapping[str, Any]) -> Any:
-        """Send a batch (≤200 bills); re-sent only when getBatchInvoiceEBill does not know it."""
-        batch_no = str(data.get("batchNo", ""))
-        try:
-            return self.call(method, data)
-        except PlatformInDoubt as lost:
-            try:
-                self.get_batch_invoice_ebill(batch_no)
-                return "成功"
-            except PlatformRejected as exc:
-                if exc.code not in self.batch_not_found_codes:
-                    raise
-            except PlatformUnreachable as exc:
-                raise PlatformInDoubt(f"批量开票结果不确定且无法查询：batchNo={batch_no}", method=method) from exc
-            log.info("finance %s batchNo=%s unknown after a lost answer: re-sent", method, batch_no)
-            try:
-                return self.call(method, data)
-            except PlatformUnreachable as exc:
-                raise PlatformInDoubt(str(exc.message), method=method) from lost
 
     def batch_invoice_ebill_outpatient(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
         """Batch 门诊 issuing (spec §4), processed by the platform after the call returns."""
@@ -178,33 +83,6 @@ class FinanceClient(FinanceTransport):
         return self.query("getBatchInvoiceEBill", {"batchNo": batch_no})
 
     # ------------------------------------------------------------------ red-flush and lookups (§5)
-
-    def write_off_ebill(self, data: Mapping[str, Any]) -> Payload:
-        """Red-flush a whole bill (billBatchCode, billNo, reason, operator, busDateTime, placeCode).
-
-        After a lost answer the bill's state is read: if it is already red-flushed the red bill
-        is answered from that state instead of sending the write-off again.
-        """
-        try:
-            return self.call("writeOffEBill", data)
-        except PlatformInDoubt as lost:
-            try:
-                states = self.get_ebill_states_by_bill_info(str(data.get("billBatchCode", "")),
-                                                            str(data.get("billNo", "")))
-            except PlatformUnreachable as exc:
-                raise PlatformInDoubt("冲红结果不确定且无法查询", method="writeOffEBill") from exc
-            except PlatformRejected:
-                raise lost from None
-            if str(states.get("isScarlet")) == "1":
-                return {
-                    "eScarletBillBatchCode": states.get("scarletBillBatchCode", ""),
-                    "eScarletBillNo": states.get("scarletBillNo", ""),
-                    "eScarletRandom": states.get("scarletRandom", ""),
-                    "createTime": states.get("scarletCreateTime", ""),
-                    "billQRCode": states.get("scarletBillQRCode", ""),
-                    "pictureUrl": "", "pictureNetUrl": "",
-                }
-            return self.call("writeOffEBill", data)
 
     def write_off_ebill_to_paper(self, data: Mapping[str, Any]) -> Payload:
         """Red-flush a bill exchanged to paper onto a red paper bill (pBillBatchCode/pBillNo)."""

@@ -3,15 +3,21 @@
 These methods are NOT in the vendor's V3.2.0 HIS interface. They are kept in this one module so
 that a deployment against a real platform can map them to its vendor's equivalent (the
 platform console's 应急库存 / 应急开票数据结转) without touching the rest of the connector.
+
+:class:`FinanceExtClient` is reached through the platform client's ``ext`` accessor
+(:class:`sync_server.connectors.policy.PlatformClient`), so the extension calls share the account,
+the connection pool and the circuit breaker of every other call; the carry-forward's outcome
+(:meth:`FinanceExtClient.carry_forward`) is decided here, in the connector, like issuing's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected
-from sync_server.connectors.finance import FinanceClient, Payload
+from sync_server.connectors.finance_transport import Payload
 
 #: The extension methods (spec §17).
 EXT_METHODS = ("emergencyStockOut", "emergencyStockReturn", "uploadEmergencyEBill")
@@ -29,10 +35,35 @@ BILL_TYPES = {
 CONFLICT_CODES = ("E4012", "E4014")
 
 
-class FinanceExtClient:
-    """The §17 extension calls over an existing :class:`FinanceClient` (same account, same session)."""
+class _Client(Protocol):
+    """What the extensions need of the platform client (sync_server.connectors.policy)."""
 
-    def __init__(self, client: FinanceClient) -> None:
+    def call(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None,
+             headers: Mapping[str, str] | None = None, idem_key: str | None = None) -> Any: ...
+
+    def lookup_bus_no(self, bus_no: str, bus_date_time: str = "") -> Payload | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CarryOutcome:
+    """The platform outcome of a carry-forward (``uploadEmergencyEBill``).
+
+    :ivar kind: ``carried`` (accepted, or the platform already holds this very bill),
+        ``conflict`` (the platform holds another bill for the busNo: ``payload`` is that bill) or
+        ``refused`` (refused, and the platform holds no bill for the busNo).
+    :ivar payload: the platform's answer or bill; None when refused.
+    :ivar error: the refusal behind ``conflict`` / ``refused``.
+    """
+
+    kind: str
+    payload: Payload | None = None
+    error: PlatformRejected | None = None
+
+
+class FinanceExtClient:
+    """The §17 extension calls over an existing platform client (same account, same session)."""
+
+    def __init__(self, client: _Client) -> None:
         self.client = client
 
     def emergency_stock_out(self, place_code: str, count: int, operator: str, *, bill_code: str = "",
@@ -59,20 +90,43 @@ class FinanceExtClient:
             "billEndNo": end_no, "reason": reason,
         })
 
-    def upload_emergency_ebill(self, upload: Mapping[str, Any]) -> Payload:
+    def upload_emergency_ebill(self, upload: Mapping[str, Any], *, idem_key: str | None = None,
+                               resend_in_doubt: bool = True) -> Payload:
         """Carry an emergency bill forward (billType, bill, billBatchCode, billNo, random,
         issueTime, terminalId, signValue).
 
         Idempotent on the platform (the same number with the same content answers the recorded
-        bill), so a lost answer is resolved by sending the same upload again once.
+        bill), so a lost answer is resolved by sending the same upload again: at once
+        (``resend_in_doubt``), or later by the caller (the server's outbox re-sends it with its
+        backoff, and raises nothing twice at once).
 
         :raises PlatformRejected: with ``code`` in :data:`CONFLICT_CODES` for a conflict; the
             message then names the bill the platform already holds.
         """
         try:
-            return self.client.call("uploadEmergencyEBill", upload)
+            return self.client.call("uploadEmergencyEBill", upload, idem_key=idem_key)
         except PlatformInDoubt:
-            return self.client.call("uploadEmergencyEBill", upload)
+            if not resend_in_doubt:
+                raise
+            return self.client.call("uploadEmergencyEBill", upload, idem_key=idem_key)
+
+    def carry_forward(self, upload: Mapping[str, Any], *, idem_key: str | None = None) -> CarryOutcome:
+        """Upload once; a refusal is resolved by ``getEBillByBusNo``: the same number means it was
+        carried already, another bill is a conflict (the platform's bill is kept by the caller).
+
+        :raises PlatformUnreachable: the upload or the lookup did not get an answer (retry later).
+        """
+        try:
+            return CarryOutcome("carried", self.upload_emergency_ebill(upload, idem_key=idem_key,
+                                                                       resend_in_doubt=False))
+        except PlatformRejected as exc:
+            bill = upload.get("bill") or {}
+            found = self.client.lookup_bus_no(str(bill.get("busNo", "")), str(bill.get("busDateTime", "")))
+            if found is None:
+                return CarryOutcome("refused", error=exc)
+            if (found.get("billBatchCode"), found.get("billNo")) == (upload.get("billBatchCode"), upload.get("billNo")):
+                return CarryOutcome("carried", found, error=exc)
+            return CarryOutcome("conflict", found, error=exc)
 
     @staticmethod
     def is_conflict(exc: PlatformRejected) -> bool:

@@ -1,6 +1,7 @@
 """Transport of the finance platform client: signed envelopes over HTTP, and the mapping of every
-failure onto the connector's typed errors (spec §1, §3.6). :mod:`sync_server.connectors.finance`
-builds the safety policy and the typed methods on top of it.
+failure onto the connector's typed errors (spec §1, §3.6). :mod:`sync_server.connectors.policy`
+builds the safety policy (and the circuit breaker) on top of it, :mod:`sync_server.connectors.finance`
+the typed methods.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ class FinanceTransport:
         one client can be shared by many threads.
     :param pool_size: connections kept alive for reuse (more may be opened under load).
     :param query_retries: extra attempts for read-only methods after a transport failure.
-    :param issue_attempts: issuing requests sent at most for one busNo (re-sends only after a
-        not-found lookup).
-    :param not_found_codes: failure codes meaning "no such bill" (the simulator's E3001).
-    :param duplicate_codes: failure codes meaning "this busNo already has a bill" (E3002).
+    :param retry_backoff: seconds before a query's first retry (doubled, tripled ... after).
+    :param not_found_codes: failure codes of getEBillByBusNo meaning "no such bill" (the
+        simulator's E3001), for the typed ``get_ebill_by_bus_no``.
+    :param batch_not_found_codes: failure codes of getBatchInvoiceEBill meaning "no such batch".
     """
 
     def __init__(
@@ -91,10 +92,8 @@ class FinanceTransport:
         *,
         connect_timeout: float = 3.0,
         query_retries: int = 2,
-        issue_attempts: int = 2,
         retry_backoff: float = 0.2,
         not_found_codes: tuple[str, ...] = ("E3001",),
-        duplicate_codes: tuple[str, ...] = ("E3002",),
         batch_not_found_codes: tuple[str, ...] = ("E3015",),
         noise_factory: Callable[[], str] = new_noise,
         pool_size: int = 4,
@@ -107,10 +106,8 @@ class FinanceTransport:
         self.session = session
         self._http = None if session is not None else Poster(self.base_url, pool_size)
         self.query_retries = query_retries
-        self.issue_attempts = max(1, issue_attempts)
         self.retry_backoff = retry_backoff
         self.not_found_codes = not_found_codes
-        self.duplicate_codes = duplicate_codes
         self.batch_not_found_codes = batch_not_found_codes
         self._noise = noise_factory
 
@@ -140,7 +137,7 @@ class FinanceTransport:
         """
         body = envelope.encode_request(self.appid, self._key, dict(data), noise=self._noise())
         url = f"{self.base_url}/{method}"
-        started = time.monotonic()
+        started = time.monotonic()  # the call's real duration, for the log line only
         bus_no = data.get("busNo", "") if isinstance(data, Mapping) else ""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("finance -> %s %s", method, envelope.dumps(mask_sensitive(dict(data)))[:2000])
@@ -191,7 +188,7 @@ class FinanceTransport:
                 if attempt >= self.query_retries:
                     raise
                 attempt += 1
-                time.sleep(self.retry_backoff * attempt)
+                time.sleep(self.retry_backoff * attempt)  # a real pause before a real retry
 
 
 def _not_sent(exc: Exception) -> bool:

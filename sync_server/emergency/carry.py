@@ -17,7 +17,6 @@ from sqlalchemy import insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from sync_server.bills.records import by_id, by_number, mark_issued, public
-from sync_server.connectors.errors import PlatformRejected
 from sync_server.context import ServerContext
 from sync_server.outbox import queue as outbox
 from sync_server.security.audit import SERVER, audit
@@ -29,18 +28,21 @@ log = logging.getLogger(__name__)
 
 
 def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
-    bill = payload["bill"]
-    try:
-        answer = ctx.upstream.call("uploadEmergencyEBill", payload, idem_key=item["idem_key"])
-    except PlatformRejected as exc:
-        found = _lookup(ctx, bill)
-        if found is None:
-            raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
-        if found.get("billBatchCode") == payload["billBatchCode"] and found.get("billNo") == payload["billNo"]:
-            answer = found
-        else:
-            _conflict(ctx, item, payload, found, f"{exc.code} {exc.message}")
-            return
+    """Deliver one carry-forward; the platform outcome comes from the connector
+    (``ext.carry_forward``: upload once, a refusal resolved by getEBillByBusNo).
+
+    :raises PlatformUnreachable: no answer (the outbox retries later, with the same key);
+        :raises DeadLetter: refused, and the platform holds no bill for the busNo.
+    """
+    out = ctx.upstream.ext.carry_forward(payload, idem_key=item["idem_key"])
+    why = f"{out.error.code} {out.error.message}" if out.error is not None else ""
+    if out.kind == "refused":
+        raise outbox.DeadLetter(why)
+    if out.kind == "conflict":
+        assert out.payload is not None
+        _conflict(ctx, item, payload, out.payload, why)
+        return
+    answer = out.payload
     with write_tx(ctx.engine) as conn:
         row = _bill_of(conn, payload)
         if row is not None:
@@ -50,16 +52,6 @@ def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dic
             audit(conn, ctx.clock, SERVER, "carry_forward", "bill", row["id"], before,
                   public(by_id(conn, row["id"])) | {"platformCreateTime": (answer or {}).get("createTime", "")})
         outbox.finish(conn, ctx.clock, item["id"])
-
-
-def _lookup(ctx: ServerContext, bill: dict[str, Any]) -> dict[str, Any] | None:
-    """The platform's bill for the busNo, or None when it has none."""
-    try:
-        found = ctx.upstream.call("getEBillByBusNo", {"busNo": bill["busNo"],
-                                                      "busDateTime": bill.get("busDateTime", "")})
-    except PlatformRejected:
-        return None
-    return found if isinstance(found, dict) and found.get("billNo") else None
 
 
 def _bill_of(conn: Any, payload: dict[str, Any]) -> Any:

@@ -2,8 +2,8 @@
 
 Delivering one item at a time is too slow for a terminal handing over thousands of bills at once
 (each call waits a few ms for the platform). After an upload, and whenever the outbox worker finds
-due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once per server
-process) a loop that takes due ``carry_forward`` items through the outbox's rules —
+due carry-forwards (it leaves them to this pool), :func:`kick_carry_pool` starts (once at a time,
+as the ``carry-pool`` thread of the context's owner, joined at shutdown) a loop that takes due ``carry_forward`` items through the outbox's rules —
 ``outbox.due`` (head item of each busNo group, so per-bill order holds) and ``outbox.claim_many``
 (a lease: no item is sent twice at the same time, and a killed process's leases are released at
 restart) — sends their ``uploadEmergencyEBill`` calls on a few threads (a pipeline: more items
@@ -17,8 +17,6 @@ and the worker kicks the pool again when they fall due.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -39,31 +37,24 @@ CARRY = "carry_forward"  # the outbox kind this pool delivers
 THREADS = 4
 ROUND = 100  # at most this many items claimed and not yet answered
 SETTLE = 50  # accepted items settled per transaction
-_running: dict[int, threading.Thread] = {}
-_guard = threading.Lock()
+POOL = "carry-pool"  # the thread's name: the context's thread owner runs it once at a time
 
 
 def kick_carry_pool(ctx: ServerContext) -> None:
-    """Start the pool for ``ctx`` unless it is already running."""
-    with _guard:
-        t = _running.get(id(ctx))
-        if t is not None and t.is_alive():
-            return
-        t = threading.Thread(target=_run, args=(ctx,), name="carry-pool", daemon=True)
-        _running[id(ctx)] = t
-        t.start()
+    """Start the pool for ``ctx`` unless it is already running (or the server is stopping)."""
+    ctx.threads.start(POOL, _run, ctx)
 
 
 def _due(ctx: ServerContext, limit: int) -> list[dict[str, Any]]:
     with read_tx(ctx.engine) as conn:
         # only carry-forward heads: other kinds (changes, notices) stay with the worker
-        return outbox.due(conn, time.time(), limit, kinds=(CARRY,))
+        return outbox.due(conn, outbox.epoch(ctx.clock), limit, kinds=(CARRY,))
 
 
 def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Take the lease on every item in one transaction; the ones we got."""
     with write_tx(ctx.engine) as conn:
-        taken = outbox.claim_many(conn, items, time.time())
+        taken = outbox.claim_many(conn, items, outbox.epoch(ctx.clock))
     got = [i for i in items if i["id"] in taken]
     for item in got:
         item["attempts"] = int(item["attempts"]) + 1  # as the lease did in the row
@@ -71,9 +62,11 @@ def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str
 
 
 def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:
-    """The platform call only: ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
+    """The upload only, sent once (a lost answer is re-sent by the outbox after its backoff):
+    ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
     try:
-        return "ok", ctx.upstream.call("uploadEmergencyEBill", loads(item["payload_json"]), idem_key=item["idem_key"])
+        return "ok", ctx.upstream.ext.upload_emergency_ebill(loads(item["payload_json"]), idem_key=item["idem_key"],
+                                                             resend_in_doubt=False)
     except PlatformRejected as exc:
         return "rejected", exc
     except PlatformUnreachable as exc:
@@ -114,7 +107,8 @@ def _slow_path(ctx: ServerContext, item: dict[str, Any]) -> None:
         deliver_carry_forward(ctx, item, loads(item["payload_json"]))
     except PlatformUnreachable as exc:
         with write_tx(ctx.engine) as conn:
-            outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff)
+            outbox.retry_later(conn, item, exc.message, ctx.config.outbox_max_backoff,
+                               now=outbox.epoch(ctx.clock))
     except outbox.DeadLetter as exc:
         with write_tx(ctx.engine) as conn:
             outbox.finish(conn, ctx.clock, item["id"], "dead", str(exc))
@@ -149,7 +143,8 @@ def _run(ctx: ServerContext) -> None:
                     _slow_path(ctx, item)
                 else:
                     with write_tx(ctx.engine) as conn:
-                        outbox.retry_later(conn, item, got.message, ctx.config.outbox_max_backoff)
+                        outbox.retry_later(conn, item, got.message, ctx.config.outbox_max_backoff,
+                                           now=outbox.epoch(ctx.clock))
                     # platform down: send nothing more; the items back off and the worker kicks
                     # the pool again when they fall due
                     down = down or not got.in_doubt

@@ -25,7 +25,6 @@ from sqlalchemy import and_, insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from sync_server.connectors.errors import PlatformRejected
-from sync_server.connectors.finance_ext import FinanceExtClient
 from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.errors import RequestDataError
@@ -36,11 +35,6 @@ from sync_server.store.schema import stock_ranges
 
 log = logging.getLogger(__name__)
 _RETURN_FIELDS = ("placeCode", "billBatchCode", "billBgnNo", "billEndNo", "reason")
-
-
-def _ext(ctx: ServerContext) -> FinanceExtClient:
-    """The §17 extension client over the server's platform session of this thread."""
-    return FinanceExtClient(ctx.upstream._client())  # noqa: SLF001 - same account and session as every call
 
 
 def stock_return(ctx: ServerContext, who: Actor, terminal: str, data: dict[str, Any]) -> str:
@@ -76,7 +70,7 @@ def stock_return(ctx: ServerContext, who: Actor, terminal: str, data: dict[str, 
             raise ee.StockReturnError(f"号段{bgn}-{end}中的票号{used[0]}已开具并上传，不能申退")
     reason = str(data["reason"])[:200]
     try:
-        answer: Any = _ext(ctx).emergency_stock_return(place, code, bgn, end, reason)
+        answer: Any = ctx.upstream.ext.emergency_stock_return(place, code, bgn, end, reason)
     except PlatformRejected as exc:
         if "已退回" not in exc.message:
             raise ee.StockReturnError(f"财政平台拒绝申退：{exc.code} {exc.message}") from None

@@ -1,15 +1,16 @@
 """Batch issuing (spec §4): recorded and answered at once, then issued item by item through the
 normal issuing path (idempotent on busNo, same outage rules).
 
-A batch is durable: it is stored before the answer with the ``owner`` process that runs it, and
-the worker resumes every batch still ``pending`` whose owner died (or whose thread in this
-process stopped) — after a crash or restart too, since each item is idempotent on its busNo.
+A batch runs in a thread of the context's owner (``batch-<batchNo>``, once at a time); at shutdown
+it stops between items. A batch is durable: it is stored before the answer with the ``owner``
+process that runs it, and the worker resumes every batch still ``pending`` whose owner died (or
+whose thread in this process stopped) — after a crash or restart too, since each item is
+idempotent on its busNo.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -26,8 +27,6 @@ from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import batches
 
 log = logging.getLogger(__name__)
-_running: set[str] = set()
-_lock = threading.Lock()
 
 
 def receive(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) -> str:
@@ -49,13 +48,9 @@ def receive(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) -
 
 
 def start(ctx: ServerContext, batch_no: str) -> bool:
-    """Run a stored batch in a thread unless one already runs it; True when started."""
-    with _lock:
-        if batch_no in _running:
-            return False
-        _running.add(batch_no)
-    threading.Thread(target=_run, args=(ctx, batch_no), name=f"batch-{batch_no}", daemon=True).start()
-    return True
+    """Run a stored batch in a thread of the context's owner unless one already runs it (or the
+    server is stopping); True when started."""
+    return ctx.threads.start(f"batch-{batch_no}", _run, ctx, batch_no) is not None
 
 
 def resume(ctx: ServerContext) -> int:
@@ -90,6 +85,9 @@ def _run(ctx: ServerContext, batch_no: str) -> None:
         single = BATCH_METHODS[row["method"]]
         issuer = Issuer(ctx)
         for item in data.get("eBillList") or []:
+            if ctx.stop.is_set():  # shutting down: the batch stays pending, resumed at the next start
+                log.info("batch %s left pending at shutdown", batch_no)
+                return
             try:
                 issuer.issue(single, item, who, batch_no=batch_no)
             except BillingError as exc:  # the item fails alone (getBatchInvoiceEBill status 2)
@@ -99,6 +97,3 @@ def _run(ctx: ServerContext, batch_no: str) -> None:
             audit(conn, ctx.clock, who, "batch_done", "batch", batch_no, {"state": "pending"}, {"state": "done"})
     except Exception:  # noqa: BLE001 - stays pending; the worker resumes it
         log.exception("batch %s interrupted", batch_no)
-    finally:
-        with _lock:
-            _running.discard(batch_no)

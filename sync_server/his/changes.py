@@ -171,22 +171,16 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
     """Deliver one queued change (outbox kind ``change``); a previous attempt whose answer was lost
     is checked on the platform before re-sending. Raises DeadLetter when refused for good."""
     method, data = item["method"], payload["data"]
-    answer: Any = None
     first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
-    if not first_try and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
-        # A previous attempt may have been applied with its answer lost: check before re-sending.
-        try:
-            state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],
-                                                                   "billNo": data["billNo"]})
-        except PlatformRejected:
-            state = {}
-        if isinstance(state, dict) and str(state.get("isScarlet")) == "1":
-            answer = state
-    if answer is None:
-        try:
+    try:
+        if method in ("writeOffEBill", "writeOffEBillToPaper"):
+            # a previous attempt may have been applied with its answer lost: the connector checks
+            # the bill's state before re-sending (an existing red bill is the answer)
+            answer: Any = ctx.upstream.write_off(method, data, check_first=not first_try, idem_key=item["idem_key"])
+        else:
             answer = ctx.upstream.call(method, data, idem_key=item["idem_key"])
-        except PlatformRejected as exc:
-            raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
+    except PlatformRejected as exc:
+        raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
     with write_tx(ctx.engine) as conn:
         if payload.get("billId") and isinstance(answer, dict) and method in (
                 "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):

@@ -3,9 +3,11 @@
 Idempotency on busNo holds on SQLite and PostgreSQL alike through the unique column
 ``bills.busno_live``: the first request inserts a *pending claim*; concurrent repeats fail that
 insert and wait for the claim to resolve, then answer the recorded bill. Only the claim holder
-talks to the platform, and it follows DESIGN.md §3: after a timeout or dropped answer it asks
-``getEBillByBusNo`` before anything else, re-sends only after a not-found answer, and issues
-from the server's emergency stock (marked ``in_doubt``) when the platform cannot tell. A claim
+talks to the platform, through the connector's policy (sync_server.connectors.policy, DESIGN.md
+§3): after a timeout or dropped answer it asks ``getEBillByBusNo`` before anything else and
+re-sends only after a not-found answer. This module decides what each outcome means for the
+claim: recorded, released, or issued from the server's emergency stock (marked ``in_doubt`` when
+the platform cannot tell). A claim
 left by a killed process (another ``owner`` whose liveness lock is gone) is taken over by the
 next request for that busNo, starting with the lookup, because the dead process may have sent
 the request; a claim of a live sibling process is waited for like one of this process's.
@@ -25,7 +27,7 @@ from billing_core.envelope import dumps
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
 from sync_server.bills.validation import check_issue
-from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
+from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
 from sync_server.errors import BusyError
 from sync_server.security import signing
@@ -104,6 +106,8 @@ class Issuer:
         :param batch_no: the batch the bill belongs to (batch issuing, spec §4).
         """
         data = check_issue(method, data, normalised=normalised)
+        # Real waiting for another thread's claim: monotonic time and real sleeps, not the
+        # context's clock (a ManualClock in a test would never let this deadline pass).
         deadline = time.monotonic() + self.ctx.config.busy_wait
         while True:
             bill_id, takeover, row = self._claim(method, data, who, batch_no)
@@ -172,52 +176,20 @@ class Issuer:
         self.ctx.wake.set()
         return answer
 
-    def _lookup(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        """getEBillByBusNo: the platform's bill, or None when it answers not-found.
-
-        :raises PlatformUnreachable: the lookup itself failed (busNo stays in doubt).
-        """
-        try:
-            found = self.ctx.upstream.call("getEBillByBusNo", {"busNo": data["busNo"],
-                                                               "busDateTime": data.get("busDateTime", "")})
-        except PlatformRejected:
-            return None
-        if isinstance(found, dict) and found.get("billNo"):
-            return found
-        return None
-
     def _resolve(self, method: str, data: dict[str, Any], who: Actor, bill_id: int, *,
                  lookup_first: bool) -> dict[str, Any]:
-        up = self.ctx.upstream
-        body = data
-        if not lookup_first:
-            try:
-                return self._record(bill_id, who, up.call(method, body), data)
-            except PlatformRejected as exc:
-                # The duplicate_busno=reject knob (and any unknown refusal) may hide a bill the
-                # platform already holds for this busNo: look before giving up.
-                try:
-                    found = self._lookup(data)
-                except PlatformUnreachable:
-                    found = None
-                if found is not None:
-                    return self._record(bill_id, who, found)
-                self._release(bill_id, who, exc.message)
-                raise
-            except PlatformUnreachable as exc:
-                if not exc.in_doubt:
-                    return self._emergency(method, data, who, bill_id, in_doubt=False)
-        # In doubt (answer lost, or a dead process's claim): ask first, re-send only on not-found.
-        try:
-            found = self._lookup(data)
-        except PlatformUnreachable:
-            return self._emergency(method, data, who, bill_id, in_doubt=True)
-        if found is not None:
-            return self._record(bill_id, who, found)
-        try:
-            return self._record(bill_id, who, up.call(method, body), data)
-        except PlatformRejected as exc:
-            self._release(bill_id, who, exc.message)
-            raise
-        except PlatformUnreachable as exc:
-            return self._emergency(method, data, who, bill_id, in_doubt=exc.in_doubt)
+        """Ask the platform client for the outcome (connectors.policy: lookup before any re-send)
+        and turn it into the claim's fate: recorded, released, or issued from emergency stock."""
+        out = self.ctx.upstream.resolve_issue(method, data, lookup_first=lookup_first)
+        if out.kind is Outcome.ISSUED:
+            assert out.payload is not None
+            return self._record(bill_id, who, out.payload, data)
+        if out.kind is Outcome.RECOVERED:
+            assert out.payload is not None
+            return self._record(bill_id, who, out.payload)
+        if out.kind is Outcome.REJECTED:
+            assert out.error is not None
+            self._release(bill_id, who, out.error.message)
+            raise out.error
+        # not sent: nothing on the platform; in doubt: it may hold the bill (carry-forward decides)
+        return self._emergency(method, data, who, bill_id, in_doubt=out.kind is Outcome.IN_DOUBT)

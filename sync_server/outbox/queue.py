@@ -27,6 +27,16 @@ MAX_BACKOFF = 30.0
 KINDS = ("carry_forward", "change", "notice")
 
 
+def epoch(clock: Clock) -> float:
+    """The outbox's time (``next_at``, leases, backoff): epoch seconds of the context's clock.
+
+    Wall-clock, not monotonic, because the rows are shared between processes (a server and a
+    separate ``python -m sync_server worker``; a restarted process), which a monotonic reading is
+    not; from the context's clock, so one clock rules business time and scheduling alike.
+    """
+    return clock.now().timestamp()
+
+
 class DeadLetter(Exception):
     """The platform refused the item for good; it is kept with the reason, not retried."""
 
@@ -114,11 +124,17 @@ def finish(conn: Connection, clock: Clock, item_id: int, state: str = "done", er
                  .values(state=state, done_at=ts17(clock.now()), last_error=error))
 
 
-def retry_later(conn: Connection, item: dict[str, Any], error: str, max_backoff: float = MAX_BACKOFF) -> None:
-    """Back off exponentially (0.5 s, 1 s, 2 s ... capped) before the next attempt."""
+def retry_later(conn: Connection, item: dict[str, Any], error: str, max_backoff: float = MAX_BACKOFF, *,
+                now: float | None = None) -> None:
+    """Back off exponentially (0.5 s, 1 s, 2 s ... capped) before the next attempt.
+
+    :param now: :func:`epoch` of the caller's clock (the server passes its context's); the
+        system clock when not given (tools and tests without a context).
+    """
     delay = min(max_backoff, 0.5 * (2 ** min(int(item["attempts"]), 8)))
+    start = time.time() if now is None else now
     conn.execute(update(outbox).where(outbox.c.id == item["id"])
-                 .values(next_at=time.time() + delay, last_error=error[:500]))
+                 .values(next_at=start + delay, last_error=error[:500]))
 
 
 def release_leases(conn: Connection) -> None:

@@ -61,6 +61,7 @@ class CallerCache:
 
     def _refresh(self, max_age: float | None = None) -> None:
         with self._lock:
+            # cache age in real seconds (how stale the copy of the database is), not business time
             if time.monotonic() - self._loaded < (self._ttl if max_age is None else max_age):
                 return
             with read_tx(self._engine) as conn:

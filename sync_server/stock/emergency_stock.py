@@ -92,9 +92,8 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
     if left >= cfg.emergency_low_water:
         return False
     try:
-        got = ctx.upstream.call("emergencyStockOut", {"placeCode": place_code, "count": cfg.emergency_block_size,
-                                                      "operator": "sync_server", "remark": "同步服务器应急库存"},
-                                timeout=cfg.finance_timeout)
+        got = ctx.upstream.ext.emergency_stock_out(place_code, cfg.emergency_block_size, "sync_server",
+                                                   remark="同步服务器应急库存")
     except (PlatformUnreachable, PlatformRejected) as exc:
         log.info("emergency stock top-up for %s failed: %s", place_code, exc)
         return False
@@ -113,8 +112,7 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
 
 def hand_out(ctx: ServerContext, who: Actor, place_code: str, count: int, holder: str) -> dict[str, Any]:
     """Reserve a block on the platform for a terminal (issue 7 uses this) and record it."""
-    got = ctx.upstream.call("emergencyStockOut", {"placeCode": place_code, "count": count, "operator": holder,
-                                                  "remark": f"终端{holder}应急库存"})
+    got = ctx.upstream.ext.emergency_stock_out(place_code, count, holder, remark=f"终端{holder}应急库存")
     row = {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
            "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
            "kind": "emergency_terminal", "holder": holder, "state": "active",

@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,13 @@ class Liveness:
         self.supported = self._dir is not None or engine.dialect.name == "postgresql"
 
     # -- this process -----------------------------------------------------------------------
-    def hold(self) -> Liveness:
-        """Take this instance's lock (kept until :meth:`release` or process death)."""
+    def hold(self, start: Callable[[Callable[[threading.Event], None]], object] | None = None) -> Liveness:
+        """Take this instance's lock (kept until :meth:`release` or process death).
+
+        :param start: starts the PostgreSQL session watch (:meth:`watch`) — the server passes its
+            context's thread owner, which stops and joins it at shutdown; without one the watch
+            runs in a daemon thread of its own until :meth:`release`.
+        """
         if self._dir is not None:
             self._dir.mkdir(parents=True, exist_ok=True)
             self._sweep()
@@ -78,7 +84,10 @@ class Liveness:
             os.replace(tmp, self._dir / f"{self.instance}.lock")
         elif self.engine.dialect.name == "postgresql":
             self._pg_lock()
-            threading.Thread(target=self._pg_watch, name="liveness", daemon=True).start()
+            if start is None:
+                threading.Thread(target=self.watch, args=(self._stop,), name="liveness", daemon=True).start()
+            else:
+                start(self.watch)
         atexit.register(self.release)  # a clean exit leaves no file for the next start to sweep
         return self
 
@@ -111,9 +120,10 @@ class Liveness:
         cur.close()
         self._pg = raw
 
-    def _pg_watch(self) -> None:
-        """Re-take the lock on a new session if the database dropped ours (restart, network)."""
-        while not self._stop.wait(_RECHECK):
+    def watch(self, stop: threading.Event) -> None:
+        """Re-take the lock on a new session if the database dropped ours (restart, network), until
+        ``stop`` is set (the server context's, at shutdown) or the lock released."""
+        while not (stop.wait(_RECHECK) or self._stop.is_set()):
             try:
                 cur = self._pg.cursor()
                 cur.execute("SELECT 1")

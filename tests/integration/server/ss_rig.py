@@ -266,19 +266,14 @@ class ServerThread:
             time.sleep(0.1)
         raise AssertionError("outbox did not drain")
 
-    def stop(self) -> None:
-        self.ctx.stop.set()
-        self.ctx.wake.set()
+    def stop(self) -> list[str]:
+        """Stop waitress, then the server context (every thread it started is joined); the
+        names of the server's threads still running (none, unless a join timed out)."""
         self._stopping = True
         self.server.close()
         self.server.task_dispatcher.shutdown()
         self.thread.join(10)
-        worker = self.app.extensions.get("sync_worker")
-        if worker is not None and worker._thread is not None:  # noqa: SLF001
-            worker._thread.join(10)  # noqa: SLF001
-        if self.ctx.liveness is not None:
-            self.ctx.liveness.release()
-        self.ctx.engine.dispose()
+        return self.ctx.close()
 
 
 def load_sample(name: str) -> dict[str, Any]:

@@ -8,15 +8,18 @@ import time
 import pytest
 from ss_rig import free_port
 
+from billing_core.breaker import Breaker
+from billing_core.clock import SystemClock
 from sync_server.connectors.errors import PlatformUnreachable
-from sync_server.connectors.upstream import Upstream
+from sync_server.connectors.finance import FinanceClient
 
 pytestmark = pytest.mark.integration
 
 
 def test_breaker_opens_after_refusals_and_probes_again() -> None:
-    up = Upstream(f"http://127.0.0.1:{free_port()}/medical-web/api/medical", "A", "k", breaker_after=3,
-                  breaker_open=0.5)
+    breaker = Breaker(SystemClock(), failure_threshold=3, open_seconds=0.5, single_probe=False)  # as the server's
+    up = FinanceClient(f"http://127.0.0.1:{free_port()}/medical-web/api/medical", "A", "k", breaker=breaker,
+                       query_retries=0)
     for _ in range(3):
         with pytest.raises(PlatformUnreachable) as err:
             up.call("testServerConnect", {"testValue": "x"})
