@@ -63,7 +63,7 @@ def _t(name: str, guard: Mapping[str, Iterable[str | int]], sets: Mapping[str, s
     return Transition(name, {c: frozenset(v) for c, v in guard.items()}, dict(sets or {}), frozenset(free), deletes)
 
 
-_LIVE = {"state": {_I}, "is_scarlet": {_NO}}  # an issued bill not written off
+_LIVE: dict[str, set[str | int]] = {"state": {_I}, "is_scarlet": {_NO}}  # an issued bill not written off
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     # a pending claim gets the platform's bill (mark_issued)
     _t("issue", {"state": {_P}}, {"state": _I, "origin": Origin.ONLINE, "in_doubt": _NO, "carry": Carry.NONE}),

@@ -8,13 +8,17 @@ from __future__ import annotations
 import importlib
 import itertools
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from billing_core.clock import ManualClock
 from sync_server.bills import state
+from sync_server.his import changes
+from sync_server.security.audit import SERVER
 from sync_server.store import bill_status
 from sync_server.store.db import make_engine, run_migrations, sqlite_url
 from sync_server.store.schema import bills
@@ -166,3 +170,19 @@ def test_fresh_sqlite_database_refuses_invalid_values(conn: Connection) -> None:
                         ("is_scarlet", -1), ("is_prt_paper", 5)):
         with pytest.raises(IntegrityError, match=f"ck_bills_{column}"), conn.begin_nested():
             _insert(conn, state.born("claim") | {column: bad})
+
+
+def test_change_on_a_stale_row_is_refused_at_write_time(engine: Engine) -> None:
+    """his/changes.py checks the bill before calling the platform and writes after: a write-off
+    that landed in between (another request) makes the write refuse instead of writing twice."""
+    with engine.connect() as conn:
+        bid = _insert(conn, state.born("claim") | {"total_amt": "12.50"})
+        state.move(conn, state.TRANSITIONS["issue"], bid)
+        stale = conn.execute(select(bills).where(bills.c.id == bid)).mappings().one()  # read before the race
+        state.move(conn, state.TRANSITIONS["write_off"], bid)  # the other request's write-off
+        data = {"billBatchCode": "E01", "billNo": "1", "reason": "退费", "operator": "张三",
+                "busDateTime": "20260101000000000", "placeCode": "001"}
+        ctx = SimpleNamespace(clock=ManualClock())
+        with pytest.raises(state.TransitionRefused):
+            changes.apply_local(conn, ctx, SERVER, "writeOffEBill", data, stale, None)  # type: ignore[arg-type]
+        conn.rollback()
