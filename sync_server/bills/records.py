@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, select
 
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
 from billing_core.money import parse_decimal
+from sync_server.bills import state
 from sync_server.bills.qr_png import local_qr_png
 from sync_server.security.audit import Actor, audit
 from sync_server.store.schema import bill_items, bills, pay_channels, red_bills
@@ -42,15 +43,40 @@ def public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def _qty(value: object) -> Decimal | None:
+def qty(value: object) -> Decimal | None:
+    """A quantity or amount of a detail row as stored: a Decimal, or None when absent or unusable.
+
+    The one parser of detail values (issue 13 §4). The terminal batch used ``Decimal(str(v))``,
+    which lets ``NaN``/``Infinity``/``1e400`` through into Numeric columns; this one (billing_core's
+    ``parse_decimal``) refuses them, and keeps Decimals of normalised requests as they are.
+    """
     if isinstance(value, Decimal):  # normalised requests already carry Decimals
-        return value
+        return value if value.is_finite() else None
     if value in (None, ""):
         return None
     try:
         return parse_decimal(value, places=6, digits=20, allow_negative=True)
     except Exception:  # noqa: BLE001 - stored as given; validation already ran
         return None
+
+
+def detail_rows(bill_id: int, data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``bill_items`` rows (charge and list details) and ``pay_channels`` rows of one bill's
+    request: the one builder for single (:func:`store_details`) and bulk (terminal batch) writes."""
+    items: list[dict[str, Any]] = []
+    for kind, key in (("charge", "chargeDetail"), ("list", "listDetail")):
+        for i, item in enumerate(data.get(key) or []):
+            if not isinstance(item, dict):
+                continue
+            items.append({"bill_id": bill_id, "kind": kind, "sort_no": item.get("sortNo", i + 1),
+                          "charge_code": item.get("chargeCode"),
+                          "name": item.get("chargeName") if kind == "charge" else item.get("name"),
+                          "unit": item.get("unit"), "std": qty(item.get("std")),
+                          "number": qty(item.get("number")), "amt": qty(item.get("amt")),
+                          "self_amt": qty(item.get("selfAmt"))})
+    chans = [{"bill_id": bill_id, "code": str(c.get("payChannelCode")), "value": qty(c.get("payChannelValue"))}
+             for c in data.get("payChannelDetail") or [] if isinstance(c, dict)]
+    return items, chans
 
 
 def store_details(conn: Connection, bill_id: int, data: dict[str, Any], *, fresh: bool = False) -> None:
@@ -61,54 +87,38 @@ def store_details(conn: Connection, bill_id: int, data: dict[str, Any], *, fresh
     if not fresh:
         conn.execute(delete(bill_items).where(bill_items.c.bill_id == bill_id))
         conn.execute(delete(pay_channels).where(pay_channels.c.bill_id == bill_id))
-    rows = []
-    for kind, key in (("charge", "chargeDetail"), ("list", "listDetail")):
-        for i, item in enumerate(data.get(key) or []):
-            if not isinstance(item, dict):
-                continue
-            rows.append({"bill_id": bill_id, "kind": kind, "sort_no": item.get("sortNo", i + 1),
-                         "charge_code": item.get("chargeCode"),
-                         "name": item.get("chargeName") if kind == "charge" else item.get("name"),
-                         "unit": item.get("unit"), "std": _qty(item.get("std")),
-                         "number": _qty(item.get("number")), "amt": _qty(item.get("amt")),
-                         "self_amt": _qty(item.get("selfAmt"))})
-    if rows:
-        conn.execute(insert(bill_items), rows)
-    chans = [{"bill_id": bill_id, "code": str(c.get("payChannelCode")),
-              "value": _qty(c.get("payChannelValue"))}
-             for c in data.get("payChannelDetail") or [] if isinstance(c, dict)]
+    items, chans = detail_rows(bill_id, data)
+    if items:
+        conn.execute(insert(bill_items), items)
     if chans:
         conn.execute(insert(pay_channels), chans)
 
 
-_MARK_COLUMNS = ("state", "origin", "in_doubt", "carry", "bill_batch_code", "bill_no", "random", "create_time",
-                 "answer_json", "owner", "sign_value", "is_arrears", "updated_at")
-_MARK = update(bills).where(bills.c.id == bindparam("bill_id")).values(
-    {c: bindparam(c) for c in _MARK_COLUMNS})
-
-
 def mark_issued(conn: Connection, clock: Clock, who: Actor, bill_id: int, answer: dict[str, Any], *,
-                origin: str = "online", in_doubt: bool = False, carry: str = "none",
-                sign_value: str | None = None, action: str = "issue",
-                data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Turn a pending claim into an issued bill with the platform's (or our emergency) answer;
-    returns the bill's row after the change.
+                emergency: bool = False, in_doubt: bool = False, sign_value: str | None = None,
+                action: str = "issue", data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Turn a pending claim into an issued bill with the platform's answer (transition ``issue``)
+    or our emergency number (``issue_emergency``, ``in_doubt`` as given); returns the bill's row
+    after the change.
 
     :param data: the request as claimed (saves reading it back from the row).
+    :raises TransitionRefused: the bill is no longer a pending claim; nothing written.
     """
     before = dict(by_id(conn, bill_id))
     if data is None:
         data = loads(before["request_json"])
     values = {
-        "state": "issued", "origin": origin, "in_doubt": int(in_doubt), "carry": carry,
         "bill_batch_code": answer.get("billBatchCode"), "bill_no": answer.get("billNo"),
         "random": answer.get("random"), "create_time": answer.get("createTime"),
         "answer_json": dumps(answer), "owner": None, "sign_value": sign_value,
         "is_arrears": data.get("isArrears"), "updated_at": ts17(clock.now()),
     }
-    conn.execute(_MARK, values | {"bill_id": bill_id})
+    if emergency:
+        written = state.move(conn, state.TRANSITIONS["issue_emergency"], bill_id, values=values, in_doubt=in_doubt)
+    else:
+        written = state.move(conn, state.TRANSITIONS["issue"], bill_id, values=values)
     store_details(conn, bill_id, data, fresh=before["state"] == "pending")
-    after = before | values
+    after = before | written
     audit(conn, clock, who, action, "bill", bill_id, public(before), public(after))
     return after
 

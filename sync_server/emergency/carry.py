@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from sync_server.bills.records import by_id, by_number, mark_issued, public
+from sync_server.bills.state import TRANSITIONS, born, move, try_move
 from sync_server.context import ServerContext
 from sync_server.outbox import queue as outbox
 from sync_server.security.audit import SERVER, audit
@@ -45,10 +46,10 @@ def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dic
     answer = out.payload
     with write_tx(ctx.engine) as conn:
         row = _bill_of(conn, payload)
-        if row is not None:
+        # a bill already carried (a repeated delivery) or voided is left alone: try_move refuses it
+        if row is not None and try_move(conn, TRANSITIONS["carry_done"], row["id"],
+                                        values={"updated_at": ts17(ctx.clock.now())}):
             before = public(row)
-            conn.execute(update(bills).where(bills.c.id == row["id"]).values(
-                carry="done", in_doubt=0, updated_at=ts17(ctx.clock.now())))
             audit(conn, ctx.clock, SERVER, "carry_forward", "bill", row["id"], before,
                   public(by_id(conn, row["id"])) | {"platformCreateTime": (answer or {}).get("createTime", "")})
         outbox.finish(conn, ctx.clock, item["id"])
@@ -70,14 +71,14 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
         before = public(row)
         reason = (f"应急票据结转冲突：平台已为业务流水号{bill['busNo']}开具票据"
                   f"{found.get('billBatchCode')}-{found.get('billNo')}，应急票号作废")
-        conn.execute(update(bills).where(bills.c.id == row["id"]).values(
-            state="void", busno_live=None, carry="conflict", void_reason=reason[:250], updated_at=now))
+        move(conn, TRANSITIONS["carry_conflict_void"], row["id"],
+             values={"busno_live": None, "void_reason": reason[:250], "updated_at": now})
         audit(conn, ctx.clock, SERVER, "carry_forward_conflict_void", "bill", row["id"], before,
               public(by_id(conn, row["id"])))
         new_id = conn.execute(insert(bills).values(
             bus_no=row["bus_no"], busno_live=row["bus_no"], method=row["method"], bus_type=row["bus_type"],
             bus_date_time=row["bus_date_time"], place_code=row["place_code"], caller_appid=row["caller_appid"],
-            state="pending", origin="online", in_doubt=0, carry="none", total_amt=row["total_amt"],
+            **born("claim"), total_amt=row["total_amt"],
             payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], request_json=row["request_json"],
             created_at=now, updated_at=now)).inserted_primary_key[0]
         mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
@@ -123,6 +124,8 @@ def _retarget(ctx: ServerContext, conn: Any, item: dict[str, Any], voided: Any, 
     flags = {k: voided[k] for k in ("is_scarlet", "is_prt_paper", "p_bill_batch_code", "p_bill_no")}
     if any(flags.values()):
         before = public(by_id(conn, new_id))
-        conn.execute(update(bills).where(bills.c.id == new_id).values(**flags))
+        move(conn, TRANSITIONS["inherit_changes"], new_id,
+             values={"p_bill_batch_code": flags["p_bill_batch_code"], "p_bill_no": flags["p_bill_no"]},
+             is_scarlet=flags["is_scarlet"], is_prt_paper=flags["is_prt_paper"])
         audit(conn, ctx.clock, SERVER, "conflict_changes_moved", "bill", new_id, before,
               public(by_id(conn, new_id)))

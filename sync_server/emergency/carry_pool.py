@@ -20,16 +20,18 @@ import logging
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from billing_core.clock import ts17
-from billing_core.envelope import dumps, loads
+from billing_core.envelope import loads
+from sync_server.bills.state import TRANSITIONS, move_many
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.emergency.carry import deliver_carry_forward
 from sync_server.outbox import queue as outbox
+from sync_server.security.audit import Actor, audit_many, audit_row
 from sync_server.store.db import read_tx, write_tx
-from sync_server.store.schema import audit_log, bills
+from sync_server.store.schema import bills
 from sync_server.store.schema import outbox as outbox_table
 
 log = logging.getLogger(__name__)
@@ -87,16 +89,16 @@ def _settle_ok(ctx: ServerContext, done: list[tuple[dict[str, Any], Any]]) -> No
         rows = conn.execute(select(bills.c.id, bills.c.bill_batch_code, bills.c.bill_no, bills.c.caller_appid)
                             .where(bills.c.bill_no.in_(sorted({k[1] for k in wanted})))).all()
         ids = {(c, n): (bid, who) for bid, c, n, who in rows if (c, n) in wanted}
-        if ids:
-            conn.execute(update(bills).where(bills.c.id == bindparam("b_id")).values(
-                carry="done", in_doubt=0, updated_at=now), [{"b_id": bid} for bid, _ in ids.values()])
-            conn.execute(insert(audit_log), [
-                {"at": now, "actor": "server", "caller": None, "terminal": who, "action": "carry_forward",
-                 "entity": "bill", "entity_id": str(bid), "before_json": dumps({"carry": "pending"}),
-                 "after_json": dumps({"carry": "done", "bill_batch_code": k[0], "bill_no": k[1],
-                                      "platformCreateTime": (wanted[k][1] or {}).get("createTime", "")
-                                      if isinstance(wanted[k][1], dict) else ""})}
-                for k, (bid, who) in ids.items()])
+        # one UPDATE for the round (the bulk form of transition carry_done); bills it refuses
+        # (already carried by a repeated delivery, voided) get no audit row
+        moved = move_many(conn, TRANSITIONS["carry_done"], [bid for bid, _ in ids.values()],
+                          values={"updated_at": now})
+        audit_many(conn, [
+            audit_row(now, Actor("server", terminal=who), "carry_forward", "bill", bid, {"carry": "pending"},
+                      {"carry": "done", "bill_batch_code": k[0], "bill_no": k[1],
+                       "platformCreateTime": (wanted[k][1] or {}).get("createTime", "")
+                       if isinstance(wanted[k][1], dict) else ""})
+            for k, (bid, who) in ids.items() if bid in moved])
         conn.execute(update(outbox_table).where(outbox_table.c.id == bindparam("o_id")).values(
             state="done", done_at=now), [{"o_id": item["id"]} for item, _ in done])
 

@@ -30,13 +30,14 @@ from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
 from sync_server.bills.methods import ISSUE_METHODS
-from sync_server.bills.records import by_number
+from sync_server.bills.records import by_number, detail_rows, qty
+from sync_server.bills.state import born
 from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.emergency.terminal_chain import genesis, online_seed
 from sync_server.errors import BusyError, CarryForwardConflict
 from sync_server.outbox import queue as outbox
-from sync_server.security.audit import Actor, audit
+from sync_server.security.audit import Actor, audit, audit_many, audit_row
 from sync_server.security.auth import Caller
 from sync_server.store.emergency_schema import (
     stock_returns,
@@ -44,7 +45,7 @@ from sync_server.store.emergency_schema import (
     terminal_chain,
     terminal_uploads,
 )
-from sync_server.store.schema import audit_log, bill_items, bills, conflicts, pay_channels, stock_ranges
+from sync_server.store.schema import bill_items, bills, conflicts, pay_channels, stock_ranges
 from sync_server.store.schema import outbox as outbox_table
 
 log = logging.getLogger(__name__)
@@ -63,15 +64,6 @@ def from_row(row: Any) -> dict[str, Any]:
     if row["status"] == "conflict":
         extra["code"] = CarryForwardConflict.code
     return answer(row["idem_key"], row["result_code"], status, row["message"] or "", **extra)
-
-
-def _qty(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
 
 
 class Batch:
@@ -200,7 +192,9 @@ class Batch:
             boxes: list[dict[str, Any]] = []
             for up, status, msg, live in self._pending:
                 bid = ids[(str(up["billBatchCode"]), str(up["billNo"]))]
-                self._details(bid, up["bill"], items, chans)
+                more_items, more_chans = detail_rows(bid, up["bill"])
+                items += more_items
+                chans += more_chans
                 audits.append(self._audit_row("terminal_upload", "bill", bid, {
                     "bus_no": str(up["bill"]["busNo"]), "bill_batch_code": up["billBatchCode"],
                     "bill_no": up["billNo"], "random": up["random"], "seq": up["seq"],
@@ -220,8 +214,7 @@ class Batch:
                                           {"code": code, "message": msg[:200]}))
         if uploads:
             conn.execute(insert(terminal_uploads), uploads)
-        if audits:
-            conn.execute(insert(audit_log), audits)
+        audit_many(conn, audits)
         if self.head_changed and self.head is not None:
             if not conn.execute(update(terminal_chain).where(terminal_chain.c.terminal_id == self.terminal)
                                 .values(head_hash=self.head, head_seq=0, updated_at=now)).rowcount:
@@ -238,42 +231,23 @@ class Batch:
         return dict(
             bus_no=str(bill["busNo"]), busno_live=None if conflict else str(bill["busNo"]), method=str(up["method"]),
             bus_type=str(bill.get("busType", "")), bus_date_time=str(bill.get("busDateTime", "")),
-            place_code=str(bill["placeCode"]), caller_appid=self.terminal, state="void" if conflict else "issued",
-            origin="terminal", in_doubt=int(bool(up.get("inDoubt"))), carry="conflict" if conflict else "pending",
+            place_code=str(bill["placeCode"]), caller_appid=self.terminal,
+            **born("terminal_conflict" if conflict else "terminal_accepted", in_doubt=bool(up.get("inDoubt"))),
             bill_batch_code=code, bill_no=no, random=random, create_time=str(up["issueTime"]),
             total_amt=Decimal(str(bill["totalAmt"])), payer=bill.get("payer"), card_type=bill.get("cardType"),
-            card_no=bill.get("cardNo"), is_scarlet=0, is_prt_paper=0, sign_value=str(up["signValue"]),
+            card_no=bill.get("cardNo"), sign_value=str(up["signValue"]),
             request_json=dumps(bill), answer_json=dumps(answer), is_arrears=bill.get("isArrears"),
             void_reason=reason[:250] if conflict else None, created_at=self.now, updated_at=self.now)
 
-    @staticmethod
-    def _details(bid: int, bill: dict[str, Any], items: list[dict[str, Any]], chans: list[dict[str, Any]]) -> None:
-        # Same rows as records.store_details, collected for one multi-row INSERT per batch.
-        for kind, key in (("charge", "chargeDetail"), ("list", "listDetail")):
-            for i, item in enumerate(bill.get(key) or []):
-                if isinstance(item, dict):
-                    items.append({"bill_id": bid, "kind": kind, "sort_no": item.get("sortNo", i + 1),
-                                  "charge_code": item.get("chargeCode"),
-                                  "name": item.get("chargeName") if kind == "charge" else item.get("name"),
-                                  "unit": item.get("unit"), "std": _qty(item.get("std")),
-                                  "number": _qty(item.get("number")), "amt": _qty(item.get("amt")),
-                                  "self_amt": _qty(item.get("selfAmt"))})
-        for c in bill.get("payChannelDetail") or []:
-            if isinstance(c, dict):
-                chans.append({"bill_id": bid, "code": str(c.get("payChannelCode")),
-                              "value": _qty(c.get("payChannelValue"))})
-
     def _audit_row(self, action: str, entity: str, entity_id: object, after: Any) -> dict[str, Any]:
-        return {"at": self.now, "actor": self.terminal, "caller": self.terminal, "terminal": self.terminal,
-                "action": action, "entity": entity, "entity_id": str(entity_id), "before_json": None,
-                "after_json": dumps(after)}
+        return audit_row(self.now, self.who, action, entity, entity_id, None, after)
 
     def _upload_row(self, up: dict[str, Any], bid: int | None, status: str, code: str, msg: str) -> dict[str, Any]:
         bill = up["bill"]
         return {"idem_key": str(up["idempotencyKey"]), "terminal_id": self.terminal, "seq": int(up["seq"]),
                 "bill_id": bid, "bill_batch_code": str(up["billBatchCode"]), "bill_no": str(up["billNo"]),
                 "bus_no": str(bill.get("busNo", "")), "place_code": str(bill.get("placeCode", "")),
-                "issue_time": str(up["issueTime"]), "total_amt": _qty(bill.get("totalAmt")) or Decimal("0"),
+                "issue_time": str(up["issueTime"]), "total_amt": qty(bill.get("totalAmt")) or Decimal("0"),
                 "prev_hash": str(up["prevHash"]), "hash": str(up["hash"]), "in_doubt": int(bool(up.get("inDoubt"))),
                 "status": status, "result_code": code, "message": msg[:500], "received_at": self.now}
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from sync_server.bills.records import by_id, by_number, public
+from sync_server.bills.state import CHANGE_TRANSITIONS, move
 from sync_server.bills.validation import require
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
@@ -80,7 +81,6 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
     before = public(row)
     values: dict[str, Any] = {"updated_at": now}
     if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
-        values["is_scarlet"] = 1
         ans = answer or {}
         conn.execute(insert(red_bills).values(
             bill_id=row["id"], kind=method, state="issued" if answer is not None else "queued",
@@ -101,10 +101,13 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
         conn.execute(insert(paper_bills).values(
             bill_id=row["id"], p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"],
             place_code=data.get("placeCode"), state="issued", created_at=now))
-        values.update(is_prt_paper=1, p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"])
+        values.update(p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"])
     elif method == "receiveArreasFeedBack":
         values["is_arrears"] = "1"
-    conn.execute(update(bills).where(bills.c.id == row["id"]).values(**values))
+    if method in CHANGE_TRANSITIONS:  # is_scarlet / is_prt_paper: checked and written in one statement
+        move(conn, CHANGE_TRANSITIONS[method], row["id"], values=values)
+    else:
+        conn.execute(update(bills).where(bills.c.id == row["id"]).values(**values))
     audit(conn, ctx.clock, who, method, "bill", row["id"], before, public(by_id(conn, row["id"])) |
           {"queued": answer is None})
 

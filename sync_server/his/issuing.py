@@ -19,13 +19,14 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import and_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
+from sync_server.bills.state import born, release
 from sync_server.bills.validation import check_issue
 from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
@@ -41,7 +42,8 @@ _POLL = 0.02
 
 
 _CLAIM_COLUMNS = ("bus_no", "busno_live", "method", "bus_type", "bus_date_time", "place_code", "caller_appid",
-                  "state", "origin", "in_doubt", "carry", "total_amt", "payer", "card_type", "card_no",
+                  "state", "origin", "in_doubt", "carry", "is_scarlet", "is_prt_paper", "total_amt", "payer",
+                  "card_type", "card_no",
                   "request_json", "owner", "batch_no", "created_at", "updated_at")
 _CLAIMS: dict[str, Any] = {}
 
@@ -75,8 +77,8 @@ class Issuer:
             params = {
                 "bus_no": data["busNo"], "busno_live": data["busNo"], "method": method,
                 "bus_type": str(data.get("busType", "")), "bus_date_time": str(data.get("busDateTime", "")),
-                "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, "state": "pending",
-                "origin": "online", "in_doubt": 0, "carry": "none", "total_amt": data["totalAmt"],
+                "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, **born("claim"),
+                "total_amt": data["totalAmt"],
                 "payer": data.get("payer"), "card_type": data.get("cardType"), "card_no": data.get("cardNo"),
                 "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
                 "created_at": now, "updated_at": now}
@@ -144,7 +146,7 @@ class Issuer:
     def _release(self, bill_id: int, who: Actor, reason: str) -> None:
         """Drop a pending claim after the platform refused the bill: nothing stays written."""
         with write_tx(self.ctx.engine) as conn:
-            conn.execute(delete(bills).where(and_(bills.c.id == bill_id, bills.c.state == "pending")))
+            release(conn, bill_id)
             audit(conn, self.ctx.clock, who, "claim_release", "bill", bill_id, {"state": "pending"},
                   {"state": "released", "reason": reason[:200]})
 

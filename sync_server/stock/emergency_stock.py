@@ -74,7 +74,7 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
     answer = {"billBatchCode": code, "billNo": no, "random": random, "createTime": ts17(now),
               "pictureUrl": f"{ctx.config.public_url.rstrip('/')}/notice/{code}/{no}/{random}",
               "pictureNetUrl": ""}
-    mark_issued(conn, ctx.clock, who, bill_id, answer, origin="emergency", in_doubt=in_doubt, carry="pending",
+    mark_issued(conn, ctx.clock, who, bill_id, answer, emergency=True, in_doubt=in_doubt,
                 sign_value=sign_value, action="issue_emergency")
     outbox.enqueue(conn, ctx.clock, group=data["busNo"], kind="carry_forward", method="uploadEmergencyEBill",
                    payload={"billType": ISSUE_METHODS[method], "bill": data, "billBatchCode": code, "billNo": no,

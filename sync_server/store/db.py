@@ -200,14 +200,23 @@ def run_migrations(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    _local.immediate = True
-    try:
-        with engine.begin() as conn:
+    with engine.connect() as conn:
+        # SQLite rebuilds a table to change its constraints (migration 0006): with foreign keys
+        # on, dropping the old table counts every referencing row as a violation. They can only
+        # be switched off outside a transaction; the migration runs PRAGMA foreign_key_check.
+        raw = conn.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        _local.immediate = True
+        try:
+            with conn.begin():
+                _local.immediate = False
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        finally:
             _local.immediate = False
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-    finally:
-        _local.immediate = False
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def sqlite_url(path: Path) -> str:

@@ -12,6 +12,7 @@ Uniqueness that carries the business rules (DESIGN.md §3):
 from __future__ import annotations
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -24,6 +25,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from sync_server.store.bill_status import STATUS_COLUMNS, check_name, check_sql
 
 metadata = MetaData()
 
@@ -77,6 +80,7 @@ bills = Table(
     Column("bus_date_time", String(17)),
     Column("place_code", String(50), nullable=False),
     Column("caller_appid", String(64), nullable=False),
+    # status columns: values in store/bill_status.py, written only through bills/state.py
     # pending (claimed, platform call in flight) | issued | void (emergency number voided)
     Column("state", String(16), nullable=False),
     Column("origin", String(16), nullable=False),  # online | emergency | terminal
@@ -105,6 +109,8 @@ bills = Table(
     Column("created_at", String(17), nullable=False),
     Column("updated_at", String(17), nullable=False),
     UniqueConstraint("bill_batch_code", "bill_no", name="uq_bills_number"),
+    # allowed values of the six status columns (store/bill_status.py; migration 0006 for old databases)
+    *(CheckConstraint(check_sql(c), name=check_name(c)) for c in STATUS_COLUMNS),
 )
 Index("ix_bills_bus_no", bills.c.bus_no)
 Index("ix_bills_place_day", bills.c.place_code, bills.c.bus_date_time)
