@@ -7,8 +7,8 @@ import logging
 import signal
 
 from sync_server.app import build_context
-from sync_server.config import load_config
 from sync_server.background.worker import Worker
+from sync_server.config import load_config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from sync_server.bills.records import by_id, by_number, public
-from sync_server.bills.validation import require
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BillStateError, NotFoundError
@@ -28,20 +27,6 @@ from sync_server.store.schema import bills, paper_bills, red_bills
 
 RED_FIELDS = ("eScarletBillBatchCode", "eScarletBillNo", "eScarletRandom", "createTime", "billQRCode",
               "pictureUrl", "pictureNetUrl")
-_REQUIRED = {
-    "writeOffEBill": ("billBatchCode", "billNo", "reason", "operator", "busDateTime", "placeCode"),
-    "writeOffEBillToPaper": ("billBatchCode", "billNo", "reason", "operator", "busDateTime", "placeCode",
-                             "pBillBatchCode", "pBillNo"),
-    "turnPaper": ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator"),
-    "reTurnPaper": ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator"),
-    "invalidPaper": ("pBillBatchCode", "pBillNo", "placeCode", "author", "reason", "busDateTime"),
-    "receiveArreasFeedBack": ("billBatchCode", "billNo", "feedBackDate"),
-    "receiveListDetail": ("billBatchCode", "billNo", "listDetail"),
-    "sendBillNotice": ("billBatchCode", "billNo", "noticeList"),
-    "invalidBlankBillNo": ("pBillBatchCode", "pBillNoStart", "pBillNoEnd", "placeCode", "author", "reason"),
-    "billStockOut": ("placeCode", "billNoList"),
-    "billStockReturn": ("placeCode", "billNoList"),
-}
 
 
 def find_bill(conn: Connection, method: str, data: dict[str, Any]) -> RowMapping | None:
@@ -133,8 +118,9 @@ def group_of(row: RowMapping | None, method: str, data: dict[str, Any]) -> str:
 
 
 def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) -> Any:
-    """Forward or queue one state change; the answer for the caller."""
-    require(data, *_REQUIRED.get(method, ()))
+    """Forward or queue one state change; the answer for the caller.
+
+    ``data`` is validated (sync_server.bills.validation: the keys read here are required there)."""
     with read_tx(ctx.engine) as conn:
         # a bill the server has no record of (issued behind its back) is forwarded: the platform decides
         row = find_bill(conn, method, data)

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from billing_core import methods as wire
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
-from sync_server.bills.validation import check_issue
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BusyError
@@ -96,14 +96,13 @@ class Issuer:
                     return int(row["id"]), True, None
             return None, False, row
 
-    def issue(self, method: str, data: dict[str, Any], who: Actor, *, normalised: bool = False,
+    def issue(self, method: str, data: dict[str, Any], who: Actor, *,
               batch_no: str | None = None) -> dict[str, Any]:
         """Issue (or return the existing bill for) ``data['busNo']``; the B-1 answer.
 
-        :param normalised: ``data`` already went through billing_core validation.
+        :param data: the request as validated at the edge (sync_server.bills.validation.validate).
         :param batch_no: the batch the bill belongs to (batch issuing, spec §4).
         """
-        data = check_issue(method, data, normalised=normalised)
         deadline = time.monotonic() + self.ctx.config.busy_wait
         while True:
             bill_id, takeover, row = self._claim(method, data, who, batch_no)
@@ -178,8 +177,8 @@ class Issuer:
         :raises PlatformUnreachable: the lookup itself failed (busNo stays in doubt).
         """
         try:
-            found = self.ctx.upstream.call("getEBillByBusNo", {"busNo": data["busNo"],
-                                                               "busDateTime": data.get("busDateTime", "")})
+            found = self.ctx.upstream.call(wire.GET_EBILL_BY_BUS_NO, {"busNo": data["busNo"],
+                                                                 "busDateTime": data.get("busDateTime", "")})
         except PlatformRejected:
             return None
         if isinstance(found, dict) and found.get("billNo"):

@@ -13,7 +13,6 @@ from sqlalchemy import Connection, RowMapping, and_, select
 from billing_core.envelope import loads
 from billing_core.money import wire
 from sync_server.bills.records import busno_answer, by_number, live_by_busno, states_answer
-from sync_server.bills.validation import require
 from sync_server.errors import NotFoundError, RequestDataError
 from sync_server.store.schema import batches, bills, paper_bills, red_bills
 
@@ -115,7 +114,6 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
     """checkTotalData / checkDataByPlace / checkWriteOffData (+ ByIvcDate) and getBillBy*Date."""
     by_ivc = "Ivc" in method
     if method in ("getBillByBusDate", "getBillByIvcDate"):
-        require(data, "busBgnDate", "busEndDate")
         rows = rows_for(conn, by_ivc=by_ivc, bgn=str(data["busBgnDate"]), end=str(data["busEndDate"]),
                         place=data.get("placeCode") or None)
         if data.get("dataType"):
@@ -124,7 +122,6 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
         page_no, size = _page(data)
         return {"total": len(rows), "pageNo": page_no, "billList": rows[(page_no - 1) * size: page_no * size]}
     day_key = "ivcDate" if by_ivc else "busDate"
-    require(data, day_key)
     day = str(data[day_key])
     rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None)
     # totals cover e-bills and red e-bills (refunds negative); the write-off checks red ones only
@@ -149,13 +146,11 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
 def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
     """A query answered from local records (platform down, or a bill the platform has not got yet)."""
     if method == "getEBillByBusNo":
-        require(data, "busNo")
         row = live_by_busno(conn, str(data["busNo"]))
         if row is None or row["state"] != "issued":
             raise NotFoundError(f"未找到业务流水号{data['busNo']}的票据")
         return busno_answer(conn, row)
     if method == "getBatchInvoiceEBill":
-        require(data, "batchNo")
         batch = conn.execute(select(batches).where(batches.c.batch_no == str(data["batchNo"]))).mappings().first()
         if batch is None:
             raise NotFoundError(f"未找到批次{data['batchNo']}")
@@ -169,7 +164,6 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
                 items.append({"busNo": row["bus_no"], "status": "1"} | busno_answer(conn, row))
         return {"count": len(items), "eBillList": items}
     if method in ("getEBillStatesByBillInfo", "getBillDetail"):
-        require(data, "billBatchCode", "billNo")
         row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
         if row is None:
             raise NotFoundError(f"未找到票据{data['billBatchCode']}-{data['billNo']}")
