@@ -17,6 +17,7 @@ One pass, two sources, nothing checked twice:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from billing_core import methods as wire
@@ -28,6 +29,7 @@ _WRITE_OFF_NEEDS = ("billBatchCode", "billNo", "reason", "operator", "busDateTim
 _TURN_PAPER_NEEDS = ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator")
 
 #: method -> the request keys the server's services rely on (issuing, batches, changes, local answers).
+#: Each must be a field of billing_core's table of the method: normalisation drops unknown keys.
 SERVER_NEEDS: dict[str, tuple[str, ...]] = {
     **{m: _ISSUE_NEEDS for m in wire.ISSUE},
     **{m: ("batchNo", "eBillList") for m in wire.BATCH},
@@ -52,17 +54,22 @@ SERVER_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _required_by_billing_core(method: str, key: str) -> bool:
+def required_by_billing_core(method: str, key: str) -> bool:
+    """True when billing_core's field table of ``method`` makes ``key`` required."""
     spec = METHODS.get(method)
     row = spec.schema.by_name.get(key) if spec is not None else None
     return row is not None and row.required
 
 
-#: What :func:`validate` checks itself: the needed keys billing_core does not already require.
-EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
-    m: extra for m, keys in SERVER_NEEDS.items()
-    if (extra := tuple(k for k in keys if not _required_by_billing_core(m, k)))
-}
+def extra_required(needs: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Of the keys the server needs, those billing_core does not already require: the only ones
+    :func:`validate` checks itself."""
+    return {m: extra for m, keys in needs.items()
+            if (extra := tuple(k for k in keys if not required_by_billing_core(m, k)))}
+
+
+#: What :func:`validate` checks itself (E5026), computed once.
+EXTRA_REQUIRED: dict[str, tuple[str, ...]] = extra_required(SERVER_NEEDS)
 
 
 def validate(method: str, data: Any) -> dict[str, Any]:
