@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import BillingError
 from cashier_app.config import CashierConfig
@@ -99,7 +99,7 @@ def server_catalog(api: ServerApi, db: Database, clock: Clock | None = None) -> 
     and cached in the terminal store (应急开票基础信息), so a window that starts while the server is
     unreachable offers the catalog it last downloaded. Empty only before the first download."""
     try:
-        ans = api.terminal(wire.TERMINAL_CATALOG, {})
+        ans = api.terminal(methods.TERMINAL_CATALOG, {})
     except BillingError:
         ans = None
     if isinstance(ans, dict):

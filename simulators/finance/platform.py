@@ -16,8 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from billing_core import envelope
-from billing_core import methods as wire
+from billing_core import envelope, methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.qr_payload import BillQr
 from simulators.finance import chain, render
@@ -37,7 +36,7 @@ def method(name: str, *, raw: bool = False) -> Callable[[Handler], Handler]:
     :raises ValueError: ``name`` is not a platform method of billing_core.methods (a typo would
         otherwise register a method no client ever calls).
     """
-    if name not in wire.PLATFORM_METHODS:
+    if name not in methods.PLATFORM_METHODS:
         raise ValueError(f"not a platform method: {name}")
 
     def deco(fn: Handler) -> Handler:

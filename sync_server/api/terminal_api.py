@@ -24,7 +24,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from sqlalchemy import select, update
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api.envelope_io import handle
@@ -112,19 +112,19 @@ Route = Callable[[ServerContext, CallerCache, Caller, dict[str, Any]], Any]
 
 #: Every terminal-api method and its handler, keyed by the vocabulary's constants.
 ROUTES: dict[str, Route] = {
-    wire.TERMINAL_REGISTER: lambda ctx, cache, caller, data: _register(ctx, caller, data),
-    wire.TERMINAL_HEARTBEAT: _heartbeat,
-    wire.TERMINAL_LOGIN: _login,
-    wire.TERMINAL_CATALOG: lambda ctx, cache, caller, data: _catalog(ctx, caller),
-    wire.TERMINAL_STOCK_OUT: _stock_out,
-    wire.TERMINAL_UPLOAD: terminal_bills.upload,
-    wire.TERMINAL_STOCK_RETURN: _stock_return,
+    methods.TERMINAL_REGISTER: lambda ctx, cache, caller, data: _register(ctx, caller, data),
+    methods.TERMINAL_HEARTBEAT: _heartbeat,
+    methods.TERMINAL_LOGIN: _login,
+    methods.TERMINAL_CATALOG: lambda ctx, cache, caller, data: _catalog(ctx, caller),
+    methods.TERMINAL_STOCK_OUT: _stock_out,
+    methods.TERMINAL_UPLOAD: terminal_bills.upload,
+    methods.TERMINAL_STOCK_RETURN: _stock_return,
 }
 
 
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
     """Route one verified terminal request."""
-    if caller.kind != "terminal" and method != wire.TERMINAL_LOGIN:
+    if caller.kind != "terminal" and method != methods.TERMINAL_LOGIN:
         raise RoleError(f"{caller.appid}不是终端，不能调用{method}")
     route = ROUTES.get(method)
     if route is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.bills import METHODS, validate_request
 from sync_server.errors import RequestDataError
 
@@ -31,26 +31,26 @@ _TURN_PAPER_NEEDS = ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "bu
 #: method -> the request keys the server's services rely on (issuing, batches, changes, local answers).
 #: Each must be a field of billing_core's table of the method: normalisation drops unknown keys.
 SERVER_NEEDS: dict[str, tuple[str, ...]] = {
-    **{m: _ISSUE_NEEDS for m in wire.ISSUE},
-    **{m: ("batchNo", "eBillList") for m in wire.BATCH},
-    wire.WRITE_OFF_EBILL: _WRITE_OFF_NEEDS,
-    wire.WRITE_OFF_EBILL_TO_PAPER: (*_WRITE_OFF_NEEDS, "pBillBatchCode", "pBillNo"),
-    wire.TURN_PAPER: _TURN_PAPER_NEEDS,
-    wire.RE_TURN_PAPER: _TURN_PAPER_NEEDS,
-    wire.INVALID_PAPER: ("pBillBatchCode", "pBillNo", "placeCode", "author", "reason", "busDateTime"),
-    wire.RECEIVE_ARREARS_FEEDBACK: ("billBatchCode", "billNo", "feedBackDate"),
-    wire.RECEIVE_LIST_DETAIL: ("billBatchCode", "billNo", "listDetail"),
-    wire.SEND_BILL_NOTICE: ("billBatchCode", "billNo", "noticeList"),
-    wire.INVALID_BLANK_BILL_NO: ("pBillBatchCode", "pBillNoStart", "pBillNoEnd", "placeCode", "author", "reason"),
-    wire.BILL_STOCK_OUT: ("placeCode", "billNoList"),
-    wire.BILL_STOCK_RETURN: ("placeCode", "billNoList"),
-    wire.GET_EBILL_BY_BUS_NO: ("busNo",),
-    wire.GET_BATCH_INVOICE_EBILL: ("batchNo",),
-    wire.GET_EBILL_STATES_BY_BILL_INFO: ("billBatchCode", "billNo"),
-    wire.GET_BILL_DETAIL: ("billBatchCode", "billNo"),
-    wire.GET_BILL_BY_BUS_DATE: ("busBgnDate", "busEndDate"),
-    wire.GET_BILL_BY_IVC_DATE: ("busBgnDate", "busEndDate"),
-    **{m: ("ivcDate" if "IvcDate" in m else "busDate",) for m in wire.RECONCILE if m.startswith("check")},
+    **{m: _ISSUE_NEEDS for m in methods.ISSUE},
+    **{m: ("batchNo", "eBillList") for m in methods.BATCH},
+    methods.WRITE_OFF_EBILL: _WRITE_OFF_NEEDS,
+    methods.WRITE_OFF_EBILL_TO_PAPER: (*_WRITE_OFF_NEEDS, "pBillBatchCode", "pBillNo"),
+    methods.TURN_PAPER: _TURN_PAPER_NEEDS,
+    methods.RE_TURN_PAPER: _TURN_PAPER_NEEDS,
+    methods.INVALID_PAPER: ("pBillBatchCode", "pBillNo", "placeCode", "author", "reason", "busDateTime"),
+    methods.RECEIVE_ARREARS_FEEDBACK: ("billBatchCode", "billNo", "feedBackDate"),
+    methods.RECEIVE_LIST_DETAIL: ("billBatchCode", "billNo", "listDetail"),
+    methods.SEND_BILL_NOTICE: ("billBatchCode", "billNo", "noticeList"),
+    methods.INVALID_BLANK_BILL_NO: ("pBillBatchCode", "pBillNoStart", "pBillNoEnd", "placeCode", "author", "reason"),
+    methods.BILL_STOCK_OUT: ("placeCode", "billNoList"),
+    methods.BILL_STOCK_RETURN: ("placeCode", "billNoList"),
+    methods.GET_EBILL_BY_BUS_NO: ("busNo",),
+    methods.GET_BATCH_INVOICE_EBILL: ("batchNo",),
+    methods.GET_EBILL_STATES_BY_BILL_INFO: ("billBatchCode", "billNo"),
+    methods.GET_BILL_DETAIL: ("billBatchCode", "billNo"),
+    methods.GET_BILL_BY_BUS_DATE: ("busBgnDate", "busEndDate"),
+    methods.GET_BILL_BY_IVC_DATE: ("busBgnDate", "busEndDate"),
+    **{m: ("ivcDate" if "IvcDate" in m else "busDate",) for m in methods.RECONCILE if m.startswith("check")},
 }
 
 

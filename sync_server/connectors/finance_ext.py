@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from billing_core import methods as wire
+from billing_core import methods
 from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected
 from sync_server.connectors.finance import FinanceClient, Payload
 
@@ -37,13 +37,13 @@ class FinanceExtClient:
             data["billCode"] = bill_code
         if remark:
             data["remark"] = remark
-        return self.client.call(wire.EMERGENCY_STOCK_OUT, data)
+        return self.client.call(methods.EMERGENCY_STOCK_OUT, data)
 
     def emergency_stock_return(self, place_code: str, bill_batch_code: str, bgn_no: str, end_no: str,
                                reason: str) -> Any:
         """Give unused emergency numbers back; they are void for ever. Idempotent on the platform
         only in effect (a repeat is refused as already returned), so it is sent once."""
-        return self.client.call(wire.EMERGENCY_STOCK_RETURN, {
+        return self.client.call(methods.EMERGENCY_STOCK_RETURN, {
             "placeCode": place_code, "billBatchCode": bill_batch_code, "billBgnNo": bgn_no,
             "billEndNo": end_no, "reason": reason,
         })
@@ -59,9 +59,9 @@ class FinanceExtClient:
             message then names the bill the platform already holds.
         """
         try:
-            return self.client.call(wire.UPLOAD_EMERGENCY_EBILL, upload)
+            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload)
         except PlatformInDoubt:
-            return self.client.call(wire.UPLOAD_EMERGENCY_EBILL, upload)
+            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload)
 
     @staticmethod
     def is_conflict(exc: PlatformRejected) -> bool:

@@ -12,8 +12,7 @@ from typing import Any
 
 import requests
 
-from billing_core import envelope
-from billing_core import methods as wire
+from billing_core import envelope, methods
 from billing_core.errors import EnvelopeError
 from billing_core.ids import new_noise
 from sync_server.connectors.errors import (
@@ -32,16 +31,16 @@ Payload = dict[str, Any]
 
 # The method groups the client's safety policy decides on (billing_core.methods, the one vocabulary).
 #: Issuing methods (spec §3, §4): idempotent on busNo through getEBillByBusNo.
-ISSUE_METHODS = tuple(wire.ISSUE)
+ISSUE_METHODS = tuple(methods.ISSUE)
 #: Batch issuing methods (spec §4): idempotent on batchNo through getBatchInvoiceEBill.
-BATCH_METHODS = tuple(wire.BATCH)
+BATCH_METHODS = tuple(methods.BATCH)
 #: Read-only methods: safe to retry.
-QUERY_METHODS = tuple(sorted(wire.QUERIES))
+QUERY_METHODS = tuple(sorted(methods.QUERIES))
 #: State changes sent exactly once (an in-doubt failure is raised to the caller); writeOffEBill has
 #: its own policy (a state lookup after a lost answer).
-ONCE_METHODS = tuple(sorted(wire.CHANGES - {wire.WRITE_OFF_EBILL}))
+ONCE_METHODS = tuple(sorted(methods.CHANGES - {methods.WRITE_OFF_EBILL}))
 #: Every method of the finance-platform issue's list (the §17 extensions excluded).
-ALL_METHODS = tuple(sorted(wire.HIS_METHODS))
+ALL_METHODS = tuple(sorted(methods.HIS_METHODS))
 
 _JSON_HEADERS = {"Content-Type": "application/json;charset=utf-8"}
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from sync_server.bills.records import by_id, by_number, mark_issued, public
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any]) -> None:
     bill = payload["bill"]
     try:
-        answer = ctx.upstream.call("uploadEmergencyEBill", payload, idem_key=item["idem_key"])
+        answer = ctx.upstream.call(methods.UPLOAD_EMERGENCY_EBILL, payload, idem_key=item["idem_key"])
     except PlatformRejected as exc:
         found = _lookup(ctx, bill)
         if found is None:
@@ -55,7 +56,7 @@ def deliver_carry_forward(ctx: ServerContext, item: dict[str, Any], payload: dic
 def _lookup(ctx: ServerContext, bill: dict[str, Any]) -> dict[str, Any] | None:
     """The platform's bill for the busNo, or None when it has none."""
     try:
-        found = ctx.upstream.call("getEBillByBusNo", {"busNo": bill["busNo"],
+        found = ctx.upstream.call(methods.GET_EBILL_BY_BUS_NO, {"busNo": bill["busNo"],
                                                       "busDateTime": bill.get("busDateTime", "")})
     except PlatformRejected:
         return None
@@ -101,7 +102,7 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
         audit(conn, ctx.clock, SERVER, "conflict_reported", "conflict", cid, None,
               {"bus_no": row["bus_no"], "emergency_no": row["bill_no"], "platform_no": found.get("billNo")})
         if contact:
-            outbox.enqueue(conn, ctx.clock, group=f"notice:{row['bus_no']}", kind="notice", method="sendBillNotice",
+            outbox.enqueue(conn, ctx.clock, group=f"notice:{row['bus_no']}", kind="notice", method=methods.SEND_BILL_NOTICE,
                            payload={"billBatchCode": found.get("billBatchCode"), "billNo": found.get("billNo"),
                                     "noticeList": contact}, idem_key=f"notice:{found.get('billBatchCode')}:"
                                                                      f"{found.get('billNo')}")

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.bills import canonical_bill_bytes
 from billing_core.errors import BillingError
 from sync_server.bills.validation import validate
@@ -144,7 +144,7 @@ def _canonical(bill: Any) -> bytes | None:
 def _content_error(caller: Caller, up: dict[str, Any]) -> BillingError | None:
     """The one validation pass of the bill itself, outside the write lock."""
     method = str(up["method"])
-    if method not in wire.ISSUE:
+    if method not in methods.ISSUE:
         return ee.BillContentError(f"不支持的开票方法{method}")
     try:
         validate(method, up["bill"])  # builds a normalised copy; the upload stays as sent (signed)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from billing_core.errors import BillingError
@@ -85,7 +85,7 @@ def _run(ctx: ServerContext, batch_no: str) -> None:
             row = conn.execute(select(batches).where(batches.c.batch_no == batch_no)).mappings().one()
         data = loads(row["request_json"])
         who = Actor(row["caller_appid"], caller=row["caller_appid"])
-        single = wire.BATCH[row["method"]]
+        single = methods.BATCH[row["method"]]
         issuer = Issuer(ctx)
         for item in data.get("eBillList") or []:
             try:

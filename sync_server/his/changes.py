@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from sync_server.bills.records import by_id, by_number, public
@@ -31,7 +32,7 @@ RED_FIELDS = ("eScarletBillBatchCode", "eScarletBillNo", "eScarletRandom", "crea
 
 def find_bill(conn: Connection, method: str, data: dict[str, Any]) -> RowMapping | None:
     """The local bill a change refers to (by e-bill number, or by paper number for invalidPaper)."""
-    if method == "invalidPaper":
+    if method == methods.INVALID_PAPER:
         return conn.execute(select(bills).where(and_(bills.c.p_bill_batch_code == data["pBillBatchCode"],
                                                      bills.c.p_bill_no == data["pBillNo"]))).mappings().first()
     if data.get("billBatchCode") and data.get("billNo"):
@@ -43,14 +44,14 @@ def _check(method: str, row: RowMapping) -> None:
     """Refuse changes the bill's state forbids (spec §12; seed 001 (三)1(5): paper voided first)."""
     if row["state"] != "issued":
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已作废，不能{method}")
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper", "turnPaper", "reTurnPaper") \
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER, methods.TURN_PAPER, methods.RE_TURN_PAPER) \
             and row["is_scarlet"]:
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已冲红，不能重复冲红或换开")
-    if method == "writeOffEBill" and row["is_prt_paper"]:
+    if method == methods.WRITE_OFF_EBILL and row["is_prt_paper"]:
         raise BillStateError("该电子票据已换开纸质票据，请先作废纸质票据（invalidPaper）再冲红")
-    if method == "turnPaper" and row["is_prt_paper"]:
+    if method == methods.TURN_PAPER and row["is_prt_paper"]:
         raise BillStateError("该电子票据已换开过纸质票据，重新换开请使用reTurnPaper")
-    if method in ("reTurnPaper", "writeOffEBillToPaper") and not row["is_prt_paper"]:
+    if method in (methods.RE_TURN_PAPER, methods.WRITE_OFF_EBILL_TO_PAPER) and not row["is_prt_paper"]:
         raise BillStateError("该电子票据尚未换开纸质票据")
 
 
@@ -64,7 +65,7 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
         return
     before = public(row)
     values: dict[str, Any] = {"updated_at": now}
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
         values["is_scarlet"] = 1
         ans = answer or {}
         conn.execute(insert(red_bills).values(
@@ -74,12 +75,12 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
             bus_date_time=data.get("busDateTime"),
             reason=data.get("reason"), operator=data.get("operator") or data.get("author"),
             answer_json=dumps(answer) if answer is not None else None, created_at=now))
-        if method == "invalidPaper":
+        if method == methods.INVALID_PAPER:
             conn.execute(update(paper_bills).where(and_(paper_bills.c.p_bill_batch_code == data["pBillBatchCode"],
                                                         paper_bills.c.p_bill_no == data["pBillNo"]))
                          .values(state="void", reason=data.get("reason")))
-    elif method in ("turnPaper", "reTurnPaper"):
-        if method == "reTurnPaper":
+    elif method in (methods.TURN_PAPER, methods.RE_TURN_PAPER):
+        if method == methods.RE_TURN_PAPER:
             conn.execute(update(paper_bills).where(and_(paper_bills.c.bill_id == row["id"],
                                                         paper_bills.c.state == "issued"))
                          .values(state="void", reason="重新换开"))
@@ -87,7 +88,7 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
             bill_id=row["id"], p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"],
             place_code=data.get("placeCode"), state="issued", created_at=now))
         values.update(is_prt_paper=1, p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"])
-    elif method == "receiveArreasFeedBack":
+    elif method == methods.RECEIVE_ARREARS_FEEDBACK:
         values["is_arrears"] = "1"
     conn.execute(update(bills).where(bills.c.id == row["id"]).values(**values))
     audit(conn, ctx.clock, who, method, "bill", row["id"], before, public(by_id(conn, row["id"])) |
@@ -124,9 +125,9 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
     with read_tx(ctx.engine) as conn:
         # a bill the server has no record of (issued behind its back) is forwarded: the platform decides
         row = find_bill(conn, method, data)
-        if row is not None and method not in ("receiveListDetail", "sendBillNotice", "receiveArreasFeedBack"):
+        if row is not None and method not in (methods.RECEIVE_LIST_DETAIL, methods.SEND_BILL_NOTICE, methods.RECEIVE_ARREARS_FEEDBACK):
             _check(method, row)
-        if method == "invalidPaper" and row is None:
+        if method == methods.INVALID_PAPER and row is None:
             raise NotFoundError(f"未找到纸质票据{data['pBillBatchCode']}-{data['pBillNo']}的换开记录")
         queued_ahead = row is not None and outbox.has_pending(conn, str(row["bus_no"]))
     answer: Any = None
@@ -148,7 +149,7 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
                                 f"{data.get('billNo') or data.get('pBillNo', '')}:{ts17(ctx.clock.now())}:"
                                 f"{id(data)}")
     ctx.wake.set()
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
         return {k: "" for k in RED_FIELDS} | {"queued": "1"}
     return "成功（已受理，待财政平台恢复后提交）"
 
@@ -159,10 +160,10 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
     method, data = item["method"], payload["data"]
     answer: Any = None
     first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
-    if not first_try and method in ("writeOffEBill", "writeOffEBillToPaper") and data.get("billBatchCode"):
+    if not first_try and method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER) and data.get("billBatchCode"):
         # A previous attempt may have been applied with its answer lost: check before re-sending.
         try:
-            state = ctx.upstream.call("getEBillStatesByBillInfo", {"billBatchCode": data["billBatchCode"],
+            state = ctx.upstream.call(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": data["billBatchCode"],
                                                                    "billNo": data["billNo"]})
         except PlatformRejected:
             state = {}
@@ -175,7 +176,7 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
             raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
     with write_tx(ctx.engine) as conn:
         if payload.get("billId") and isinstance(answer, dict) and method in (
-                "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+                methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
             record_red_answer(conn, ctx, SERVER, int(payload["billId"]), answer)
         elif payload.get("billId") is None:
             apply_local(conn, ctx, SERVER, method + "_delivered", data, None, {})

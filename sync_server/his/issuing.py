@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
@@ -177,7 +177,7 @@ class Issuer:
         :raises PlatformUnreachable: the lookup itself failed (busNo stays in doubt).
         """
         try:
-            found = self.ctx.upstream.call(wire.GET_EBILL_BY_BUS_NO, {"busNo": data["busNo"],
+            found = self.ctx.upstream.call(methods.GET_EBILL_BY_BUS_NO, {"busNo": data["busNo"],
                                                                  "busDateTime": data.get("busDateTime", "")})
         except PlatformRejected:
             return None

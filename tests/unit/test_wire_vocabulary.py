@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from billing_core import envelope
-from billing_core import methods as wire
+from billing_core import envelope, methods
 from simulators.finance import platform as sim_platform
 from simulators.finance.api import UNSUPPORTED
 from simulators.finance.handlers import HANDLERS
@@ -55,41 +54,41 @@ def test_the_his_interface_routes_every_his_method_to_its_group(monkeypatch: pyt
     monkeypatch.setattr(his_api.queries, "reconcile", record("reconcile"))
     monkeypatch.setattr(his_api, "_forward_or_local", record("local"))
     ctx = SimpleNamespace(engine=None, upstream=SimpleNamespace(call=record("forward")))
-    for method in wire.HIS_METHODS:
+    for method in methods.HIS_METHODS:
         his_api.dispatch(ctx, None, None, method, {})  # type: ignore[arg-type]
-    expected = {**{m: "issue" for m in wire.ISSUE}, **{m: "batch" for m in wire.BATCH},
-                **{m: "change" for m in wire.BILL_CHANGES | wire.OTHER_CHANGES},
-                **{m: "reconcile" for m in wire.RECONCILE}, **{m: "local" for m in wire.LOCAL_QUERIES},
-                **{m: "forward" for m in wire.FORWARD_ONLY}}
+    expected = {**{m: "issue" for m in methods.ISSUE}, **{m: "batch" for m in methods.BATCH},
+                **{m: "change" for m in methods.BILL_CHANGES | methods.OTHER_CHANGES},
+                **{m: "reconcile" for m in methods.RECONCILE}, **{m: "local" for m in methods.LOCAL_QUERIES},
+                **{m: "forward" for m in methods.FORWARD_ONLY}}
     assert routed == expected
 
 
-@pytest.mark.parametrize("method", sorted(wire.EXTENSIONS | wire.TERMINAL_METHODS | {"invoiceEBill"}))
+@pytest.mark.parametrize("method", sorted(methods.EXTENSIONS | methods.TERMINAL_METHODS | {"invoiceEBill"}))
 def test_the_his_interface_refuses_what_is_not_his(method: str) -> None:
     with pytest.raises(UnknownMethodError):
         his_api.dispatch(None, None, None, method, {})  # type: ignore[arg-type]
 
 
 def test_the_terminal_api_routes_exactly_the_terminal_methods() -> None:
-    assert set(terminal_api.ROUTES) == wire.TERMINAL_METHODS
+    assert set(terminal_api.ROUTES) == methods.TERMINAL_METHODS
     caller = SimpleNamespace(kind="terminal", appid="T1")
     with pytest.raises(UnknownMethodError):
-        terminal_api.dispatch(None, None, caller, wire.INVOICE_EBILL_OUTPATIENT, {})  # type: ignore[arg-type]
+        terminal_api.dispatch(None, None, caller, methods.INVOICE_EBILL_OUTPATIENT, {})  # type: ignore[arg-type]
 
 
 def test_the_connector_knows_the_his_interface_in_its_policy_groups() -> None:
     groups = [set(transport.ISSUE_METHODS), set(transport.BATCH_METHODS), set(transport.QUERY_METHODS),
-              set(transport.ONCE_METHODS), {wire.WRITE_OFF_EBILL}]
-    assert sum(len(g) for g in groups) == len(wire.HIS_METHODS)  # disjoint ...
-    assert set().union(*groups) == set(transport.ALL_METHODS) == wire.HIS_METHODS  # ... and complete
+              set(transport.ONCE_METHODS), {methods.WRITE_OFF_EBILL}]
+    assert sum(len(g) for g in groups) == len(methods.HIS_METHODS)  # disjoint ...
+    assert set().union(*groups) == set(transport.ALL_METHODS) == methods.HIS_METHODS  # ... and complete
 
 
 # --- simulator --------------------------------------------------------------------------------
 
 
 def test_the_simulator_handles_the_platform_methods_and_nothing_else() -> None:
-    assert set(HANDLERS) == wire.PLATFORM_METHODS
-    assert not UNSUPPORTED & wire.PLATFORM_METHODS
+    assert set(HANDLERS) == methods.PLATFORM_METHODS
+    assert not UNSUPPORTED & methods.PLATFORM_METHODS
     with pytest.raises(ValueError, match="invoiceEBil"):
         sim_platform.method("invoiceEBil")  # a typo cannot register a handler
 
@@ -126,7 +125,7 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     ServerDirectory(ServerApi(client)).authenticate("u1", "secret")
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
-    assert sent == wire.TERMINAL_METHODS == set(terminal_api.ROUTES)
+    assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)
 
 
 def _terminal_calls_with_literals(path: Path) -> list[str]:
@@ -145,5 +144,5 @@ def test_no_terminal_method_name_is_spelled_out_by_a_caller() -> None:
 
 def test_the_demo_stand_in_answers_only_vocabulary_names() -> None:
     names = [n for n in dir(DemoPlatform) if n.startswith(("_t_", "_m_"))]
-    assert {n[3:] for n in names if n.startswith("_t_")} <= wire.TERMINAL_METHODS
-    assert {n[3:] for n in names if n.startswith("_m_")} <= wire.HIS_METHODS
+    assert {n[3:] for n in names if n.startswith("_t_")} <= methods.TERMINAL_METHODS
+    assert {n[3:] for n in names if n.startswith("_m_")} <= methods.HIS_METHODS

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
 
@@ -68,7 +68,7 @@ class DemoPlatform:
         """Run one HIS-interface method; returns its success payload or raises PlatformError."""
         with self._lock:
             self.calls.append(method)
-            if method in wire.ISSUE:
+            if method in methods.ISSUE:
                 return self._issue(dict(data))
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from workflows.cashier.api import ServerApi
@@ -76,7 +76,7 @@ class ServerDirectory:
     """Users checked by the sync server's terminal ``login`` method (``{username, password}`` ->
     ``{username, displayName, role}``; a wrong password is an E2xxx failure)."""
 
-    def __init__(self, api: ServerApi, method: str = wire.TERMINAL_LOGIN) -> None:
+    def __init__(self, api: ServerApi, method: str = methods.TERMINAL_LOGIN) -> None:
         self._api = api
         self._method = method
 

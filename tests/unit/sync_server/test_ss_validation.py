@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from billing_core import methods as wire
+from billing_core import methods
 from billing_core.bills import METHODS
 from billing_core.errors import BillingError, ValidationError
 from sync_server.bills import validation
@@ -23,9 +23,9 @@ from sync_server.his.issuing import Issuer
 
 pytestmark = pytest.mark.unit
 REQUESTS = Path(__file__).resolve().parents[2] / "fixtures" / "requests"
-SAMPLES = {wire.INVOICE_EBILL_OUTPATIENT: "outpatient.json", wire.INV_EBILL_HOSPITALIZED: "inpatient.json",
-           wire.INV_EBILL_REGISTRATION: "registration.json", wire.INV_EBILL_CHECKUP: "checkup.json",
-           wire.INVOICE_EBILL_COMMON: "common_donation.json"}
+SAMPLES = {methods.INVOICE_EBILL_OUTPATIENT: "outpatient.json", methods.INV_EBILL_HOSPITALIZED: "inpatient.json",
+           methods.INV_EBILL_REGISTRATION: "registration.json", methods.INV_EBILL_CHECKUP: "checkup.json",
+           methods.INVOICE_EBILL_COMMON: "common_donation.json"}
 
 
 def _sample(method: str) -> dict[str, Any]:
@@ -48,8 +48,8 @@ def test_a_valid_bill_comes_back_normalised(method: str) -> None:
 
 
 def test_every_method_the_server_serves_has_its_needs_declared_only_in_the_vocabulary() -> None:
-    assert set(SERVER_NEEDS) <= wire.HIS_METHODS
-    assert set(wire.ISSUE) | set(wire.BATCH) | wire.BILL_CHANGES | wire.OTHER_CHANGES <= set(SERVER_NEEDS)
+    assert set(SERVER_NEEDS) <= methods.HIS_METHODS
+    assert set(methods.ISSUE) | set(methods.BATCH) | methods.BILL_CHANGES | methods.OTHER_CHANGES <= set(SERVER_NEEDS)
 
 
 @pytest.mark.parametrize("method", sorted(SERVER_NEEDS))
@@ -63,18 +63,18 @@ def test_keys_billing_core_requires_are_not_checked_again() -> None:
     # today billing_core requires every key the server needs: the server checks nothing itself
     assert validation.EXTRA_REQUIRED == {}
     # and a key billing_core leaves optional is folded in (getBillByBusDate's placeCode is optional)
-    assert not METHODS[wire.GET_BILL_BY_BUS_DATE].schema.by_name["placeCode"].required
-    assert extra_required({wire.GET_BILL_BY_BUS_DATE: ("busBgnDate", "placeCode")}) == \
-        {wire.GET_BILL_BY_BUS_DATE: ("placeCode",)}
+    assert not METHODS[methods.GET_BILL_BY_BUS_DATE].schema.by_name["placeCode"].required
+    assert extra_required({methods.GET_BILL_BY_BUS_DATE: ("busBgnDate", "placeCode")}) == \
+        {methods.GET_BILL_BY_BUS_DATE: ("placeCode",)}
 
 
 def test_a_folded_key_is_refused_with_the_servers_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validation, "EXTRA_REQUIRED", {wire.GET_BILL_BY_BUS_DATE: ("placeCode",)})
+    monkeypatch.setattr(validation, "EXTRA_REQUIRED", {methods.GET_BILL_BY_BUS_DATE: ("placeCode",)})
     request = {"busBgnDate": "20261123000000000", "busEndDate": "20261123235959999", "pageNo": 1, "pageSize": 10}
     with pytest.raises(RequestDataError) as exc:
-        validate(wire.GET_BILL_BY_BUS_DATE, request)
+        validate(methods.GET_BILL_BY_BUS_DATE, request)
     assert (exc.value.code, exc.value.message) == ("E5026", "缺少必填字段：placeCode")
-    assert validate(wire.GET_BILL_BY_BUS_DATE, {**request, "placeCode": "001"})["placeCode"] == "001"
+    assert validate(methods.GET_BILL_BY_BUS_DATE, {**request, "placeCode": "001"})["placeCode"] == "001"
 
 
 @pytest.mark.parametrize(("change", "path", "code"), [
@@ -97,14 +97,14 @@ def test_what_the_server_checked_twice_is_billing_cores(method: str, change: Any
 
 
 def test_the_charge_sum_is_billing_cores() -> None:
-    data = _sample(wire.INVOICE_EBILL_COMMON)
+    data = _sample(methods.INVOICE_EBILL_COMMON)
     data["totalAmt"] = str(Decimal(str(data["totalAmt"])) + 1)
-    assert _codes(wire.INVOICE_EBILL_COMMON, data).get("chargeDetail") == "E1010"
+    assert _codes(methods.INVOICE_EBILL_COMMON, data).get("chargeDetail") == "E1010"
 
 
 def test_a_method_without_a_field_table_passes_as_sent() -> None:
     data = {"billBatchCode": "42060126", "billNo": "0000000001", "random": "abc", "extra": 1}
-    assert validate(wire.GET_EBILL_LAYOUT_FILE, data) is data
+    assert validate(methods.GET_EBILL_LAYOUT_FILE, data) is data
 
 
 def test_services_take_validated_data_without_a_flag() -> None:
@@ -114,5 +114,5 @@ def test_services_take_validated_data_without_a_flag() -> None:
 
 def test_a_change_is_refused_with_every_missing_key_at_once() -> None:
     with pytest.raises(BillingError) as exc:
-        validate(wire.WRITE_OFF_EBILL, {"billBatchCode": "42060126"})
+        validate(methods.WRITE_OFF_EBILL, {"billBatchCode": "42060126"})
     assert exc.value.code == "E1001" and "billNo" in exc.value.message and "placeCode" in exc.value.message
