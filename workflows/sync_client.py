@@ -110,7 +110,8 @@ class SyncClient:
         if not self.breaker.allow():
             return False
         try:
-            self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}", {"terminalId": self.appid}, None)
+            self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}",
+                       {"terminalId": self.appid}, None)
         except LinkError:
             return False
         return True

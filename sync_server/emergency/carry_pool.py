@@ -74,7 +74,8 @@ def _claim_all(ctx: ServerContext, items: list[dict[str, Any]]) -> list[dict[str
 def _send(ctx: ServerContext, item: dict[str, Any]) -> tuple[str, Any]:
     """The platform call only: ("ok", answer) | ("rejected", exc) | ("unreachable", exc)."""
     try:
-        return "ok", ctx.upstream.call(methods.UPLOAD_EMERGENCY_EBILL, loads(item["payload_json"]), idem_key=item["idem_key"])
+        return "ok", ctx.upstream.call(methods.UPLOAD_EMERGENCY_EBILL, loads(item["payload_json"]),
+                                       idem_key=item["idem_key"])
     except PlatformRejected as exc:
         return "rejected", exc
     except PlatformUnreachable as exc:

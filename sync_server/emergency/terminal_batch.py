@@ -283,7 +283,8 @@ class Batch:
         payload = {"billType": methods.ISSUE[str(up["method"])].bill_type, "bill": up["bill"],
                    "billBatchCode": up["billBatchCode"], "billNo": up["billNo"], "random": up["random"],
                    "issueTime": up["issueTime"], "terminalId": self.terminal, "signValue": up["signValue"]}
-        return {"group_key": str(up["bill"]["busNo"]), "kind": "carry_forward", "method": methods.UPLOAD_EMERGENCY_EBILL,
+        return {"group_key": str(up["bill"]["busNo"]), "kind": "carry_forward",
+                "method": methods.UPLOAD_EMERGENCY_EBILL,
                 "payload_json": dumps(payload), "idem_key": f"cf:{up['billBatchCode']}:{up['billNo']}",
                 "state": "pending", "attempts": 0, "next_at": 0.0, "created_at": self.now}
 
@@ -301,7 +302,8 @@ class Batch:
         audit(conn, self.ctx.clock, self.who, "conflict_reported", "conflict", cid, None,
               {"bus_no": str(bill["busNo"]), "emergency_no": str(up["billNo"]), "kept_no": live["bill_no"]})
         if contact:
-            outbox.enqueue(conn, self.ctx.clock, group=str(bill["busNo"]), kind="notice", method=methods.SEND_BILL_NOTICE,
+            outbox.enqueue(conn, self.ctx.clock, group=str(bill["busNo"]), kind="notice",
+                           method=methods.SEND_BILL_NOTICE,
                            payload={"billBatchCode": live["bill_batch_code"], "billNo": live["bill_no"],
                                     "noticeList": contact},
                            idem_key=f"notice:{live['bill_batch_code']}:{live['bill_no']}:{up['billNo']}")

@@ -44,8 +44,8 @@ def _check(method: str, row: RowMapping) -> None:
     """Refuse changes the bill's state forbids (spec §12; seed 001 (三)1(5): paper voided first)."""
     if row["state"] != "issued":
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已作废，不能{method}")
-    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER, methods.TURN_PAPER, methods.RE_TURN_PAPER) \
-            and row["is_scarlet"]:
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER,
+                  methods.TURN_PAPER, methods.RE_TURN_PAPER) and row["is_scarlet"]:
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已冲红，不能重复冲红或换开")
     if method == methods.WRITE_OFF_EBILL and row["is_prt_paper"]:
         raise BillStateError("该电子票据已换开纸质票据，请先作废纸质票据（invalidPaper）再冲红")
@@ -125,7 +125,8 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
     with read_tx(ctx.engine) as conn:
         # a bill the server has no record of (issued behind its back) is forwarded: the platform decides
         row = find_bill(conn, method, data)
-        if row is not None and method not in (methods.RECEIVE_LIST_DETAIL, methods.SEND_BILL_NOTICE, methods.RECEIVE_ARREARS_FEEDBACK):
+        if row is not None and method not in (methods.RECEIVE_LIST_DETAIL, methods.SEND_BILL_NOTICE,
+                                              methods.RECEIVE_ARREARS_FEEDBACK):
             _check(method, row)
         if method == methods.INVALID_PAPER and row is None:
             raise NotFoundError(f"未找到纸质票据{data['pBillBatchCode']}-{data['pBillNo']}的换开记录")
@@ -163,8 +164,8 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
     if not first_try and method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER) and data.get("billBatchCode"):
         # A previous attempt may have been applied with its answer lost: check before re-sending.
         try:
-            state = ctx.upstream.call(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": data["billBatchCode"],
-                                                                   "billNo": data["billNo"]})
+            state = ctx.upstream.call(methods.GET_EBILL_STATES_BY_BILL_INFO,
+                                      {"billBatchCode": data["billBatchCode"], "billNo": data["billNo"]})
         except PlatformRejected:
             state = {}
         if isinstance(state, dict) and str(state.get("isScarlet")) == "1":

@@ -177,8 +177,8 @@ class Issuer:
         :raises PlatformUnreachable: the lookup itself failed (busNo stays in doubt).
         """
         try:
-            found = self.ctx.upstream.call(methods.GET_EBILL_BY_BUS_NO, {"busNo": data["busNo"],
-                                                                 "busDateTime": data.get("busDateTime", "")})
+            found = self.ctx.upstream.call(methods.GET_EBILL_BY_BUS_NO, {
+                "busNo": data["busNo"], "busDateTime": data.get("busDateTime", "")})
         except PlatformRejected:
             return None
         if isinstance(found, dict) and found.get("billNo"):

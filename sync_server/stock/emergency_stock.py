@@ -77,8 +77,8 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
     mark_issued(conn, ctx.clock, who, bill_id, answer, origin="emergency", in_doubt=in_doubt, carry="pending",
                 sign_value=sign_value, action="issue_emergency")
     outbox.enqueue(conn, ctx.clock, group=data["busNo"], kind="carry_forward", method=methods.UPLOAD_EMERGENCY_EBILL,
-                   payload={"billType": methods.ISSUE[method].bill_type, "bill": data, "billBatchCode": code, "billNo": no,
-                            "random": random, "issueTime": ts17(now), "terminalId": SERVER_TERMINAL_ID,
+                   payload={"billType": methods.ISSUE[method].bill_type, "bill": data, "billBatchCode": code,
+                            "billNo": no, "random": random, "issueTime": ts17(now), "terminalId": SERVER_TERMINAL_ID,
                             "signValue": sign_value},
                    idem_key=f"cf:{code}:{no}")
     return answer
@@ -92,8 +92,9 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
     if left >= cfg.emergency_low_water:
         return False
     try:
-        got = ctx.upstream.call(methods.EMERGENCY_STOCK_OUT, {"placeCode": place_code, "count": cfg.emergency_block_size,
-                                                      "operator": "sync_server", "remark": "同步服务器应急库存"},
+        got = ctx.upstream.call(methods.EMERGENCY_STOCK_OUT,
+                                {"placeCode": place_code, "count": cfg.emergency_block_size,
+                                 "operator": "sync_server", "remark": "同步服务器应急库存"},
                                 timeout=cfg.finance_timeout)
     except (PlatformUnreachable, PlatformRejected) as exc:
         log.info("emergency stock top-up for %s failed: %s", place_code, exc)
@@ -113,8 +114,8 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
 
 def hand_out(ctx: ServerContext, who: Actor, place_code: str, count: int, holder: str) -> dict[str, Any]:
     """Reserve a block on the platform for a terminal (issue 7 uses this) and record it."""
-    got = ctx.upstream.call(methods.EMERGENCY_STOCK_OUT, {"placeCode": place_code, "count": count, "operator": holder,
-                                                  "remark": f"终端{holder}应急库存"})
+    got = ctx.upstream.call(methods.EMERGENCY_STOCK_OUT, {"placeCode": place_code, "count": count,
+                                                          "operator": holder, "remark": f"终端{holder}应急库存"})
     row = {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
            "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
            "kind": "emergency_terminal", "holder": holder, "state": "active",
