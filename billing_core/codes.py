@@ -109,15 +109,7 @@ CODE_LISTS: dict[str, CodeList] = {
     )
 }
 
-#: Platform busType of each issuing method (spec §3, §4, §6); common bills allow three.
-METHOD_BUS_TYPES: dict[str, tuple[str, ...]] = {
-    "invoiceEBillOutpatient": ("02", "03", "04"),
-    "invEBillHospitalized": ("01",),
-    "invEBillRegistration": ("06",),
-    "invEBillCheckUp": ("05",),
-    "invoiceEBillCommon": ("09", "10", "11"),
-    "invoicePayMentVoucher": ("07", "08", "12"),
-}
+# The platform busTypes each issuing method may carry: billing_core.methods.BUS_TYPES.
 
 # ---------------------------------------------------------------------------------------------
 # Per-hospital mapping (spec §2, 附录8)

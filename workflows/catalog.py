@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import BillingError
 from offline_store import catalog as cache
@@ -92,7 +93,7 @@ def server_catalog(api: ServerApi, db: Database, clock: Clock | None = None) -> 
     and cached in the terminal store (应急开票基础信息), so a terminal that starts while the server
     is unreachable offers the catalog it last downloaded. Empty only before the first download."""
     try:
-        ans = api.terminal("catalog", {})
+        ans = api.terminal(methods.TERMINAL_CATALOG, {})
     except BillingError:
         ans = None
     if isinstance(ans, dict):

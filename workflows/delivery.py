@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from billing_core import methods
 from workflows import events as ev
 from workflows.events import Events
 from workflows.records import BillBook, BillRecord
@@ -42,7 +43,7 @@ def send_notice(api: HisApi, bills: BillBook, events: Events, rec: BillRecord, t
         kind = "1202"
     else:
         raise NoticeTargetInvalid()
-    api.call("sendBillNotice", {"billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no,
+    api.call(methods.SEND_BILL_NOTICE, {"billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no,
                                 "noticeList": [{"noticeType": kind, "noticeValue": target}]})
     rec.notice_sent = f"{kind}:{mask_target(target)}"
     bills.put(rec)

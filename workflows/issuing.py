@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from billing_core import methods
 from billing_core.bills import canonical_bill_bytes, validate_request
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps, loads
@@ -208,7 +209,7 @@ class IssuingWorkflow:
         """After a lost answer ask ``getEBillByBusNo`` once (spec §3.6) before going emergency: the
         server may have issued. None when it has no bill or cannot be asked (then in doubt)."""
         try:
-            answer = self.sync.his_now("getEBillByBusNo",
+            answer = self.sync.his_now(methods.GET_EBILL_BY_BUS_NO,
                                        {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
         except LinkError:
             return None

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing_core import methods
 from workflows.server_api import HisApi
 
 
 def online_stock(api: HisApi, place_code: str, paper_batch_code: str) -> int:
     """Numbers left in the billing point's electronic ranges."""
-    ans: Any = api.call("getValidBillNo", {"placeCode": place_code})
+    ans: Any = api.call(methods.GET_VALID_BILL_NO, {"placeCode": place_code})
     left = 0
     for r in ans.get("billNoList", []) if isinstance(ans, dict) else []:
         if str(r.get("billBatchCode")) == paper_batch_code:

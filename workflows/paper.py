@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
 from workflows import events as ev
@@ -31,11 +32,11 @@ from workflows.session_errors import (
 def discover_paper_batch(api: HisApi, place_code: str) -> str:
     """The paper form batch of a billing point when config names none: the first batch of
     getValidBillBatchCode (spec §8) for which getPaperBillNo answers a next number."""
-    codes: Any = api.call("getValidBillBatchCode", {"placeCode": place_code})
+    codes: Any = api.call(methods.GET_VALID_BILL_BATCH_CODE, {"placeCode": place_code})
     for entry in codes.get("billCodeList", []) if isinstance(codes, dict) else []:
         for b in entry.get("billBatchCodeList", []):
             try:
-                api.call("getPaperBillNo", {"placeCode": place_code, "pBillBatchCode": b["billBatchCode"]})
+                api.call(methods.GET_PAPER_BILL_NO, {"placeCode": place_code, "pBillBatchCode": b["billBatchCode"]})
             except PlatformError:  # an electronic batch: no paper numbers
                 continue
             return str(b["billBatchCode"])
@@ -61,7 +62,7 @@ class PaperService:
         """``(pBillBatchCode, pBillNo)`` of the next paper form (shown before printing)."""
         if not self.paper_batch_code:
             self.paper_batch_code = discover_paper_batch(self.api, self.place_code)
-        ans: Any = self.api.call("getPaperBillNo", {"placeCode": self.place_code,
+        ans: Any = self.api.call(methods.GET_PAPER_BILL_NO, {"placeCode": self.place_code,
                                                     "pBillBatchCode": self.paper_batch_code})
         return str(ans["pBillBatchCode"]), str(ans["pBillNo"])
 
@@ -78,7 +79,7 @@ class PaperService:
         if rec.paper_no:
             raise AlreadyExchanged()
         batch, no = self._confirm(confirmed_no)
-        self.api.call("turnPaper", self._body(rec, batch, no, operator))
+        self.api.call(methods.TURN_PAPER, self._body(rec, batch, no, operator))
         rec.paper_batch_code, rec.paper_no = batch, no
         return self._save(rec)
 
@@ -91,7 +92,7 @@ class PaperService:
         batch, no = self._confirm(confirmed_no)
         body = self._body(rec, batch, no, operator)
         body["reason"] = reason.strip()
-        self.api.call("reTurnPaper", body)
+        self.api.call(methods.RE_TURN_PAPER, body)
         rec.voided_papers.append(rec.paper_no)
         rec.paper_batch_code, rec.paper_no = batch, no
         rec.reprint_reason = reason.strip()
@@ -103,7 +104,7 @@ class PaperService:
             raise ReasonRequired("作废纸质票据须填写原因")
         if not rec.paper_no:
             raise NotExchanged()
-        ans: Any = self.api.call("invalidPaper", {
+        ans: Any = self.api.call(methods.INVALID_PAPER, {
             "pBillBatchCode": rec.paper_batch_code, "pBillNo": rec.paper_no, "placeCode": self.place_code,
             "author": operator, "reason": reason.strip(), "busDateTime": ts17(self.clock.now())})
         rec.voided_papers.append(rec.paper_no)
@@ -123,7 +124,7 @@ class PaperService:
         if not (start.strip().isdigit() and end.strip().isdigit()) or int(start) > int(end):
             raise BadBlankRange("空白票据号段有误：起始号码须为数字且不大于终止号码")
         width = max(len(start.strip()), 10)
-        self.api.call("invalidBlankBillNo", {
+        self.api.call(methods.INVALID_BLANK_BILL_NO, {
             "pBillBatchCode": self.paper_batch_code, "pBillNoStart": start.strip().zfill(width),
             "pBillNoEnd": end.strip().zfill(width), "placeCode": self.place_code, "author": operator,
             "reason": reason.strip(), "busDateTime": ts17(self.clock.now())})

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from offline_store import window_bills
 from offline_store.db import Database
@@ -106,13 +107,13 @@ WRITEOFF_LABELS = {"queued": "冲红已排队（待上传后提交）", "sent": 
                    "held": "冲红未提交（上传冲突，待人工处理）", "refused": "冲红被拒"}
 
 
-KIND_BY_METHOD = {"invoiceEBillOutpatient": "outpatient", "invEBillHospitalized": "inpatient",
-                  "invEBillRegistration": "registration", "invEBillCheckUp": "checkup"}
+KIND_BY_METHOD = {methods.INVOICE_EBILL_OUTPATIENT: "outpatient", methods.INV_EBILL_HOSPITALIZED: "inpatient",
+                  methods.INV_EBILL_REGISTRATION: "registration", methods.INV_EBILL_CHECKUP: "checkup"}
 COMMON_KINDS = {"09": "transfer", "10": "donation"}
 
 
 def _kind(method: str, request: dict[str, Any]) -> str:
-    if method == "invoiceEBillCommon":
+    if method == methods.INVOICE_EBILL_COMMON:
         return COMMON_KINDS.get(str(request.get("busType", "")), "transfer")
     return KIND_BY_METHOD.get(method, "outpatient")
 

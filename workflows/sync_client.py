@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import requests
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from billing_core.ids import new_noise
@@ -32,15 +32,8 @@ from workflows.link import CircuitBreaker, LinkObserver, LinkState
 HIS_PREFIX = "/medical-web/api/medical"
 TERMINAL_PREFIX = "/terminal/api"
 
-# Terminal-api method names (docs/EMERGENCY.md "Wire contract"). register, heartbeat, catalog and
-# emergencyStock are served by sync_server.api.terminal_api already; emergencyStockReturn and
-# uploadEmergencyBills are this contract's additions for the server side.
-M_REGISTER = "register"
-M_HEARTBEAT = "heartbeat"
-M_CATALOG = "catalog"
-M_STOCK_OUT = "emergencyStock"
-M_STOCK_RETURN = "emergencyStockReturn"
-M_UPLOAD = "uploadEmergencyBills"
+# Terminal-api method names (docs/EMERGENCY.md "Wire contract"): billing_core.methods.TERMINAL_*,
+# the constants sync_server.api.terminal_api routes on.
 
 
 class SyncClient:
@@ -117,7 +110,8 @@ class SyncClient:
         if not self.breaker.allow():
             return False
         try:
-            self._send(f"{self.base_url}{self.terminal_prefix}/{M_HEARTBEAT}", {"terminalId": self.appid}, None)
+            self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}",
+                       {"terminalId": self.appid}, None)
         except LinkError:
             return False
         return True
@@ -126,32 +120,32 @@ class SyncClient:
 
     def register(self, public_key_hex: str) -> envelope.Response:
         """``register``: the SM2 public key that verifies this terminal's emergency bills."""
-        return self.terminal(M_REGISTER, {"sm2PublicKey": public_key_hex})
+        return self.terminal(methods.TERMINAL_REGISTER, {"sm2PublicKey": public_key_hex})
 
     def heartbeat(self, status: Mapping[str, Any]) -> envelope.Response:
         """``heartbeat``: the terminal's status; the answer may list revoked blocks."""
-        return self.terminal(M_HEARTBEAT, dict(status))
+        return self.terminal(methods.TERMINAL_HEARTBEAT, dict(status))
 
     def emergency_catalog(self, place_code: str) -> envelope.Response:
         """``catalog``: 应急开票基础信息 (billing points, pay channels, charge items ...)."""
-        return self.terminal(M_CATALOG, {"placeCode": place_code, "terminalId": self.appid})
+        return self.terminal(methods.TERMINAL_CATALOG, {"placeCode": place_code, "terminalId": self.appid})
 
     def emergency_stock_out(self, place_code: str, count: int, operator: str) -> envelope.Response:
         """``emergencyStock``: ask for an emergency block for this terminal (库存发放)."""
-        return self.terminal(M_STOCK_OUT, {"placeCode": place_code, "count": count, "operator": operator,
+        return self.terminal(methods.TERMINAL_STOCK_OUT, {"placeCode": place_code, "count": count, "operator": operator,
                                            "terminalId": self.appid})
 
     def emergency_stock_return(self, place_code: str, bill_batch_code: str, bgn_no: str, end_no: str,
                                reason: str) -> envelope.Response:
         """``emergencyStockReturn``: give unused numbers back (申退); they are void for ever."""
-        return self.terminal(M_STOCK_RETURN, {"placeCode": place_code, "billBatchCode": bill_batch_code,
+        return self.terminal(methods.TERMINAL_STOCK_RETURN, {"placeCode": place_code, "billBatchCode": bill_batch_code,
                                               "billBgnNo": bgn_no, "billEndNo": end_no, "reason": reason,
                                               "terminalId": self.appid})
 
     def upload_emergency_bills(self, terminal_id: str, bills: list[Mapping[str, Any]]) -> envelope.Response:
         """``uploadEmergencyBills``: journal entries in order (each built by
         workflows.emergency.issuer.upload_payload); the answer has one result per bill."""
-        return self.terminal(M_UPLOAD, {"terminalId": terminal_id, "bills": [dict(b) for b in bills]})
+        return self.terminal(methods.TERMINAL_UPLOAD, {"terminalId": terminal_id, "bills": [dict(b) for b in bills]})
 
     # --- transport ---------------------------------------------------------------------------
 

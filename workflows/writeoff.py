@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import BillingError
 from workflows import events as ev
@@ -62,7 +63,7 @@ class WriteOffService:
 
     def refresh_paper_state(self, rec: BillRecord) -> BillRecord:
         """Ask the platform whether the bill has paper or is already red (getEBillStatesByBillInfo)."""
-        st: Any = self.api.call("getEBillStatesByBillInfo",
+        st: Any = self.api.call(methods.GET_EBILL_STATES_BY_BILL_INFO,
                                 {"billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no})
         if st.get("isPrtPaper") == "1" and not rec.paper_no:
             rec.paper_batch_code, rec.paper_no = str(st.get("pBillBatchCode", "")), str(st.get("pBillNo", ""))
@@ -104,7 +105,7 @@ class WriteOffService:
             if not void_paper_first:
                 raise PaperFirst(f"票据{rec.bill_no}已换开纸质票据{rec.paper_no}，须先作废纸质票据再冲红")
             return self.paper.void_paper(rec, reason, operator)
-        ans: Any = self.api.call("writeOffEBill", {
+        ans: Any = self.api.call(methods.WRITE_OFF_EBILL, {
             "billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no, "reason": reason.strip(),
             "operator": operator, "busDateTime": ts17(self.clock.now()), "placeCode": self.place_code})
         rec.state = STATE_RED

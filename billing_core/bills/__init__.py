@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from billing_core import codes
+from billing_core import codes, methods
 from billing_core.bills import issuing
 from billing_core.bills import requests as rq
 from billing_core.bills.fields import Field, Schema, check_object
@@ -61,66 +61,66 @@ def _specs() -> dict[str, MethodSpec]:
     out: dict[str, MethodSpec] = {}
 
     def add(name: str, kind: str, title: str, schema: Schema, bill_type: str | None = None) -> None:
-        allowed = codes.METHOD_BUS_TYPES.get(name, ())
+        allowed = methods.BUS_TYPES.get(name, ())
         out[name] = MethodSpec(name, kind, title, schema, allowed[0] if allowed else None, allowed, bill_type)
 
-    issue = [
-        ("invoiceEBillOutpatient", "batchInvoiceEBillOutpatient", "门诊", "outpatient"),
-        ("invEBillHospitalized", "batchInvoiceEBillHospitalized", "住院", "hospitalized"),
-        ("invEBillRegistration", "batchInvoiceEBillRegistration", "挂号", "registration"),
-        ("invEBillCheckUp", "batchInvoiceEBillCheckUp", "体检", "checkup"),
-    ]
-    for single, batch, label, bill_type in issue:
-        schema = issuing.BILL_SCHEMAS[bill_type]
-        add(single, "issue", f"医疗{label}电子票据开具", schema, bill_type)
-        add(batch, "batch_issue", f"批量医疗{label}电子票据开具", issuing.batch_schema(schema), bill_type)
-        out[batch] = MethodSpec(batch, "batch_issue", out[batch].title, out[batch].schema,
-                                out[single].bus_type, out[single].bus_types, bill_type)
-    add("invoiceEBillCommon", "issue", "通用电子票据开具（往来/捐赠/非税）", issuing.COMMON, "common")
+    # the vendor spec's 接口名称 of each medical issuing method and its batch wrapper
+    labels = {methods.INVOICE_EBILL_OUTPATIENT: "门诊", methods.INV_EBILL_HOSPITALIZED: "住院",
+              methods.INV_EBILL_REGISTRATION: "挂号", methods.INV_EBILL_CHECKUP: "体检"}
+    for m in methods.ISSUE.values():
+        schema = issuing.BILL_SCHEMAS[m.bill_type]
+        if m.batch is None:
+            add(m.name, "issue", "通用电子票据开具（往来/捐赠/非税）", schema, m.bill_type)
+            continue
+        add(m.name, "issue", f"医疗{labels[m.name]}电子票据开具", schema, m.bill_type)
+        # a batch carries its items' busTypes
+        out[m.batch] = MethodSpec(m.batch, "batch_issue", f"批量医疗{labels[m.name]}电子票据开具",
+                                  issuing.batch_schema(schema), out[m.name].bus_type, out[m.name].bus_types,
+                                  m.bill_type)
     table: list[tuple[str, str, str, Schema]] = [
-        ("getBatchInvoiceEBill", "query", "批量医疗电子票据开具结果查询", rq.GET_BATCH),
-        ("writeOffEBill", "write_off", "电子票据冲红", rq.WRITE_OFF),
-        ("writeOffEBillToPaper", "write_off", "已换开纸质电子票据冲红", rq.WRITE_OFF_TO_PAPER),
-        ("getEBillByBusNo", "query", "根据业务流水号获取开票情况", rq.GET_BY_BUS_NO),
-        ("getEBillStatesByBillInfo", "query", "根据电子票信息获取电子票据状态", rq.BILL_KEY),
-        ("getBillDetail", "query", "获取电子票据明细", rq.BILL_KEY_RANDOM),
-        ("getEBillPicUrl", "query", "查看电子票据H5页面", rq.GET_PIC_URL),
-        ("getEBillNotifyPic", "query", "获取电子票据告知单内容", rq.GET_NOTIFY_PIC),
-        ("getEBillAccountStatus", "query", "获取电子票据入账状态", rq.GET_ACCOUNT_STATUS),
-        ("getEBillUnPrintList", "query", "获取电子票据未换开列表", rq.UNPRINT_LIST),
-        ("getNotPrintList", "query", "获取未打印电子票据列表", rq.NOT_PRINT_LIST),
-        ("getEBillPrintList", "query", "获取已换开的电子票据列表", rq.PRINT_LIST),
-        ("receiveArreasFeedBack", "notice", "电子票据流通状态反馈", rq.ARREARS_FEEDBACK),
-        ("receiveListDetail", "notice", "接收电子票据清单项目数据", rq.RECEIVE_LIST_DETAIL),
-        ("getPaperBillNo", "paper", "获取当期纸质票据可用号码", rq.GET_PAPER_NO),
-        ("turnPaper", "paper", "换开纸质票据", rq.TURN_PAPER),
-        ("reTurnPaper", "paper", "重新换开纸质票据", rq.TURN_PAPER),
-        ("invalidPaper", "paper", "作废换开纸质票据", rq.INVALID_PAPER),
-        ("invalidBlankBillNo", "paper", "空白纸质票据作废", rq.INVALID_BLANK),
-        ("billStockOut", "stock", "票据库存下发", rq.STOCK_OUT),
-        ("billStockReturn", "stock", "票据库存回退", rq.STOCK_RETURN),
-        ("getBillStockOutList", "stock", "获取票据领用库存列表", rq.STOCK_OUT_LIST),
-        ("getValidBillNo", "stock", "获取票据有效票据号段", rq.VALID_BILL_NO),
-        ("getValidBillBatchCode", "stock", "获取票据有效票据代码列表", rq.VALID_BATCH_CODE),
-        ("sendBillNotice", "notice", "发送电子票据通知", rq.SEND_NOTICE),
-        ("checkTotalData", "reconcile", "根据业务时间总笔数核对", rq._recon("busDate", "业务日期", False)),
-        ("checkTotalDataByIvcDate", "reconcile", "根据开票日期总笔数核对", rq._recon("ivcDate", "开票日期", False)),
-        ("checkDataByPlace", "reconcile", "根据业务时间开票点核对", rq._recon("busDate", "业务日期", True)),
-        ("checkDataPlaceByIvcDate", "reconcile", "根据开票日期开票点核对", rq._recon("ivcDate", "开票日期", True)),
-        ("checkWriteOffData", "reconcile", "根据业务时间退费数据核对", rq._recon("busDate", "业务日期", True)),
-        ("checkWriteOffDataByIvcDate", "reconcile", "根据开票日期退费数据核对",
+        (methods.GET_BATCH_INVOICE_EBILL, "query", "批量医疗电子票据开具结果查询", rq.GET_BATCH),
+        (methods.WRITE_OFF_EBILL, "write_off", "电子票据冲红", rq.WRITE_OFF),
+        (methods.WRITE_OFF_EBILL_TO_PAPER, "write_off", "已换开纸质电子票据冲红", rq.WRITE_OFF_TO_PAPER),
+        (methods.GET_EBILL_BY_BUS_NO, "query", "根据业务流水号获取开票情况", rq.GET_BY_BUS_NO),
+        (methods.GET_EBILL_STATES_BY_BILL_INFO, "query", "根据电子票信息获取电子票据状态", rq.BILL_KEY),
+        (methods.GET_BILL_DETAIL, "query", "获取电子票据明细", rq.BILL_KEY_RANDOM),
+        (methods.GET_EBILL_PIC_URL, "query", "查看电子票据H5页面", rq.GET_PIC_URL),
+        (methods.GET_EBILL_NOTIFY_PIC, "query", "获取电子票据告知单内容", rq.GET_NOTIFY_PIC),
+        (methods.GET_EBILL_ACCOUNT_STATUS, "query", "获取电子票据入账状态", rq.GET_ACCOUNT_STATUS),
+        (methods.GET_EBILL_UNPRINT_LIST, "query", "获取电子票据未换开列表", rq.UNPRINT_LIST),
+        (methods.GET_NOT_PRINT_LIST, "query", "获取未打印电子票据列表", rq.NOT_PRINT_LIST),
+        (methods.GET_EBILL_PRINT_LIST, "query", "获取已换开的电子票据列表", rq.PRINT_LIST),
+        (methods.RECEIVE_ARREARS_FEEDBACK, "notice", "电子票据流通状态反馈", rq.ARREARS_FEEDBACK),
+        (methods.RECEIVE_LIST_DETAIL, "notice", "接收电子票据清单项目数据", rq.RECEIVE_LIST_DETAIL),
+        (methods.GET_PAPER_BILL_NO, "paper", "获取当期纸质票据可用号码", rq.GET_PAPER_NO),
+        (methods.TURN_PAPER, "paper", "换开纸质票据", rq.TURN_PAPER),
+        (methods.RE_TURN_PAPER, "paper", "重新换开纸质票据", rq.TURN_PAPER),
+        (methods.INVALID_PAPER, "paper", "作废换开纸质票据", rq.INVALID_PAPER),
+        (methods.INVALID_BLANK_BILL_NO, "paper", "空白纸质票据作废", rq.INVALID_BLANK),
+        (methods.BILL_STOCK_OUT, "stock", "票据库存下发", rq.STOCK_OUT),
+        (methods.BILL_STOCK_RETURN, "stock", "票据库存回退", rq.STOCK_RETURN),
+        (methods.GET_BILL_STOCK_OUT_LIST, "stock", "获取票据领用库存列表", rq.STOCK_OUT_LIST),
+        (methods.GET_VALID_BILL_NO, "stock", "获取票据有效票据号段", rq.VALID_BILL_NO),
+        (methods.GET_VALID_BILL_BATCH_CODE, "stock", "获取票据有效票据代码列表", rq.VALID_BATCH_CODE),
+        (methods.SEND_BILL_NOTICE, "notice", "发送电子票据通知", rq.SEND_NOTICE),
+        (methods.CHECK_TOTAL_DATA, "reconcile", "根据业务时间总笔数核对", rq._recon("busDate", "业务日期", False)),
+        (methods.CHECK_TOTAL_DATA_BY_IVC_DATE, "reconcile", "根据开票日期总笔数核对", rq._recon("ivcDate", "开票日期", False)),
+        (methods.CHECK_DATA_BY_PLACE, "reconcile", "根据业务时间开票点核对", rq._recon("busDate", "业务日期", True)),
+        (methods.CHECK_DATA_PLACE_BY_IVC_DATE, "reconcile", "根据开票日期开票点核对", rq._recon("ivcDate", "开票日期", True)),
+        (methods.CHECK_WRITE_OFF_DATA, "reconcile", "根据业务时间退费数据核对", rq._recon("busDate", "业务日期", True)),
+        (methods.CHECK_WRITE_OFF_DATA_BY_IVC_DATE, "reconcile", "根据开票日期退费数据核对",
          rq._recon("ivcDate", "开票日期", True)),
-        ("getBillByBusDate", "reconcile", "根据业务时间获取开票信息", rq.BILL_LIST_BY_DATE),
-        ("getBillByIvcDate", "reconcile", "根据开票日期获取开票信息", rq.BILL_LIST_BY_DATE),
-        ("invoicePayMentVoucher", "voucher", "预交金电子凭证开具", rq.INVOICE_VOUCHER),
-        ("writeOffPayMentVoucher", "voucher", "预交金电子凭证冲红", rq.WRITE_OFF_VOUCHER),
-        ("cancelPayMentVoucherBalance", "voucher", "撤销预交金结算", rq.CANCEL_VOUCHER_BALANCE),
-        ("invalidPayMentVoucherPaper", "voucher", "作废预交金纸质票据", rq.INVALID_VOUCHER_PAPER),
-        ("testServerConnect", "test", "服务端连接测试", rq.TEST_CONNECT),
-        ("getElectBilllListTotal", "print", "获取电子票据清单总页数", rq.BILL_KEY_RANDOM),
-        ("emergencyStockOut", "emergency", "应急票号预留（扩展）", rq.EMERGENCY_STOCK_OUT),
-        ("emergencyStockReturn", "emergency", "应急票号退回（扩展）", rq.EMERGENCY_STOCK_RETURN),
-        ("uploadEmergencyEBill", "emergency", "应急电子票据上传（扩展）", rq.UPLOAD_EMERGENCY),
+        (methods.GET_BILL_BY_BUS_DATE, "reconcile", "根据业务时间获取开票信息", rq.BILL_LIST_BY_DATE),
+        (methods.GET_BILL_BY_IVC_DATE, "reconcile", "根据开票日期获取开票信息", rq.BILL_LIST_BY_DATE),
+        (methods.INVOICE_PAYMENT_VOUCHER, "voucher", "预交金电子凭证开具", rq.INVOICE_VOUCHER),
+        (methods.WRITE_OFF_PAYMENT_VOUCHER, "voucher", "预交金电子凭证冲红", rq.WRITE_OFF_VOUCHER),
+        (methods.CANCEL_PAYMENT_VOUCHER_BALANCE, "voucher", "撤销预交金结算", rq.CANCEL_VOUCHER_BALANCE),
+        (methods.INVALID_PAYMENT_VOUCHER_PAPER, "voucher", "作废预交金纸质票据", rq.INVALID_VOUCHER_PAPER),
+        (methods.TEST_SERVER_CONNECT, "test", "服务端连接测试", rq.TEST_CONNECT),
+        (methods.GET_ELECT_BILL_LIST_TOTAL, "print", "获取电子票据清单总页数", rq.BILL_KEY_RANDOM),
+        (methods.EMERGENCY_STOCK_OUT, "emergency", "应急票号预留（扩展）", rq.EMERGENCY_STOCK_OUT),
+        (methods.EMERGENCY_STOCK_RETURN, "emergency", "应急票号退回（扩展）", rq.EMERGENCY_STOCK_RETURN),
+        (methods.UPLOAD_EMERGENCY_EBILL, "emergency", "应急电子票据上传（扩展）", rq.UPLOAD_EMERGENCY),
     ]
     for name, kind, title, schema in table:
         add(name, kind, title, schema)

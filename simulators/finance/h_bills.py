@@ -6,7 +6,7 @@ import base64
 import sqlite3
 from typing import Any
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from billing_core.pagination import list_page_count
 from simulators.finance import errors as E
 from simulators.finance import render
@@ -39,7 +39,7 @@ def find_for_write_off(db: sqlite3.Connection, batch: str, no: str) -> sqlite3.R
         raise
 
 
-@method("writeOffEBill")
+@method(methods.WRITE_OFF_EBILL)
 def write_off(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Red-flush a whole bill; a bill exchanged to paper needs its paper voided first (seed 001 (三)1(5))."""
     blue = find_for_write_off(db, data["billBatchCode"], data["billNo"])
@@ -49,7 +49,7 @@ def write_off(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str,
     return red_response(red, ctx.base_url)
 
 
-@method("writeOffEBillToPaper")
+@method(methods.WRITE_OFF_EBILL_TO_PAPER)
 def write_off_to_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Red-flush a bill exchanged to paper onto a red paper bill; the exchanged paper stays."""
     blue = find_for_write_off(db, data["billBatchCode"], data["billNo"])
@@ -73,7 +73,7 @@ def _scarlet(db: sqlite3.Connection, blue: sqlite3.Row) -> dict[str, Any]:
             "scarletPictureNetUrl": picture_url(red["base_url"], red, "net")}
 
 
-@method("getEBillByBusNo")
+@method(methods.GET_EBILL_BY_BUS_NO)
 def by_bus_no(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """The idempotency lookup: the bill issued for a busNo (E3001 when none)."""
     bill = existing_by_bus_no(db, str(data["busNo"]))
@@ -86,7 +86,7 @@ def by_bus_no(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str,
     return out
 
 
-@method("getEBillStatesByBillInfo")
+@method(methods.GET_EBILL_STATES_BY_BILL_INFO)
 def states(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """State, paper exchange and 冲红 of a bill."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"])
@@ -101,7 +101,7 @@ def states(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, An
     return out
 
 
-@method("getBillDetail")
+@method(methods.GET_BILL_DETAIL)
 def detail(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """The bill's header, charge items, list lines and payment channels."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], data["random"])
@@ -127,7 +127,7 @@ def detail(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, An
     return out
 
 
-@method("getEBillPicUrl")
+@method(methods.GET_EBILL_PIC_URL)
 def pic_url(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """H5 page URLs for a display channel."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], data["random"])
@@ -142,7 +142,7 @@ def notice_parts(db: sqlite3.Connection, bill: sqlite3.Row) -> tuple[dict[str, A
     return notice_bill(db, bill), items, qr_text(bill)
 
 
-@method("getEBillNotifyPic")
+@method(methods.GET_EBILL_NOTIFY_PIC)
 def notify_pic(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """The notice (告知单): its fields and, with isReturnPic=1, the PNG as pictureData."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"])
@@ -153,7 +153,7 @@ def notify_pic(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str
     return out
 
 
-@method("getEBillLayoutFile", raw=True)
+@method(methods.GET_EBILL_LAYOUT_FILE, raw=True)
 def layout_file(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Simulator method (seed 002 (7)): the bill's layout file as a base64 PDF."""
     missing = [k for k in ("billBatchCode", "billNo", "random") if not str(data.get(k) or "")]
@@ -165,7 +165,7 @@ def layout_file(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[st
             "fileData": base64.b64encode(pdf).decode("ascii")}
 
 
-@method("getEBillAccountStatus")
+@method(methods.GET_EBILL_ACCOUNT_STATUS)
 def account_status(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Booking state: "0" not booked, "1" booked (set through the control endpoint)."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], data["random"])
@@ -193,7 +193,7 @@ def _list_entry(b: sqlite3.Row) -> dict[str, Any]:
             "idCardNo": b["id_card_no"], "ivcDateTime": b["create_time"], "remark": str(req.get("remark", ""))}
 
 
-@method("getEBillUnPrintList")
+@method(methods.GET_EBILL_UNPRINT_LIST)
 def unprint_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Valid e-bills not yet exchanged to paper (kiosk use)."""
     rows = _bills_between(db, data, " AND state = 1 AND is_scarlet = 0 AND is_prt_paper = 0", ())
@@ -201,7 +201,7 @@ def unprint_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[s
             "billList": [_list_entry(b) for b in page(rows, data["pageNo"], data["pageSize"])]}
 
 
-@method("getNotPrintList")
+@method(methods.GET_NOT_PRINT_LIST)
 def not_print_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Valid e-bills whose image was not printed (the simulator prints nothing, so: not on paper)."""
     rows = _bills_between(db, data, " AND state = 1 AND is_scarlet = 0 AND is_prt_paper = 0", ())
@@ -213,7 +213,7 @@ def not_print_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict
     return {"total": len(rows), "pageNo": str(data["pageNo"]), "billList": out}
 
 
-@method("getEBillPrintList")
+@method(methods.GET_EBILL_PRINT_LIST)
 def print_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Bills already exchanged to paper (the one-week range limit is billing_core validation)."""
     rows = _bills_between(db, data, " AND is_prt_paper = 1", ())
@@ -227,7 +227,7 @@ def print_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str
     return {"total": len(rows), "pageNo": str(data["pageNo"]), "billList": out}
 
 
-@method("receiveArreasFeedBack")
+@method(methods.RECEIVE_ARREARS_FEEDBACK)
 def arrears(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """A not-circulable bill (isArrears=0) becomes circulable."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], doc="bill")
@@ -238,7 +238,7 @@ def arrears(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, A
     return "成功"
 
 
-@method("receiveListDetail")
+@method(methods.RECEIVE_LIST_DETAIL)
 def list_detail(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Append list lines in chunks; chunk numbers must increase (no repeats)."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], doc="bill")
@@ -254,14 +254,14 @@ def list_detail(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[st
     return "成功"
 
 
-@method("getElectBilllListTotal")
+@method(methods.GET_ELECT_BILL_LIST_TOTAL)
 def list_total(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """List page count by billing_core's rule; a bill without list lines is an error (seed 000 item 11)."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"], data["random"])
     return {"total": str(list_page_count(bill["list_count"]))}
 
 
-@method("sendBillNotice")
+@method(methods.SEND_BILL_NOTICE)
 def send_notice(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Record an SMS (1201) / e-mail (1202) delivery of a bill."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"])
@@ -274,7 +274,7 @@ def send_notice(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[st
     return "成功"
 
 
-@method("testServerConnect")
+@method(methods.TEST_SERVER_CONNECT)
 def test_connect(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Connectivity check."""
     return "成功"

@@ -11,11 +11,10 @@ import json
 import sqlite3
 from typing import Any
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from simulators.finance import errors as E
 from simulators.finance.errors import SimError
 from simulators.finance.h_issue import (
-    BILL_TYPES,
     bill_items,
     bill_values,
     consume_vouchers,
@@ -35,7 +34,7 @@ def _returned(db: sqlite3.Connection, batch: str, bgn: int, end: int) -> bool:
                       (batch, end, bgn)).fetchone() is not None
 
 
-@method("emergencyStockOut")
+@method(methods.EMERGENCY_STOCK_OUT)
 def stock_out(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Reserve ``count`` contiguous numbers for emergency use at a billing point."""
     place = str(data["placeCode"])
@@ -59,7 +58,7 @@ def stock_out(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str,
             "billBgnNo": f"{bgn:010d}", "billEndNo": f"{end:010d}", "reserveTime": now}
 
 
-@method("emergencyStockReturn")
+@method(methods.EMERGENCY_STOCK_RETURN)
 def stock_return(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Give unused emergency numbers back; they are void for ever."""
     place, batch = str(data["placeCode"]), str(data["billBatchCode"])
@@ -93,10 +92,10 @@ def _bill_ref(row: sqlite3.Row) -> str:
                       ensure_ascii=False)
 
 
-@method("uploadEmergencyEBill")
+@method(methods.UPLOAD_EMERGENCY_EBILL)
 def upload(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Carry an emergency bill onto the platform exactly as printed (same code, number, check code)."""
-    method_name = BILL_TYPES[str(data["billType"])]  # billType checked by billing_core validation
+    method_name = methods.BILL_TYPES[str(data["billType"])]  # billType checked by billing_core validation
     bill: dict[str, Any] = data["bill"]
     batch, no, random = str(data["billBatchCode"]), str(data["billNo"]), str(data["random"])
     place = str(bill["placeCode"])

@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from billing_core.bills import METHODS, validate_request
 from billing_core.errors import BillingError
 from simulators.finance import errors as E
@@ -24,16 +24,6 @@ from simulators.finance.platform import (
     take_number,
 )
 
-ISSUE_METHODS = ("invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration", "invEBillCheckUp",
-                 "invoiceEBillCommon")
-BATCH_METHODS = {
-    "batchInvoiceEBillOutpatient": "invoiceEBillOutpatient",
-    "batchInvoiceEBillHospitalized": "invEBillHospitalized",
-    "batchInvoiceEBillRegistration": "invEBillRegistration",
-    "batchInvoiceEBillCheckUp": "invEBillCheckUp",
-}
-BILL_TYPES = {"outpatient": "invoiceEBillOutpatient", "hospitalized": "invEBillHospitalized",
-              "registration": "invEBillRegistration", "checkup": "invEBillCheckUp", "common": "invoiceEBillCommon"}
 MAX_BATCH = 200
 
 
@@ -97,7 +87,7 @@ def _issue_handler(name: str) -> None:
         return bill_response(issue_one(p, ctx, db, name, data), ctx.base_url)
 
 
-for _m in ISSUE_METHODS:
+for _m in methods.ISSUE:
     _issue_handler(_m)
 
 
@@ -110,7 +100,7 @@ def _batch_handler(name: str) -> None:
         bills = data.get("eBillList")
         # Only the wrapper is checked here: each bill is validated while the batch is processed,
         # so that one bad bill fails alone (status 2) instead of refusing the batch.
-        validate_request("getBatchInvoiceEBill", {"batchNo": data.get("batchNo")})
+        validate_request(methods.GET_BATCH_INVOICE_EBILL, {"batchNo": data.get("batchNo")})
         if not isinstance(bills, list) or not bills:
             raise SimError(E.BAD_REQUEST, "eBillList必须是非空的票据列表")
         if len(bills) > MAX_BATCH:
@@ -129,11 +119,11 @@ def _batch_handler(name: str) -> None:
         return "成功"
 
 
-for _b in BATCH_METHODS:
+for _b in methods.BATCH:
     _batch_handler(_b)
 
 
-@method("getBatchInvoiceEBill")
+@method(methods.GET_BATCH_INVOICE_EBILL)
 def get_batch(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Batch results: status 0 not yet generated, 1 generated, 2 failed with errMsg."""
     batch = db.execute("SELECT * FROM batches WHERE batch_no = ?", (data["batchNo"],)).fetchone()
@@ -174,7 +164,7 @@ def _process_batch(p: Platform, batch_no: str) -> None:
     caller = p.store.caller(batch["appid"])
     assert caller is not None
     ctx = CallCtx(caller, batch["base_url"])
-    single = BATCH_METHODS[batch["method"]]
+    single = methods.BATCH[batch["method"]]
     for seq, item_json in items:
         if p.stopping:  # shutting down: the rest stays status 0 and resumes on the next start
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import date10
 from simulators.finance import errors as E
 from simulators.finance.errors import SimError
@@ -22,7 +23,7 @@ from simulators.finance.platform_paper import free_ranges, paper_of, use_paper, 
 MAX_BLANK_RANGE = 10_000
 
 
-@method("getPaperBillNo")
+@method(methods.GET_PAPER_BILL_NO)
 def next_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """The next usable paper number at a point."""
     place, batch = str(data["placeCode"]), str(data["pBillBatchCode"])
@@ -35,7 +36,7 @@ def next_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str
     raise SimError(E.NO_PAPER, f"开票点{place}没有可用的纸质票据（{batch}）")
 
 
-@method("turnPaper")
+@method(methods.TURN_PAPER)
 def turn_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Exchange an e-bill for the paper number printed; once only (seed 001 (三)5(1))."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"])
@@ -51,7 +52,7 @@ def turn_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str
     return "成功"
 
 
-@method("reTurnPaper")
+@method(methods.RE_TURN_PAPER)
 def re_turn_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Re-exchange onto a new paper number; the old paper number is voided."""
     bill = find_bill(db, data["billBatchCode"], data["billNo"])
@@ -68,7 +69,7 @@ def re_turn_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[
     return "成功"
 
 
-@method("invalidPaper")
+@method(methods.INVALID_PAPER)
 def invalid_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Void an exchanged paper bill and red-flush its e-bill in the same call (spec §7)."""
     paper = db.execute("SELECT * FROM paper_bills WHERE p_bill_batch_code = ? AND CAST(p_bill_no AS INTEGER) = ?"
@@ -87,7 +88,7 @@ def invalid_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[
     return red_response(red, ctx.base_url)
 
 
-@method("invalidBlankBillNo")
+@method(methods.INVALID_BLANK_BILL_NO)
 def invalid_blank(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Void unused paper numbers of the point's stock."""
     place, batch = str(data["placeCode"]), str(data["pBillBatchCode"])
@@ -137,7 +138,7 @@ def _move(db: sqlite3.Connection, src_place: str, dst_place: str, item: dict[str
                (day, direction, dst_place or src_place, row["bill_code"], row["bill_name"], batch, bgn, end, operator))
 
 
-@method("billStockOut")
+@method(methods.BILL_STOCK_OUT)
 def stock_out(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Issue paper ranges from the unit's stock to a billing point."""
     place = str(data["placeCode"])
@@ -148,7 +149,7 @@ def stock_out(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str,
     return "成功"
 
 
-@method("billStockReturn")
+@method(methods.BILL_STOCK_RETURN)
 def stock_return(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Return unused paper ranges from a billing point to the unit."""
     place = str(data["placeCode"])
@@ -159,7 +160,7 @@ def stock_return(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[s
     return "成功"
 
 
-@method("getBillStockOutList")
+@method(methods.GET_BILL_STOCK_OUT_LIST)
 def stock_out_list(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Stock issued to points between bgnDate and endDate (yyyy-MM-dd)."""
     sql = "SELECT * FROM stock_moves WHERE direction = 'out' AND day BETWEEN ? AND ?"
@@ -187,7 +188,7 @@ def _valid_ranges(db: sqlite3.Connection, place: str) -> list[dict[str, Any]]:
     return out
 
 
-@method("getValidBillNo")
+@method(methods.GET_VALID_BILL_NO)
 def valid_bill_no(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Unused number ranges (electronic online stock and paper) at a point."""
     place = str(data["placeCode"])
@@ -198,7 +199,7 @@ def valid_bill_no(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[
     return {"count": len(rows), "billNoList": rows}
 
 
-@method("getValidBillBatchCode")
+@method(methods.GET_VALID_BILL_BATCH_CODE)
 def valid_batch_codes(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Bill codes and their batch codes usable at a point."""
     place = str(data["placeCode"])

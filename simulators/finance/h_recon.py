@@ -6,7 +6,7 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from simulators.finance import errors as E
 from simulators.finance import render
 from simulators.finance.errors import SimError
@@ -134,7 +134,7 @@ def _bill_list(db: sqlite3.Connection, data: dict[str, Any], by_ivc: bool) -> di
             "billList": page(rows, data["pageNo"], data["pageSize"])}
 
 
-@method("getBillByBusDate")
+@method(methods.GET_BILL_BY_BUS_DATE)
 def by_bus_date(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Bills (e-bills, red bills, paper) by business time range."""
     if data.get("placeCode"):
@@ -142,7 +142,7 @@ def by_bus_date(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[st
     return _bill_list(db, data, by_ivc=False)
 
 
-@method("getBillByIvcDate")
+@method(methods.GET_BILL_BY_IVC_DATE)
 def by_ivc_date(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Bills by issue time range (the request keeps the busBgnDate/busEndDate names, spec §10)."""
     if data.get("placeCode"):
@@ -159,7 +159,7 @@ def _voucher_response(v: sqlite3.Row, base_url: str) -> dict[str, Any]:
             "pictureUrl": picture_url(base_url, v)}
 
 
-@method("invoicePayMentVoucher")
+@method(methods.INVOICE_PAYMENT_VOUCHER)
 def invoice_voucher(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Issue a prepayment voucher from the point's voucher stock (idempotent on busNo like bills)."""
     place = str(data["placeCode"])
@@ -182,7 +182,7 @@ def invoice_voucher(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dic
     return _voucher_response(row, ctx.base_url)
 
 
-@method("writeOffPayMentVoucher")
+@method(methods.WRITE_OFF_PAYMENT_VOUCHER)
 def write_off_voucher(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Refund a deposit: a red voucher for the refunded amount."""
     v = find_bill(db, str(data["voucherBatchCode"]), str(data["voucherNo"]), doc="voucher")
@@ -194,7 +194,7 @@ def write_off_voucher(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: d
     return _voucher_response(red, ctx.base_url)
 
 
-@method("cancelPayMentVoucherBalance")
+@method(methods.CANCEL_PAYMENT_VOUCHER_BALANCE)
 def cancel_balance(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Undo a settlement: red e-bill, and the vouchers it consumed become settleable again."""
     bill = find_bill(db, str(data["billBatchCode"]), str(data["billNo"]), doc="bill")
@@ -203,7 +203,7 @@ def cancel_balance(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict
     return red_response(red, ctx.base_url)
 
 
-@method("invalidPayMentVoucherPaper")
+@method(methods.INVALID_PAYMENT_VOUCHER_PAPER)
 def invalid_voucher_paper(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, Any]) -> Any:
     """Void the paper printed from a voucher: paper voided, red voucher issued."""
     pno = str(data["pBillNo"])

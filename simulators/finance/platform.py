@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.qr_payload import BillQr
 from simulators.finance import chain, render
@@ -31,7 +31,13 @@ RAW_METHODS: set[str] = set()
 
 
 def method(name: str, *, raw: bool = False) -> Callable[[Handler], Handler]:
-    """Register a handler for a platform method (``raw``: the handler validates itself)."""
+    """Register a handler for a platform method (``raw``: the handler validates itself).
+
+    :raises ValueError: ``name`` is not a platform method of billing_core.methods (a typo would
+        otherwise register a method no client ever calls).
+    """
+    if name not in methods.PLATFORM_METHODS:
+        raise ValueError(f"not a platform method: {name}")
 
     def deco(fn: Handler) -> Handler:
         HANDLERS[name] = fn

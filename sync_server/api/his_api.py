@@ -10,19 +10,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
+from billing_core import methods
 from sync_server.api.envelope_io import handle
-from sync_server.bills.methods import (
-    ALL_HIS_METHODS,
-    BATCH_METHODS,
-    BILL_CHANGES,
-    FORWARD_ONLY,
-    ISSUE_METHODS,
-    LOCAL_QUERIES,
-    OTHER_CHANGES,
-    RECONCILE,
-)
 from sync_server.bills.records import by_number, live_by_busno
-from sync_server.bills.validation import normalise
+from sync_server.bills.validation import validate
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
@@ -43,7 +34,7 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
     """Every billing point a request names (directly, in a batch, or through a local bill) is granted."""
     if data.get("placeCode") not in (None, ""):
         cache.check_place(caller, data["placeCode"])
-    if method in BATCH_METHODS:
+    if method in methods.BATCH:
         for item in data.get("eBillList") or []:
             if isinstance(item, dict):
                 cache.check_place(caller, item.get("placeCode", ""))
@@ -57,7 +48,7 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
 def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> Any:
     """Queries: a bill the platform does not have yet (emergency, not carried) is answered
     locally; otherwise forwarded, and answered locally when the platform is unreachable."""
-    if method == "getBatchInvoiceEBill":
+    if method == methods.GET_BATCH_INVOICE_EBILL:
         with read_tx(ctx.engine) as conn:
             return queries.local_query(conn, method, data)
     with read_tx(ctx.engine) as conn:
@@ -84,24 +75,24 @@ def actor_for(caller: Caller) -> Actor:
 
 
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
-    """Route one verified request to its service."""
-    if method not in ALL_HIS_METHODS:
+    """Route one verified request to its service: validated once here (the services check nothing again)."""
+    if method not in methods.HIS_METHODS:
         raise UnknownMethodError(f"不支持的接口方法：{method}")
-    data = normalise(method, data)
+    data = validate(method, data)
     _authorise(ctx, cache, caller, method, data)
     who = actor_for(caller)
-    if method in ISSUE_METHODS:
-        return Issuer(ctx).issue(method, data, who, normalised=True)
-    if method in BATCH_METHODS:
+    if method in methods.ISSUE:
+        return Issuer(ctx).issue(method, data, who)
+    if method in methods.BATCH:
         return batches.receive(ctx, who, method, data)
-    if method in BILL_CHANGES or method in OTHER_CHANGES:
+    if method in methods.BILL_CHANGES or method in methods.OTHER_CHANGES:
         return changes.change(ctx, who, method, data)
-    if method in RECONCILE:
+    if method in methods.RECONCILE:
         with read_tx(ctx.engine) as conn:
             return queries.reconcile(conn, method, data)
-    if method in LOCAL_QUERIES:
+    if method in methods.LOCAL_QUERIES:
         return _forward_or_local(ctx, method, data)
-    if method in FORWARD_ONLY:
+    if method in methods.FORWARD_ONLY:
         try:
             return ctx.upstream.call(method, data)
         except PlatformUnreachable:

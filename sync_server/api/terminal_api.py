@@ -1,5 +1,7 @@
 """``/terminal/api/<method>``: what our terminals need beyond the platform interface.
 
+Method names are billing_core.methods.TERMINAL_* (the constants workflows.sync_client sends).
+
 Same signed envelope as the platform interface, with the terminal's own appid/key:
 
 * ``register``        — ``{sm2PublicKey}`` (hex, 64 or 65 bytes): the key that verifies the
@@ -16,11 +18,13 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app
 from sqlalchemy import select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api.envelope_io import handle
@@ -71,43 +75,61 @@ def _catalog(ctx: ServerContext, caller: Caller) -> dict[str, Any]:
             "cardTypes": entries(CARD_TYPE), "serverTime": ts17(ctx.clock.now())}
 
 
+def _heartbeat(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    with read_tx(ctx.engine) as conn:
+        backlog = outbox.counts(conn).get("pending", 0)
+    return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog),
+            **terminal_watch.heartbeat(ctx, caller.appid, data)}
+
+
+def _login(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    if not data.get("username") or not data.get("password"):
+        raise RequestDataError("username和password必填")
+    return login(ctx.engine, str(data["username"]), str(data["password"]))
+
+
+def _stock_out(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    if not data.get("placeCode"):
+        raise RequestDataError("placeCode必填")
+    cache.check_place(caller, data["placeCode"])
+    try:
+        count = int(data.get("count", 100))
+    except (TypeError, ValueError):
+        raise RequestDataError("count必须是整数") from None
+    if not 1 <= count <= 5000:
+        raise RequestDataError("count必须在1到5000之间")
+    return emergency.hand_out(ctx, actor_for(caller), str(data["placeCode"]), count, caller.appid)
+
+
+def _stock_return(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    if not data.get("placeCode"):
+        raise RequestDataError("placeCode必填")
+    cache.check_place(caller, data["placeCode"])
+    return terminal_stock.stock_return(ctx, actor_for(caller), caller.appid, data)
+
+
+Route = Callable[[ServerContext, CallerCache, Caller, dict[str, Any]], Any]
+
+#: Every terminal-api method and its handler, keyed by the vocabulary's constants.
+ROUTES: dict[str, Route] = {
+    methods.TERMINAL_REGISTER: lambda ctx, cache, caller, data: _register(ctx, caller, data),
+    methods.TERMINAL_HEARTBEAT: _heartbeat,
+    methods.TERMINAL_LOGIN: _login,
+    methods.TERMINAL_CATALOG: lambda ctx, cache, caller, data: _catalog(ctx, caller),
+    methods.TERMINAL_STOCK_OUT: _stock_out,
+    methods.TERMINAL_UPLOAD: terminal_bills.upload,
+    methods.TERMINAL_STOCK_RETURN: _stock_return,
+}
+
+
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
     """Route one verified terminal request."""
-    if caller.kind != "terminal" and method != "login":
+    if caller.kind != "terminal" and method != methods.TERMINAL_LOGIN:
         raise RoleError(f"{caller.appid}不是终端，不能调用{method}")
-    who = actor_for(caller)
-    if method == "register":
-        return _register(ctx, caller, data)
-    if method == "heartbeat":
-        with read_tx(ctx.engine) as conn:
-            backlog = outbox.counts(conn).get("pending", 0)
-        return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog),
-                **terminal_watch.heartbeat(ctx, caller.appid, data)}
-    if method == "login":
-        if not data.get("username") or not data.get("password"):
-            raise RequestDataError("username和password必填")
-        return login(ctx.engine, str(data["username"]), str(data["password"]))
-    if method == "catalog":
-        return _catalog(ctx, caller)
-    if method == "emergencyStock":
-        if not data.get("placeCode"):
-            raise RequestDataError("placeCode必填")
-        cache.check_place(caller, data["placeCode"])
-        try:
-            count = int(data.get("count", 100))
-        except (TypeError, ValueError):
-            raise RequestDataError("count必须是整数") from None
-        if not 1 <= count <= 5000:
-            raise RequestDataError("count必须在1到5000之间")
-        return emergency.hand_out(ctx, who, str(data["placeCode"]), count, caller.appid)
-    if method == "uploadEmergencyBills":
-        return terminal_bills.upload(ctx, cache, caller, data)
-    if method == "emergencyStockReturn":
-        if not data.get("placeCode"):
-            raise RequestDataError("placeCode必填")
-        cache.check_place(caller, data["placeCode"])
-        return terminal_stock.stock_return(ctx, who, caller.appid, data)
-    raise UnknownMethodError(f"终端接口不支持的方法：{method}")
+    route = ROUTES.get(method)
+    if route is None:
+        raise UnknownMethodError(f"终端接口不支持的方法：{method}")
+    return route(ctx, cache, caller, data)
 
 
 @bp.post("/terminal/api/<method>")

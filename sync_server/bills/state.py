@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, update
 
+from billing_core import methods
 from sync_server.errors import BillStateError
 from sync_server.store.bill_status import ALLOWED, BillState, Carry, Flag, Origin
 from sync_server.store.schema import bills
@@ -104,9 +105,9 @@ _BIRTH_FREE = {"claim": frozenset(), "terminal_accepted": frozenset({"in_doubt"}
 
 #: Method names of his/changes.py -> their transition.
 CHANGE_TRANSITIONS: dict[str, Transition] = {
-    "writeOffEBill": TRANSITIONS["write_off"], "writeOffEBillToPaper": TRANSITIONS["write_off_to_paper"],
-    "invalidPaper": TRANSITIONS["invalid_paper"], "turnPaper": TRANSITIONS["turn_paper"],
-    "reTurnPaper": TRANSITIONS["re_turn_paper"],
+    methods.WRITE_OFF_EBILL: TRANSITIONS["write_off"], methods.WRITE_OFF_EBILL_TO_PAPER: TRANSITIONS["write_off_to_paper"],
+    methods.INVALID_PAPER: TRANSITIONS["invalid_paper"], methods.TURN_PAPER: TRANSITIONS["turn_paper"],
+    methods.RE_TURN_PAPER: TRANSITIONS["re_turn_paper"],
 }
 
 

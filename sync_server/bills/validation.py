@@ -1,71 +1,89 @@
-"""Request validation before anything is written or forwarded.
+"""The one validation pass of a request, at the server's edge, before anything is written or forwarded.
 
-Issuing requests go through billing_core's validator (``billing_core.bills.validate_request``)
-when it is available; the server's own minimum checks below (required keys, amounts, sums:
-spec §3.5) always run too, so a malformed bill never reaches the store or the platform.
+:func:`validate` is called once per request where it enters the server: every platform method HIS
+or a terminal sends (sync_server.api.his_api), every bill inside a terminal's emergency upload
+(sync_server.emergency.terminal_bills), and a stored batch's bills when the batch runs (the store
+keeps JSON, whose amounts are strings again). The services behind it receive the validated object
+and check nothing again.
+
+One pass, two sources, nothing checked twice:
+
+* billing_core's field tables (``billing_core.bills.validate_request``): V3.2.0 names, Decimal
+  amounts, required fields, lengths, non-empty detail lists and sums (spec §3.5) -> E10xx;
+* the server's own minimum, :data:`SERVER_NEEDS`: the keys its services read from a request without
+  looking. A key billing_core already requires is not checked again: the table is folded at import
+  into the keys billing_core leaves optional (none today), which are refused with E5026.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
+from billing_core import methods
 from billing_core.bills import METHODS, validate_request
-from billing_core.errors import BillingError
-from billing_core.money import parse_amount
 from sync_server.errors import RequestDataError
 
-_ISSUE_REQUIRED = ("busNo", "busDateTime", "placeCode", "totalAmt", "payer")
+_ISSUE_NEEDS = ("busNo", "busDateTime", "placeCode", "totalAmt", "payer", "chargeDetail", "payChannelDetail")
+_WRITE_OFF_NEEDS = ("billBatchCode", "billNo", "reason", "operator", "busDateTime", "placeCode")
+_TURN_PAPER_NEEDS = ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator")
+
+#: method -> the request keys the server's services rely on (issuing, batches, changes, local answers).
+#: Each must be a field of billing_core's table of the method: normalisation drops unknown keys.
+SERVER_NEEDS: dict[str, tuple[str, ...]] = {
+    **{m: _ISSUE_NEEDS for m in methods.ISSUE},
+    **{m: ("batchNo", "eBillList") for m in methods.BATCH},
+    methods.WRITE_OFF_EBILL: _WRITE_OFF_NEEDS,
+    methods.WRITE_OFF_EBILL_TO_PAPER: (*_WRITE_OFF_NEEDS, "pBillBatchCode", "pBillNo"),
+    methods.TURN_PAPER: _TURN_PAPER_NEEDS,
+    methods.RE_TURN_PAPER: _TURN_PAPER_NEEDS,
+    methods.INVALID_PAPER: ("pBillBatchCode", "pBillNo", "placeCode", "author", "reason", "busDateTime"),
+    methods.RECEIVE_ARREARS_FEEDBACK: ("billBatchCode", "billNo", "feedBackDate"),
+    methods.RECEIVE_LIST_DETAIL: ("billBatchCode", "billNo", "listDetail"),
+    methods.SEND_BILL_NOTICE: ("billBatchCode", "billNo", "noticeList"),
+    methods.INVALID_BLANK_BILL_NO: ("pBillBatchCode", "pBillNoStart", "pBillNoEnd", "placeCode", "author", "reason"),
+    methods.BILL_STOCK_OUT: ("placeCode", "billNoList"),
+    methods.BILL_STOCK_RETURN: ("placeCode", "billNoList"),
+    methods.GET_EBILL_BY_BUS_NO: ("busNo",),
+    methods.GET_BATCH_INVOICE_EBILL: ("batchNo",),
+    methods.GET_EBILL_STATES_BY_BILL_INFO: ("billBatchCode", "billNo"),
+    methods.GET_BILL_DETAIL: ("billBatchCode", "billNo"),
+    methods.GET_BILL_BY_BUS_DATE: ("busBgnDate", "busEndDate"),
+    methods.GET_BILL_BY_IVC_DATE: ("busBgnDate", "busEndDate"),
+    **{m: ("ivcDate" if "IvcDate" in m else "busDate",) for m in methods.RECONCILE if m.startswith("check")},
+}
 
 
-def _amount(value: object, field: str) -> Decimal:
-    try:
-        return parse_amount(value, field=field)
-    except BillingError as exc:
-        raise RequestDataError(exc.message) from None
+def required_by_billing_core(method: str, key: str) -> bool:
+    """True when billing_core's field table of ``method`` makes ``key`` required."""
+    spec = METHODS.get(method)
+    row = spec.schema.by_name.get(key) if spec is not None else None
+    return row is not None and row.required
 
 
-def normalise(method: str, data: dict[str, Any]) -> dict[str, Any]:
-    """billing_core's validation of any platform method (V3.2.0 names, Decimal amounts)."""
-    if method in METHODS:
-        return validate_request(method, data)
-    return data
+def extra_required(needs: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Of the keys the server needs, those billing_core does not already require: the only ones
+    :func:`validate` checks itself."""
+    return {m: extra for m, keys in needs.items()
+            if (extra := tuple(k for k in keys if not required_by_billing_core(m, k)))}
 
 
-def check_issue(method: str, data: dict[str, Any], *, normalised: bool = False) -> dict[str, Any]:
-    """Validate an issuing request; returns the (normalised) business object.
+#: What :func:`validate` checks itself (E5026), computed once.
+EXTRA_REQUIRED: dict[str, tuple[str, ...]] = extra_required(SERVER_NEEDS)
 
-    :param normalised: the request already went through :func:`normalise`.
-    :raises BillingError: ValidationError from billing_core, or RequestDataError (E5026).
+
+def validate(method: str, data: Any) -> dict[str, Any]:
+    """The validated request of a platform method (``method`` is in the vocabulary).
+
+    Normalised by billing_core where it has the method's field table (every method but
+    ``getEBillLayoutFile``, a simulator-only method forwarded as sent).
+
+    :raises BillingError: ValidationError from billing_core (E10xx, every issue at once), or
+        RequestDataError (E5026) for a key the server needs that billing_core leaves optional.
     """
-    if not normalised:
+    if method in METHODS:
         data = validate_request(method, data)
-    missing = [k for k in _ISSUE_REQUIRED if data.get(k) in (None, "")]
+    missing = [k for k in EXTRA_REQUIRED.get(method, ()) if data.get(k) in (None, "")]
     if missing:
         raise RequestDataError(f"缺少必填字段：{'、'.join(missing)}")
-    if not isinstance(data["busNo"], str) or len(data["busNo"]) > 50:
-        raise RequestDataError("busNo必须是不超过50个字符的字符串")
-    total = _amount(data["totalAmt"], "totalAmt")
-    charges = data.get("chargeDetail")
-    if not isinstance(charges, list) or not charges:
-        raise RequestDataError("chargeDetail不能为空")
-    channels = data.get("payChannelDetail")
-    if not isinstance(channels, list) or not channels:
-        raise RequestDataError("payChannelDetail不能为空")
-    charge_sum = sum((_amount(c.get("amt") if isinstance(c, dict) else None, f"chargeDetail[{i}].amt")
-                      for i, c in enumerate(charges)), Decimal("0"))
-    pay_sum = sum((_amount(c.get("payChannelValue") if isinstance(c, dict) else None,
-                           f"payChannelDetail[{i}].payChannelValue")
-                   for i, c in enumerate(channels)), Decimal("0"))
-    if charge_sum != total:
-        raise RequestDataError(f"chargeDetail金额合计{charge_sum}与totalAmt {total}不一致")
-    if pay_sum != total:
-        raise RequestDataError(f"payChannelDetail金额合计{pay_sum}与totalAmt {total}不一致")
     return data
-
-
-def require(data: dict[str, Any], *keys: str) -> None:
-    """Raise RequestDataError naming every missing key."""
-    missing = [k for k in keys if data.get(k) in (None, "")]
-    if missing:
-        raise RequestDataError(f"缺少必填字段：{'、'.join(missing)}")

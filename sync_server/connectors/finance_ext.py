@@ -16,20 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from billing_core import methods
 from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected
 from sync_server.connectors.finance_transport import Payload
-
-#: The extension methods (spec §17).
-EXT_METHODS = ("emergencyStockOut", "emergencyStockReturn", "uploadEmergencyEBill")
-
-#: billType values of uploadEmergencyEBill and the issuing method each stands for.
-BILL_TYPES = {
-    "outpatient": "invoiceEBillOutpatient",
-    "hospitalized": "invEBillHospitalized",
-    "registration": "invEBillRegistration",
-    "checkup": "invEBillCheckUp",
-    "common": "invoiceEBillCommon",
-}
 
 #: Simulator codes answering an upload conflict (same number with other content; busNo taken).
 CONFLICT_CODES = ("E4012", "E4014")
@@ -79,13 +68,13 @@ class FinanceExtClient:
             data["billCode"] = bill_code
         if remark:
             data["remark"] = remark
-        return self.client.call("emergencyStockOut", data)
+        return self.client.call(methods.EMERGENCY_STOCK_OUT, data)
 
     def emergency_stock_return(self, place_code: str, bill_batch_code: str, bgn_no: str, end_no: str,
                                reason: str) -> Any:
         """Give unused emergency numbers back; they are void for ever. Idempotent on the platform
         only in effect (a repeat is refused as already returned), so it is sent once."""
-        return self.client.call("emergencyStockReturn", {
+        return self.client.call(methods.EMERGENCY_STOCK_RETURN, {
             "placeCode": place_code, "billBatchCode": bill_batch_code, "billBgnNo": bgn_no,
             "billEndNo": end_no, "reason": reason,
         })
@@ -104,11 +93,11 @@ class FinanceExtClient:
             message then names the bill the platform already holds.
         """
         try:
-            return self.client.call("uploadEmergencyEBill", upload, idem_key=idem_key)
+            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
         except PlatformInDoubt:
             if not resend_in_doubt:
                 raise
-            return self.client.call("uploadEmergencyEBill", upload, idem_key=idem_key)
+            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
 
     def carry_forward(self, upload: Mapping[str, Any], *, idem_key: str | None = None) -> CarryOutcome:
         """Upload once; a refusal is resolved by ``getEBillByBusNo``: the same number means it was

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from billing_core import envelope
+from billing_core import envelope, methods
 from billing_core.errors import EnvelopeError
 from billing_core.ids import new_noise
 from sync_server.connectors.errors import (
@@ -30,34 +30,18 @@ log = logging.getLogger("sync_server.connectors.finance")
 
 Payload = dict[str, Any]
 
+# The method groups the client's safety policy decides on (billing_core.methods, the one vocabulary).
 #: Issuing methods (spec §3, §4): idempotent on busNo through getEBillByBusNo.
-ISSUE_METHODS = (
-    "invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration", "invEBillCheckUp",
-    "invoiceEBillCommon",
-)
+ISSUE_METHODS = tuple(methods.ISSUE)
 #: Batch issuing methods (spec §4): idempotent on batchNo through getBatchInvoiceEBill.
-BATCH_METHODS = (
-    "batchInvoiceEBillOutpatient", "batchInvoiceEBillHospitalized", "batchInvoiceEBillRegistration",
-    "batchInvoiceEBillCheckUp",
-)
+BATCH_METHODS = tuple(methods.BATCH)
 #: Read-only methods: safe to retry.
-QUERY_METHODS = (
-    "getBatchInvoiceEBill", "getEBillByBusNo", "getEBillStatesByBillInfo", "getBillDetail",
-    "getEBillPicUrl", "getEBillNotifyPic", "getEBillAccountStatus", "getEBillUnPrintList",
-    "getNotPrintList", "getEBillPrintList", "getPaperBillNo", "getBillStockOutList", "getValidBillNo",
-    "getValidBillBatchCode", "getElectBilllListTotal", "checkTotalData", "checkTotalDataByIvcDate",
-    "checkDataByPlace", "checkDataPlaceByIvcDate", "checkWriteOffData", "checkWriteOffDataByIvcDate",
-    "getBillByBusDate", "getBillByIvcDate", "testServerConnect", "getEBillLayoutFile",
-)
-#: State changes sent exactly once (an in-doubt failure is raised to the caller).
-ONCE_METHODS = (
-    "writeOffEBillToPaper", "receiveArreasFeedBack", "receiveListDetail", "turnPaper", "reTurnPaper",
-    "invalidPaper", "invalidBlankBillNo", "billStockOut", "billStockReturn", "sendBillNotice",
-    "invoicePayMentVoucher", "writeOffPayMentVoucher", "cancelPayMentVoucherBalance",
-    "invalidPayMentVoucherPaper",
-)
+QUERY_METHODS = tuple(sorted(methods.QUERIES))
+#: State changes sent exactly once (an in-doubt failure is raised to the caller); writeOffEBill has
+#: its own policy (a state lookup after a lost answer).
+ONCE_METHODS = tuple(sorted(methods.CHANGES - {methods.WRITE_OFF_EBILL}))
 #: Every method of the finance-platform issue's list (the §17 extensions excluded).
-ALL_METHODS = ISSUE_METHODS + BATCH_METHODS + QUERY_METHODS + ONCE_METHODS + ("writeOffEBill",)
+ALL_METHODS = tuple(sorted(methods.HIS_METHODS))
 
 _JSON_HEADERS = {"Content-Type": "application/json;charset=utf-8"}
 

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from billing_core import methods
 from billing_core.breaker import Breaker
 from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected, PlatformUnreachable
 from sync_server.connectors.finance_ext import FinanceExtClient
@@ -144,7 +145,7 @@ class PlatformClient(FinanceTransport):
             return self.resolve_issue(method, data).result().payload
         if method in BATCH_METHODS:
             return self.batch_issue(method, data)
-        if method == "writeOffEBill":
+        if method == methods.WRITE_OFF_EBILL:
             return self.write_off_ebill(data)
         if method in QUERY_METHODS:
             return self.query(method, data)
@@ -159,7 +160,7 @@ class PlatformClient(FinanceTransport):
         :raises PlatformUnreachable: the lookup itself failed (the busNo stays in doubt).
         """
         try:
-            found = self.query("getEBillByBusNo", {"busNo": bus_no, "busDateTime": bus_date_time})
+            found = self.query(methods.GET_EBILL_BY_BUS_NO, {"busNo": bus_no, "busDateTime": bus_date_time})
         except PlatformRejected:
             return None
         return found if isinstance(found, dict) and found.get("billNo") else None
@@ -222,7 +223,7 @@ class PlatformClient(FinanceTransport):
             return self.call(method, data)
         except PlatformInDoubt as lost:
             try:
-                self.query("getBatchInvoiceEBill", {"batchNo": batch_no})
+                self.query(methods.GET_BATCH_INVOICE_EBILL, {"batchNo": batch_no})
                 return "成功"
             except PlatformRejected as exc:
                 if exc.code not in self.batch_not_found_codes:
@@ -244,7 +245,7 @@ class PlatformClient(FinanceTransport):
         :raises PlatformUnreachable: the state could not be read.
         """
         try:
-            states = self.query("getEBillStatesByBillInfo", {"billBatchCode": bill_batch_code, "billNo": bill_no})
+            states = self.query(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": bill_batch_code, "billNo": bill_no})
         except PlatformRejected:
             return None
         if not isinstance(states, dict) or str(states.get("isScarlet")) != "1":
@@ -274,7 +275,7 @@ class PlatformClient(FinanceTransport):
     def write_off_ebill(self, data: Mapping[str, Any]) -> Payload:
         """Red-flush a whole bill; after a lost answer the state is checked before re-sending."""
         try:
-            return self.call("writeOffEBill", data)
+            return self.call(methods.WRITE_OFF_EBILL, data)
         except PlatformInDoubt:
             try:
                 red = self.red_bill_of(str(data.get("billBatchCode", "")), str(data.get("billNo", "")))
@@ -283,4 +284,4 @@ class PlatformClient(FinanceTransport):
             if red is not None:
                 return red
             log.info("finance writeOffEBill %s not red-flushed after a lost answer: re-sent", data.get("billNo"))
-            return self.call("writeOffEBill", data)
+            return self.call(methods.WRITE_OFF_EBILL, data)

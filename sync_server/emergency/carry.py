@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from sync_server.bills.records import by_id, by_number, mark_issued, public
@@ -94,7 +95,8 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
         audit(conn, ctx.clock, SERVER, "conflict_reported", "conflict", cid, None,
               {"bus_no": row["bus_no"], "emergency_no": row["bill_no"], "platform_no": found.get("billNo")})
         if contact:
-            outbox.enqueue(conn, ctx.clock, group=f"notice:{row['bus_no']}", kind="notice", method="sendBillNotice",
+            outbox.enqueue(conn, ctx.clock, group=f"notice:{row['bus_no']}", kind="notice",
+                           method=methods.SEND_BILL_NOTICE,
                            payload={"billBatchCode": found.get("billBatchCode"), "billNo": found.get("billNo"),
                                     "noticeList": contact}, idem_key=f"notice:{found.get('billBatchCode')}:"
                                                                      f"{found.get('billNo')}")

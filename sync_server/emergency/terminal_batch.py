@@ -26,10 +26,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
-from sync_server.bills.methods import ISSUE_METHODS
 from sync_server.bills.records import by_number, detail_rows, qty
 from sync_server.bills.state import born
 from sync_server.context import ServerContext
@@ -254,10 +254,11 @@ class Batch:
     def _carry_row(self, up: dict[str, Any]) -> dict[str, Any]:
         # The outbox item the server uses for its own emergency bills (services/emergency.py):
         # delivery.py carries it with uploadEmergencyEBill and settles platform-side conflicts.
-        payload = {"billType": ISSUE_METHODS[str(up["method"])], "bill": up["bill"],
+        payload = {"billType": methods.ISSUE[str(up["method"])].bill_type, "bill": up["bill"],
                    "billBatchCode": up["billBatchCode"], "billNo": up["billNo"], "random": up["random"],
                    "issueTime": up["issueTime"], "terminalId": self.terminal, "signValue": up["signValue"]}
-        return {"group_key": str(up["bill"]["busNo"]), "kind": "carry_forward", "method": "uploadEmergencyEBill",
+        return {"group_key": str(up["bill"]["busNo"]), "kind": "carry_forward",
+                "method": methods.UPLOAD_EMERGENCY_EBILL,
                 "payload_json": dumps(payload), "idem_key": f"cf:{up['billBatchCode']}:{up['billNo']}",
                 "state": "pending", "attempts": 0, "next_at": 0.0, "created_at": self.now}
 
@@ -275,7 +276,8 @@ class Batch:
         audit(conn, self.ctx.clock, self.who, "conflict_reported", "conflict", cid, None,
               {"bus_no": str(bill["busNo"]), "emergency_no": str(up["billNo"]), "kept_no": live["bill_no"]})
         if contact:
-            outbox.enqueue(conn, self.ctx.clock, group=str(bill["busNo"]), kind="notice", method="sendBillNotice",
+            outbox.enqueue(conn, self.ctx.clock, group=str(bill["busNo"]), kind="notice",
+                           method=methods.SEND_BILL_NOTICE,
                            payload={"billBatchCode": live["bill_batch_code"], "billNo": live["bill_no"],
                                     "noticeList": contact},
                            idem_key=f"notice:{live['bill_batch_code']}:{live['bill_no']}:{up['billNo']}")

@@ -31,10 +31,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from billing_core import methods
 from billing_core.bills import canonical_bill_bytes
 from billing_core.errors import BillingError
-from sync_server.bills.methods import ISSUE_METHODS
-from sync_server.bills.validation import check_issue
+from sync_server.bills.validation import validate
 from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.emergency.carry_pool import kick_carry_pool
@@ -142,12 +142,12 @@ def _canonical(bill: Any) -> bytes | None:
 
 
 def _content_error(caller: Caller, up: dict[str, Any]) -> BillingError | None:
-    """Validation of the bill itself (billing_core + the server's sums), outside the write lock."""
+    """The one validation pass of the bill itself, outside the write lock."""
     method = str(up["method"])
-    if method not in ISSUE_METHODS:
+    if method not in methods.ISSUE:
         return ee.BillContentError(f"不支持的开票方法{method}")
     try:
-        check_issue(method, up["bill"])  # builds a normalised copy; the upload stays as sent
+        validate(method, up["bill"])  # builds a normalised copy; the upload stays as sent (signed)
     except BillingError as exc:
         return ee.BillContentError(f"应急票据{up['billBatchCode']}-{up['billNo']}内容校验不通过：{exc.message}")
     if str(up["bill"]["placeCode"]) not in caller.places:

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, insert, select, update
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from sync_server.bills.records import by_id, by_number, public
 from sync_server.bills.state import CHANGE_TRANSITIONS, move
-from sync_server.bills.validation import require
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import BillStateError, NotFoundError
@@ -29,25 +29,11 @@ from sync_server.store.schema import bills, paper_bills, red_bills
 
 RED_FIELDS = ("eScarletBillBatchCode", "eScarletBillNo", "eScarletRandom", "createTime", "billQRCode",
               "pictureUrl", "pictureNetUrl")
-_REQUIRED = {
-    "writeOffEBill": ("billBatchCode", "billNo", "reason", "operator", "busDateTime", "placeCode"),
-    "writeOffEBillToPaper": ("billBatchCode", "billNo", "reason", "operator", "busDateTime", "placeCode",
-                             "pBillBatchCode", "pBillNo"),
-    "turnPaper": ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator"),
-    "reTurnPaper": ("billBatchCode", "billNo", "pBillBatchCode", "pBillNo", "busDateTime", "placeCode", "operator"),
-    "invalidPaper": ("pBillBatchCode", "pBillNo", "placeCode", "author", "reason", "busDateTime"),
-    "receiveArreasFeedBack": ("billBatchCode", "billNo", "feedBackDate"),
-    "receiveListDetail": ("billBatchCode", "billNo", "listDetail"),
-    "sendBillNotice": ("billBatchCode", "billNo", "noticeList"),
-    "invalidBlankBillNo": ("pBillBatchCode", "pBillNoStart", "pBillNoEnd", "placeCode", "author", "reason"),
-    "billStockOut": ("placeCode", "billNoList"),
-    "billStockReturn": ("placeCode", "billNoList"),
-}
 
 
 def find_bill(conn: Connection, method: str, data: dict[str, Any]) -> RowMapping | None:
     """The local bill a change refers to (by e-bill number, or by paper number for invalidPaper)."""
-    if method == "invalidPaper":
+    if method == methods.INVALID_PAPER:
         return conn.execute(select(bills).where(and_(bills.c.p_bill_batch_code == data["pBillBatchCode"],
                                                      bills.c.p_bill_no == data["pBillNo"]))).mappings().first()
     if data.get("billBatchCode") and data.get("billNo"):
@@ -59,14 +45,14 @@ def _check(method: str, row: RowMapping) -> None:
     """Refuse changes the bill's state forbids (spec §12; seed 001 (三)1(5): paper voided first)."""
     if row["state"] != "issued":
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已作废，不能{method}")
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper", "turnPaper", "reTurnPaper") \
-            and row["is_scarlet"]:
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER,
+                  methods.TURN_PAPER, methods.RE_TURN_PAPER) and row["is_scarlet"]:
         raise BillStateError(f"票据{row['bill_batch_code']}-{row['bill_no']}已冲红，不能重复冲红或换开")
-    if method == "writeOffEBill" and row["is_prt_paper"]:
+    if method == methods.WRITE_OFF_EBILL and row["is_prt_paper"]:
         raise BillStateError("该电子票据已换开纸质票据，请先作废纸质票据（invalidPaper）再冲红")
-    if method == "turnPaper" and row["is_prt_paper"]:
+    if method == methods.TURN_PAPER and row["is_prt_paper"]:
         raise BillStateError("该电子票据已换开过纸质票据，重新换开请使用reTurnPaper")
-    if method in ("reTurnPaper", "writeOffEBillToPaper") and not row["is_prt_paper"]:
+    if method in (methods.RE_TURN_PAPER, methods.WRITE_OFF_EBILL_TO_PAPER) and not row["is_prt_paper"]:
         raise BillStateError("该电子票据尚未换开纸质票据")
 
 
@@ -80,7 +66,7 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
         return
     before = public(row)
     values: dict[str, Any] = {"updated_at": now}
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
         ans = answer or {}
         conn.execute(insert(red_bills).values(
             bill_id=row["id"], kind=method, state="issued" if answer is not None else "queued",
@@ -89,12 +75,12 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
             bus_date_time=data.get("busDateTime"),
             reason=data.get("reason"), operator=data.get("operator") or data.get("author"),
             answer_json=dumps(answer) if answer is not None else None, created_at=now))
-        if method == "invalidPaper":
+        if method == methods.INVALID_PAPER:
             conn.execute(update(paper_bills).where(and_(paper_bills.c.p_bill_batch_code == data["pBillBatchCode"],
                                                         paper_bills.c.p_bill_no == data["pBillNo"]))
                          .values(state="void", reason=data.get("reason")))
-    elif method in ("turnPaper", "reTurnPaper"):
-        if method == "reTurnPaper":
+    elif method in (methods.TURN_PAPER, methods.RE_TURN_PAPER):
+        if method == methods.RE_TURN_PAPER:
             conn.execute(update(paper_bills).where(and_(paper_bills.c.bill_id == row["id"],
                                                         paper_bills.c.state == "issued"))
                          .values(state="void", reason="重新换开"))
@@ -102,7 +88,7 @@ def apply_local(conn: Connection, ctx: ServerContext, who: Actor, method: str, d
             bill_id=row["id"], p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"],
             place_code=data.get("placeCode"), state="issued", created_at=now))
         values.update(p_bill_batch_code=data["pBillBatchCode"], p_bill_no=data["pBillNo"])
-    elif method == "receiveArreasFeedBack":
+    elif method == methods.RECEIVE_ARREARS_FEEDBACK:
         values["is_arrears"] = "1"
     if method in CHANGE_TRANSITIONS:  # is_scarlet / is_prt_paper: checked and written in one statement
         move(conn, CHANGE_TRANSITIONS[method], row["id"], values=values)
@@ -136,14 +122,16 @@ def group_of(row: RowMapping | None, method: str, data: dict[str, Any]) -> str:
 
 
 def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) -> Any:
-    """Forward or queue one state change; the answer for the caller."""
-    require(data, *_REQUIRED.get(method, ()))
+    """Forward or queue one state change; the answer for the caller.
+
+    ``data`` is validated (sync_server.bills.validation: the keys read here are required there)."""
     with read_tx(ctx.engine) as conn:
         # a bill the server has no record of (issued behind its back) is forwarded: the platform decides
         row = find_bill(conn, method, data)
-        if row is not None and method not in ("receiveListDetail", "sendBillNotice", "receiveArreasFeedBack"):
+        if row is not None and method not in (methods.RECEIVE_LIST_DETAIL, methods.SEND_BILL_NOTICE,
+                                              methods.RECEIVE_ARREARS_FEEDBACK):
             _check(method, row)
-        if method == "invalidPaper" and row is None:
+        if method == methods.INVALID_PAPER and row is None:
             raise NotFoundError(f"未找到纸质票据{data['pBillBatchCode']}-{data['pBillNo']}的换开记录")
         queued_ahead = row is not None and outbox.has_pending(conn, str(row["bus_no"]))
     answer: Any = None
@@ -165,7 +153,7 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
                                 f"{data.get('billNo') or data.get('pBillNo', '')}:{ts17(ctx.clock.now())}:"
                                 f"{id(data)}")
     ctx.wake.set()
-    if method in ("writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+    if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
         return {k: "" for k in RED_FIELDS} | {"queued": "1"}
     return "成功（已受理，待财政平台恢复后提交）"
 
@@ -176,7 +164,7 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
     method, data = item["method"], payload["data"]
     first_try = item["attempts"] <= 1 and not payload.get("inDoubt")
     try:
-        if method in ("writeOffEBill", "writeOffEBillToPaper"):
+        if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER):
             # a previous attempt may have been applied with its answer lost: the connector checks
             # the bill's state before re-sending (an existing red bill is the answer)
             answer: Any = ctx.upstream.write_off(method, data, check_first=not first_try, idem_key=item["idem_key"])
@@ -186,7 +174,7 @@ def deliver_change(ctx: ServerContext, item: dict[str, Any], payload: dict[str, 
         raise outbox.DeadLetter(f"{exc.code} {exc.message}") from None
     with write_tx(ctx.engine) as conn:
         if payload.get("billId") and isinstance(answer, dict) and method in (
-                "writeOffEBill", "writeOffEBillToPaper", "invalidPaper"):
+                methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
             record_red_answer(conn, ctx, SERVER, int(payload["billId"]), answer)
         elif payload.get("billId") is None:
             apply_local(conn, ctx, SERVER, method + "_delivered", data, None, {})

@@ -27,7 +27,6 @@ from billing_core.envelope import dumps
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
 from sync_server.bills.state import born, release
-from sync_server.bills.validation import check_issue
 from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
 from sync_server.errors import BusyError
@@ -100,14 +99,13 @@ class Issuer:
                     return int(row["id"]), True, None
             return None, False, row
 
-    def issue(self, method: str, data: dict[str, Any], who: Actor, *, normalised: bool = False,
+    def issue(self, method: str, data: dict[str, Any], who: Actor, *,
               batch_no: str | None = None) -> dict[str, Any]:
         """Issue (or return the existing bill for) ``data['busNo']``; the B-1 answer.
 
-        :param normalised: ``data`` already went through billing_core validation.
+        :param data: the request as validated at the edge (sync_server.bills.validation.validate).
         :param batch_no: the batch the bill belongs to (batch issuing, spec §4).
         """
-        data = check_issue(method, data, normalised=normalised)
         # Real waiting for another thread's claim: monotonic time and real sleeps, not the
         # context's clock (a ManualClock in a test would never let this deadline pass).
         deadline = time.monotonic() + self.ctx.config.busy_wait

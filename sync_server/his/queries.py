@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, select
 
+from billing_core import methods
 from billing_core.envelope import loads
 from billing_core.money import wire
 from sync_server.bills.records import busno_answer, by_number, live_by_busno, states_answer
-from sync_server.bills.validation import require
 from sync_server.errors import NotFoundError, RequestDataError
 from sync_server.store.schema import batches, bills, paper_bills, red_bills
 
-BILL_NAMES = {"invoiceEBillOutpatient": "门诊收费票据", "invEBillHospitalized": "住院收费票据",
-              "invEBillRegistration": "挂号收费票据", "invEBillCheckUp": "体检收费票据",
-              "invoiceEBillCommon": "通用票据"}
+BILL_NAMES = {methods.INVOICE_EBILL_OUTPATIENT: "门诊收费票据", methods.INV_EBILL_HOSPITALIZED: "住院收费票据",
+              methods.INV_EBILL_REGISTRATION: "挂号收费票据", methods.INV_EBILL_CHECKUP: "体检收费票据",
+              methods.INVOICE_EBILL_COMMON: "通用票据"}
 
 
 def _page(data: dict[str, Any]) -> tuple[int, int]:
@@ -114,8 +114,7 @@ def _ranges(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, Any]:
     """checkTotalData / checkDataByPlace / checkWriteOffData (+ ByIvcDate) and getBillBy*Date."""
     by_ivc = "Ivc" in method
-    if method in ("getBillByBusDate", "getBillByIvcDate"):
-        require(data, "busBgnDate", "busEndDate")
+    if method in (methods.GET_BILL_BY_BUS_DATE, methods.GET_BILL_BY_IVC_DATE):
         rows = rows_for(conn, by_ivc=by_ivc, bgn=str(data["busBgnDate"]), end=str(data["busEndDate"]),
                         place=data.get("placeCode") or None)
         if data.get("dataType"):
@@ -124,7 +123,6 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
         page_no, size = _page(data)
         return {"total": len(rows), "pageNo": page_no, "billList": rows[(page_no - 1) * size: page_no * size]}
     day_key = "ivcDate" if by_ivc else "busDate"
-    require(data, day_key)
     day = str(data[day_key])
     rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None)
     # totals cover e-bills and red e-bills (refunds negative); the write-off checks red ones only
@@ -148,14 +146,12 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
 
 def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
     """A query answered from local records (platform down, or a bill the platform has not got yet)."""
-    if method == "getEBillByBusNo":
-        require(data, "busNo")
+    if method == methods.GET_EBILL_BY_BUS_NO:
         row = live_by_busno(conn, str(data["busNo"]))
         if row is None or row["state"] != "issued":
             raise NotFoundError(f"未找到业务流水号{data['busNo']}的票据")
         return busno_answer(conn, row)
-    if method == "getBatchInvoiceEBill":
-        require(data, "batchNo")
+    if method == methods.GET_BATCH_INVOICE_EBILL:
         batch = conn.execute(select(batches).where(batches.c.batch_no == str(data["batchNo"]))).mappings().first()
         if batch is None:
             raise NotFoundError(f"未找到批次{data['batchNo']}")
@@ -168,12 +164,11 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
             else:
                 items.append({"busNo": row["bus_no"], "status": "1"} | busno_answer(conn, row))
         return {"count": len(items), "eBillList": items}
-    if method in ("getEBillStatesByBillInfo", "getBillDetail"):
-        require(data, "billBatchCode", "billNo")
+    if method in (methods.GET_EBILL_STATES_BY_BILL_INFO, methods.GET_BILL_DETAIL):
         row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
         if row is None:
             raise NotFoundError(f"未找到票据{data['billBatchCode']}-{data['billNo']}")
-        if method == "getEBillStatesByBillInfo":
+        if method == methods.GET_EBILL_STATES_BY_BILL_INFO:
             return states_answer(conn, row)
         req = loads(row["request_json"])
         head = {k: req.get(k, "") for k in ("busNo", "busType", "payer", "busDateTime", "placeCode", "payee",
@@ -181,14 +176,14 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
                                             "idCardNo", "patientNo", "patientId")}
         return head | {"chargeDetail": req.get("chargeDetail", []), "listDetail": req.get("listDetail", []),
                        "payChannelDetail": req.get("payChannelDetail", []), "otherParameter": []}
-    if method in ("getEBillUnPrintList", "getNotPrintList", "getEBillPrintList"):
+    if method in (methods.GET_EBILL_UNPRINT_LIST, methods.GET_NOT_PRINT_LIST, methods.GET_EBILL_PRINT_LIST):
         page_no, size = _page(data)
         out = []
         for b in issued_bills(conn, data.get("placeCode") or None):
             if data.get("cardNo") and (b["card_no"] != str(data["cardNo"])):
                 continue
             printed = bool(b["is_prt_paper"])
-            if (method == "getEBillPrintList") != printed or b["is_scarlet"]:
+            if (method == methods.GET_EBILL_PRINT_LIST) != printed or b["is_scarlet"]:
                 continue
             req = loads(b["request_json"])
             item = {"busDate": _day(b["bus_date_time"]), "busNo": b["bus_no"],
@@ -196,9 +191,9 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
                     "billNo": b["bill_no"], "random": b["random"], "totalAmt": wire(Decimal(b["total_amt"])),
                     "payer": b["payer"], "sex": req.get("sex", ""), "idCardNo": req.get("idCardNo", ""),
                     "ivcDateTime": b["create_time"], "remark": req.get("remark", "")}
-            if method == "getNotPrintList":
+            if method == methods.GET_NOT_PRINT_LIST:
                 item["listFlag"] = "1" if req.get("listDetail") else "0"
-            if method == "getEBillPrintList":
+            if method == methods.GET_EBILL_PRINT_LIST:
                 item |= {"placeCode": b["place_code"], "relatedBillBatchCode": b["p_bill_batch_code"],
                          "relatedBillNo": b["p_bill_no"]}
             out.append(item)

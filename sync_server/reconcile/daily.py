@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from billing_core import methods
 from billing_core.clock import date10, ts17
 from billing_core.money import wire
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
@@ -37,7 +38,7 @@ def _platform_rows(ctx: ServerContext, day: str, place: str) -> list[dict[str, A
     rows: list[dict[str, Any]] = []
     page = 1
     while True:
-        got = ctx.upstream.call("getBillByIvcDate", {"busBgnDate": compact + "000000000",
+        got = ctx.upstream.call(methods.GET_BILL_BY_IVC_DATE, {"busBgnDate": compact + "000000000",
                                                      "busEndDate": compact + "235959999", "placeCode": place,
                                                      "pageNo": page, "pageSize": 200})
         items = list(got.get("billList") or []) if isinstance(got, dict) else []

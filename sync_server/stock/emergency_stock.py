@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, cast, func, insert, select, text
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
-from sync_server.bills.methods import ISSUE_METHODS
 from sync_server.bills.records import mark_issued
 from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
@@ -76,9 +76,9 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
               "pictureNetUrl": ""}
     mark_issued(conn, ctx.clock, who, bill_id, answer, emergency=True, in_doubt=in_doubt,
                 sign_value=sign_value, action="issue_emergency")
-    outbox.enqueue(conn, ctx.clock, group=data["busNo"], kind="carry_forward", method="uploadEmergencyEBill",
-                   payload={"billType": ISSUE_METHODS[method], "bill": data, "billBatchCode": code, "billNo": no,
-                            "random": random, "issueTime": ts17(now), "terminalId": SERVER_TERMINAL_ID,
+    outbox.enqueue(conn, ctx.clock, group=data["busNo"], kind="carry_forward", method=methods.UPLOAD_EMERGENCY_EBILL,
+                   payload={"billType": methods.ISSUE[method].bill_type, "bill": data, "billBatchCode": code,
+                            "billNo": no, "random": random, "issueTime": ts17(now), "terminalId": SERVER_TERMINAL_ID,
                             "signValue": sign_value},
                    idem_key=f"cf:{code}:{no}")
     return answer

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from billing_core import methods
 from billing_core.money import ZERO, round_amount, wire
 from workflows.catalog import Catalog
 
@@ -44,12 +45,12 @@ class BillKind:
 
 
 KINDS: dict[str, BillKind] = {k.key: k for k in (
-    BillKind("outpatient", "门诊", "invoiceEBillOutpatient", "02"),
-    BillKind("inpatient", "住院", "invEBillHospitalized", "01", needs_checker=True, needs_hospital_no=True),
-    BillKind("registration", "挂号", "invEBillRegistration", "06", needs_checker=True),
-    BillKind("checkup", "体检", "invEBillCheckUp", "05", needs_checker=True),
-    BillKind("transfer", "往来票", "invoiceEBillCommon", "09", needs_checker=True, common=True),
-    BillKind("donation", "捐赠票", "invoiceEBillCommon", "10", needs_checker=True, common=True),
+    BillKind("outpatient", "门诊", methods.INVOICE_EBILL_OUTPATIENT, "02"),
+    BillKind("inpatient", "住院", methods.INV_EBILL_HOSPITALIZED, "01", needs_checker=True, needs_hospital_no=True),
+    BillKind("registration", "挂号", methods.INV_EBILL_REGISTRATION, "06", needs_checker=True),
+    BillKind("checkup", "体检", methods.INV_EBILL_CHECKUP, "05", needs_checker=True),
+    BillKind("transfer", "往来票", methods.INVOICE_EBILL_COMMON, "09", needs_checker=True, common=True),
+    BillKind("donation", "捐赠票", methods.INVOICE_EBILL_COMMON, "10", needs_checker=True, common=True),
 )}
 
 HEADER_LABELS = {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from workflows.cashier.errors import LoginFailed, RoleNotAllowed, SessionLocked
@@ -49,7 +50,7 @@ class ServerDirectory:
     """Users checked by the sync server's terminal ``login`` method (``{username, password}`` ->
     ``{username, displayName, role}``; a wrong password is an E2xxx failure)."""
 
-    def __init__(self, api: ServerApi, method: str = "login") -> None:
+    def __init__(self, api: ServerApi, method: str = methods.TERMINAL_LOGIN) -> None:
         self._api = api
         self._method = method
 

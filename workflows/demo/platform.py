@@ -17,11 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import PlatformError
 
-ISSUE_METHODS = {"invoiceEBillOutpatient", "invEBillHospitalized", "invEBillRegistration",
-                 "invEBillCheckUp", "invoiceEBillCommon"}
 # Failure codes the demo answers with: the server's own codes in the business-rule range are not
 # ours to invent, so the demo reuses the cashier range that the workflows show anyway.
 _ERR = "E5800"
@@ -69,7 +68,7 @@ class DemoPlatform:
         """Run one HIS-interface method; returns its success payload or raises PlatformError."""
         with self._lock:
             self.calls.append(method)
-            if method in ISSUE_METHODS:
+            if method in methods.ISSUE:
                 return self._issue(dict(data))
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.money import parse_amount
 from billing_core.qr_payload import BillQr
@@ -28,13 +29,7 @@ from workflows.emergency.limits import EmergencyLimits, upload_deadline
 from workflows.errors import NoStockError
 
 #: HIS issuing method -> ``billType`` of uploadEmergencyEBill (finance_platform.md §17).
-BILL_TYPES = {
-    "invoiceEBillOutpatient": "outpatient",
-    "invEBillHospitalized": "hospitalized",
-    "invEBillRegistration": "registration",
-    "invEBillCheckUp": "checkup",
-    "invoiceEBillCommon": "common",
-}
+BILL_TYPES = {m.name: m.bill_type for m in methods.ISSUE.values()}
 
 UPLOAD_KIND = "emergency_upload"
 

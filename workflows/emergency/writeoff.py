@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from billing_core import methods
 from billing_core.clock import Clock, ts17
 from billing_core.errors import BillingError
 from offline_store import journal, outbox, print_jobs, writeoffs
@@ -172,7 +173,7 @@ class WriteOffQueue:
     def _send(self, item: outbox.OutboxItem, mark: writeoffs.WriteOffMark, report: WriteOffReport) -> bool:
         """One write-off; False when the walk must stop (link down, transient code)."""
         try:
-            response = self.sync.his("writeOffEBill", item.payload)
+            response = self.sync.his(methods.WRITE_OFF_EBILL, item.payload)
         except LinkError as exc:
             outbox.note_attempt(self.db, item.id, f"{exc.code} {exc.message}")
             report.stopped = exc.message
@@ -230,7 +231,7 @@ class WriteOffQueue:
 
     def _red_now(self, mark: writeoffs.WriteOffMark) -> dict[str, Any] | None:
         try:
-            states = self.sync.his("getEBillStatesByBillInfo",
+            states = self.sync.his(methods.GET_EBILL_STATES_BY_BILL_INFO,
                                    {"billBatchCode": mark.bill_batch_code, "billNo": mark.bill_no})
         except LinkError:
             return None

@@ -288,7 +288,7 @@ def other_sample(method: str) -> dict[str, Any]:
 
 def assert_call_log(sim: Simulator, bus_no: str) -> None:
     """No issuing call after a recorded success; every re-send preceded by a not-found lookup."""
-    from sync_server.bills.methods import ISSUE_METHODS
+    from billing_core.methods import ISSUE as ISSUE_METHODS
 
     calls = [c for c in sim.calls() if c["bus_no"] == bus_no]
     issued_ok = False

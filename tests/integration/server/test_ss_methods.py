@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from ss_rig import HisClient, ServerThread, load_sample, other_sample
 
-from sync_server.bills.methods import ALL_HIS_METHODS, BATCH_METHODS, ISSUE_METHODS
+from billing_core.methods import BATCH as BATCH_METHODS
+from billing_core.methods import HIS_METHODS as ALL_HIS_METHODS
+from billing_core.methods import ISSUE as ISSUE_METHODS
 
 pytestmark = pytest.mark.integration
 

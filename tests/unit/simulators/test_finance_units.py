@@ -117,10 +117,10 @@ def test_store_seeds_demo_once(tmp_path: Path) -> None:
 def test_unsupported_list_matches_the_doc_and_handlers_cover_the_issue() -> None:
     import re
 
+    from billing_core.methods import EXTENSIONS as EXT_METHODS
     from simulators.finance.api import UNSUPPORTED
     from simulators.finance.handlers import HANDLERS
     from sync_server.connectors.finance import ALL_METHODS
-    from sync_server.connectors.finance_ext import EXT_METHODS
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "UNSUPPORTED.md").read_text(encoding="utf-8")
     documented = set()

@@ -1,0 +1,227 @@
+"""The wire vocabulary: every method name that travels between HIS, our terminals, the sync server
+and the finance platform, defined once (issue 13).
+
+Two families, both in the platform's signed envelope (finance_platform.md §1):
+
+* **platform methods** at ``/medical-web/api/medical/<method>``: the vendor's V3.2.0 HIS interface
+  (:data:`HIS_METHODS`, 49 methods, of which ``getEBillLayoutFile`` is the simulator's own seed
+  002 addition) and our §17 emergency extensions (:data:`EXTENSIONS`). The platform (and its
+  simulator) serves all of them; the sync server serves HIS_METHODS to HIS and terminals and keeps
+  the extensions for its own business with the platform.
+* **terminal-api methods** at ``/terminal/api/<method>`` (:data:`TERMINAL_METHODS`): between our
+  terminals and the sync server only (docs/EMERGENCY.md "Wire contract").
+
+Platform methods are grouped by how they behave, which is what every party decides on:
+
+* issuing (:data:`ISSUE`, :data:`BATCH`): idempotent on busNo / batchNo through a lookup;
+* queries (:data:`QUERIES`): read-only, safe to repeat; split into :data:`RECONCILE` (seed 000
+  items 4-9), :data:`LOCAL_QUERIES` (whoever keeps the bill records can answer them) and
+  :data:`PLATFORM_QUERIES` (only the platform can);
+* state changes (:data:`CHANGES`): :data:`BILL_CHANGES` (about one issued e-bill),
+  :data:`OTHER_CHANGES` (paper and stock, not about one e-bill) and :data:`VOUCHER_CHANGES`
+  (deposit vouchers, which only the platform keeps).
+
+Names are plain ``str`` constants so they go anywhere a string goes (JSON, SQL, URLs). The field
+tables of each method are in :mod:`billing_core.bills`; this module knows names and groups only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+# ---------------------------------------------------------------------------------------------
+# Platform methods: issuing (spec §3, §4)
+
+INVOICE_EBILL_OUTPATIENT: Final = "invoiceEBillOutpatient"
+INV_EBILL_HOSPITALIZED: Final = "invEBillHospitalized"
+INV_EBILL_REGISTRATION: Final = "invEBillRegistration"
+INV_EBILL_CHECKUP: Final = "invEBillCheckUp"
+INVOICE_EBILL_COMMON: Final = "invoiceEBillCommon"
+
+BATCH_INVOICE_EBILL_OUTPATIENT: Final = "batchInvoiceEBillOutpatient"
+BATCH_INVOICE_EBILL_HOSPITALIZED: Final = "batchInvoiceEBillHospitalized"
+BATCH_INVOICE_EBILL_REGISTRATION: Final = "batchInvoiceEBillRegistration"
+BATCH_INVOICE_EBILL_CHECKUP: Final = "batchInvoiceEBillCheckUp"
+
+# ---------------------------------------------------------------------------------------------
+# Platform methods: queries
+
+GET_BATCH_INVOICE_EBILL: Final = "getBatchInvoiceEBill"
+GET_EBILL_BY_BUS_NO: Final = "getEBillByBusNo"
+GET_EBILL_STATES_BY_BILL_INFO: Final = "getEBillStatesByBillInfo"
+GET_BILL_DETAIL: Final = "getBillDetail"
+GET_EBILL_UNPRINT_LIST: Final = "getEBillUnPrintList"
+GET_NOT_PRINT_LIST: Final = "getNotPrintList"
+GET_EBILL_PRINT_LIST: Final = "getEBillPrintList"
+
+GET_EBILL_PIC_URL: Final = "getEBillPicUrl"
+GET_EBILL_NOTIFY_PIC: Final = "getEBillNotifyPic"
+GET_EBILL_ACCOUNT_STATUS: Final = "getEBillAccountStatus"
+GET_PAPER_BILL_NO: Final = "getPaperBillNo"
+GET_BILL_STOCK_OUT_LIST: Final = "getBillStockOutList"
+GET_VALID_BILL_NO: Final = "getValidBillNo"
+GET_VALID_BILL_BATCH_CODE: Final = "getValidBillBatchCode"
+GET_ELECT_BILL_LIST_TOTAL: Final = "getElectBilllListTotal"  # sic: three l's, as the vendor spells it
+TEST_SERVER_CONNECT: Final = "testServerConnect"
+GET_EBILL_LAYOUT_FILE: Final = "getEBillLayoutFile"  # seed 002 (7); no field table in billing_core.bills
+
+CHECK_TOTAL_DATA: Final = "checkTotalData"
+CHECK_TOTAL_DATA_BY_IVC_DATE: Final = "checkTotalDataByIvcDate"
+CHECK_DATA_BY_PLACE: Final = "checkDataByPlace"
+CHECK_DATA_PLACE_BY_IVC_DATE: Final = "checkDataPlaceByIvcDate"
+CHECK_WRITE_OFF_DATA: Final = "checkWriteOffData"
+CHECK_WRITE_OFF_DATA_BY_IVC_DATE: Final = "checkWriteOffDataByIvcDate"
+GET_BILL_BY_BUS_DATE: Final = "getBillByBusDate"
+GET_BILL_BY_IVC_DATE: Final = "getBillByIvcDate"
+
+# ---------------------------------------------------------------------------------------------
+# Platform methods: state changes
+
+WRITE_OFF_EBILL: Final = "writeOffEBill"
+WRITE_OFF_EBILL_TO_PAPER: Final = "writeOffEBillToPaper"
+TURN_PAPER: Final = "turnPaper"
+RE_TURN_PAPER: Final = "reTurnPaper"
+INVALID_PAPER: Final = "invalidPaper"
+RECEIVE_ARREARS_FEEDBACK: Final = "receiveArreasFeedBack"  # sic, as the vendor spells it
+RECEIVE_LIST_DETAIL: Final = "receiveListDetail"
+SEND_BILL_NOTICE: Final = "sendBillNotice"
+
+INVALID_BLANK_BILL_NO: Final = "invalidBlankBillNo"
+BILL_STOCK_OUT: Final = "billStockOut"
+BILL_STOCK_RETURN: Final = "billStockReturn"
+
+INVOICE_PAYMENT_VOUCHER: Final = "invoicePayMentVoucher"
+WRITE_OFF_PAYMENT_VOUCHER: Final = "writeOffPayMentVoucher"
+CANCEL_PAYMENT_VOUCHER_BALANCE: Final = "cancelPayMentVoucherBalance"
+INVALID_PAYMENT_VOUCHER_PAPER: Final = "invalidPayMentVoucherPaper"
+
+# ---------------------------------------------------------------------------------------------
+# Platform methods: our emergency extensions (spec §17), never offered to HIS
+
+EMERGENCY_STOCK_OUT: Final = "emergencyStockOut"
+EMERGENCY_STOCK_RETURN: Final = "emergencyStockReturn"
+UPLOAD_EMERGENCY_EBILL: Final = "uploadEmergencyEBill"
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups
+
+
+@dataclass(frozen=True)
+class IssueMethod:
+    """One issuing method (spec §3).
+
+    :param name: the wire name.
+    :param bill_type: its ``billType`` in uploadEmergencyEBill (§17), also the name of its bill
+        schema in billing_core.bills.issuing.
+    :param bus_types: the platform busTypes it may carry; the first is the default.
+    :param batch: its batch-issuing method (§4), or None (common bills have none).
+    """
+
+    name: str
+    bill_type: str
+    bus_types: tuple[str, ...]
+    batch: str | None
+
+
+#: Issuing methods, in spec order: idempotent on busNo through getEBillByBusNo (DESIGN.md §3).
+ISSUE: Mapping[str, IssueMethod] = MappingProxyType({m.name: m for m in (
+    IssueMethod(INVOICE_EBILL_OUTPATIENT, "outpatient", ("02", "03", "04"), BATCH_INVOICE_EBILL_OUTPATIENT),
+    IssueMethod(INV_EBILL_HOSPITALIZED, "hospitalized", ("01",), BATCH_INVOICE_EBILL_HOSPITALIZED),
+    IssueMethod(INV_EBILL_REGISTRATION, "registration", ("06",), BATCH_INVOICE_EBILL_REGISTRATION),
+    IssueMethod(INV_EBILL_CHECKUP, "checkup", ("05",), BATCH_INVOICE_EBILL_CHECKUP),
+    IssueMethod(INVOICE_EBILL_COMMON, "common", ("09", "10", "11"), None),
+)})
+
+#: Batch issuing method -> the single issuing method of its items; idempotent on batchNo through
+#: getBatchInvoiceEBill.
+BATCH: Mapping[str, str] = MappingProxyType({m.batch: m.name for m in ISSUE.values() if m.batch})
+
+#: uploadEmergencyEBill ``billType`` -> the issuing method it stands for.
+BILL_TYPES: Mapping[str, str] = MappingProxyType({m.bill_type: m.name for m in ISSUE.values()})
+
+#: Platform busTypes a method may carry (issuing methods and the deposit voucher), first = default.
+BUS_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    **{m.name: m.bus_types for m in ISSUE.values()},
+    INVOICE_PAYMENT_VOUCHER: ("07", "08", "12"),
+})
+
+#: Reconciliation (seed 000 items 4-9): read-only, answered from bill records.
+RECONCILE: frozenset[str] = frozenset({
+    CHECK_TOTAL_DATA, CHECK_TOTAL_DATA_BY_IVC_DATE, CHECK_DATA_BY_PLACE, CHECK_DATA_PLACE_BY_IVC_DATE,
+    CHECK_WRITE_OFF_DATA, CHECK_WRITE_OFF_DATA_BY_IVC_DATE, GET_BILL_BY_BUS_DATE, GET_BILL_BY_IVC_DATE,
+})
+
+#: Read-only queries that whoever keeps the bill records can answer.
+LOCAL_QUERIES: frozenset[str] = frozenset({
+    GET_EBILL_BY_BUS_NO, GET_EBILL_STATES_BY_BILL_INFO, GET_BILL_DETAIL, GET_BATCH_INVOICE_EBILL,
+    GET_EBILL_UNPRINT_LIST, GET_NOT_PRINT_LIST, GET_EBILL_PRINT_LIST,
+})
+
+#: Read-only queries only the platform can answer (pictures, booking state, stock, paper numbers).
+PLATFORM_QUERIES: frozenset[str] = frozenset({
+    GET_EBILL_PIC_URL, GET_EBILL_NOTIFY_PIC, GET_EBILL_ACCOUNT_STATUS, GET_PAPER_BILL_NO,
+    GET_BILL_STOCK_OUT_LIST, GET_VALID_BILL_NO, GET_VALID_BILL_BATCH_CODE, GET_ELECT_BILL_LIST_TOTAL,
+    TEST_SERVER_CONNECT, GET_EBILL_LAYOUT_FILE,
+})
+
+#: Every read-only method: safe to send again after a lost answer.
+QUERIES: frozenset[str] = RECONCILE | LOCAL_QUERIES | PLATFORM_QUERIES
+
+#: State changes of one issued e-bill (red-flush, paper exchange, circulation, list, notices).
+BILL_CHANGES: frozenset[str] = frozenset({
+    WRITE_OFF_EBILL, WRITE_OFF_EBILL_TO_PAPER, TURN_PAPER, RE_TURN_PAPER, INVALID_PAPER,
+    RECEIVE_ARREARS_FEEDBACK, RECEIVE_LIST_DETAIL, SEND_BILL_NOTICE,
+})
+
+#: State changes not about one e-bill: blank paper voided, paper stock handed out or returned.
+OTHER_CHANGES: frozenset[str] = frozenset({INVALID_BLANK_BILL_NO, BILL_STOCK_OUT, BILL_STOCK_RETURN})
+
+#: Deposit-voucher changes (spec §15): the platform alone keeps vouchers.
+VOUCHER_CHANGES: frozenset[str] = frozenset({
+    INVOICE_PAYMENT_VOUCHER, WRITE_OFF_PAYMENT_VOUCHER, CANCEL_PAYMENT_VOUCHER_BALANCE,
+    INVALID_PAYMENT_VOUCHER_PAPER,
+})
+
+#: Every state change other than issuing: not safe to send twice without a lookup.
+CHANGES: frozenset[str] = BILL_CHANGES | OTHER_CHANGES | VOUCHER_CHANGES
+
+#: What only the platform can answer or do: a server in front of it cannot answer from its records
+#: nor queue for later.
+FORWARD_ONLY: frozenset[str] = PLATFORM_QUERIES | VOUCHER_CHANGES
+
+#: The vendor's HIS interface as served to HIS (issue 3's exhaustive list; §17 excluded).
+HIS_METHODS: frozenset[str] = frozenset(ISSUE) | frozenset(BATCH) | QUERIES | CHANGES
+
+#: Our §17 emergency extensions: between the sync server and the platform only.
+EXTENSIONS: frozenset[str] = frozenset({EMERGENCY_STOCK_OUT, EMERGENCY_STOCK_RETURN, UPLOAD_EMERGENCY_EBILL})
+
+#: Every method the finance platform serves.
+PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS
+
+# ---------------------------------------------------------------------------------------------
+# Terminal-api methods (docs/EMERGENCY.md "Wire contract"): terminal <-> sync server only
+
+#: ``{sm2PublicKey}``: the key that verifies the terminal's emergency bills.
+TERMINAL_REGISTER: Final = "register"
+#: terminal status -> server time, outbox backlog, revoked blocks, alarms.
+TERMINAL_HEARTBEAT: Final = "heartbeat"
+#: ``{username, password}`` -> the user's name and role (any caller kind may log a user in).
+TERMINAL_LOGIN: Final = "login"
+#: 应急开票基础信息: granted billing points, pay channels, charge items.
+TERMINAL_CATALOG: Final = "catalog"
+#: ``{placeCode, count}``: an emergency block reserved on the platform for the terminal.
+TERMINAL_STOCK_OUT: Final = "emergencyStock"
+#: 申退: unused emergency numbers given back (same name as the §17 extension, other endpoint).
+TERMINAL_STOCK_RETURN: Final = "emergencyStockReturn"
+#: the terminal's emergency journal, carried forward by the server.
+TERMINAL_UPLOAD: Final = "uploadEmergencyBills"
+
+#: Every terminal-api method.
+TERMINAL_METHODS: frozenset[str] = frozenset({
+    TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
+    TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD,
+})
