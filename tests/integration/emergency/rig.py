@@ -84,8 +84,8 @@ class Proc:
     def _spawn(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
         env.pop("DATABASE_URL", None)
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
-                                     stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def start(self, timeout: float = 60.0) -> Proc:
         self._spawn()

@@ -117,6 +117,7 @@ def test_store_seeds_demo_once(tmp_path: Path) -> None:
 def test_unsupported_list_matches_the_doc_and_handlers_cover_the_issue() -> None:
     import re
 
+    import simulators.finance.app  # noqa: F401  (imports the h_* modules: they register HANDLERS)
     from simulators.finance.api import UNSUPPORTED
     from simulators.finance.platform import HANDLERS
     from sync_server.connectors.finance import ALL_METHODS
