@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.rigs.stack import ServerProcess
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -77,13 +79,8 @@ class ServerRig:
         return self
 
     def start_server(self) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(self.server_port),
-             "--data-dir", str(self.tmp / "server"),
-             "--finance-url", f"http://127.0.0.1:{self.finance_port}/medical-web/api/medical"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(self.server_port, self.server)
+        self.server = ServerProcess(self.tmp / "server", f"http://127.0.0.1:{self.finance_port}/medical-web/api/medical",
+                                    port=self.server_port).start().proc
 
     def stop_server(self) -> None:
         if self.server is not None and self.server.poll() is None:
