@@ -356,7 +356,9 @@ class ServerProcess:
 
     def spawn(self) -> subprocess.Popen[bytes]:
         """Start the process without waiting for its port."""
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1") | self.env
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        env.pop("DATABASE_URL", None)  # the database is the test's choice (config or self.env), never the shell's
+        env |= self.env
         if self.log is None:
             self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)

@@ -141,9 +141,19 @@ class Platform(Proc):
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = base / "fin"
         self.method_url = f"{self.url}/medical-web/api/medical"
+        self._client: FinanceClient | None = None
 
     def client(self) -> FinanceClient:
-        return FinanceClient(self.method_url, DEMO_APPID, DEMO_KEY, timeout=10)
+        """The platform's signed client: one per rig (thread-safe, reconnects after a restart),
+        closed by :meth:`stop` so no kept-alive socket is left to the garbage collector."""
+        if self._client is None:
+            self._client = FinanceClient(self.method_url, DEMO_APPID, DEMO_KEY, timeout=10)
+        return self._client
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        super().stop()
 
     def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         params = {"method": method} if method else {}
