@@ -14,10 +14,11 @@ emptied, not extended.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -59,11 +60,17 @@ def _survivors(before: set[threading.Thread], grace: float = GRACE) -> list[thre
     """Threads alive now that were not alive in ``before`` and are not known product leaks, after
     waiting up to ``grace`` seconds for them to end."""
     deadline = time.monotonic() + grace
+    collected = False
     while True:
         left = [t for t in threading.enumerate()
                 if t not in before and t is not threading.current_thread() and not _known(t)]
         if not left or time.monotonic() >= deadline:
             return left
+        if not collected:
+            # an executor whose owner is only kept alive by a reference cycle (a device held by a
+            # caught exception's traceback) lets its workers go when the cycle is collected
+            gc.collect()
+            collected = True
         for t in left:
             t.join(max(0.0, min(0.1, deadline - time.monotonic())))
 
@@ -108,7 +115,7 @@ _session_owned: set[threading.Thread] = set()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Iterator[object]:
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
     if fixturedef.scope != "session":
         return (yield)
     before = set(threading.enumerate())
