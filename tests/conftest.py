@@ -101,7 +101,7 @@ def _no_leaked_threads_module(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     left = _survivors(before)
     # threads of session-scoped fixtures first started in this module belong to the session check
-    owned = [t for t in left if t not in _session_owned]
+    owned = [t for t in left if not _owned_by_session(t)]
     if owned:
         _reported.update(owned)
         pytest.fail(f"module {request.node.name} (a module-scoped fixture) leaked {len(owned)} thread(s) still "
@@ -112,6 +112,14 @@ def _no_leaked_threads_module(request: pytest.FixtureRequest) -> Iterator[None]:
 #: no narrower shared fixture): the session check judges them, not the module that happened to
 #: start them.
 _session_owned: set[threading.Thread] = set()
+#: The values of session-scoped fixtures: a thread running a method of one of them (a session
+#: printer rig serving a connection) belongs to the session too, whichever test started it.
+_session_values: list[object] = []
+
+
+def _owned_by_session(t: threading.Thread) -> bool:
+    owner = getattr(getattr(t, "_target", None), "__self__", None)
+    return t in _session_owned or (owner is not None and any(owner is v for v in _session_values))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -120,7 +128,9 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Generator[Non
         return (yield)
     before = set(threading.enumerate())
     try:
-        return (yield)
+        value = yield
+        _session_values.append(value)
+        return value
     finally:
         _session_owned.update(t for t in threading.enumerate() if t not in before)
 
