@@ -122,17 +122,26 @@ def _owned_by_session(t: threading.Thread) -> bool:
     return t in _session_owned or (owner is not None and any(owner is v for v in _session_values))
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
-    if fixturedef.scope != "session":
-        return (yield)
-    before = set(threading.enumerate())
-    try:
-        value = yield
-        _session_values.append(value)
-        return value
-    finally:
-        _session_owned.update(t for t in threading.enumerate() if t not in before)
+class _SessionFixtureWatcher:
+    """Records the threads and values of session-scoped fixtures as they are set up. A plugin, not
+    a hook of this conftest: pytest calls a session fixture's setup hook with the session's hooks,
+    which leave out conftest files below the rootdir."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[object]) -> Generator[None, object, object]:
+        if fixturedef.scope != "session":
+            return (yield)
+        before = set(threading.enumerate())
+        try:
+            value = yield
+            _session_values.append(value)
+            return value
+        finally:
+            _session_owned.update(t for t in threading.enumerate() if t not in before)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_SessionFixtureWatcher(), "thread-leaks-session-fixtures")
 
 
 def _wider_scopes(item: pytest.Item) -> set[str]:
