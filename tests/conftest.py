@@ -18,7 +18,7 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
@@ -56,14 +56,15 @@ def _known(t: threading.Thread) -> bool:
     return not _REPORT_ALL and any(t.name.startswith(prefix) for prefix in KNOWN_PRODUCT_LEAKS)
 
 
-def _survivors(before: set[threading.Thread], grace: float = GRACE) -> list[threading.Thread]:
-    """Threads alive now that were not alive in ``before`` and are not known product leaks, after
-    waiting up to ``grace`` seconds for them to end."""
+def _survivors(before: set[threading.Thread], grace: float = GRACE,
+               others: Callable[[threading.Thread], bool] = lambda t: False) -> list[threading.Thread]:
+    """Threads alive now that were not alive in ``before`` and are neither known product leaks nor
+    ``others`` (judged elsewhere), after waiting up to ``grace`` seconds for them to end."""
     deadline = time.monotonic() + grace
     collected = False
     while True:
         left = [t for t in threading.enumerate()
-                if t not in before and t is not threading.current_thread() and not _known(t)]
+                if t not in before and t is not threading.current_thread() and not _known(t) and not others(t)]
         if not left or time.monotonic() >= deadline:
             return left
         if not collected:
@@ -99,9 +100,8 @@ def _no_leaked_threads_session() -> Iterator[None]:
 def _no_leaked_threads_module(request: pytest.FixtureRequest) -> Iterator[None]:
     before = set(threading.enumerate())
     yield
-    left = _survivors(before)
     # threads of session-scoped fixtures first started in this module belong to the session check
-    owned = [t for t in left if not _owned_by_session(t)]
+    owned = _survivors(before, others=_owned_by_session)
     if owned:
         _reported.update(owned)
         pytest.fail(f"module {request.node.name} (a module-scoped fixture) leaked {len(owned)} thread(s) still "
