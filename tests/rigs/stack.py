@@ -338,7 +338,7 @@ class ServerProcess:
     def __init__(self, data_dir: Path, finance_url: str, *args: str, port: int | None = None,
                  config: Path | None = None, log: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self.finance_url = finance_url
+        self.upstream_url = finance_url  # --finance-url: the platform, or a proxy in front of it
         self.args = list(args)
         self.port = port or free_port()
         self.config = config
@@ -349,7 +349,7 @@ class ServerProcess:
     @property
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--finance-url", self.finance_url]
+               "--data-dir", str(self.data_dir), "--finance-url", self.upstream_url]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
         return cmd + self.args
@@ -377,7 +377,8 @@ class ServerProcess:
         return self.proc is not None and self.proc.poll() is None
 
     @property
-    def url(self) -> str:
+    def method_url(self) -> str:
+        """The platform interface's method prefix (what an HIS posts to)."""
         return f"http://127.0.0.1:{self.port}/medical-web/api/medical"
 
     @property
