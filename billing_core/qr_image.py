@@ -20,8 +20,13 @@ _QR = zxingcpp.BarcodeFormat.QRCode
 
 def qr_modules(text: str) -> list[bytes]:
     """The module matrix of ``text`` (error level M), one ``bytes`` per row: 0x00 dark, 0xFF light."""
-    image = memoryview(zxingcpp.create_barcode(text, _QR, ec_level="M").to_image(scale=1, add_quiet_zones=False))
-    size = image.shape[1]
+    # zxingcpp.Image implements the buffer protocol, but its stub (zxingcpp.pyi) does not declare
+    # __buffer__, so mypy does not see it as a Buffer
+    image = memoryview(zxingcpp.create_barcode(text, _QR, ec_level="M").to_image(  # type: ignore[arg-type]
+        scale=1, add_quiet_zones=False))
+    shape = image.shape
+    assert shape is not None  # a 2-D image buffer always has a shape (None only for shapeless buffers)
+    size = shape[1]
     raw = image.tobytes()
     return [raw[i:i + size] for i in range(0, len(raw), size)]
 

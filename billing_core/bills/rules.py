@@ -190,9 +190,9 @@ def insurance(obj: dict[str, Any], path: str) -> Issues:
             issues.append(ValidationIssue(INSURANCE, join(path, name),
                                           f"{name}（{_PART_LABELS[name]}）{_yuan(value)}元超过totalAmt（总金额）"
                                           f"{_yuan(total)}元"))
-    pays = [obj.get(n) for n in INSURANCE_PAYS]
-    if all(p is not None for p in pays) and any(p != 0 for p in pays):
-        s = sum(pays, Decimal(0))  # type: ignore[arg-type]
+    pays = [p for p in (obj.get(n) for n in INSURANCE_PAYS) if p is not None]
+    if len(pays) == len(INSURANCE_PAYS) and any(p != 0 for p in pays):
+        s: Decimal = sum(pays, Decimal(0))
         if s != total:
             issues.append(ValidationIssue(
                 INSURANCE, join(path, "selfCashPay"),

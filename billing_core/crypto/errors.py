@@ -3,7 +3,7 @@ own code from E9102-E9199, each listed in the "billing_core: crypto" section of 
 
 from __future__ import annotations
 
-from billing_core.errors import CryptoError
+from billing_core.errors import CryptoError as CryptoError  # re-exported: the base of every class here
 
 
 class BackendUnavailableError(CryptoError):

@@ -18,7 +18,8 @@ def _gmssl_pyx() -> HashFunc | None:
         from gmssl_pyx import sm3_hash
     except ImportError:
         return None
-    return sm3_hash
+    func: HashFunc = sm3_hash  # gmssl-pyx ships no types: state the C function's signature here
+    return func
 
 
 def _hashlib() -> HashFunc | None:

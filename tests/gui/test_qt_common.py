@@ -109,4 +109,5 @@ def test_every_screen_at_200_percent_has_nothing_cut_off(tmp_path) -> None:
     shots = sorted(tmp_path.glob("*_200pct.png"))
     assert len(shots) == 11
     for shot in shots:
-        assert Image.open(shot).size == (2732, 1536)
+        with Image.open(shot) as image:
+            assert image.size == (2732, 1536)

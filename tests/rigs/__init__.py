@@ -7,4 +7,6 @@
 * :mod:`tests.rigs.ptys` — socat pty pairs
 * :mod:`tests.rigs.cups` — cupsd with a cups-pdf queue
 * :mod:`tests.rigs.fixtures` — pytest fixtures over all of the above (import them in a conftest)
+* :mod:`tests.rigs.stack` — the one server stack: finance simulator process, sync server in this
+  process or as a process, HIS client, SQLite / PostgreSQL isolation, and its fixtures
 """

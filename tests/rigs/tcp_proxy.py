@@ -34,7 +34,8 @@ class TcpProxy:
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
         self._running = True
-        threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True).start()
+        self._accepter = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
+        self._accepter.start()
 
     def __enter__(self) -> TcpProxy:
         return self
@@ -58,8 +59,10 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._conns += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream, True), name="tcp-proxy-pump",
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), name="tcp-proxy-pump",
+                             daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
         try:
@@ -100,5 +103,11 @@ class TcpProxy:
 
     def close(self) -> None:
         self._running = False
+        # close() alone does not wake a thread blocked in accept() on Linux: shutdown() does
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
+        self._accepter.join(5)
         self.cut()

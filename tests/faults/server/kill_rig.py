@@ -4,7 +4,6 @@ checked after every kill (no answered bill lost, no busNo with two bills on serv
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -18,7 +17,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "server"))
 
-from ss_rig import ROOT, HisClient, Simulator, load_sample, wait_port  # noqa: E402
+from ss_rig import HisClient, ServerProcess, Simulator, load_sample  # noqa: E402
 
 
 class Load:
@@ -130,12 +129,8 @@ def write_config(work: Path) -> Path:
 
 def start_server(port: int, data: Path, finance_url: str, *extra: str) -> subprocess.Popen[bytes]:
     """``python -m sync_server`` on ``port`` with the config of :func:`write_config` beside ``data``."""
-    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(port),
-                             "--data-dir", str(data), "--finance-url", finance_url, "--config",
-                             str(data.parent / "server.json"), *extra], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port, proc, timeout=60)
+    proc = ServerProcess(data, finance_url, *extra, port=port, config=data.parent / "server.json").start().proc
+    assert proc is not None
     return proc
 
 

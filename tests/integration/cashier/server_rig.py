@@ -8,47 +8,23 @@ the demo users, which the cashier window uses exactly as a real terminal would.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} did not open")
+from tests.rigs.stack import ServerProcess, Simulator
 
 
 @dataclass
 class ServerRig:
-    """Simulator + sync server; ``stop_server``/``start_server`` make an outage on the same port."""
+    """Simulator + sync server as processes (tests/rigs/stack.py); ``stop_server``/``start_server``
+    make an outage on the same port."""
 
     tmp: Path
     finance_port: int = 0
     server_port: int = 0
-    finance: subprocess.Popen[bytes] | None = None
-    server: subprocess.Popen[bytes] | None = None
+    finance: Simulator | None = None
+    server: ServerProcess | None = None
 
     @property
     def server_url(self) -> str:
@@ -65,44 +41,25 @@ class ServerRig:
         return next(u for u in self.demo["users"] if u["role"] == role)
 
     def start(self) -> ServerRig:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-        self.finance_port = self.finance_port or free_port()
-        self.finance = subprocess.Popen(
-            [sys.executable, "-m", "simulators.finance", "--host", "127.0.0.1", "--port", str(self.finance_port),
-             "--data-dir", str(self.tmp / "finance")], cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(self.finance_port, self.finance)
-        self.server_port = self.server_port or free_port()
+        self.finance = Simulator(self.tmp / "finance", port=self.finance_port or None).start()
+        self.finance_port = self.finance.port
+        self.server = ServerProcess(self.tmp / "server", self.finance.url, port=self.server_port or None)
+        self.server_port = self.server.port
         self.start_server()
         return self
 
     def start_server(self) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(self.server_port),
-             "--data-dir", str(self.tmp / "server"),
-             "--finance-url", f"http://127.0.0.1:{self.finance_port}/medical-web/api/medical"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(self.server_port, self.server)
+        assert self.server is not None
+        self.server.start()
 
     def stop_server(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(15)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
-        self.server = None
+        if self.server is not None:
+            self.server.stop()
 
     def stop(self) -> None:
         self.stop_server()
-        if self.finance is not None and self.finance.poll() is None:
-            self.finance.send_signal(signal.SIGTERM)
-            try:
-                self.finance.wait(15)
-            except subprocess.TimeoutExpired:
-                self.finance.kill()
+        if self.finance is not None:
+            self.finance.stop()
 
 
 def paper_batch_code(api: Any, place_code: str) -> str:

@@ -43,6 +43,9 @@ FINANCE_APPID, FINANCE_KEY = "DEMOHOSP01", "demo-finance-key-2026"  # the simula
 def rig(tmp_path_factory) -> Iterator[ServerRig]:
     r = ServerRig(tmp_path_factory.mktemp("cashier-writeoff")).start()
     yield r
+    client = _clients.pop(id(r), None)
+    if client is not None:
+        client.close()
     r.stop()
 
 
@@ -72,9 +75,15 @@ def _form(s: CashierServices) -> EntryForm:
     return f
 
 
+_clients: dict[int, FinanceClient] = {}
+
+
 def _finance(rig: ServerRig) -> FinanceClient:
-    return FinanceClient(f"http://127.0.0.1:{rig.finance_port}/medical-web/api/medical", FINANCE_APPID,
-                         FINANCE_KEY, timeout=10)
+    """One platform client per rig, closed with it (see the ``rig`` fixture)."""
+    if id(rig) not in _clients:
+        _clients[id(rig)] = FinanceClient(f"http://127.0.0.1:{rig.finance_port}/medical-web/api/medical",
+                                          FINANCE_APPID, FINANCE_KEY, timeout=10)
+    return _clients[id(rig)]
 
 
 def _reds_on_platform(rig: ServerRig, rec: BillRecord) -> int:

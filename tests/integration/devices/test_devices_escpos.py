@@ -126,6 +126,11 @@ def test_silent_printer_times_out_unless_queries_are_off(escpos_rig: TcpEscposPr
     assert escpos_rig.wait_document().cuts == 1
 
 
+# python-escpos' Network.open() drops its socket without closing it when connect() fails
+# (escpos/printer/network.py sets ``self.device = None``): the reopen attempt while the printer is
+# off leaves that ResourceWarning, which we cannot fix from our driver.
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
 def test_printer_disappearing_raises_and_reopen_works(escpos_rig: TcpEscposPrinter) -> None:
     p = _printer(escpos_rig)
     p.open()

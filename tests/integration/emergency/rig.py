@@ -26,6 +26,7 @@ from billing_core.clock import SystemClock
 from billing_core.crypto import SM2PrivateKey
 from offline_store.db import Database
 from sync_server.connectors.finance import FinanceClient
+from tests.rigs.stack import ServerProcess
 from workflows.emergency.chain import BillSigner
 from workflows.emergency.limits import EmergencyLimits
 from workflows.issuing import Identity, IssuingWorkflow
@@ -84,8 +85,8 @@ class Proc:
     def _spawn(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
         env.pop("DATABASE_URL", None)
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
-                                     stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def start(self, timeout: float = 60.0) -> Proc:
         self._spawn()
@@ -141,9 +142,19 @@ class Platform(Proc):
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = base / "fin"
         self.method_url = f"{self.url}/medical-web/api/medical"
+        self._client: FinanceClient | None = None
 
     def client(self) -> FinanceClient:
-        return FinanceClient(self.method_url, DEMO_APPID, DEMO_KEY, timeout=10)
+        """The platform's signed client: one per rig (thread-safe, reconnects after a restart),
+        closed by :meth:`stop` so no kept-alive socket is left to the garbage collector."""
+        if self._client is None:
+            self._client = FinanceClient(self.method_url, DEMO_APPID, DEMO_KEY, timeout=10)
+        return self._client
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        super().stop()
 
     def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         params = {"method": method} if method else {}
@@ -165,20 +176,17 @@ class Platform(Proc):
         return dict(self.client().call("getEBillStatesByBillInfo", {"billBatchCode": code, "billNo": no}))
 
 
-class Server(Proc):
-    """``python -m sync_server`` wired to a platform; its outbox worker is a thread inside
-    (``worker="thread"``, the default) or its own ``python -m sync_server worker`` process
-    (``worker="process"``: the server runs with ``--worker none``)."""
+class Server(ServerProcess):
+    """``python -m sync_server`` (tests/rigs/stack.py) wired to a platform; its outbox worker is a
+    thread inside (``worker="thread"``, the default) or its own ``python -m sync_server worker``
+    process (``worker="process"``: the server runs with ``--worker none``)."""
 
     def __init__(self, base: Path, platform: Platform, finance_url: str | None = None, name: str = "srv",
                  worker: str = "thread") -> None:
-        port = free_port()
-        self.data_dir = base / name
         finance = finance_url or platform.method_url
-        super().__init__([sys.executable, "-m", "sync_server", "--port", str(port), "--data-dir", str(self.data_dir),
-                          "--finance-url", finance, "--threads", "4"]
-                         + (["--worker", "none"] if worker == "process" else []), port, base / f"{name}.log")
-        self.url = f"http://127.0.0.1:{port}"
+        super().__init__(base / name, finance, "--threads", "4", *(["--worker", "none"] if worker == "process" else []),
+                         log=base / f"{name}.log")
+        self.url = f"http://127.0.0.1:{self.port}"
         self.finance_url = platform.method_url
         self.worker = (Worker([sys.executable, "-m", "sync_server", "worker", "--data-dir", str(self.data_dir),
                                "--finance-url", finance], base / f"{name}-worker.log")
@@ -199,10 +207,6 @@ class Server(Proc):
         if self.worker is not None:
             self.worker.kill()
         super().kill()
-
-    @property
-    def demo(self) -> dict[str, Any]:
-        return dict(json.loads((self.data_dir / "demo.json").read_text(encoding="utf-8")))
 
     def caller(self, appid: str) -> dict[str, Any]:
         return next(c for c in self.demo["callers"] if c["appid"] == appid)

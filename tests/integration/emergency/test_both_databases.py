@@ -14,7 +14,7 @@ import pytest
 
 from sync_server.emergency import carry_report, terminal_stock
 from tests.integration.emergency.rig import METHOD, outpatient, terminal
-from tests.integration.server.ss_rig import ServerThread, Simulator, db_config, drop_pg_schema
+from tests.rigs.stack import DB_KINDS, ServerThread, Simulator, Stack
 from workflows.emergency.issuer import upload_payload
 from workflows.sync_client import SyncClient
 
@@ -28,14 +28,10 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     s.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DB_KINDS)
 def srv(request: pytest.FixtureRequest, sim: Simulator, tmp_path: Path) -> Iterator[ServerThread]:
-    cfg = db_config(request.param)
-    s = ServerThread(tmp_path / "srv", sim.url, **cfg)
-    yield s
-    s.stop()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
+    with Stack(tmp_path, request.param, sim=sim).start() as stack:
+        yield stack.server
 
 
 def _as_server(s: ServerThread) -> Any:

@@ -97,9 +97,11 @@ def test_unfinished_batch_resumes_after_a_restart(tmp_path) -> None:
         left = db.execute("SELECT COUNT(*) FROM batch_items WHERE batch_no = ? AND status = 0", (batch_no,)).fetchone()
     assert left[0] >= 2
     platform.store.close()
+    client.close()
     again = start(tmp_path)
     try:
         client = FinanceClient(again.api_url, APPID, KEY)
         assert [b["status"] for b in wait_done(client, batch_no)["eBillList"]] == ["1"] * 4
     finally:
+        client.close()
         again.stop()

@@ -200,5 +200,6 @@ def test_server_connect_with_a_wrong_key_is_refused(sim) -> None:
     wrong = FinanceClient(sim.api_url, "DEMOHOSP01", "not-the-key", query_retries=0)
     with pytest.raises(PlatformBadResponse):  # refused E2002, answer signed with the real key
         wrong.test_server_connect("hello")
+    wrong.close()
     last = control(sim, "calls?method=testServerConnect")["calls"][-1]
     assert last["result"] == "E2002"

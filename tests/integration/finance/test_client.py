@@ -27,6 +27,7 @@ def test_logs_never_show_the_key_or_full_id_numbers(sim, caplog: pytest.LogCaptu
     bill = make_bill(idCardNo="440106199001011234", tel="13800138000")
     with caplog.at_level(logging.DEBUG, logger="sync_server.connectors.finance"):
         client.invoice_ebill_outpatient(bill)
+    client.close()
     text = caplog.text
     assert "invoiceEBillOutpatient" in text and bill["busNo"] in text
     for secret in (KEY, "440106199001011234", "13800138000"):
@@ -69,13 +70,18 @@ def test_command_line_run_seeds_demo_json(tmp_path: Path) -> None:
         assert demo["placeCodes"] == ["001", "002", "003", "004", "005"] and demo["paperBillBatchCode"] == "44060126"
         client = FinanceClient(f"http://127.0.0.1:{port}/medical-web/api/medical", caller["appid"], caller["key"])
         assert client.invoice_ebill_outpatient(make_bill(place=demo["placeCodes"][0]))["billNo"]
+        client.close()
     finally:
         proc.terminate()
-        assert proc.wait(timeout=10) == 0
+        code = proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        assert code == 0
     client = FinanceClient(f"http://127.0.0.1:{port}/medical-web/api/medical", APPID, KEY, query_retries=0)
     started = time.monotonic()
     with pytest.raises(PlatformUnreachable) as err:
         client.test_server_connect()
+    client.close()
     assert not err.value.in_doubt and time.monotonic() - started < 5
 
 
@@ -85,4 +91,5 @@ def test_http_error_status_is_a_bad_response_in_doubt(sim) -> None:
     wrong_prefix = FinanceClient(f"{sim.url}/no-such-service/api/medical", APPID, KEY, query_retries=0)
     with pytest.raises(PlatformBadResponse) as err:
         wrong_prefix.call("invoiceEBillOutpatient", make_bill())
+    wrong_prefix.close()
     assert err.value.in_doubt and err.value.code == "E5003"

@@ -51,6 +51,7 @@ def test_unknown_and_ungranted_billing_points(sim, client: FinanceClient) -> Non
     assert limited.invoice_ebill_outpatient(make_bill(place="001"))["billNo"]
     with pytest.raises(PlatformRejected) as err:
         limited.invoice_ebill_outpatient(make_bill(place="002"))
+    limited.close()
     assert err.value.code == "E3012"
 
 

@@ -1,4 +1,4 @@
-"""Fixtures: one finance simulator per module, servers on SQLite and PostgreSQL."""
+"""Fixtures: one finance simulator per module, servers on SQLite and PostgreSQL (tests/rigs/stack.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ss_rig import ServerThread, Simulator, db_config, drop_pg_schema  # noqa: E402
+from tests.rigs.stack import DB_KINDS, ServerThread, Simulator, Stack, stack_sim  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    s = Simulator(tmp_path_factory.mktemp("finance")).start()
-    yield s
-    s.stop()
+def sim(stack_sim: Simulator) -> Simulator:  # noqa: F811  (the fixture imported above)
+    """The module's finance simulator (the server tests' name for it)."""
+    return stack_sim
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=DB_KINDS)
 def server(request: pytest.FixtureRequest, sim: Simulator,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    cfg = db_config(request.param)
-    srv = ServerThread(tmp_path_factory.mktemp(f"server_{request.param}"), sim.url, **cfg)
-    srv.db_kind = request.param  # type: ignore[attr-defined]
-    srv.settle()
-    yield srv
-    srv.stop()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
+    with Stack(tmp_path_factory.mktemp(f"server_{request.param}"), request.param, sim=sim).start(settle=True) as st:
+        yield st.server

@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from ss_rig import (
     ServerThread,
     Simulator,
+    Stack,
     assert_call_log,
-    db_config,
-    drop_pg_schema,
     load_sample,
     repeat_concurrently,
 )
@@ -29,14 +28,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, ServerThread]]:
-    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
-    cfg = db_config(request.param)
-    srv = ServerThread(tmp_path_factory.mktemp("srv"), sim.url, **cfg)
-    yield sim, srv
-    srv.stop()
-    sim.stop()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
+    with Stack(tmp_path_factory.mktemp("stack"), request.param).start() as stack:
+        yield stack.sim, stack.server
 
 
 def local_count(srv: ServerThread, bus_no: str) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
-from ss_rig import PG_URL, ROOT, ServerThread, Simulator, db_config, drop_pg_schema, load_sample
+from ss_rig import PG_URL, ROOT, ServerThread, Simulator, Stack, db_config, load_sample
 
 from billing_core.envelope import dumps
 from sync_server.security.audit import SERVER, audit
@@ -49,6 +49,8 @@ class Holder:
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 def wait_dead(live: Liveness, instance: str, timeout: float = 15.0) -> None:
@@ -89,15 +91,8 @@ def test_lock_lives_and_dies_with_its_process(kind: str, tmp_path: Path) -> None
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, ServerThread]]:
-    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
-    cfg = db_config(request.param)
-    srv = ServerThread(tmp_path_factory.mktemp("srv"), sim.url, **cfg)
-    srv.settle()
-    yield sim, srv
-    srv.stop()
-    sim.stop()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
+    with Stack(tmp_path_factory.mktemp("stack"), request.param).start(settle=True) as stack:
+        yield stack.sim, stack.server
 
 
 def test_claim_of_a_live_sibling_is_waited_for_and_taken_over_when_it_dies(

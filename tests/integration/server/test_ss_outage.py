@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from ss_rig import ServerThread, Simulator, db_config, drop_pg_schema, load_sample, other_sample
+from ss_rig import ServerThread, Simulator, Stack, load_sample, other_sample
 
 from billing_core import qr_payload
 from sync_server.security.signing import canonical_bytes, verify_bill
@@ -24,9 +24,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, ServerThread]]:
-    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
-    cfg = db_config(request.param)
-    srv = ServerThread(tmp_path_factory.mktemp("srv"), sim.url, **cfg)
+    stack = Stack(tmp_path_factory.mktemp("stack"), request.param).start()
+    sim, srv = stack.sim, stack.server
     # the server reserves its emergency blocks while the platform is up
     deadline = time.monotonic() + 20
     while True:
@@ -37,10 +36,7 @@ def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         assert time.monotonic() < deadline, "no emergency stock reserved"
         time.sleep(0.1)
     yield sim, srv
-    srv.stop()
-    sim.stop()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
+    stack.stop()
 
 
 def new_bill(**changes: object) -> dict:

@@ -21,6 +21,7 @@ import requests
 from ss_rig import (
     ROOT,
     HisClient,
+    ServerProcess,
     Simulator,
     assert_call_log,
     children,
@@ -30,7 +31,6 @@ from ss_rig import (
     load_sample,
     repeat_concurrently,
     running,
-    wait_port,
 )
 
 pytestmark = pytest.mark.integration
@@ -49,13 +49,9 @@ class Group:
         self.demo = json.loads((work / "server" / "demo.json").read_text(encoding="utf-8"))
 
     def start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port",
-                                 str(self.port), "--data-dir", str(self.work / "server"), "--config",
-                                 str(self.work / "server.json"), "--finance-url", self.finance_url,
-                                 "--processes", str(self.procs)], cwd=ROOT,
-                                env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        wait_port(self.port, proc, timeout=60)
+        proc = ServerProcess(self.work / "server", self.finance_url, "--processes", str(self.procs),
+                             port=self.port, config=self.work / "server.json").start().proc
+        assert proc is not None
         self.wait_children()
         return proc
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from ss_rig import ServerThread, Simulator, load_sample, other_sample
+from ss_rig import ServerThread, Simulator, Stack, load_sample, other_sample
 
 from sync_server.reconcile import daily as reconcile
 
@@ -17,9 +17,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, ServerThread, list[dict]]]:
-    sim = Simulator(tmp_path_factory.mktemp("fin")).start()
-    srv = ServerThread(tmp_path_factory.mktemp("srv"), sim.url)
-    srv.settle()
+    stack = Stack(tmp_path_factory.mktemp("stack")).start(settle=True)
+    sim, srv = stack.sim, stack.server
     his = srv.his()
     issued = []
     for i in range(6):
@@ -32,8 +31,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, S
                                                                      "billBatchCode": ans["billBatchCode"],
                                                                      "billNo": ans["billNo"]})
     yield sim, srv, issued
-    srv.stop()
-    sim.stop()
+    stack.stop()
 
 
 def _days(issued: list[dict]) -> tuple[str, str]:

@@ -13,15 +13,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ss_rig import ROOT, ServerThread, Simulator, load_sample, other_sample
+from ss_rig import ROOT, Stack, load_sample, other_sample
 
 pytestmark = pytest.mark.integration
 
 
 def test_worker_process_delivers_the_outbox(tmp_path: Path) -> None:
-    sim = Simulator(tmp_path / "fin").start()
+    stack = Stack(tmp_path, worker="none").start()
+    sim, srv = stack.sim, stack.server
     data = tmp_path / "srv"
-    srv = ServerThread(data, sim.url, worker="none")
     cfg = tmp_path / "worker.json"
     cfg.write_text(json.dumps({"outbox_max_backoff": 1.0, "worker_interval": 0.1}), encoding="utf-8")
     worker = subprocess.Popen([sys.executable, "-m", "sync_server", "worker", "--data-dir", str(data), "--finance-url",
@@ -48,5 +48,4 @@ def test_worker_process_delivers_the_outbox(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-        srv.stop()
-        sim.stop()
+        stack.stop()

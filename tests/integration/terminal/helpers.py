@@ -60,9 +60,9 @@ class Terminal:
         env.pop("TERMINAL_CRASH_AT", None)
         if crash_at:
             env["TERMINAL_CRASH_AT"] = crash_at
-        self.proc = subprocess.Popen([sys.executable, "-m", "workflows.terminal", "--config", str(config)],
-                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=open(config.parent / "terminal.log", "ab"))  # noqa: SIM115
+        with open(config.parent / "terminal.log", "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "workflows.terminal", "--config", str(config)],
+                                         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         self.client = ControlClient.wait(port_file, timeout=30)
 
     def call(self, cmd: str, **args: Any) -> Any:

@@ -24,6 +24,7 @@ from billing_core.clock import SystemClock
 from offline_store import stock
 from offline_store.db import Database
 from tests.integration.terminal.helpers import METHOD, ROOT, outpatient
+from tests.rigs.stack import ServerProcess
 from workflows.emergency.chain import BillSigner
 from workflows.issuing import Identity, IssuingWorkflow
 from workflows.sync_client import SyncClient
@@ -59,8 +60,8 @@ class Proc:
     def start(self) -> Proc:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("DATABASE_URL", None)
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=open(self.log, "ab"),  # noqa: SIM115
-                                     stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         _wait_port(self.port, self.proc)
         return self
 
@@ -75,14 +76,13 @@ class Proc:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proc, dict]]:
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict]]:
     base = tmp_path_factory.mktemp("real_server")
     fin_port, srv_port = _free_port(), _free_port()
     sim = Proc([sys.executable, "-m", "simulators.finance", "--port", str(fin_port), "--data-dir",
                 str(base / "fin")], fin_port, base / "fin.log").start()
-    srv = Proc([sys.executable, "-m", "sync_server", "--port", str(srv_port), "--data-dir", str(base / "srv"),
-                "--finance-url", f"http://127.0.0.1:{fin_port}/medical-web/api/medical", "--worker", "none"],
-               srv_port, base / "srv.log").start()
+    srv = ServerProcess(base / "srv", f"http://127.0.0.1:{fin_port}/medical-web/api/medical", "--worker", "none",
+                        port=srv_port, log=base / "srv.log").start()
     demo = json.loads((base / "srv" / "demo.json").read_text(encoding="utf-8"))
     try:
         yield srv, demo

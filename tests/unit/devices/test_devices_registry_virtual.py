@@ -83,8 +83,8 @@ def test_virtual_printers_write_png_and_pdf(tmp_path: Path) -> None:
         for d in devs:
             d.open()
         rp.print_job(PrintJob("挂号凭条", 58).add(Text("挂号凭条", scale=2), QrCode("X"), Cut()))  # type: ignore[attr-defined]
-        png = Image.open(next(tmp_path.glob("*.png")))
-        assert png.width == 32 * 12 and png.height > 100
+        with Image.open(next(tmp_path.glob("*.png"))) as png:
+            assert png.width == 32 * 12 and png.height > 100
         rp.paper = PaperState.OUT  # type: ignore[attr-defined]
         with pytest.raises(PaperOut):
             rp.print_job(PrintJob("x"))  # type: ignore[attr-defined]
