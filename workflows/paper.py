@@ -109,12 +109,7 @@ class PaperService:
             "author": operator, "reason": reason.strip(), "busDateTime": ts17(self.clock.now())})
         rec.voided_papers.append(rec.paper_no)
         rec.paper_batch_code, rec.paper_no = "", ""
-        rec.state = STATE_RED
-        rec.red_batch_code = str(ans.get("eScarletBillBatchCode", ""))
-        rec.red_bill_no = str(ans.get("eScarletBillNo", ""))
-        rec.red_reason = reason.strip()
-        rec.red_random = str(ans.get("eScarletRandom", ""))
-        rec.red_create_time = str(ans.get("createTime", ""))
+        rec.mark_red(ans, reason.strip())
         return self._save(rec)
 
     def void_blank(self, start: str, end: str, reason: str, operator: str) -> int:

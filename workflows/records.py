@@ -70,6 +70,17 @@ class BillRecord:
     def amount(self) -> Decimal:
         return Decimal(self.total)
 
+    def mark_red(self, answer: dict[str, Any], reason: str | None = None) -> None:
+        """Record a red bill (a writeOffEBill / invalidPaper answer: eScarletBillBatchCode,
+        eScarletBillNo, eScarletRandom, createTime) on this bill; ``reason`` kept when given."""
+        self.state = STATE_RED
+        self.red_batch_code = str(answer.get("eScarletBillBatchCode", ""))
+        self.red_bill_no = str(answer.get("eScarletBillNo", ""))
+        self.red_random = str(answer.get("eScarletRandom", ""))
+        self.red_create_time = str(answer.get("createTime", ""))
+        if reason is not None:
+            self.red_reason = reason
+
     @property
     def day(self) -> date:
         return date(int(self.create_time[:4]), int(self.create_time[4:6]), int(self.create_time[6:8]))
@@ -139,11 +150,7 @@ def _record(row: dict[str, Any]) -> BillRecord:
     red = row.get("writeoff_result")
     if rec.writeoff_state == "done" and rec.state != STATE_RED and isinstance(red, dict):
         # the red answer of a write-off queued behind the upload, recorded by the upload round
-        rec.state = STATE_RED
-        rec.red_batch_code = str(red.get("eScarletBillBatchCode", ""))
-        rec.red_bill_no = str(red.get("eScarletBillNo", ""))
-        rec.red_random = str(red.get("eScarletRandom", ""))
-        rec.red_create_time = str(red.get("createTime", ""))
+        rec.mark_red(red)
     return rec
 
 

@@ -108,12 +108,7 @@ class WriteOffService:
         ans: Any = self.api.call(methods.WRITE_OFF_EBILL, {
             "billBatchCode": rec.bill_batch_code, "billNo": rec.bill_no, "reason": reason.strip(),
             "operator": operator, "busDateTime": ts17(self.clock.now()), "placeCode": self.place_code})
-        rec.state = STATE_RED
-        rec.red_batch_code = str(ans.get("eScarletBillBatchCode", ""))
-        rec.red_bill_no = str(ans.get("eScarletBillNo", ""))
-        rec.red_reason = reason.strip()
-        rec.red_random = str(ans.get("eScarletRandom", ""))
-        rec.red_create_time = str(ans.get("createTime", ""))
+        rec.mark_red(ans, reason.strip())
         self.bills.put(rec)
         self.events.emit(ev.BILL_CHANGED, record=rec)
         return rec

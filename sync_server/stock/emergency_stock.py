@@ -84,6 +84,15 @@ def issue_locally(ctx: ServerContext, conn: Connection, who: Actor, bill_id: int
     return answer
 
 
+def block_row(ctx: ServerContext, place_code: str, got: dict[str, Any], *, kind: str,
+              holder: str | None) -> dict[str, Any]:
+    """The ``stock_ranges`` row of a block the platform reserved (emergencyStockOut answer)."""
+    return {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
+            "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
+            "kind": kind, "holder": holder, "state": "active",
+            "reserved_at": got.get("reserveTime") or ts17(ctx.clock.now())}
+
+
 def top_up(ctx: ServerContext, place_code: str) -> bool:
     """Reserve another emergency block for ``place_code`` when it runs low; True if one was added."""
     cfg = ctx.config
@@ -99,10 +108,7 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
         return False
     if not isinstance(got, dict):
         return False
-    row = {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
-           "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
-           "kind": "emergency_server", "holder": None, "state": "active",
-           "reserved_at": got.get("reserveTime") or ts17(ctx.clock.now())}
+    row = block_row(ctx, place_code, got, kind="emergency_server", holder=None)
     with write_tx(ctx.engine) as conn:
         new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
         audit(conn, ctx.clock, SERVER, "emergency_stock_out", "stock_range", new_id, None,
@@ -113,10 +119,7 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
 def hand_out(ctx: ServerContext, who: Actor, place_code: str, count: int, holder: str) -> dict[str, Any]:
     """Reserve a block on the platform for a terminal (issue 7 uses this) and record it."""
     got = ctx.upstream.ext.emergency_stock_out(place_code, count, holder, remark=f"终端{holder}应急库存")
-    row = {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
-           "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
-           "kind": "emergency_terminal", "holder": holder, "state": "active",
-           "reserved_at": got.get("reserveTime") or ts17(ctx.clock.now())}
+    row = block_row(ctx, place_code, got, kind="emergency_terminal", holder=holder)
     with write_tx(ctx.engine) as conn:
         new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
         audit(conn, ctx.clock, who, "emergency_stock_hand_out", "stock_range", new_id, None, dumps(row))
