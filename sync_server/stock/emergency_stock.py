@@ -26,7 +26,7 @@ from sync_server.errors import EmergencyStockError
 from sync_server.outbox import queue as outbox
 from sync_server.security import signing
 from sync_server.security.audit import SERVER, Actor, audit
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import stock_ranges
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,12 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
     except (PlatformUnreachable, PlatformRejected) as exc:
         log.info("emergency stock top-up for %s failed: %s", place_code, exc)
         return False
-    if not isinstance(got, dict):
-        return False
     row = {"place_code": place_code, "bill_code": got.get("billCode"), "bill_batch_code": got["billBatchCode"],
            "bgn_no": got["billBgnNo"], "end_no": got["billEndNo"], "next_no": int(got["billBgnNo"]),
            "kind": "emergency_server", "holder": None, "state": "active",
            "reserved_at": got.get("reserveTime") or ts17(ctx.clock.now())}
     with write_tx(ctx.engine) as conn:
-        new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
+        new_id = inserted_id(conn.execute(insert(stock_ranges).values(**row)))
         audit(conn, ctx.clock, SERVER, "emergency_stock_out", "stock_range", new_id, None,
               {k: row[k] for k in ("place_code", "bill_batch_code", "bgn_no", "end_no")})
     return True
@@ -118,7 +116,7 @@ def hand_out(ctx: ServerContext, who: Actor, place_code: str, count: int, holder
            "kind": "emergency_terminal", "holder": holder, "state": "active",
            "reserved_at": got.get("reserveTime") or ts17(ctx.clock.now())}
     with write_tx(ctx.engine) as conn:
-        new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
+        new_id = inserted_id(conn.execute(insert(stock_ranges).values(**row)))
         audit(conn, ctx.clock, who, "emergency_stock_hand_out", "stock_range", new_id, None, dumps(row))
     return {"placeCode": place_code, "billCode": row["bill_code"], "billBatchCode": row["bill_batch_code"],
             "billBgnNo": row["bgn_no"], "billEndNo": row["end_no"], "reserveTime": row["reserved_at"]}
