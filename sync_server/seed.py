@@ -19,7 +19,7 @@ from sync_server.bills.catalog import DEMO_ITEMS, upsert_items
 from sync_server.context import ServerContext
 from sync_server.security.audit import SERVER, audit
 from sync_server.security.auth import hash_password
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, settings, users
 
 POINT_NAMES = {"001": "门诊收费处", "002": "住院收费处", "003": "挂号处", "004": "体检中心", "005": "自助机"}
@@ -52,8 +52,8 @@ def seed(ctx: ServerContext) -> bool:
             audit(conn, ctx.clock, SERVER, "seed", "billing_point", code, None, {"place_code": code})
         for c in _callers(cfg.place_codes):
             key = secrets.token_hex(16)
-            cid = conn.execute(insert(callers).values(appid=c["appid"], secret=key, name=c["name"], kind=c["kind"],
-                                                      enabled=1, created_at=now)).inserted_primary_key[0]
+            cid = inserted_id(conn.execute(insert(callers).values(appid=c["appid"], secret=key, name=c["name"], kind=c["kind"],
+                                                      enabled=1, created_at=now)))
             for p in c["placeCodes"]:
                 conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
             audit(conn, ctx.clock, SERVER, "seed", "caller", c["appid"], None,

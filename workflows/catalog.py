@@ -79,12 +79,10 @@ class Catalog:
                                str(d.get("chargeName", d.get("name", ""))),
                                str(d.get("unit") or "项"), Decimal(str(d.get("std") or "0.00")),
                                str(d.get("initials") or ""))
-                 for d in payload.get("chargeItems", []) or []  # type: ignore[union-attr]
-                 if isinstance(d, dict)]
+                 for d in _objects(payload.get("chargeItems"))]
         chans = [PayChannelDef(str(d.get("payChannelCode", d.get("code", ""))),
                                str(d.get("payChannelName", d.get("name", ""))))
-                 for d in payload.get("payChannels", []) or []  # type: ignore[union-attr]
-                 if isinstance(d, dict)]
+                 for d in _objects(payload.get("payChannels"))]
         return cls(items, chans)
 
 
@@ -104,3 +102,12 @@ def server_catalog(api: ServerApi, db: Database, clock: Clock | None = None) -> 
                                   "payChannels": cache.items(db, "pay_channel")})
     chans = sorted((c for c in remote.channels if c.code in CHANNEL_ORDER), key=lambda c: CHANNEL_ORDER.index(c.code))
     return Catalog(remote.items, chans)
+
+
+def _objects(value: object) -> list[dict[str, object]]:
+    """The JSON objects of a list in the server's answer (a missing or null list is empty)."""
+    if not value:
+        return []
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list of objects, got {type(value).__name__}")
+    return [d for d in value if isinstance(d, dict)]

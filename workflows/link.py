@@ -97,7 +97,7 @@ class CircuitBreaker(Breaker):
             self.events.emit(LinkEvent(True, self.clock.now(), "服务器连接已恢复"))
         return came_back
 
-    def failure(self, reason: str = "") -> bool:  # type: ignore[override]
+    def failure(self, reason: str = "") -> bool:
         """A call failed for a link reason (refused, timeout, dropped, unusable answer)."""
         went_down = super().failure()
         if went_down:

@@ -42,6 +42,12 @@ class _Tongsuo:
         return self._run(key, self._modes.CBC(iv), data, encrypt)
 
 
+class _BlockCipher(Protocol):
+    """What is used of gmssl's ``CryptSM4`` (gmssl ships no types): its one-block function."""
+
+    def one_round(self, sk: list[int], in_put: list[int]) -> list[int]: ...
+
+
 class _Gmssl:
     """SM4 from pure-Python gmssl; only its block function is used (its own padding is lax)."""
 
@@ -50,7 +56,7 @@ class _Gmssl:
 
         self._mod = gm_sm4
 
-    def _keyed(self, key: bytes, encrypt: bool) -> tuple[object, list[int]]:
+    def _keyed(self, key: bytes, encrypt: bool) -> tuple[_BlockCipher, list[int]]:
         mode = self._mod.SM4_ENCRYPT if encrypt else self._mod.SM4_DECRYPT
         crypt = self._mod.CryptSM4(mode)
         crypt.set_key(key, mode)
@@ -59,7 +65,7 @@ class _Gmssl:
     def ecb(self, key: bytes, data: bytes, encrypt: bool) -> bytes:
         crypt, sk = self._keyed(key, encrypt)
         return b"".join(
-            bytes(crypt.one_round(sk, list(data[i:i + BLOCK])))  # type: ignore[attr-defined]
+            bytes(crypt.one_round(sk, list(data[i:i + BLOCK])))
             for i in range(0, len(data), BLOCK)
         )
 
@@ -70,10 +76,10 @@ class _Gmssl:
         for i in range(0, len(data), BLOCK):
             block = data[i:i + BLOCK]
             if encrypt:
-                prev = bytes(crypt.one_round(sk, list(_xor(block, prev))))  # type: ignore[attr-defined]
+                prev = bytes(crypt.one_round(sk, list(_xor(block, prev))))
                 out += prev
             else:
-                out += _xor(bytes(crypt.one_round(sk, list(block))), prev)  # type: ignore[attr-defined]
+                out += _xor(bytes(crypt.one_round(sk, list(block))), prev)
                 prev = block
         return bytes(out)
 

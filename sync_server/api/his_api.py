@@ -27,7 +27,10 @@ bp = Blueprint("his_api", __name__)
 
 
 def _ctx() -> ServerContext:
-    return current_app.extensions["sync_server"]
+    ctx = current_app.extensions["sync_server"]
+    if not isinstance(ctx, ServerContext):
+        raise RuntimeError("the Flask app carries no ServerContext (build it with sync_server.app.create_app)")
+    return ctx
 
 
 def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> None:

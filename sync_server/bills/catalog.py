@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, RowMapping, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billing_core.clock import Clock
@@ -114,5 +114,5 @@ def charge_item_list(engine: Engine) -> list[dict[str, str]]:
              "std": f"{Decimal(r['std']):.2f}", "initials": r["initials"]} for r in rows]
 
 
-def _public(row: Mapping[str, Any]) -> dict[str, Any]:
+def _public(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in row.items()}

@@ -82,8 +82,12 @@ def validate(method: str, data: Any) -> dict[str, Any]:
         RequestDataError (E5026) for a key the server needs that billing_core leaves optional.
     """
     if method in METHODS:
-        data = validate_request(method, data)
-    missing = [k for k in EXTRA_REQUIRED.get(method, ()) if data.get(k) in (None, "")]
+        checked = validate_request(method, data)
+    elif isinstance(data, dict):
+        checked = data
+    else:
+        raise RequestDataError("请求数据必须是JSON对象")
+    missing = [k for k in EXTRA_REQUIRED.get(method, ()) if checked.get(k) in (None, "")]
     if missing:
         raise RequestDataError(f"缺少必填字段：{'、'.join(missing)}")
-    return data
+    return checked

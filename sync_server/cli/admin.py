@@ -26,7 +26,7 @@ from sync_server.cli import common
 from sync_server.errors import RequestDataError, UnknownPlaceError
 from sync_server.security.audit import Actor, audit
 from sync_server.security.auth import ROLES, hash_password
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
 
 ADMIN = Actor("admin-cli")
@@ -50,8 +50,8 @@ def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[st
     key = secrets.token_hex(16)
     with write_tx(engine) as conn:
         _places(conn, places)
-        cid = conn.execute(insert(callers).values(appid=appid, secret=key, name=name, kind=kind, enabled=1,
-                                                  created_at=ts17(clock.now()))).inserted_primary_key[0]
+        cid = inserted_id(conn.execute(insert(callers).values(appid=appid, secret=key, name=name, kind=kind, enabled=1,
+                                                  created_at=ts17(clock.now()))))
         for p in places:
             conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
         audit(conn, clock, ADMIN, "add_caller", "caller", appid, None,

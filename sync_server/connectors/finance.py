@@ -27,6 +27,7 @@ from sync_server.connectors.finance_transport import (
     ONCE_METHODS,
     QUERY_METHODS,
     Payload,
+    as_payload,
 )
 from sync_server.connectors.policy import IssueOutcome, Outcome, PlatformClient
 
@@ -43,25 +44,29 @@ class FinanceClient(PlatformClient):
 
     # ------------------------------------------------------------------ issuing (§3, §4)
 
+    def _issued(self, method: str, bill: Mapping[str, Any]) -> Payload:
+        """:meth:`issue` one bill: the platform's bill (issue answer or busNo lookup)."""
+        return as_payload(method, self.issue(method, bill).payload)
+
     def invoice_ebill_outpatient(self, bill: Mapping[str, Any]) -> Payload:
         """门诊 e-bill (busType 02); response per spec §3.4."""
-        return self.issue(methods.INVOICE_EBILL_OUTPATIENT, bill).payload
+        return self._issued(methods.INVOICE_EBILL_OUTPATIENT, bill)
 
     def inv_ebill_hospitalized(self, bill: Mapping[str, Any]) -> Payload:
         """住院 e-bill (busType 01)."""
-        return self.issue(methods.INV_EBILL_HOSPITALIZED, bill).payload
+        return self._issued(methods.INV_EBILL_HOSPITALIZED, bill)
 
     def inv_ebill_registration(self, bill: Mapping[str, Any]) -> Payload:
         """挂号 e-bill (busType 06)."""
-        return self.issue(methods.INV_EBILL_REGISTRATION, bill).payload
+        return self._issued(methods.INV_EBILL_REGISTRATION, bill)
 
     def inv_ebill_checkup(self, bill: Mapping[str, Any]) -> Payload:
         """体检 e-bill (busType 05)."""
-        return self.issue(methods.INV_EBILL_CHECKUP, bill).payload
+        return self._issued(methods.INV_EBILL_CHECKUP, bill)
 
     def invoice_ebill_common(self, bill: Mapping[str, Any]) -> Payload:
         """Non-medical common bill (busType 09/10/11, V3.2.0)."""
-        return self.issue(methods.INVOICE_EBILL_COMMON, bill).payload
+        return self._issued(methods.INVOICE_EBILL_COMMON, bill)
 
     def batch_invoice_ebill_outpatient(self, batch_no: str, bills: list[Mapping[str, Any]]) -> Any:
         """Batch 门诊 issuing (spec §4), processed by the platform after the call returns."""
@@ -81,18 +86,18 @@ class FinanceClient(PlatformClient):
 
     def get_batch_invoice_ebill(self, batch_no: str) -> Payload:
         """Batch result: ``{count, eBillList:[{busNo, status 0/1/2, errMsg, billBatchCode, ...}]}``."""
-        return self.query(methods.GET_BATCH_INVOICE_EBILL, {"batchNo": batch_no})
+        return self.query_payload(methods.GET_BATCH_INVOICE_EBILL, {"batchNo": batch_no})
 
     # ------------------------------------------------------------------ red-flush and lookups (§5)
 
     def write_off_ebill_to_paper(self, data: Mapping[str, Any]) -> Payload:
         """Red-flush a bill exchanged to paper onto a red paper bill (pBillBatchCode/pBillNo)."""
-        return self.call(methods.WRITE_OFF_EBILL_TO_PAPER, data)
+        return self.call_payload(methods.WRITE_OFF_EBILL_TO_PAPER, data)
 
     def get_ebill_by_bus_no(self, bus_no: str, bus_date_time: str) -> Payload | None:
         """The bill issued for a busNo, or None when the platform has none (the idempotency lookup)."""
         try:
-            return self.query(methods.GET_EBILL_BY_BUS_NO, {"busNo": bus_no, "busDateTime": bus_date_time})
+            return self.query_payload(methods.GET_EBILL_BY_BUS_NO, {"busNo": bus_no, "busDateTime": bus_date_time})
         except PlatformRejected as exc:
             if exc.code in self.not_found_codes:
                 return None
@@ -100,50 +105,50 @@ class FinanceClient(PlatformClient):
 
     def get_ebill_states_by_bill_info(self, bill_batch_code: str, bill_no: str) -> Payload:
         """State of a bill: state, isPrtPaper, pBill*, isScarlet, scarlet* (spec §5)."""
-        return self.query(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": bill_batch_code, "billNo": bill_no})
+        return self.query_payload(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": bill_batch_code, "billNo": bill_no})
 
     def get_bill_detail(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
         """Full bill content: header, chargeDetail, listDetail, payChannelDetail."""
-        return self.query(methods.GET_BILL_DETAIL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_BILL_DETAIL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                             "random": random})
 
     def get_ebill_pic_url(self, bill_batch_code: str, bill_no: str, random: str,
                           channel_mode: str = "1") -> Payload:
         """H5 page URLs of a bill (channelMode 1 default, 2 Alipay, 3 WeChat, 4 App)."""
-        return self.query(methods.GET_EBILL_PIC_URL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_EBILL_PIC_URL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                              "random": random, "channelMode": channel_mode})
 
     def get_ebill_notify_pic(self, bill_batch_code: str, bill_no: str, is_return_pic: str = "1") -> Payload:
         """The notice (告知单): billQRCode and, with isReturnPic=1, pictureData (base64 PNG)."""
-        return self.query(methods.GET_EBILL_NOTIFY_PIC, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_EBILL_NOTIFY_PIC, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                                 "isReturnPic": is_return_pic})
 
     def get_ebill_account_status(self, bill_batch_code: str, bill_no: str, random: str,
                                  create_time: str) -> Payload:
         """Booking state ``{state: "0" not booked | "1" booked}``."""
-        return self.query(methods.GET_EBILL_ACCOUNT_STATUS, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_EBILL_ACCOUNT_STATUS, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                                     "random": random, "createTime": create_time})
 
     def get_ebill_un_print_list(self, query: Mapping[str, Any]) -> Payload:
         """E-bills not yet exchanged to paper (busBgnDate, busEndDate, cardType, cardNo, paging)."""
-        return self.query(methods.GET_EBILL_UNPRINT_LIST, query)
+        return self.query_payload(methods.GET_EBILL_UNPRINT_LIST, query)
 
     def get_not_print_list(self, query: Mapping[str, Any]) -> Payload:
         """E-bill images not yet printed (cardType/cardNo optional; items carry listFlag)."""
-        return self.query(methods.GET_NOT_PRINT_LIST, query)
+        return self.query_payload(methods.GET_NOT_PRINT_LIST, query)
 
     def get_ebill_print_list(self, query: Mapping[str, Any]) -> Payload:
         """Bills already exchanged to paper (range ≤ 1 week)."""
-        return self.query(methods.GET_EBILL_PRINT_LIST, query)
+        return self.query_payload(methods.GET_EBILL_PRINT_LIST, query)
 
     def get_elect_bill_list_total(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
         """List page count ``{total}``; a bill without list lines is refused (E3040)."""
-        return self.query(methods.GET_ELECT_BILL_LIST_TOTAL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_ELECT_BILL_LIST_TOTAL, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                                      "random": random})
 
     def get_ebill_layout_file(self, bill_batch_code: str, bill_no: str, random: str) -> Payload:
         """The bill's layout file (PDF, base64 ``fileData``) — needed by the insurance voucher upload."""
-        return self.query(methods.GET_EBILL_LAYOUT_FILE, {"billBatchCode": bill_batch_code, "billNo": bill_no,
+        return self.query_payload(methods.GET_EBILL_LAYOUT_FILE, {"billBatchCode": bill_batch_code, "billNo": bill_no,
                                                  "random": random})
 
     def receive_arreas_feed_back(self, bill_batch_code: str, bill_no: str, feed_back_date: str) -> Any:
@@ -165,7 +170,7 @@ class FinanceClient(PlatformClient):
 
     def get_paper_bill_no(self, place_code: str, p_bill_batch_code: str) -> Payload:
         """Next usable paper number at a billing point ``{pBillBatchCode, pBillNo}``."""
-        return self.query(methods.GET_PAPER_BILL_NO, {"placeCode": place_code, "pBillBatchCode": p_bill_batch_code})
+        return self.query_payload(methods.GET_PAPER_BILL_NO, {"placeCode": place_code, "pBillBatchCode": p_bill_batch_code})
 
     def turn_paper(self, data: Mapping[str, Any]) -> Any:
         """Exchange an e-bill for the paper number physically printed (once only)."""
@@ -177,7 +182,7 @@ class FinanceClient(PlatformClient):
 
     def invalid_paper(self, data: Mapping[str, Any]) -> Payload:
         """Void an exchanged paper bill; the platform red-flushes the e-bill in the same call."""
-        return self.call(methods.INVALID_PAPER, data)
+        return self.call_payload(methods.INVALID_PAPER, data)
 
     def invalid_blank_bill_no(self, data: Mapping[str, Any]) -> Any:
         """Void unused paper numbers pBillNoStart..pBillNoEnd."""
@@ -195,52 +200,52 @@ class FinanceClient(PlatformClient):
 
     def get_bill_stock_out_list(self, query: Mapping[str, Any]) -> Payload:
         """Stock issued to points between bgnDate and endDate."""
-        return self.query(methods.GET_BILL_STOCK_OUT_LIST, query)
+        return self.query_payload(methods.GET_BILL_STOCK_OUT_LIST, query)
 
     def get_valid_bill_no(self, place_code: str, bill_code: str = "", bill_batch_code: str = "") -> Payload:
         """Valid (unused) number ranges at a billing point."""
-        return self.query(methods.GET_VALID_BILL_NO, {"placeCode": place_code, "billCode": bill_code,
+        return self.query_payload(methods.GET_VALID_BILL_NO, {"placeCode": place_code, "billCode": bill_code,
                                              "billBatchCode": bill_batch_code})
 
     def get_valid_bill_batch_code(self, place_code: str) -> Payload:
         """Bill codes and batch codes usable at a billing point."""
-        return self.query(methods.GET_VALID_BILL_BATCH_CODE, {"placeCode": place_code})
+        return self.query_payload(methods.GET_VALID_BILL_BATCH_CODE, {"placeCode": place_code})
 
     # ------------------------------------------------------------------ reconciliation (§10)
 
     def check_total_data(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
         """Totals check by business date (or issue date)."""
-        return self.query(methods.CHECK_TOTAL_DATA_BY_IVC_DATE if by_ivc_date else methods.CHECK_TOTAL_DATA, query)
+        return self.query_payload(methods.CHECK_TOTAL_DATA_BY_IVC_DATE if by_ivc_date else methods.CHECK_TOTAL_DATA, query)
 
     def check_data_by_place(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
         """Per-billing-point check by business date (or issue date)."""
-        return self.query(methods.CHECK_DATA_PLACE_BY_IVC_DATE if by_ivc_date else methods.CHECK_DATA_BY_PLACE, query)
+        return self.query_payload(methods.CHECK_DATA_PLACE_BY_IVC_DATE if by_ivc_date else methods.CHECK_DATA_BY_PLACE, query)
 
     def check_write_off_data(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
         """Refund (red bill) check by business date (or issue date)."""
-        return self.query(methods.CHECK_WRITE_OFF_DATA_BY_IVC_DATE if by_ivc_date else methods.CHECK_WRITE_OFF_DATA, query)
+        return self.query_payload(methods.CHECK_WRITE_OFF_DATA_BY_IVC_DATE if by_ivc_date else methods.CHECK_WRITE_OFF_DATA, query)
 
     def get_bill_by_bus_date(self, query: Mapping[str, Any], *, by_ivc_date: bool = False) -> Payload:
         """Bill list by business time range (or issue time range), paged."""
-        return self.query(methods.GET_BILL_BY_IVC_DATE if by_ivc_date else methods.GET_BILL_BY_BUS_DATE, query)
+        return self.query_payload(methods.GET_BILL_BY_IVC_DATE if by_ivc_date else methods.GET_BILL_BY_BUS_DATE, query)
 
     # ------------------------------------------------------------------ prepayment vouchers (§6)
 
     def invoice_pay_ment_voucher(self, data: Mapping[str, Any]) -> Payload:
         """Issue a prepayment (deposit) voucher."""
-        return self.call(methods.INVOICE_PAYMENT_VOUCHER, data)
+        return self.call_payload(methods.INVOICE_PAYMENT_VOUCHER, data)
 
     def write_off_pay_ment_voucher(self, data: Mapping[str, Any]) -> Payload:
         """Refund a deposit: red voucher."""
-        return self.call(methods.WRITE_OFF_PAYMENT_VOUCHER, data)
+        return self.call_payload(methods.WRITE_OFF_PAYMENT_VOUCHER, data)
 
     def cancel_pay_ment_voucher_balance(self, data: Mapping[str, Any]) -> Payload:
         """Undo a settlement that consumed vouchers: red e-bill, vouchers settleable again."""
-        return self.call(methods.CANCEL_PAYMENT_VOUCHER_BALANCE, data)
+        return self.call_payload(methods.CANCEL_PAYMENT_VOUCHER_BALANCE, data)
 
     def invalid_pay_ment_voucher_paper(self, data: Mapping[str, Any]) -> Payload:
         """Void a paper bill printed from a deposit voucher."""
-        return self.call(methods.INVALID_PAYMENT_VOUCHER_PAPER, data)
+        return self.call_payload(methods.INVALID_PAYMENT_VOUCHER_PAPER, data)
 
     # ------------------------------------------------------------------ connectivity
 

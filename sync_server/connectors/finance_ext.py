@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from billing_core import methods
 from sync_server.connectors.errors import PlatformInDoubt, PlatformRejected
-from sync_server.connectors.finance_transport import Payload
+from sync_server.connectors.finance_transport import Payload, as_payload
 
 #: Simulator codes answering an upload conflict (same number with other content; busNo taken).
 CONFLICT_CODES = ("E4012", "E4014")
@@ -68,7 +68,7 @@ class FinanceExtClient:
             data["billCode"] = bill_code
         if remark:
             data["remark"] = remark
-        return self.client.call(methods.EMERGENCY_STOCK_OUT, data)
+        return as_payload(methods.EMERGENCY_STOCK_OUT, self.client.call(methods.EMERGENCY_STOCK_OUT, data))
 
     def emergency_stock_return(self, place_code: str, bill_batch_code: str, bgn_no: str, end_no: str,
                                reason: str) -> Any:
@@ -93,11 +93,12 @@ class FinanceExtClient:
             message then names the bill the platform already holds.
         """
         try:
-            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
+            answer = self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
         except PlatformInDoubt:
             if not resend_in_doubt:
                 raise
-            return self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
+            answer = self.client.call(methods.UPLOAD_EMERGENCY_EBILL, upload, idem_key=idem_key)
+        return as_payload(methods.UPLOAD_EMERGENCY_EBILL, answer)
 
     def carry_forward(self, upload: Mapping[str, Any], *, idem_key: str | None = None) -> CarryOutcome:
         """Upload once; a refusal is resolved by ``getEBillByBusNo``: the same number means it was

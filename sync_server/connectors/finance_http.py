@@ -149,4 +149,7 @@ class Poster:
 
     def clear(self) -> None:
         """Close pooled connections."""
-        (self._pool or self._u3).clear()  # type: ignore[union-attr]
+        if self._pool is not None:
+            self._pool.clear()
+        elif self._u3 is not None:
+            self._u3.clear()

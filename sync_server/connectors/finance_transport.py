@@ -30,6 +30,16 @@ log = logging.getLogger("sync_server.connectors.finance")
 
 Payload = dict[str, Any]
 
+
+def as_payload(method: str, answer: Any) -> Payload:
+    """``answer`` (a decoded success message) as the JSON object ``method`` answers.
+
+    :raises PlatformBadResponse: the platform answered something else (a text, a list).
+    """
+    if not isinstance(answer, dict):
+        raise PlatformBadResponse(f"财政电子票据平台应答不是JSON对象：{method}", method=method)
+    return answer
+
 # The method groups the client's safety policy decides on (billing_core.methods, the one vocabulary).
 #: Issuing methods (spec §3, §4): idempotent on busNo through getEBillByBusNo.
 ISSUE_METHODS = tuple(methods.ISSUE)
@@ -161,6 +171,20 @@ class FinanceTransport:
         if not answer.ok:
             raise PlatformRejected(answer.result, str(answer.message), method=method)
         return answer.message
+
+    def call_payload(self, method: str, data: Mapping[str, Any]) -> Payload:
+        """:meth:`call` of a method answering a JSON object.
+
+        :raises PlatformBadResponse: the answer is not a JSON object (besides :meth:`call`'s errors).
+        """
+        return as_payload(method, self.call(method, data))
+
+    def query_payload(self, method: str, data: Mapping[str, Any]) -> Payload:
+        """:meth:`query` of a method answering a JSON object.
+
+        :raises PlatformBadResponse: the answer is not a JSON object (besides :meth:`query`'s errors).
+        """
+        return as_payload(method, self.query(method, data))
 
     def query(self, method: str, data: Mapping[str, Any]) -> Any:
         """A read-only call, retried after transport failures (``query_retries`` extra times)."""

@@ -41,6 +41,7 @@ from sync_server.connectors.finance_transport import (
     QUERY_METHODS,
     FinanceTransport,
     Payload,
+    as_payload,
     log,
 )
 
@@ -275,7 +276,7 @@ class PlatformClient(FinanceTransport):
     def write_off_ebill(self, data: Mapping[str, Any]) -> Payload:
         """Red-flush a whole bill; after a lost answer the state is checked before re-sending."""
         try:
-            return self.call(methods.WRITE_OFF_EBILL, data)
+            answer = self.call(methods.WRITE_OFF_EBILL, data)
         except PlatformInDoubt:
             try:
                 red = self.red_bill_of(str(data.get("billBatchCode", "")), str(data.get("billNo", "")))
@@ -284,4 +285,5 @@ class PlatformClient(FinanceTransport):
             if red is not None:
                 return red
             log.info("finance writeOffEBill %s not red-flushed after a lost answer: re-sent", data.get("billNo"))
-            return self.call(methods.WRITE_OFF_EBILL, data)
+            answer = self.call(methods.WRITE_OFF_EBILL, data)
+        return as_payload(methods.WRITE_OFF_EBILL, answer)

@@ -22,7 +22,7 @@ from sync_server.bills.state import TRANSITIONS, born, move, try_move
 from sync_server.context import ServerContext
 from sync_server.outbox import queue as outbox
 from sync_server.security.audit import SERVER, audit
-from sync_server.store.db import write_tx
+from sync_server.store.db import inserted_id, write_tx
 from sync_server.store.schema import bills, conflicts, paper_bills, red_bills
 from sync_server.store.schema import outbox as outbox_t
 
@@ -76,22 +76,22 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
              values={"busno_live": None, "void_reason": reason[:250], "updated_at": now})
         audit(conn, ctx.clock, SERVER, "carry_forward_conflict_void", "bill", row["id"], before,
               public(by_id(conn, row["id"])))
-        new_id = conn.execute(insert(bills).values(
+        new_id = inserted_id(conn.execute(insert(bills).values(
             bus_no=row["bus_no"], busno_live=row["bus_no"], method=row["method"], bus_type=row["bus_type"],
             bus_date_time=row["bus_date_time"], place_code=row["place_code"], caller_appid=row["caller_appid"],
             **born("claim"), total_amt=row["total_amt"],
             payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], request_json=row["request_json"],
-            created_at=now, updated_at=now)).inserted_primary_key[0]
+            created_at=now, updated_at=now)))
         mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
         _retarget(ctx, conn, item, row, int(new_id), found)
         contact = [{"noticeType": "1201", "noticeValue": bill["tel"]}] if bill.get("tel") else []
         if bill.get("email"):
             contact.append({"noticeType": "1202", "noticeValue": bill["email"]})
-        cid = conn.execute(insert(conflicts).values(
+        cid = inserted_id(conn.execute(insert(conflicts).values(
             bill_id=row["id"], bus_no=row["bus_no"], emergency_batch_code=row["bill_batch_code"],
             emergency_no=row["bill_no"], platform_batch_code=found.get("billBatchCode"),
             platform_no=found.get("billNo"), detail=dumps({"reason": reason, "platform": why}),
-            notice="queued" if contact else "no_contact", at=now)).inserted_primary_key[0]
+            notice="queued" if contact else "no_contact", at=now)))
         audit(conn, ctx.clock, SERVER, "conflict_reported", "conflict", cid, None,
               {"bus_no": row["bus_no"], "emergency_no": row["bill_no"], "platform_no": found.get("billNo")})
         if contact:

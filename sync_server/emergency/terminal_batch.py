@@ -39,6 +39,7 @@ from sync_server.errors import BusyError, CarryForwardConflict
 from sync_server.outbox import queue as outbox
 from sync_server.security.audit import Actor, audit, audit_many, audit_row
 from sync_server.security.auth import Caller
+from sync_server.store.db import inserted_id
 from sync_server.store.emergency_schema import (
     stock_returns,
     stock_revocations,
@@ -268,11 +269,11 @@ class Batch:
         contact = [{"noticeType": "1201", "noticeValue": bill["tel"]}] if bill.get("tel") else []
         if bill.get("email"):
             contact.append({"noticeType": "1202", "noticeValue": bill["email"]})
-        cid = conn.execute(insert(conflicts).values(
+        cid = inserted_id(conn.execute(insert(conflicts).values(
             bill_id=bid, bus_no=str(bill["busNo"]), emergency_batch_code=str(up["billBatchCode"]),
             emergency_no=str(up["billNo"]), platform_batch_code=live["bill_batch_code"], platform_no=live["bill_no"],
             detail=dumps({"reason": reason, "terminal": self.terminal, "seq": up["seq"]}),
-            notice="queued" if contact else "no_contact", at=self.now)).inserted_primary_key[0]
+            notice="queued" if contact else "no_contact", at=self.now)))
         audit(conn, self.ctx.clock, self.who, "conflict_reported", "conflict", cid, None,
               {"bus_no": str(bill["busNo"]), "emergency_no": str(up["billNo"]), "kept_no": live["bill_no"]})
         if contact:

@@ -29,7 +29,7 @@ from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.errors import RequestDataError
 from sync_server.security.audit import Actor, audit
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.emergency_schema import stock_returns, stock_revocations, terminal_uploads
 from sync_server.store.schema import stock_ranges
 
@@ -51,10 +51,10 @@ def stock_return(ctx: ServerContext, who: Actor, terminal: str, data: dict[str, 
     if not (bgn.isdigit() and end.isdigit()) or int(bgn) > int(end):
         raise ee.StockReturnError(f"申退号段{bgn}-{end}不正确")
     with read_tx(ctx.engine) as conn:
-        block = conn.execute(select(stock_ranges).where(and_(
+        blocks = conn.execute(select(stock_ranges).where(and_(
             stock_ranges.c.kind == "emergency_terminal", stock_ranges.c.holder == terminal,
             stock_ranges.c.place_code == place, stock_ranges.c.bill_batch_code == code))).mappings().all()
-        block = next((b for b in block if int(b["bgn_no"]) <= int(bgn) and int(end) <= int(b["end_no"])), None)
+        block = next((b for b in blocks if int(b["bgn_no"]) <= int(bgn) and int(end) <= int(b["end_no"])), None)
         if block is None:
             raise ee.StockReturnError(f"号段{code} {bgn}-{end}不在发放给终端{terminal}的开票点{place}应急号段内")
         bgn, end = bgn.zfill(len(block["bgn_no"])), end.zfill(len(block["bgn_no"]))
@@ -76,9 +76,9 @@ def stock_return(ctx: ServerContext, who: Actor, terminal: str, data: dict[str, 
             raise ee.StockReturnError(f"财政平台拒绝申退：{exc.code} {exc.message}") from None
         answer = f"{exc.code} {exc.message}"  # returned earlier, our record was lost with a crash
     with write_tx(ctx.engine) as conn:
-        rid = conn.execute(insert(stock_returns).values(
+        rid = inserted_id(conn.execute(insert(stock_returns).values(
             range_id=block["id"], holder=terminal, place_code=place, bill_batch_code=code, bgn_no=bgn, end_no=end,
-            reason=reason, platform_answer=dumps(answer), at=ts17(ctx.clock.now()))).inserted_primary_key[0]
+            reason=reason, platform_answer=dumps(answer), at=ts17(ctx.clock.now()))))
         audit(conn, ctx.clock, who, "emergency_stock_return", "stock_range", block["id"], None,
               {"return_id": rid, "bill_batch_code": code, "bgn_no": bgn, "end_no": end, "reason": reason})
     return "成功"

@@ -31,7 +31,7 @@ from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.emergency.terminal_stock import revoked_blocks, unused_numbers
 from sync_server.security.audit import SERVER, audit
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.emergency_schema import terminal_alarms, terminal_status
 from sync_server.store.schema import settings, stock_ranges
 
@@ -127,9 +127,9 @@ def _apply(ctx: ServerContext, terminal: str, want: dict[str, tuple[str, str] | 
                 audit(conn, ctx.clock, SERVER, "alarm_cleared", "terminal_alarm", row["id"], {"state": "open"},
                       {"state": "closed", "kind": kind, "terminal": terminal})
             elif got is not None and row is None:
-                aid = conn.execute(insert(terminal_alarms).values(
+                aid = inserted_id(conn.execute(insert(terminal_alarms).values(
                     terminal_id=terminal, kind=kind, code=got[0], message=got[1], state="open",
-                    raised_at=now)).inserted_primary_key[0]
+                    raised_at=now)))
                 audit(conn, ctx.clock, SERVER, "alarm_raised", "terminal_alarm", aid, None,
                       {"kind": kind, "code": got[0], "message": got[1], "terminal": terminal})
                 log.warning("%s %s", got[0], got[1])

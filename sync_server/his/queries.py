@@ -100,14 +100,15 @@ def _ranges(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for (bus_type, place, name, code), items in sorted(keyed.items()):
         items.sort(key=lambda r: int(r["billNo"]))
         run: list[dict[str, Any]] = []
-        for r in items + [None]:  # type: ignore[list-item]
-            if run and (r is None or int(r["billNo"]) != int(run[-1]["billNo"]) + 1):
+        ended: list[dict[str, Any] | None] = [*items, None]  # None closes the last run
+        for nxt in ended:
+            if run and (nxt is None or int(nxt["billNo"]) != int(run[-1]["billNo"]) + 1):
                 out.append({"busType": bus_type, "placeCode": place, "billName": name, "billBatchCode": code,
                             "bgnNo": run[0]["billNo"], "endNo": run[-1]["billNo"], "copyNum": len(run),
                             "totalAmt": wire(sum((Decimal(x["totalAmt"]) for x in run), Decimal("0")))})
                 run = []
-            if r is not None:
-                run.append(r)
+            if nxt is not None:
+                run.append(nxt)
     return out
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 
 from billing_core.clock import Clock, ts17
 from billing_core.envelope import dumps
+from sync_server.store.db import inserted_id
 from sync_server.store.schema import outbox
 
 LEASE_SECONDS = 10.0
@@ -46,9 +47,9 @@ def enqueue(conn: Connection, clock: Clock, *, group: str, kind: str, method: st
     """Queue one delivery in the caller's transaction; returns its id."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")  # the worker and pool would never send it
-    return int(conn.execute(insert(outbox).values(
+    return inserted_id(conn.execute(insert(outbox).values(
         group_key=group, kind=kind, method=method, payload_json=dumps(payload), idem_key=idem_key,
-        state="pending", attempts=0, next_at=0.0, created_at=ts17(clock.now()))).inserted_primary_key[0])
+        state="pending", attempts=0, next_at=0.0, created_at=ts17(clock.now()))))
 
 
 def has_pending(conn: Connection, group: str) -> bool:

@@ -1,8 +1,7 @@
 """SM2 signatures over the canonical bill, made by the server for its own emergency bills and
 checked for terminals' bills (issue 7).
 
-The canonical bytes come from ``billing_core.bills.canonical_bill_bytes`` when that module is
-present; until then (and as the documented fallback) sorted-key compact UTF-8 JSON.
+The canonical bytes are ``billing_core.bills.canonical_bill_bytes`` (the terminals sign the same bytes).
 """
 
 from __future__ import annotations
@@ -13,23 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from gmssl_pyx import sm2_key_generate, sm2_sign, sm2_verify
 
-from billing_core.envelope import dumps
+from billing_core.bills import canonical_bill_bytes
 
 if TYPE_CHECKING:
     from sync_server.context import ServerContext
 
-try:
-    from billing_core.bills import canonical_bill_bytes as _canonical  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the checkout
-    _canonical = None
-
 
 def canonical_bytes(bill: dict[str, Any]) -> bytes:
     """The bytes an SM2 signature covers."""
-    if _canonical is not None:
-        return _canonical(bill)
-    return json.dumps(json.loads(dumps(bill)), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    return canonical_bill_bytes(bill)
 
 
 def load_or_create_keys(data_dir: Path) -> tuple[bytes, bytes]:
@@ -49,7 +40,8 @@ def load_or_create_keys(data_dir: Path) -> tuple[bytes, bytes]:
 
 def sign_bill(ctx: ServerContext, bill: dict[str, Any]) -> str:
     """Hex SM2 signature (DER) of the canonical bill with the server's key."""
-    return sm2_sign(ctx.sm2_private, ctx.sm2_public, canonical_bytes(bill)).hex()
+    signature: bytes = sm2_sign(ctx.sm2_private, ctx.sm2_public, canonical_bytes(bill))  # gmssl_pyx is untyped
+    return signature.hex()
 
 
 def verify_bill(public_hex: str, bill: dict[str, Any], sign_hex: str) -> bool:

@@ -26,7 +26,7 @@ from sync_server.errors import EmergencyStockError
 from sync_server.outbox import queue as outbox
 from sync_server.security import signing
 from sync_server.security.audit import SERVER, Actor, audit
-from sync_server.store.db import read_tx, write_tx
+from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import stock_ranges
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,9 @@ def top_up(ctx: ServerContext, place_code: str) -> bool:
     except (PlatformUnreachable, PlatformRejected) as exc:
         log.info("emergency stock top-up for %s failed: %s", place_code, exc)
         return False
-    if not isinstance(got, dict):
-        return False
     row = block_row(ctx, place_code, got, kind="emergency_server", holder=None)
     with write_tx(ctx.engine) as conn:
-        new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
+        new_id = inserted_id(conn.execute(insert(stock_ranges).values(**row)))
         audit(conn, ctx.clock, SERVER, "emergency_stock_out", "stock_range", new_id, None,
               {k: row[k] for k in ("place_code", "bill_batch_code", "bgn_no", "end_no")})
     return True
@@ -121,7 +119,7 @@ def hand_out(ctx: ServerContext, who: Actor, place_code: str, count: int, holder
     got = ctx.upstream.ext.emergency_stock_out(place_code, count, holder, remark=f"终端{holder}应急库存")
     row = block_row(ctx, place_code, got, kind="emergency_terminal", holder=holder)
     with write_tx(ctx.engine) as conn:
-        new_id = conn.execute(insert(stock_ranges).values(**row)).inserted_primary_key[0]
+        new_id = inserted_id(conn.execute(insert(stock_ranges).values(**row)))
         audit(conn, ctx.clock, who, "emergency_stock_hand_out", "stock_range", new_id, None, dumps(row))
     return {"placeCode": place_code, "billCode": row["bill_code"], "billBatchCode": row["bill_batch_code"],
             "billBgnNo": row["bgn_no"], "billEndNo": row["end_no"], "reserveTime": row["reserved_at"]}

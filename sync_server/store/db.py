@@ -16,22 +16,23 @@ transaction rolls back instead of committing an unaudited change.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool, QueuePool
 
 from sync_server.errors import ServerError
 from sync_server.store.schema import AUDITED
 
-try:
+if sys.platform == "win32":  # one server process, threads queue on the Python lock alone
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # Windows: one server process, threads queue on the Python lock alone
-    fcntl = None  # type: ignore[assignment]
 
 _local = threading.local()
 
@@ -140,7 +141,10 @@ class WriterQueue:
                 if self._pid != os.getpid():  # a forked child must not share its parent's lock
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
                     self._pid = os.getpid()
-                fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without the GIL
+                fd = self._fd
+                if fd is None:  # set just above or by an earlier call in this process
+                    raise RuntimeError(f"writer lock file {self._path} is not open")
+                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL
             except BaseException:
                 self._thread.release()
                 raise
@@ -184,6 +188,17 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
                 yield conn
         finally:
             _local.immediate = False
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key of the row a single-row INSERT just added.
+
+    :raises RuntimeError: the statement was not a single-row INSERT (no primary key to report).
+    """
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the statement inserted no row with a primary key")
+    return int(key[0])
 
 
 @contextmanager

@@ -25,6 +25,7 @@ import atexit
 import hashlib
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -33,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-try:
+if sys.platform == "win32":  # one server process per database (see module docstring)
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # Windows: one server process per database (see module docstring)
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 _RECHECK = 10.0  # seconds between checks that the PostgreSQL lock session is still there
@@ -96,8 +97,9 @@ class Liveness:
         self._stop.set()
         atexit.unregister(self.release)
         if self._fd is not None:
-            with suppress(OSError):
-                os.unlink(self._dir / f"{self.instance}.lock")  # type: ignore[operator]
+            if self._dir is not None:  # always: the lock file descriptor is only opened in _dir
+                with suppress(OSError):
+                    os.unlink(self._dir / f"{self.instance}.lock")
             os.close(self._fd)
             self._fd = None
         if self._pg is not None:
@@ -113,6 +115,8 @@ class Liveness:
         fairy = self.engine.raw_connection()
         fairy.detach()
         raw = fairy.dbapi_connection
+        if raw is None:  # only after the pool invalidated it, never on a fresh checkout
+            raise RuntimeError("the pool gave a connection without its driver connection")
         raw.rollback()
         raw.autocommit = True
         cur = raw.cursor()
@@ -139,7 +143,9 @@ class Liveness:
 
     def _sweep(self) -> None:
         """Remove lock files of dead instances (killed processes leave theirs behind)."""
-        for path in self._dir.glob("*.lock"):  # type: ignore[union-attr]
+        if self._dir is None:
+            raise RuntimeError("lock files are swept only for a file database (SQLite)")
+        for path in self._dir.glob("*.lock"):
             self._probe_file(path)
 
     # -- other processes --------------------------------------------------------------------

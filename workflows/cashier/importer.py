@@ -70,7 +70,10 @@ def read_rows(path: str | Path) -> tuple[bytes, list[dict[str, str]]]:
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise ImportUnreadable(f"{p.name}不是有效的Excel文件") from exc
-        values = [["" if v is None else str(v).strip() for v in r] for r in wb.active.iter_rows(values_only=True)]
+        sheet = wb.active
+        if sheet is None:
+            raise ImportUnreadable(f"{p.name}中没有工作表")
+        values = [["" if v is None else str(v).strip() for v in r] for r in sheet.iter_rows(values_only=True)]
     elif p.suffix.lower() == ".csv":
         for enc in ("utf-8-sig", "gb18030"):
             try:

@@ -117,7 +117,9 @@ def export_xlsx(rep: DailyReport, path: str | Path) -> Path:
 
     p = Path(path)
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    default_sheet = wb.active  # a new workbook's one empty sheet
+    if default_sheet is not None:
+        wb.remove(default_sheet)
     for title, head, rows in _tables(rep):
         ws = wb.create_sheet(title)
         ws.append([f"日结报表 {rep.day.isoformat()}", f"开票点 {rep.place_code}", f"收费员 {rep.payee or '全部'}"])

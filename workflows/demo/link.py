@@ -88,5 +88,6 @@ class DemoSyncClient(SyncClient):
         session = super()._session()
         if not getattr(session, "_demo_mounted", False):
             session.mount(DEMO_URL, self.transport)
+            # a marker of ours on the requests.Session, which declares no such attribute
             session._demo_mounted = True  # type: ignore[attr-defined]
         return session

@@ -6,6 +6,7 @@ second one refuses to start."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -29,7 +30,7 @@ class DataDirLock:
     def acquire(self) -> None:
         handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held for the process lifetime
         try:
-            if os.name == "nt":  # pragma: no cover - Windows terminals
+            if sys.platform == "win32":  # pragma: no cover - Windows terminals
                 import msvcrt
                 msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
             else:
