@@ -314,11 +314,12 @@ class ServerThread:
         self._stopping = True
         self.server.close()
         self.server.task_dispatcher.shutdown()
-        self.thread.join(10)
-        # server.close() closes the listening socket only: close the connections clients kept alive
+        # server.close() closes the listening socket only: the loop runs while the connections
+        # clients kept alive are in its map, so close them before waiting for the loop to end
         from waitress import wasyncore
 
         wasyncore.close_all(self.server._map, ignore_all=True)  # noqa: SLF001
+        self.thread.join(10)
         for client in self._clients:
             client.close()
         return self.ctx.close()
