@@ -144,3 +144,14 @@ def test_gson_escaped_envelope_with_timestamp_noises(server: ServerThread) -> No
         result, message = _post(client, OUTPATIENT, body, {"Content-Type": "application/json; charset=utf-8"})
         assert result == "S0000", f"noise {noise}: {result} {message}"
         assert message["billBusDate"] == bill["busDateTime"]
+
+
+def test_simulator_takes_the_same_client_shapes(sim: Simulator) -> None:
+    client = sim.client()
+    bill = _bill("SGSON") | {"age": 45, "chargeDetail": [c | {"sortNo": str(c["sortNo"])}
+                                                         for c in load_sample("outpatient.json")["chargeDetail"]]}
+    body = _gson_body(client.appid, client.key, bill, str(int(time.time() * 1000)))
+    result, message = _post(client, OUTPATIENT, body,
+                            {"Content-Type": "application/json;charset=UTF-8", "Content-Encoding": "UTF-8"})
+    assert result == "S0000", message
+    assert message["billBusDate"] == bill["busDateTime"]
