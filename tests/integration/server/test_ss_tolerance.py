@@ -155,3 +155,18 @@ def test_simulator_takes_the_same_client_shapes(sim: Simulator) -> None:
                             {"Content-Type": "application/json;charset=UTF-8", "Content-Encoding": "UTF-8"})
     assert result == "S0000", message
     assert message["billBusDate"] == bill["busDateTime"]
+
+
+def test_queued_write_off_answer_carries_bill_bus_date(server: ServerThread, sim: Simulator) -> None:
+    # last in the module: it takes the platform down for two seconds and waits for the outbox
+    client = server.his()
+    bill = _bill("TQBD")
+    issued = client.ok(OUTPATIENT, bill)
+    sim.faults(down=2)
+    time.sleep(0.3)
+    red = client.ok("writeOffEBill", {
+        "billBatchCode": issued["billBatchCode"], "billNo": issued["billNo"], "reason": "退费",
+        "operator": "李娜", "busDateTime": "20261123100000789", "placeCode": bill["placeCode"]})
+    assert red["queued"] == "1" and red["billBusDate"] == "20261123100000789"
+    server.wait_drained(60)
+    assert sim.platform_bills(bill["busNo"])[0][2] == 1
