@@ -42,6 +42,9 @@ class ValidationIssue:
     code: str
     path: str
     message: str
+    #: True for a rule of ours stricter than the finance platform's spec (docs/VALIDATION_RULES.md):
+    #: strict callers refuse it like any issue, lenient ones (the sync server) log it as a warning.
+    extra: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "path": self.path, "message": self.message}

@@ -74,3 +74,11 @@ class ControlError(BillingError):
 
     code = "E8702"
     default_message = "控制命令无法识别"
+
+
+class ControlRefused(BillingError):
+    """A control-socket request without the runtime's token, or not a JSON command at all (an
+    HTTP request from a web page): refused and the connection closed."""
+
+    code = "E8704"
+    default_message = "控制命令被拒绝：缺少令牌或不是JSON命令"

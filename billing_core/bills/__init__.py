@@ -163,13 +163,22 @@ def check_request(method: str, data: Any, *, mapping: codes.CodeMapping | None =
     return _check(method, data, mapping)[1]
 
 
-def validate_request(method: str, data: Any, *, mapping: codes.CodeMapping | None = None) -> dict[str, Any]:
+def validate_request(method: str, data: Any, *, mapping: codes.CodeMapping | None = None,
+                     warnings: list[ValidationIssue] | None = None) -> dict[str, Any]:
     """The normalised request, or ValidationError with every issue.
 
     Normalised: V3.2.0 field names, amounts as Decimal quantized to their field's places,
     integers as int, codes mapped when ``mapping`` is given, unknown keys dropped.
+
+    :param warnings: None (strict, the default): every issue refuses the request. A list
+        (lenient, what the finance platform's spec allows): issues of our own rules stricter than
+        the spec (:attr:`ValidationIssue.extra`, docs/VALIDATION_RULES.md) are appended to it
+        instead, and only the spec's issues refuse.
     """
     norm, issues = _check(method, data, mapping)
+    if warnings is not None:
+        warnings.extend(i for i in issues if i.extra)
+        issues = [i for i in issues if not i.extra]
     if issues:
         raise ValidationError(issues=issues)
     return norm

@@ -202,9 +202,14 @@ def _check_text(f: Field, value: Any, path: str) -> tuple[bool, Any, Issues]:
                                       f"{f.title()}长度{len(value)}超过上限{f.max_len}个字符"))
     if f.fmt is not None and not _format_ok(f.fmt, value):
         issues.append(ValidationIssue(BAD_FORMAT, path,
-                                      f"{f.title()}格式错误，应为{FORMATS[f.fmt][2]}，收到“{value}”"))
-    return not issues, value, issues
+                                      f"{f.title()}格式错误，应为{FORMATS[f.fmt][2]}，收到“{value}”",
+                                      extra=f.fmt in EXTRA_FORMATS))
+    return all(i.extra for i in issues), value, issues
 
+
+#: Formats the spec does not state (it gives only S<n> for codes, tel and email): ours, so an
+#: issue against them is marked extra (docs/VALIDATION_RULES.md) and the value is kept.
+EXTRA_FORMATS = frozenset({"code", "tel", "email"})
 
 _COMPILED = {name: re.compile(spec[0], flags=re.ASCII) for name, spec in FORMATS.items()}
 

@@ -233,8 +233,9 @@ _HEADER_BY_NAME = {f.name: f for f in _OUTPATIENT_FIELDS}
 
 _BILL_RULES = (
     rules.charge_sum(), rules.channel_sum(), rules.charge_lines, rules.list_groups, rules.insurance,
-    rules.unique("chargeDetail", "sortNo", "序号"), rules.unique("listDetail", "sortNo", "序号"),
-    rules.unique("otherInfo", "infoNo", "序号"),
+    rules.unique("chargeDetail", "sortNo", "序号"), rules.unique("listDetail", "sortNo", "序号", extra=True),
+    # a real HIS numbers every otherInfo row "1": the spec says only infoNo Int R (§3.3 A-3)
+    rules.unique("otherInfo", "infoNo", "序号", extra=True),
 )
 
 OUTPATIENT = Schema(_OUTPATIENT_FIELDS, _prepare_visit_dept, _BILL_RULES)
@@ -296,7 +297,8 @@ COMMON = Schema(
     ),
     _prepare_common,
     (rules.charge_sum(), rules.channel_sum(), rules.charge_lines,
-     rules.unique("chargeDetail", "sortNo", "序号"), rules.unique("otherInfo", "infoNo", "序号")),
+     rules.unique("chargeDetail", "sortNo", "序号"),
+     rules.unique("otherInfo", "infoNo", "序号", extra=True)),
 ).extend(required=("checker",))
 
 #: Bill type name -> schema (also the ``billType`` values of uploadEmergencyEBill, spec §17).

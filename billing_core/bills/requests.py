@@ -162,7 +162,7 @@ VALID_BILL_NO = Schema((PLACE_CODE, code("billCode", "票据种类编码", 50), 
 VALID_BATCH_CODE = Schema((PLACE_CODE,))
 
 
-# §9 notices: the value must suit its type (mobile number / e-mail).
+# §9 notices: the value must suit its type (mobile number / e-mail); ours, not the spec's (extra).
 def _notice_value(item: dict[str, Any], path: str) -> Issues:
     kind, value = item.get("noticeType"), item.get("noticeValue")
     if kind is None or value is None:
@@ -170,7 +170,8 @@ def _notice_value(item: dict[str, Any], path: str) -> Issues:
     fmt = "tel" if kind == "1201" else "email"
     if not re.fullmatch(FORMATS[fmt][0], value, flags=re.ASCII):
         return [ValidationIssue(BAD_FORMAT, join(path, "noticeValue"),
-                                f"noticeValue（通知内容）格式错误，应为{FORMATS[fmt][2]}，收到“{value}”")]
+                                f"noticeValue（通知内容）格式错误，应为{FORMATS[fmt][2]}，收到“{value}”",
+                                extra=True)]
     return []
 
 

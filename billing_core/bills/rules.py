@@ -163,9 +163,12 @@ def list_groups(obj: dict[str, Any], path: str) -> Issues:
         whole = sum(amts, Decimal(0)).quantize(CENT, ROUND_HALF_UP)
         per_line = sum((a.quantize(CENT, ROUND_HALF_UP) for a in amts), Decimal(0))
         if c["amt"] not in (whole, per_line):
+            # extra: the spec only says a list line's chargeCode must exist (§3.3); the sum is a
+            # client practice (zebone), not a platform rule
             issues.append(ValidationIssue(
                 LIST_GROUP, f"{join(path, 'chargeDetail')}[{i}].amt",
-                f"收费项目“{cc}”的清单明细金额合计{_yuan(whole)}元与该项目amt（金额）{_yuan(c['amt'])}元不一致"))
+                f"收费项目“{cc}”的清单明细金额合计{_yuan(whole)}元与该项目amt（金额）{_yuan(c['amt'])}元不一致",
+                extra=True))
     return issues
 
 
@@ -189,7 +192,7 @@ def insurance(obj: dict[str, Any], path: str) -> Issues:
         if value is not None and value > total:
             issues.append(ValidationIssue(INSURANCE, join(path, name),
                                           f"{name}（{_PART_LABELS[name]}）{_yuan(value)}元超过totalAmt（总金额）"
-                                          f"{_yuan(total)}元"))
+                                          f"{_yuan(total)}元", extra=True))
     pays = [p for p in (obj.get(n) for n in INSURANCE_PAYS) if p is not None]
     if len(pays) == len(INSURANCE_PAYS) and any(p != 0 for p in pays):
         s: Decimal = sum(pays, Decimal(0))
@@ -197,12 +200,16 @@ def insurance(obj: dict[str, Any], path: str) -> Issues:
             issues.append(ValidationIssue(
                 INSURANCE, join(path, "selfCashPay"),
                 f"fundPay（统筹基金）+otherfundPay（其它医保）+accountPay（个人账户）+selfCashPay（个人现金）"
-                f"合计{_yuan(s)}元与totalAmt（总金额）{_yuan(total)}元不一致"))
+                f"合计{_yuan(s)}元与totalAmt（总金额）{_yuan(total)}元不一致", extra=True))
     return issues
 
 
-def unique(list_field: str, key: str, label: str) -> Rule:
-    """E1009: ``key`` values are unique among the items of ``list_field``."""
+def unique(list_field: str, key: str, label: str, *, extra: bool = False) -> Rule:
+    """E1009: ``key`` values are unique among the items of ``list_field``.
+
+    :param extra: the spec does not ask for it (e.g. otherInfo.infoNo is only "Int R"): the issue
+        is marked :attr:`ValidationIssue.extra` (a warning for lenient callers).
+    """
 
     def rule(obj: dict[str, Any], path: str) -> Issues:
         items = obj.get(list_field)
@@ -216,7 +223,7 @@ def unique(list_field: str, key: str, label: str) -> Rule:
             if it[key] in seen:
                 issues.append(ValidationIssue(
                     DUPLICATE, f"{join(path, list_field)}[{i}].{key}",
-                    f"{key}（{label}）“{it[key]}”与第{seen[it[key]] + 1}条重复"))
+                    f"{key}（{label}）“{it[key]}”与第{seen[it[key]] + 1}条重复", extra=extra))
             else:
                 seen[it[key]] = i
         return issues
@@ -225,14 +232,18 @@ def unique(list_field: str, key: str, label: str) -> Rule:
 
 
 def date_order(bgn: str, end: str, max_days: int | None = None) -> Rule:
-    """E1017: ``bgn`` not after ``end`` (and at most ``max_days`` apart)."""
+    """E1017: ``bgn`` not after ``end`` (and at most ``max_days`` apart).
+
+    The order is ours (extra: a reversed range finds nothing, the spec does not refuse it); the
+    width limit is the spec's (getEBillPrintList: one week, §5).
+    """
 
     def rule(obj: dict[str, Any], path: str) -> Issues:
         if bgn not in obj or end not in obj:
             return []
         b, e = parse_time(obj[bgn]), parse_time(obj[end])
         if b > e:
-            return [ValidationIssue(DATE_RANGE, join(path, end), f"{end}（结束日期）早于{bgn}（开始日期）")]
+            return [ValidationIssue(DATE_RANGE, join(path, end), f"{end}（结束日期）早于{bgn}（开始日期）", extra=True)]
         if max_days is not None and e - b > timedelta(days=max_days):
             return [ValidationIssue(DATE_RANGE, join(path, end), f"查询时间范围不能超过{max_days}天")]
         return []
@@ -250,8 +261,10 @@ def number_order(bgn: str, end: str, count: str | None = None) -> Rule:
         if int(b) > int(e):
             return [ValidationIssue(NUMBER_RANGE, join(path, end), f"{end}（终止号码）小于{bgn}（起始号码）")]
         if count is not None and count in obj and obj[count] != int(e) - int(b) + 1:
+            # extra: copyNum is only "N14,0" in the spec; the range itself is what is acted on
             return [ValidationIssue(NUMBER_RANGE, join(path, count),
-                                    f"{count}（份数）{obj[count]}与号段{b}-{e}的张数{int(e) - int(b) + 1}不一致")]
+                                    f"{count}（份数）{obj[count]}与号段{b}-{e}的张数{int(e) - int(b) + 1}不一致",
+                                    extra=True)]
         return []
 
     return rule

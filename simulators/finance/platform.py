@@ -229,6 +229,8 @@ def bill_response(bill: sqlite3.Row, base_url: str | None = None) -> dict[str, A
         "billBatchCode": bill["bill_batch_code"], "billNo": bill["bill_no"], "random": bill["random"],
         "createTime": bill["create_time"], "billQRCode": render.qr_png_b64(qr_text(bill)),
         "pictureUrl": picture_url(base, bill), "pictureNetUrl": picture_url(base, bill, "net"),
+        # the business time (17 digits): a 2025 client treats a bill without it as not issued (§3.4)
+        "billBusDate": bill["bus_date_time"],
     }
 
 
@@ -239,6 +241,7 @@ def red_response(red: sqlite3.Row, base_url: str) -> dict[str, Any]:
         "eScarletRandom": red["random"], "createTime": red["create_time"],
         "billQRCode": render.qr_png_b64(qr_text(red)), "pictureUrl": picture_url(base_url, red),
         "pictureNetUrl": picture_url(base_url, red, "net"),
+        "billBusDate": red["bus_date_time"],  # the write-off's business time, as in the issue answer
     }
 
 

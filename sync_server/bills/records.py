@@ -132,6 +132,9 @@ def issue_answer(row: RowMapping | dict[str, Any], answer: dict[str, Any] | None
                                           "pictureUrl", "pictureNetUrl")}
     if not out["billQRCode"] and row["origin"] != "online" and row["bill_no"]:
         out["billQRCode"] = local_qr_png(row)
+    # billBusDate: the business time (17 digits); a 2025 HIS client treats an answer without it as
+    # "not issued" (spec §3.4). The platform's value when it sent one, else the request's busDateTime.
+    out["billBusDate"] = answer.get("billBusDate") or row["bus_date_time"] or ""
     return out | _markers(row)
 
 

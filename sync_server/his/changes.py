@@ -114,6 +114,15 @@ def record_red_answer(conn: Connection, ctx: ServerContext, who: Actor, bill_id:
           {"state": "issued", "bill_no": answer.get("eScarletBillNo") or answer.get("scarletBillNo")})
 
 
+def with_bus_date(method: str, data: dict[str, Any], answer: Any) -> Any:
+    """A red-bill answer with ``billBusDate`` (the write-off's business time, 17 digits): a 2025 HIS
+    client treats an answer without it as not done (spec §3.4). The platform's value is kept."""
+    if method not in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER) \
+            or not isinstance(answer, dict):
+        return answer
+    return answer | {"billBusDate": answer.get("billBusDate") or str(data.get("busDateTime") or "")}
+
+
 def group_of(row: RowMapping | None, method: str, data: dict[str, Any]) -> str:
     """The outbox group: the bill's busNo (in order per bill), else the method's own key."""
     if row is not None:
@@ -145,7 +154,7 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
         row = find_bill(conn, method, data) if row is not None else None
         if answer is not None:
             apply_local(conn, ctx, who, method, data, row, answer if isinstance(answer, dict) else {})
-            return answer
+            return with_bus_date(method, data, answer)
         apply_local(conn, ctx, who, method, data, row, None)
         outbox.enqueue(conn, ctx.clock, group=group_of(row, method, data), kind="change", method=method,
                        payload={"data": data, "billId": None if row is None else row["id"], "inDoubt": in_doubt},
@@ -154,7 +163,7 @@ def change(ctx: ServerContext, who: Actor, method: str, data: dict[str, Any]) ->
                                 f"{id(data)}")
     ctx.wake.set()
     if method in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER, methods.INVALID_PAPER):
-        return {k: "" for k in RED_FIELDS} | {"queued": "1"}
+        return with_bus_date(method, data, {k: "" for k in RED_FIELDS} | {"queued": "1"})
     return "成功（已受理，待财政平台恢复后提交）"
 
 

@@ -8,6 +8,7 @@ CSV (UTF-8 with BOM so Excel shows Chinese) and XLSX (openpyxl), and printed as 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -94,8 +95,22 @@ def _tables(rep: DailyReport) -> list[tuple[str, list[str], list[list[str]]]]:
     ]
 
 
+#: First characters that make a spreadsheet read a cell as a formula (or DDE command): a payer
+#: name "=HYPERLINK(...)" typed at the window or sent by HIS must stay text (issue 14 item 9).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def csv_safe(v: str) -> str:
+    """``v`` for a CSV cell: text that a spreadsheet would run as a formula gets a leading
+    apostrophe (OWASP CSV injection); plain numbers (a negative refund amount) are kept."""
+    if v.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(v):
+        return "'" + v
+    return v
+
+
 def export_csv(rep: DailyReport, path: str | Path) -> Path:
-    """Write the three tables one after another (UTF-8 with BOM for Excel)."""
+    """Write the three tables one after another (UTF-8 with BOM for Excel); no cell is a formula."""
     p = Path(path)
     try:
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -105,7 +120,7 @@ def export_csv(rep: DailyReport, path: str | Path) -> Path:
                 w.writerow([])
                 w.writerow([title])
                 w.writerow(head)
-                w.writerows(rows)
+                w.writerows([csv_safe(v) for v in row] for row in rows)
     except OSError as exc:
         raise ExportFailed(f"报表导出失败：{exc.strerror}（{p}）") from exc
     return p
@@ -126,6 +141,12 @@ def export_xlsx(rep: DailyReport, path: str | Path) -> Path:
         ws.append(head)
         for row in rows:
             ws.append([_cell(v) for v in row])
+            for c in ws[ws.max_row]:
+                if isinstance(c.value, str) and csv_safe(c.value) != c.value:
+                    # openpyxl takes any text starting with "=" as a formula: store it as the
+                    # text it is, with Excel's quote prefix (+ - @ stay text when edited too)
+                    c.data_type = "s"
+                    c.quotePrefix = True
     tmp = p.with_name(p.name + ".part")
     try:
         wb.save(tmp)
