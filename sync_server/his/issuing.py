@@ -15,6 +15,7 @@ the request; a claim of a live sibling process is waited for like one of this pr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from billing_core.bills import canonical_bill_bytes
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
@@ -29,7 +31,7 @@ from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_i
 from sync_server.bills.state import born, release
 from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
-from sync_server.errors import BusyError
+from sync_server.errors import BusNoConflictError, BusyError
 from sync_server.security import signing
 from sync_server.security.audit import Actor, audit
 from sync_server.stock import emergency_stock as emergency
@@ -43,7 +45,7 @@ _POLL = 0.02
 _CLAIM_COLUMNS = ("bus_no", "busno_live", "method", "bus_type", "bus_date_time", "place_code", "caller_appid",
                   "state", "origin", "in_doubt", "carry", "is_scarlet", "is_prt_paper", "total_amt", "payer",
                   "card_type", "card_no",
-                  "request_json", "owner", "batch_no", "created_at", "updated_at")
+                  "request_json", "request_digest", "owner", "batch_no", "created_at", "updated_at")
 _CLAIMS: dict[str, Any] = {}
 
 
@@ -58,6 +60,22 @@ def _claim_statement(dialect: str) -> Any:
     return stmt
 
 
+def request_digest(data: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical bytes of a validated issuing request: what a repeat of the
+    busNo must match to be answered with the existing bill."""
+    return hashlib.sha256(canonical_bill_bytes(data)).hexdigest()
+
+
+def check_repeat(row: Any, data: dict[str, Any], digest: str) -> None:
+    """Refuse (E5033) a request for a busNo whose existing bill or claim was made from different
+    content; rows without a digest must at least be at the request's billing point."""
+    stored = row["request_digest"]
+    same = stored == digest if stored else str(row["place_code"]) == str(data["placeCode"])
+    if not same:
+        raise BusNoConflictError(f"业务流水号busNo {data['busNo']}已用于另一张票据（开票内容不一致），"
+                                 "请使用新的业务流水号")
+
+
 class Issuer:
     """Issues bills for HIS and terminals through one server context."""
 
@@ -66,8 +84,9 @@ class Issuer:
 
     # -- claim ------------------------------------------------------------------------------
     def _claim(self, method: str, data: dict[str, Any], who: Actor,
-               batch_no: str | None) -> tuple[int | None, bool, Any]:
-        """Returns (claimed bill id, taken over from a dead process, existing row)."""
+               batch_no: str | None, digest: str) -> tuple[int | None, bool, Any]:
+        """Returns (claimed bill id, taken over from a dead process, existing row); E5033 when the
+        busNo's existing bill or claim was made from different content."""
         ctx = self.ctx
         now = ts17(ctx.clock.now())
         with write_tx(ctx.engine) as conn:
@@ -79,7 +98,7 @@ class Issuer:
                 "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, **born("claim"),
                 "total_amt": data["totalAmt"],
                 "payer": data.get("payer"), "card_type": data.get("cardType"), "card_no": data.get("cardNo"),
-                "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
+                "request_json": dumps(data), "request_digest": digest, "owner": ctx.instance, "batch_no": batch_no,
                 "created_at": now, "updated_at": now}
             bill_id = conn.execute(_claim_statement(conn.dialect.name), params).scalar()
             if bill_id is not None:
@@ -88,6 +107,7 @@ class Issuer:
             row = live_by_busno(conn, data["busNo"])
             if row is None:
                 return None, False, None
+            check_repeat(row, data, digest)
             # Another process's claim: wait for it while that process lives (a sibling serving
             # the same port); take it over at once when it died, lookup first.
             if row["state"] == "pending" and row["owner"] != ctx.instance and not ctx.owner_alive(row["owner"]):
@@ -109,8 +129,9 @@ class Issuer:
         # Real waiting for another thread's claim: monotonic time and real sleeps, not the
         # context's clock (a ManualClock in a test would never let this deadline pass).
         deadline = time.monotonic() + self.ctx.config.busy_wait
+        digest = request_digest(data)
         while True:
-            bill_id, takeover, row = self._claim(method, data, who, batch_no)
+            bill_id, takeover, row = self._claim(method, data, who, batch_no, digest)
             if bill_id is not None:
                 try:
                     return self._resolve(method, data, who, bill_id, lookup_first=takeover)
@@ -124,6 +145,8 @@ class Issuer:
             time.sleep(_POLL)
             with read_tx(self.ctx.engine) as conn:
                 row = live_by_busno(conn, data["busNo"])
+            if row is not None:
+                check_repeat(row, data, digest)
             if row is not None and row["state"] != "pending":
                 return issue_answer(row)
 
