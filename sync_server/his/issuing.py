@@ -11,6 +11,19 @@ the platform cannot tell). A claim
 left by a killed process (another ``owner`` whose liveness lock is gone) is taken over by the
 next request for that busNo, starting with the lookup, because the dead process may have sent
 the request; a claim of a live sibling process is waited for like one of this process's.
+
+A repeat is answered with the existing bill only when it *is* a repeat (issue 14 item 3): the
+claim already stores the validated request (``request_json``, written once at claim time), and
+a request whose content differs from it (SHA-256 of billing_core's canonical bytes of each) is
+refused with E5033, nothing written. Since the placeCode is part of the content and the edge
+(his_api) has checked the caller's grant on it, a match also means the bill is at one of the
+caller's points: another caller cannot read someone else's bill by reusing its busNo.
+
+The unique key stays the busNo alone (no migration): the platform keeps one bill per busNo for
+the whole unit ("unique within the unit", spec §4), so two bills of one busNo cannot exist
+there either — scoping the key to a point would only move the collision to the platform. Bills
+uploaded by terminals (``origin`` terminal: their request is the terminal's own record, not an
+HIS request) are answered only when their billing point is the request's.
 """
 
 from __future__ import annotations
@@ -25,10 +38,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from billing_core.bills import canonical_bill_bytes
 from billing_core.clock import ts17
-from billing_core.envelope import dumps
+from billing_core.envelope import dumps, loads
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
 from sync_server.bills.state import born, release
+from sync_server.bills.validation import validate
 from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
 from sync_server.errors import BusNoConflictError, BusyError
@@ -45,7 +59,7 @@ _POLL = 0.02
 _CLAIM_COLUMNS = ("bus_no", "busno_live", "method", "bus_type", "bus_date_time", "place_code", "caller_appid",
                   "state", "origin", "in_doubt", "carry", "is_scarlet", "is_prt_paper", "total_amt", "payer",
                   "card_type", "card_no",
-                  "request_json", "request_digest", "owner", "batch_no", "created_at", "updated_at")
+                  "request_json", "owner", "batch_no", "created_at", "updated_at")
 _CLAIMS: dict[str, Any] = {}
 
 
@@ -61,16 +75,24 @@ def _claim_statement(dialect: str) -> Any:
 
 
 def request_digest(data: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical bytes of a validated issuing request: what a repeat of the
-    busNo must match to be answered with the existing bill."""
-    return hashlib.sha256(canonical_bill_bytes(data)).hexdigest()
+    """SHA-256 (hex) of the canonical bytes of a validated issuing request, taken through its
+    stored JSON form (``request_json``) so that a request and the row claimed from it compare
+    equal (amounts as strings with their places either way)."""
+    return hashlib.sha256(canonical_bill_bytes(loads(dumps(data)))).hexdigest()
 
 
 def check_repeat(row: Any, data: dict[str, Any], digest: str) -> None:
     """Refuse (E5033) a request for a busNo whose existing bill or claim was made from different
-    content; rows without a digest must at least be at the request's billing point."""
-    stored = row["request_digest"]
-    same = stored == digest if stored else str(row["place_code"]) == str(data["placeCode"])
+    content; a bill uploaded by a terminal must at least be at the request's billing point."""
+    if row["origin"] == "terminal":
+        same = str(row["place_code"]) == str(data["placeCode"])
+    else:
+        stored = loads(str(row["request_json"]))
+        try:  # normalised as the repeat was (a row written by an older version, or by hand)
+            stored = validate(str(row["method"]), stored)
+        except BillingError:
+            pass  # compared as stored
+        same = request_digest(stored) == digest
     if not same:
         raise BusNoConflictError(f"业务流水号busNo {data['busNo']}已用于另一张票据（开票内容不一致），"
                                  "请使用新的业务流水号")
@@ -98,7 +120,7 @@ class Issuer:
                 "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, **born("claim"),
                 "total_amt": data["totalAmt"],
                 "payer": data.get("payer"), "card_type": data.get("cardType"), "card_no": data.get("cardNo"),
-                "request_json": dumps(data), "request_digest": digest, "owner": ctx.instance, "batch_no": batch_no,
+                "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
                 "created_at": now, "updated_at": now}
             bill_id = conn.execute(_claim_statement(conn.dialect.name), params).scalar()
             if bill_id is not None:

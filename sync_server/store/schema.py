@@ -103,8 +103,6 @@ bills = Table(
     Column("void_reason", String(250)),
     Column("sign_value", Text),
     Column("request_json", Text, nullable=False),
-    # SHA-256 of the canonical request at claim time: a repeat of the busNo must match it (E5033)
-    Column("request_digest", String(64)),
     Column("answer_json", Text),  # the issue answer (B-1) as returned to the caller
     Column("owner", String(40)),  # server instance that holds a pending claim
     Column("batch_no", String(60)),
