@@ -131,3 +131,25 @@ def test_a_busno_reused_by_another_caller_or_with_other_content_is_a_conflict(se
         assert conn.execute(select(func.count()).select_from(bills).where(
             bills.c.bus_no == bill["busNo"])).scalar_one() == 1
     assert len(sim.platform_bills(bill["busNo"])) == 1
+
+
+def test_local_answers_while_the_platform_is_down_cover_the_callers_points(server: ServerThread, sim: Any) -> None:
+    owner, other = server.his(0), server.his(1)
+    card = f"D{uuid.uuid4().hex[:16]}"
+    _, ans = issue(owner, cardNo=card)
+    _, mine_ans = issue(other, place="005", cardNo=card)
+    unprinted = {"busBgnDate": "20000101000000000", "busEndDate": "20991231235959999", "cardType": "1102",
+                 "cardNo": card, "pageNo": 1, "pageSize": 50}
+    sim.faults(down=3)
+    try:
+        time.sleep(0.3)  # the simulator goes down on its own timer
+        for method in ("getNotPrintList", "getEBillUnPrintList"):
+            listed = {r["billNo"] for r in other.ok(method, unprinted)["billList"]}
+            assert listed == {mine_ans["billNo"]}, method
+            assert {r["billNo"] for r in owner.ok(method, unprinted)["billList"]} == {ans["billNo"]}, method
+        assert refused(other, "getBillDetail", ref(ans) | {"random": ans["random"]}) == "E2011"
+    finally:
+        deadline = time.monotonic() + 30
+        while other.call("testServerConnect", {"testValue": "ping"})[0] != "S0000":  # platform back
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
