@@ -153,3 +153,28 @@ def test_local_answers_while_the_platform_is_down_cover_the_callers_points(serve
         while other.call("testServerConnect", {"testValue": "ping"})[0] != "S0000":  # platform back
             assert time.monotonic() < deadline
             time.sleep(0.3)
+
+
+def test_concurrent_callers_racing_for_one_busno_get_one_bill_and_conflicts(server: ServerThread,
+                                                                             sim: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bill = load_sample("outpatient.json") | {"busNo": bus_no("AZR"), "placeCode": "001"}
+    clients = [server.his(i % 2) for i in range(10)]  # HIS01 at 001, HIS02 at its own 005
+    sim.faults(latency=0.05)
+    try:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            results = list(pool.map(
+                lambda c: c.call("invoiceEBillOutpatient", bill | ({} if c.appid == "HIS01" else {"placeCode": "005"})),
+                clients))
+    finally:
+        sim.faults(latency=0.0)
+    by_caller: dict[str, set[str]] = {}
+    for c, (code, _) in zip(clients, results, strict=True):
+        by_caller.setdefault(c.appid, set()).add(code)
+    assert set().union(*by_caller.values()) <= {"S0000", "E5033"}
+    # whoever claimed first holds the bill; every request of the other caller is a conflict
+    winner = next(appid for appid, codes in by_caller.items() if codes == {"S0000"})
+    assert all(codes == {"E5033"} for appid, codes in by_caller.items() if appid != winner)
+    assert len({str(a["billNo"]) for code, a in results if code == "S0000"}) == 1
+    assert len(sim.platform_bills(bill["busNo"])) == 1
