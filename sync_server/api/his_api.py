@@ -41,10 +41,11 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
         for item in data.get("eBillList") or []:
             if isinstance(item, dict):
                 cache.check_place(caller, item.get("placeCode", ""))
-    with read_tx(ctx.engine) as conn:
-        touched = scope.touched_places(conn, method, data)
-    for place in sorted(touched):
-        cache.check_place(caller, place)
+    if scope.names_a_bill(method, data):
+        with read_tx(ctx.engine) as conn:
+            touched = scope.touched_places(conn, method, data)
+        for place in sorted(touched):
+            cache.check_place(caller, place)
     return scope.scope(caller.places, data)
 
 

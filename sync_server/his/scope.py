@@ -61,6 +61,14 @@ def place_of_number(conn: Connection, code: str, no: str) -> str | None:
     return None if place is None else str(place)
 
 
+def names_a_bill(method: str, data: dict[str, Any]) -> bool:
+    """True when the request names an existing bill :func:`touched_places` would look up (issuing
+    requests do not: no store read is added to the issuing path)."""
+    return bool((data.get("billBatchCode") and data.get("billNo"))
+                or (method in PAPER_KEYED and data.get("pBillBatchCode") and data.get("pBillNo"))
+                or (method == methods.GET_EBILL_BY_BUS_NO and data.get("busNo")))
+
+
 def touched_places(conn: Connection, method: str, data: dict[str, Any]) -> set[str]:
     """The billing points of every local bill the request names (by number, paper number, busNo)."""
     found: set[str | None] = set()
