@@ -80,6 +80,14 @@ class TerminalSignatureError(ServerError):
     default_message = "终端SM2公钥或签名无效"
 
 
+class BusNoConflictError(ServerError):
+    """A busNo already holds a bill (or claim) whose request differs from this one: another
+    caller's bill, or the same busNo sent again with different content."""
+
+    code = "E5033"
+    default_message = "业务流水号busNo已被使用且开票内容不一致，不能重复开票"
+
+
 class AuthError(BillingError):
     """Root of authentication / authorisation refusals."""
 

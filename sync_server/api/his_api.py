@@ -17,7 +17,7 @@ from sync_server.bills.validation import validate
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
-from sync_server.his import batches, changes, queries
+from sync_server.his import batches, changes, queries, scope
 from sync_server.his.issuing import Issuer
 from sync_server.security.audit import Actor
 from sync_server.security.auth import Caller, CallerCache
@@ -33,27 +33,32 @@ def _ctx() -> ServerContext:
     return ctx
 
 
-def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> None:
-    """Every billing point a request names (directly, in a batch, or through a local bill) is granted."""
+def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str,
+               data: dict[str, Any]) -> frozenset[str]:
+    """Every billing point a request names (directly, in a batch, or through a local bill found by
+    number, paper number or busNo: sync_server.his.scope) is granted; the points its answer may
+    cover (the placeCode named, else every point granted to the caller)."""
     if data.get("placeCode") not in (None, ""):
         cache.check_place(caller, data["placeCode"])
     if method in methods.BATCH:
         for item in data.get("eBillList") or []:
             if isinstance(item, dict):
                 cache.check_place(caller, item.get("placeCode", ""))
-    if data.get("billBatchCode") and data.get("billNo"):
+    if scope.names_a_bill(method, data):
         with read_tx(ctx.engine) as conn:
-            row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
-        if row is not None:
-            cache.check_place(caller, row["place_code"])
+            touched = scope.touched_places(conn, method, data)
+        for place in sorted(touched):
+            cache.check_place(caller, place)
+    return scope.scope(caller.places, data)
 
 
-def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> Any:
+def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any], places: frozenset[str]) -> Any:
     """Queries: a bill the platform does not have yet (emergency, not carried) is answered
-    locally; otherwise forwarded, and answered locally when the platform is unreachable."""
+    locally; otherwise forwarded, and answered locally when the platform is unreachable. Either
+    way the answer covers the caller's ``places`` only (a forwarded one is checked on return)."""
     if method == methods.GET_BATCH_INVOICE_EBILL:
         with read_tx(ctx.engine) as conn:
-            return queries.local_query(conn, method, data)
+            return queries.local_query(conn, method, data, places)
     with read_tx(ctx.engine) as conn:
         row = None
         if data.get("busNo"):
@@ -61,12 +66,13 @@ def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any]) -> 
         elif data.get("billBatchCode") and data.get("billNo"):
             row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
         if row is not None and row["origin"] != "online" and row["carry"] != "done":
-            return queries.local_query(conn, method, data)
+            return queries.local_query(conn, method, data, places)
     try:
-        return ctx.upstream.call(method, data)
+        answer = ctx.upstream.call(method, data)
     except PlatformUnreachable:
         with read_tx(ctx.engine) as conn:
-            return queries.local_query(conn, method, data)
+            return queries.local_query(conn, method, data, places)
+    return scope.check_answer(ctx, places, method, answer)
 
 
 def actor_for(caller: Caller) -> Actor:
@@ -82,7 +88,7 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     if method not in methods.HIS_METHODS:
         raise UnknownMethodError(f"不支持的接口方法：{method}")
     data = validate(method, data)
-    _authorise(ctx, cache, caller, method, data)
+    places = _authorise(ctx, cache, caller, method, data)
     who = actor_for(caller)
     if method in methods.ISSUE:
         return Issuer(ctx).issue(method, data, who)
@@ -92,9 +98,9 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
         return changes.change(ctx, who, method, data)
     if method in methods.RECONCILE:
         with read_tx(ctx.engine) as conn:
-            return queries.reconcile(conn, method, data)
+            return queries.reconcile(conn, method, data, places)
     if method in methods.LOCAL_QUERIES:
-        return _forward_or_local(ctx, method, data)
+        return _forward_or_local(ctx, method, data, places)
     if method in methods.FORWARD_ONLY:
         try:
             return ctx.upstream.call(method, data)

@@ -11,10 +11,24 @@ the platform cannot tell). A claim
 left by a killed process (another ``owner`` whose liveness lock is gone) is taken over by the
 next request for that busNo, starting with the lookup, because the dead process may have sent
 the request; a claim of a live sibling process is waited for like one of this process's.
+
+A repeat is answered with the existing bill only when it *is* a repeat (issue 14 item 3): the
+claim already stores the validated request (``request_json``, written once at claim time), and
+a request whose content differs from it (SHA-256 of billing_core's canonical bytes of each) is
+refused with E5033, nothing written. Since the placeCode is part of the content and the edge
+(his_api) has checked the caller's grant on it, a match also means the bill is at one of the
+caller's points: another caller cannot read someone else's bill by reusing its busNo.
+
+The unique key stays the busNo alone (no migration): the platform keeps one bill per busNo for
+the whole unit ("unique within the unit", spec §4), so two bills of one busNo cannot exist
+there either — scoping the key to a point would only move the collision to the platform. Bills
+uploaded by terminals (``origin`` terminal: their request is the terminal's own record, not an
+HIS request) are answered only when their billing point is the request's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from typing import Any
@@ -22,14 +36,16 @@ from typing import Any
 from sqlalchemy import and_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from billing_core.bills import canonical_bill_bytes
 from billing_core.clock import ts17
-from billing_core.envelope import dumps
+from billing_core.envelope import dumps, loads
 from billing_core.errors import BillingError
 from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
 from sync_server.bills.state import born, release
+from sync_server.bills.validation import validate
 from sync_server.connectors.policy import Outcome
 from sync_server.context import ServerContext
-from sync_server.errors import BusyError
+from sync_server.errors import BusNoConflictError, BusyError
 from sync_server.security import signing
 from sync_server.security.audit import Actor, audit
 from sync_server.stock import emergency_stock as emergency
@@ -58,6 +74,30 @@ def _claim_statement(dialect: str) -> Any:
     return stmt
 
 
+def request_digest(data: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical bytes of a validated issuing request, taken through its
+    stored JSON form (``request_json``) so that a request and the row claimed from it compare
+    equal (amounts as strings with their places either way)."""
+    return hashlib.sha256(canonical_bill_bytes(loads(dumps(data)))).hexdigest()
+
+
+def check_repeat(row: Any, data: dict[str, Any], digest: str) -> None:
+    """Refuse (E5033) a request for a busNo whose existing bill or claim was made from different
+    content; a bill uploaded by a terminal must at least be at the request's billing point."""
+    if row["origin"] == "terminal":
+        same = str(row["place_code"]) == str(data["placeCode"])
+    else:
+        stored = loads(str(row["request_json"]))
+        try:  # normalised as the repeat was (a row written by an older version, or by hand)
+            stored = validate(str(row["method"]), stored)
+        except BillingError:
+            pass  # compared as stored
+        same = request_digest(stored) == digest
+    if not same:
+        raise BusNoConflictError(f"业务流水号busNo {data['busNo']}已用于另一张票据（开票内容不一致），"
+                                 "请使用新的业务流水号")
+
+
 class Issuer:
     """Issues bills for HIS and terminals through one server context."""
 
@@ -66,8 +106,9 @@ class Issuer:
 
     # -- claim ------------------------------------------------------------------------------
     def _claim(self, method: str, data: dict[str, Any], who: Actor,
-               batch_no: str | None) -> tuple[int | None, bool, Any]:
-        """Returns (claimed bill id, taken over from a dead process, existing row)."""
+               batch_no: str | None, digest: str) -> tuple[int | None, bool, Any]:
+        """Returns (claimed bill id, taken over from a dead process, existing row); E5033 when the
+        busNo's existing bill or claim was made from different content."""
         ctx = self.ctx
         now = ts17(ctx.clock.now())
         with write_tx(ctx.engine) as conn:
@@ -88,6 +129,7 @@ class Issuer:
             row = live_by_busno(conn, data["busNo"])
             if row is None:
                 return None, False, None
+            check_repeat(row, data, digest)
             # Another process's claim: wait for it while that process lives (a sibling serving
             # the same port); take it over at once when it died, lookup first.
             if row["state"] == "pending" and row["owner"] != ctx.instance and not ctx.owner_alive(row["owner"]):
@@ -109,8 +151,9 @@ class Issuer:
         # Real waiting for another thread's claim: monotonic time and real sleeps, not the
         # context's clock (a ManualClock in a test would never let this deadline pass).
         deadline = time.monotonic() + self.ctx.config.busy_wait
+        digest = request_digest(data)
         while True:
-            bill_id, takeover, row = self._claim(method, data, who, batch_no)
+            bill_id, takeover, row = self._claim(method, data, who, batch_no, digest)
             if bill_id is not None:
                 try:
                     return self._resolve(method, data, who, bill_id, lookup_first=takeover)
@@ -124,6 +167,8 @@ class Issuer:
             time.sleep(_POLL)
             with read_tx(self.ctx.engine) as conn:
                 row = live_by_busno(conn, data["busNo"])
+            if row is not None:
+                check_repeat(row, data, digest)
             if row is not None and row["state"] != "pending":
                 return issue_answer(row)
 

@@ -15,6 +15,7 @@ from billing_core.envelope import loads
 from billing_core.money import wire
 from sync_server.bills.records import busno_answer, by_number, live_by_busno, states_answer
 from sync_server.errors import NotFoundError, RequestDataError
+from sync_server.his.scope import batch_visible
 from sync_server.store.schema import batches, bills, paper_bills, red_bills
 
 BILL_NAMES = {methods.INVOICE_EBILL_OUTPATIENT: "门诊收费票据", methods.INV_EBILL_HOSPITALIZED: "住院收费票据",
@@ -42,21 +43,26 @@ def _num(ts: str) -> str:
     return ts.replace("-", "")[:8]
 
 
-def issued_bills(conn: Connection, place: str | None = None) -> list[RowMapping]:
-    """Every bill that exists (or will exist, once carried) on the platform."""
+def issued_bills(conn: Connection, place: str | None = None, *,
+                 places: frozenset[str] | None = None) -> list[RowMapping]:
+    """Every bill that exists (or will exist, once carried) on the platform; at ``place``, and
+    at one of ``places`` (a caller's scope, sync_server.his.scope) when given."""
     q = select(bills).where(bills.c.state == "issued")
     if place:
         q = q.where(bills.c.place_code == place)
+    if places is not None:
+        q = q.where(bills.c.place_code.in_(sorted(places)))
     return list(conn.execute(q.order_by(bills.c.id)).mappings().all())
 
 
-def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str | None) -> list[dict[str, Any]]:
+def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str | None,
+             places: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """Reconciliation rows (getBillByBusDate shape, spec §10) in a date range: e-bills (dataType 1,
     state 3 once red-flushed), red e-bills (dataType 2, negative amounts) and exchanged paper
     (dataType 3). Red bills still queued for the platform have no number yet and are left out."""
     lo, hi = _num(bgn), _num(end)
     out: list[dict[str, Any]] = []
-    for b in issued_bills(conn, place):
+    for b in issued_bills(conn, place, places=places):
         name = BILL_NAMES.get(b["method"], b["method"])
         day = _num((b["create_time"] if by_ivc else b["bus_date_time"]) or "")
         if lo <= day <= hi:
@@ -112,12 +118,13 @@ def _ranges(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, Any]:
-    """checkTotalData / checkDataByPlace / checkWriteOffData (+ ByIvcDate) and getBillBy*Date."""
+def reconcile(conn: Connection, method: str, data: dict[str, Any], places: frozenset[str]) -> dict[str, Any]:
+    """checkTotalData / checkDataByPlace / checkWriteOffData (+ ByIvcDate) and getBillBy*Date,
+    over the caller's ``places`` only (no placeCode = all of the caller's points)."""
     by_ivc = "Ivc" in method
     if method in (methods.GET_BILL_BY_BUS_DATE, methods.GET_BILL_BY_IVC_DATE):
         rows = rows_for(conn, by_ivc=by_ivc, bgn=str(data["busBgnDate"]), end=str(data["busEndDate"]),
-                        place=data.get("placeCode") or None)
+                        place=data.get("placeCode") or None, places=places)
         if data.get("dataType"):
             wanted = set(str(data["dataType"]).split(","))
             rows = [r for r in rows if r["dataType"] in wanted]
@@ -125,7 +132,7 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
         return {"total": len(rows), "pageNo": page_no, "billList": rows[(page_no - 1) * size: page_no * size]}
     day_key = "ivcDate" if by_ivc else "busDate"
     day = str(data[day_key])
-    rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None)
+    rows = rows_for(conn, by_ivc=by_ivc, bgn=day, end=day, place=data.get("placeCode") or None, places=places)
     # totals cover e-bills and red e-bills (refunds negative); the write-off checks red ones only
     want = {"2"} if "WriteOff" in method else {"1", "2"}
     rows = [r for r in rows if r["dataType"] in want]
@@ -145,20 +152,24 @@ def reconcile(conn: Connection, method: str, data: dict[str, Any]) -> dict[str, 
     return out
 
 
-def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
-    """A query answered from local records (platform down, or a bill the platform has not got yet)."""
+def local_query(conn: Connection, method: str, data: dict[str, Any], places: frozenset[str]) -> Any:
+    """A query answered from local records (platform down, or a bill the platform has not got
+    yet), limited to the caller's ``places``: a bill elsewhere is not found."""
     if method == methods.GET_EBILL_BY_BUS_NO:
         row = live_by_busno(conn, str(data["busNo"]))
-        if row is None or row["state"] != "issued":
+        if row is None or row["state"] != "issued" or row["place_code"] not in places:
             raise NotFoundError(f"未找到业务流水号{data['busNo']}的票据")
         return busno_answer(conn, row)
     if method == methods.GET_BATCH_INVOICE_EBILL:
         batch = conn.execute(select(batches).where(batches.c.batch_no == str(data["batchNo"]))).mappings().first()
-        if batch is None:
+        visible = batch_visible(loads(batch["request_json"]).get("eBillList") or [], places) if batch else []
+        if batch is None or not visible:  # another caller's batch is not even confirmed to exist
             raise NotFoundError(f"未找到批次{data['batchNo']}")
         items = []
-        for bill in loads(batch["request_json"]).get("eBillList") or []:
+        for bill in visible:
             row = live_by_busno(conn, str(bill.get("busNo")))
+            if row is not None and row["place_code"] != str(bill.get("placeCode", "")):
+                row = None  # the busNo holds another point's bill (E5033 for this item): not this one
             if row is None or row["state"] == "pending":
                 err = "" if batch["state"] == "pending" else "开票失败"
                 items.append({"busNo": bill.get("busNo"), "status": "0" if not err else "2", "errMsg": err})
@@ -167,7 +178,7 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
         return {"count": len(items), "eBillList": items}
     if method in (methods.GET_EBILL_STATES_BY_BILL_INFO, methods.GET_BILL_DETAIL):
         row = by_number(conn, str(data["billBatchCode"]), str(data["billNo"]))
-        if row is None:
+        if row is None or row["place_code"] not in places:
             raise NotFoundError(f"未找到票据{data['billBatchCode']}-{data['billNo']}")
         if method == methods.GET_EBILL_STATES_BY_BILL_INFO:
             return states_answer(conn, row)
@@ -180,7 +191,7 @@ def local_query(conn: Connection, method: str, data: dict[str, Any]) -> Any:
     if method in (methods.GET_EBILL_UNPRINT_LIST, methods.GET_NOT_PRINT_LIST, methods.GET_EBILL_PRINT_LIST):
         page_no, size = _page(data)
         out = []
-        for b in issued_bills(conn, data.get("placeCode") or None):
+        for b in issued_bills(conn, data.get("placeCode") or None, places=places):
             if data.get("cardNo") and (b["card_no"] != str(data["cardNo"])):
                 continue
             printed = bool(b["is_prt_paper"])
