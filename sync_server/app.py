@@ -11,6 +11,7 @@ from flask import Flask
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
 from sync_server.api import health, his_api, http_errors, terminal_api
+from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
@@ -96,6 +97,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)
     app.extensions["sync_replay"] = ReplayGuard(ctx.engine)
+    app.extensions["sync_notice_limiter"] = LookupLimiter()
     http_errors.register(app)  # body limit; JSON envelopes or plain text, never an HTML error page
     app.register_blueprint(his_api.bp)
     app.register_blueprint(terminal_api.bp)

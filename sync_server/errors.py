@@ -170,9 +170,3 @@ class SignedMethodError(AuthError):
     code = "E2062"
     default_message = "签名中的接口方法与请求地址不一致"
 
-
-class LookupLockedError(AuthError):
-    """Too many failed check-code lookups from one client address (the /notice page)."""
-
-    code = "E2063"
-    default_message = "查验失败次数过多，请稍后再试"

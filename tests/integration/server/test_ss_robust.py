@@ -173,3 +173,25 @@ def test_limits_answer_signed_codes_and_write_nothing(rig: tuple[Simulator, Serv
     assert envelope.decode_response(wrong.content, "", "").result == "E5021"
     assert _counts(srv) == before and len(sim.calls()) == calls
     assert json.loads(base64.b64decode(json.loads(big.content)["data"]))["message"]
+
+
+def test_notice_page_is_masked_and_rate_limited(rig: tuple[Simulator, ServerThread]) -> None:
+    """/notice masks the payer and ID; after 10 failed guesses the address is locked out (429),
+    the right code included; the simulator's H5 404 does not reflect markup (issue 14 §11)."""
+    from sync_server.api import notice_guard
+
+    sim, srv = rig
+    his = srv.his()
+    ans = _issue(his)
+    base = f"http://127.0.0.1:{srv.port}/notice/{ans['billBatchCode']}/{ans['billNo']}"
+    page = requests.get(f"{base}/{ans['random']}", timeout=10)
+    assert page.status_code == 200
+    assert "张*" in page.text and "张伟" not in page.text
+    assert "440100D15600012345" not in page.text and "440***********2345" in page.text
+    for i in range(notice_guard.MAX_FAILURES):
+        assert requests.get(f"{base}/{i:06x}", timeout=10).status_code == 404
+    locked = requests.get(f"{base}/{ans['random']}", timeout=10)
+    assert locked.status_code == 429 and "分钟后再试" in locked.text
+    h5 = requests.get(f"{sim.base}/medical-web/h5/ebill", params={"billBatchCode": "<script>alert(1)</script>",
+                                                                  "billNo": "1", "random": "x"}, timeout=10)
+    assert h5.status_code == 404 and "<script>" not in h5.text
