@@ -12,8 +12,8 @@ Routes:
 from __future__ import annotations
 
 import base64
-import html
 import functools
+import html
 import logging
 from decimal import Decimal
 from typing import Any
