@@ -31,7 +31,9 @@ from billing_core.ids import new_noise
 from sync_server.store.db import read_tx
 from tests.rigs.stack import ROOT, ServerThread, db_config, drop_pg_schema, free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
+pytestmark = [pytest.mark.integration, pytest.mark.fuzz,
+              # a failing example's repr holds a hostile body (tens of kB): the report, not the finding
+              pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 HIS = sorted(methods.HIS_METHODS)
@@ -71,8 +73,9 @@ def requests_(draw: st.DrawFn) -> tuple[str, str, bytes, str]:
     kind = draw(st.sampled_from(["his", "terminal"]))
     method = draw(st.sampled_from(HIS if kind == "his" else TERMINAL) if draw(st.integers(0, 9)) else
                   st.sampled_from(HIS + TERMINAL + ["nope", "getEBillLayoutFile"]))
-    appid = draw(st.sampled_from(["HIS01", "TERM01", "NOBODY", ""]))
-    shape = draw(st.sampled_from(["signed", "signed", "signed", "wrong-key", "raw-json", "garbage"]))
+    # weighted towards signed requests of known callers: they reach validation and the services
+    appid = draw(st.sampled_from(["HIS01", "HIS01", "HIS01", "TERM01", "TERM01", "NOBODY", ""]))
+    shape = draw(st.sampled_from(["signed"] * 7 + ["wrong-key", "raw-json", "garbage"]))
     if shape == "garbage":
         return kind, method, draw(st.binary(max_size=64)), ""
     if shape == "raw-json":
@@ -84,8 +87,8 @@ def requests_(draw: st.DrawFn) -> tuple[str, str, bytes, str]:
              "plain": new_noise(), "other-method": request_stamp.make("heartbeat", now),
              "old": request_stamp.make(method, now - 10**7)}[stamp]
     text = json.dumps(data, ensure_ascii=False)
-    if draw(st.integers(0, 19)) == 0:  # hostile nesting (RecursionError territory) or a long list
-        depth = draw(st.integers(17, 3000))
+    if draw(st.integers(0, 3)) == 0:  # hostile nesting (RecursionError territory) or a long list
+        depth = draw(st.sampled_from([17, 40, 1200, 5000]))
         text = draw(st.sampled_from(['{"a":' * depth + "1" + "}" * depth, "[" * depth + "]" * depth,
                                      json.dumps({"chargeDetail": [{}] * 1001, "eBillList": [1] * 1001})]))
     b64 = base64.b64encode(text.encode()).decode() if draw(st.integers(0, 9)) else draw(st.text(max_size=10))
