@@ -195,3 +195,35 @@ def test_notice_page_is_masked_and_rate_limited(rig: tuple[Simulator, ServerThre
     h5 = requests.get(f"{sim.base}/medical-web/h5/ebill", params={"billBatchCode": "<script>alert(1)</script>",
                                                                   "billNo": "1", "random": "x"}, timeout=10)
     assert h5.status_code == 404 and "<script>" not in h5.text
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_replay_refused_by_a_sibling_server_on_the_same_database(sim_shared: Simulator, tmp_path: Any,
+                                                                  kind: str) -> None:
+    """Two server instances on one database (as ``--processes N`` runs them): an envelope accepted
+    by one is refused by the other (the UNIQUE row is in the database, not in a process)."""
+    from ss_rig import db_config, drop_pg_schema
+
+    cfg = db_config(kind)
+    if kind == "sqlite":
+        cfg = {"database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
+    first = ServerThread(tmp_path / "a", sim_shared.url, **cfg)
+    second = ServerThread(tmp_path / "b", sim_shared.url, **cfg)
+    try:
+        his = first.his()
+        body = _signed(his, {"placeCode": "001"}, new_noise())
+        assert _answer(his, his.raw("getValidBillBatchCode", body)).ok
+        other = second.his()
+        assert other.key == his.key  # one database, one set of callers
+        assert _answer(other, other.raw("getValidBillBatchCode", body)).result == "E2060"
+    finally:
+        second.stop()
+        first.stop()
+        if cfg.get("database_schema"):
+            drop_pg_schema(cfg["database_schema"])
+
+
+@pytest.fixture(scope="module")
+def sim_shared(stack_sim: Simulator) -> Simulator:
+    """The module's finance simulator (tests/rigs/stack.py)."""
+    return stack_sim
