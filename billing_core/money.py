@@ -65,6 +65,10 @@ def parse_decimal(
         raise MoneyError(f"{field}不能是NaN或无穷大")
     if number < 0 and not allow_negative:
         raise MoneyError(f"{field}不能为负数")
+    # the range first: quantize() of a number beyond the context's 28 digits (1e30) raises
+    # InvalidOperation, which would escape as an internal error instead of E1004
+    if number and number.adjusted() + 1 > digits - places:
+        raise MoneyError(f"{field}超出{digits}位数字（含{places}位小数）的范围")
     quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
     quantized = number.quantize(quantum) if number.adjusted() < 40 else number
     if quantized != number:

@@ -10,12 +10,14 @@ from flask import Flask
 
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
-from sync_server.api import health, his_api, terminal_api
+from sync_server.api import health, his_api, http_errors, terminal_api
+from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
 from sync_server.security.auth import CallerCache
+from sync_server.security.replay import ReplayGuard
 from sync_server.security.signing import load_or_create_keys
 from sync_server.seed import ensure_demo_json, seed
 from sync_server.store.db import make_engine, run_migrations
@@ -94,6 +96,9 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app = Flask("sync_server")
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)
+    app.extensions["sync_replay"] = ReplayGuard(ctx.engine)
+    app.extensions["sync_notice_limiter"] = LookupLimiter()
+    http_errors.register(app)  # body limit; JSON envelopes or plain text, never an HTML error page
     app.register_blueprint(his_api.bp)
     app.register_blueprint(terminal_api.bp)
     app.register_blueprint(health.bp)

@@ -128,3 +128,53 @@ class RoleError(AuthError):
 
     code = "E2015"
     default_message = "调用方类型无权调用此接口"
+
+
+class RequestLimitError(ServerError):
+    """Root of the request limits (issue 14 §8): size, nesting, list lengths (sync_server.api.limits)."""
+
+    code = "E5060"
+    default_message = "请求超出服务器允许的大小"
+
+
+class BodyTooLargeError(RequestLimitError):
+    """The HTTP body is larger than the server accepts (Flask ``MAX_CONTENT_LENGTH``)."""
+
+    code = "E5060"
+    default_message = "请求报文过大"
+
+
+class NestingTooDeepError(RequestLimitError):
+    """The JSON of the envelope or of its ``data`` is nested deeper than any platform request."""
+
+    code = "E5061"
+    default_message = "请求JSON嵌套层数过多"
+
+
+class ListTooLongError(RequestLimitError):
+    """A list field (chargeDetail, listDetail, eBillList ...) has more entries than allowed."""
+
+    code = "E5062"
+    default_message = "请求中的列表条数超出上限"
+
+
+class ReplayError(AuthError):
+    """The signed envelope was already accepted once (same appid, noise and signature)."""
+
+    code = "E2060"
+    default_message = "重复的请求（noise已使用），已拒绝重放"
+
+
+class RequestStampError(AuthError):
+    """A terminal request's signed stamp (method and time in the noise) is missing or too old."""
+
+    code = "E2061"
+    default_message = "终端请求的签名时间戳缺失或与服务器时间相差过大"
+
+
+class SignedMethodError(AuthError):
+    """The method signed into a terminal request differs from the method of the URL."""
+
+    code = "E2062"
+    default_message = "签名中的接口方法与请求地址不一致"
+

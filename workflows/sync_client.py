@@ -16,13 +16,14 @@ resolves it at carry-forward, offline_rules.md §2.1 "In-doubt documents").
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from billing_core import envelope, methods
+from billing_core import envelope, methods, request_stamp
 from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from billing_core.ids import new_noise
@@ -99,7 +100,7 @@ class SyncClient:
 
     def terminal(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call a terminal-api method (heartbeat, catalog, emergency stock, upload)."""
-        return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout)
+        return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout, stamp=method)
 
     def probe(self) -> bool:
         """A heartbeat when the breaker allows one; True when the link is (now) up.
@@ -111,7 +112,7 @@ class SyncClient:
             return False
         try:
             self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}",
-                       {"terminalId": self.appid}, None)
+                       {"terminalId": self.appid}, None, stamp=methods.TERMINAL_HEARTBEAT)
         except LinkError:
             return False
         return True
@@ -156,13 +157,18 @@ class SyncClient:
             self._local.session = session
         return session
 
-    def _call(self, url: str, data: Mapping[str, Any], timeout: float | None) -> envelope.Response:
+    def _call(self, url: str, data: Mapping[str, Any], timeout: float | None,
+              stamp: str | None = None) -> envelope.Response:
         if not self.breaker.allow():
             raise LinkDownError(f"同步服务器连接中断（约{self.breaker.seconds_to_probe():.0f}秒后重试），可使用应急开票")
-        return self._send(url, data, timeout)
+        return self._send(url, data, timeout, stamp=stamp)
 
-    def _send(self, url: str, data: Mapping[str, Any], timeout: float | None) -> envelope.Response:
-        body = envelope.encode_request(self.appid, self._key, dict(data), noise=new_noise())
+    def _send(self, url: str, data: Mapping[str, Any], timeout: float | None,
+              stamp: str | None = None) -> envelope.Response:
+        """POST one signed request; ``stamp`` = the terminal-api method signed into the noise with
+        the wall-clock send time (billing_core.request_stamp; the server checks both)."""
+        noise = request_stamp.make(stamp, int(time.time() * 1000)) if stamp else new_noise()
+        body = envelope.encode_request(self.appid, self._key, dict(data), noise=noise)
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.operator:
             # HTTP header values are Latin-1: a non-ASCII user id travels percent-encoded.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import logging
 from decimal import Decimal
 from typing import Any
@@ -57,7 +58,9 @@ def create_app(platform: Platform) -> Flask:
                 items = items_of(db, bill["blue_id"] if bill["kind"] == "red" else bill["id"], "charge")
                 bill_d = notice_bill(db, bill)
         except SimError as exc:
-            return Response(f"<html><body><h1>{exc.message}</h1></body></html>", 404, mimetype="text/html")
+            # the message names what was asked for: escaped, never markup of the caller's (issue 14 §11)
+            return Response(f"<html><body><h1>{html.escape(exc.message)}</h1></body></html>", 404,
+                            mimetype="text/html")
         text = qr_text(bill_d)
         state = "已冲红" if bill_d["is_scarlet"] else ("红字票据" if bill_d["kind"] == "red" else "")
         return render_template_string(

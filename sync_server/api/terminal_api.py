@@ -14,17 +14,22 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 * ``emergencyStockReturn`` — 申退 of unused numbers (services/terminal_stock.py -> platform).
 * ``uploadEmergencyBills`` — the terminal's emergency journal (services/terminal_bills.py), carried
   forward through the outbox like the server's own emergency bills (issue 7).
+
+Every terminal request carries a signed stamp in its noise (billing_core.request_stamp, issue 14
+§7): the method, which must be the URL's (E2062), and the send time, within :data:`MAX_SKEW`
+seconds of the server's clock (E2061).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app
 from sqlalchemy import select, update
 
-from billing_core import methods
+from billing_core import methods, request_stamp
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api.envelope_io import handle
@@ -32,7 +37,14 @@ from sync_server.api.his_api import actor_for
 from sync_server.bills.catalog import charge_item_list
 from sync_server.context import ServerContext
 from sync_server.emergency import terminal_bills, terminal_stock, terminal_watch
-from sync_server.errors import RequestDataError, RoleError, TerminalSignatureError, UnknownMethodError
+from sync_server.errors import (
+    RequestDataError,
+    RequestStampError,
+    RoleError,
+    SignedMethodError,
+    TerminalSignatureError,
+    UnknownMethodError,
+)
 from sync_server.outbox import queue as outbox
 from sync_server.security.audit import Actor, audit
 from sync_server.security.auth import Caller, CallerCache, login
@@ -132,9 +144,27 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
     return route(ctx, cache, caller, data)
 
 
+#: How far a terminal's signed send time may be from the server's clock (seconds, either way).
+MAX_SKEW = 300.0
+
+
+def check_stamp(method: str, noise: str, now: float) -> None:
+    """Refuse a terminal request whose noise is not a stamp of ``method`` made near ``now`` (epoch s)."""
+    stamp = request_stamp.parse(noise)
+    if stamp is None:
+        raise RequestStampError("终端请求的noise必须是签名时间戳（T1.<方法>.<毫秒时间>.<随机串>），请升级终端")
+    if stamp.method != method:
+        raise SignedMethodError(f"签名中的接口方法{stamp.method}与请求地址的方法{method[:64]}不一致")
+    skew = stamp.epoch_ms / 1000.0 - now
+    if abs(skew) > MAX_SKEW:
+        raise RequestStampError(f"终端请求时间与服务器时间相差{abs(skew):.0f}秒（上限{MAX_SKEW:.0f}秒），"
+                                "请校准终端时钟")
+
+
 @bp.post("/terminal/api/<method>")
 def call(method: str) -> Any:
     """Every terminal method."""
     ctx: ServerContext = current_app.extensions["sync_server"]
     cache: CallerCache = current_app.extensions["sync_callers"]
-    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data))
+    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data),
+                  guard=lambda caller, noise: check_stamp(method, noise, time.time()))

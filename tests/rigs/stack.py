@@ -39,7 +39,7 @@ from typing import Any
 import pytest
 import requests
 
-from billing_core import envelope
+from billing_core import envelope, request_stamp
 from billing_core.ids import new_noise
 
 #: The database kinds every server test runs on.
@@ -217,8 +217,10 @@ class HisClient:
                                  headers={"Content-Type": "application/json"})
 
     def call(self, method: str, data: Any) -> tuple[str, Any]:
-        """(result code, decoded message) of one signed call."""
-        body = envelope.encode_request(self.appid, self.key, data, noise=new_noise())
+        """(result code, decoded message) of one signed call (the terminal API's noise is the
+        signed stamp of method and time, billing_core.request_stamp)."""
+        noise = request_stamp.make(method, int(time.time() * 1000)) if "/terminal/api" in self.url else new_noise()
+        body = envelope.encode_request(self.appid, self.key, data, noise=noise)
         resp = self.raw(method, envelope.dumps(body).encode("utf-8"))
         answer = envelope.decode_response(resp.content, self.appid, self.key)
         return answer.result, answer.message
