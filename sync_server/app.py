@@ -19,6 +19,7 @@ from sync_server.security.auth import CallerCache
 from sync_server.security.signing import load_or_create_keys
 from sync_server.seed import ensure_demo_json, seed
 from sync_server.store.db import make_engine, run_migrations
+from sync_server.store.files import private_file, secure_data_dir
 from sync_server.store.liveness import Liveness
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     Whoever builds a context shuts it down with :meth:`ServerContext.close` (threads joined, lock
     released, pools closed).
     """
-    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    secure_data_dir(Path(cfg.data_dir))
+    if not cfg.database_url:  # the default SQLite file: private before SQLite creates its journals
+        private_file(Path(cfg.data_dir) / "sync_server.db")
     engine = make_engine(cfg.db_url, cfg.database_schema or None)
     run_migrations(engine)
     private, public = load_or_create_keys(Path(cfg.data_dir))
@@ -63,7 +66,8 @@ def build_context(cfg: ServerConfig) -> ServerContext:
 
 
 def _seed(ctx: ServerContext) -> None:
-    """First-start seeding (idempotent): demo callers, users, billing points, demo.json."""
+    """First-start seeding in demo mode only (idempotent): demo callers, users, billing points,
+    demo.json. A real start seeds nothing: its callers and users come from the admin CLI."""
 
     if ctx.config.seed_demo:
         seed(ctx)

@@ -65,8 +65,9 @@ def _sqlite_events(engine: Engine) -> None:
     def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a process kill (only power loss can drop the last commits).
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before its answer leaves (an emergency number answered S0000
+        # must survive power loss; NORMAL in WAL mode could drop the last commits, issue 14).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -138,7 +139,7 @@ class WriterQueue:
         if self._path is not None:
             try:
                 if self._pid != os.getpid():  # a forked child must not share its parent's lock
-                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                     self._pid = os.getpid()
                 fcntl.flock(self._fd, fcntl.LOCK_EX)  # blocks without the GIL
             except BaseException:

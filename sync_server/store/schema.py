@@ -218,6 +218,10 @@ audit_log = Table(
     Column("entity_id", String(80)),
     Column("before_json", Text),
     Column("after_json", Text),
+    # SM3 hash chain (security/audit_chain.py, migration 0007): prev_hash is the row_hash of the
+    # row before (in id order), row_hash covers prev_hash and every column above but id
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
 )
 Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
 
@@ -254,6 +258,10 @@ recon_reports = Table(
     Column("clean", Integer, nullable=False),
     Column("report_json", Text, nullable=False),
 )
+
+#: The audit chain's head is the ``settings`` row named AUDIT_HEAD (security/audit.py), locked
+#: FOR UPDATE on PostgreSQL while a transaction appends to the chain.
+AUDIT_HEAD = "audit_chain_head"
 
 settings = Table(
     "settings", metadata,
