@@ -15,6 +15,7 @@ from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
+from sync_server.security.attempts import FailureRecorder
 from sync_server.security.auth import CallerCache
 from sync_server.security.signing import load_or_create_keys
 from sync_server.seed import ensure_demo_json, seed
@@ -98,6 +99,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app = Flask("sync_server")
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)
+    app.extensions["sync_failures"] = FailureRecorder(ctx.engine, ctx.clock)
     app.register_blueprint(his_api.bp)
     app.register_blueprint(terminal_api.bp)
     app.register_blueprint(health.bp)

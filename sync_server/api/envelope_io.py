@@ -17,9 +17,11 @@ from typing import Any
 from flask import Response, current_app, request
 
 from billing_core import envelope
-from billing_core.errors import BillingError
+from billing_core.errors import BillingError, SignatureError
 from billing_core.ids import new_noise
 from sync_server.errors import CallerDisabledError, ServerError
+from sync_server.security.attempts import SIGNATURE_FAILED, FailureRecorder
+from sync_server.security.audit import Actor
 from sync_server.security.auth import Caller, CallerCache
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,14 @@ log = logging.getLogger(__name__)
 def _respond(appid: str, key: str, result: str, message: Any) -> Response:
     body = envelope.encode_response(appid, key, result, message, noise=new_noise())
     return Response(envelope.dumps(body), status=200, mimetype="application/json")
+
+
+def _record_bad_signature(appid: str, exc: BillingError) -> None:
+    """Audit a refused signature or unknown appid (rate-limited: security/attempts.py)."""
+    recorder: FailureRecorder | None = current_app.extensions.get("sync_failures")
+    if recorder is not None:
+        recorder.record(SIGNATURE_FAILED, "caller", appid or "-", Actor(appid[:64] or "-", caller=appid[:64] or None),
+                        {"code": exc.code, "path": request.path[:120], "remote": request.remote_addr or ""})
 
 
 def handle(handler: Callable[[Caller, dict[str, Any]], Any]) -> Response:
@@ -50,6 +60,8 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any]) -> Response:
         result = handler(caller, req.data)
         return _respond(appid, key, envelope.SUCCESS, "成功" if result is None else result)
     except BillingError as exc:
+        if isinstance(exc, (SignatureError, envelope.UnknownCallerError)):
+            _record_bad_signature(appid, exc)
         if not key and appid:
             known = cache.get(appid)
             key = known.key if known is not None else ""

@@ -29,8 +29,8 @@ from sync_server.config import (
     load_config,
     read_secret_file,
 )
-from sync_server.store.files import secure_umask
 from sync_server.processes import Supervisor, die_with_parent, listen
+from sync_server.store.files import secure_umask
 
 
 def main(argv: list[str] | None = None) -> int:
