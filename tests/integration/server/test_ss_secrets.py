@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ss_rig import ROOT, HisClient, ServerProcess, Simulator, db_config, drop_pg_schema, load_sample
+from ss_rig import (
+    ROOT,
+    HisClient,
+    ServerProcess,
+    ServerThread,
+    Simulator,
+    db_config,
+    drop_pg_schema,
+    load_sample,
+)
 
 from sync_server.config import DEMO_FINANCE_KEY
 
@@ -200,3 +209,36 @@ def test_changing_admin_commands_name_the_operator(setup: Setup, sim: Simulator)
         == [("王工", "admin-cli")]
     assert setup.cli("list").returncode == 0  # reading needs no operator
     assert setup.cli("audit", "verify").returncode == 0
+
+
+def test_failed_signatures_and_logins_are_audited_rate_limited(server: ServerThread) -> None:
+    from sqlalchemy import select
+
+    from sync_server.store.db import read_tx
+    from sync_server.store.schema import audit_log
+
+    stranger = HisClient(server.url, f"ZZ{uuid.uuid4().hex[:8]}", "guessed-key")
+    forger = HisClient(server.url, server.demo["callers"][0]["appid"], "not-its-key")
+    try:
+        bill = load_sample("outpatient.json") | {"busNo": f"SIG{uuid.uuid4().hex[:16]}"}
+        from billing_core import envelope
+        from billing_core.ids import new_noise
+
+        signed = envelope.dumps(envelope.encode_request(stranger.appid, stranger.key, bill, noise=new_noise()))
+        for _ in range(8):  # refused, answered under the empty key (the server knows none for it)
+            answer = stranger.raw("invoiceEBillOutpatient", signed.encode())
+            assert envelope.decode_response(answer.content, stranger.appid, "").result == "E2003"
+        body = json.dumps({"appid": forger.appid, "data": "e30=", "noise": "n1", "version": "1.0",
+                           "sign": "0" * 32}).encode()
+        assert forger.raw("invoiceEBillOutpatient", body).status_code == 200
+    finally:
+        stranger.close()
+        forger.close()
+    term = server.terminal("TERM01")
+    assert term.call("login", {"username": "cashier01", "password": "wrong-password"})[0] == "E2014"
+    with read_tx(server.ctx.engine) as conn:
+        rows = conn.execute(select(audit_log.c.action, audit_log.c.entity_id, audit_log.c.caller)
+                            .where(audit_log.c.action.in_(("signature_failed", "login_failed")))).all()
+    assert sum(1 for r in rows if r.entity_id == stranger.appid) == 5, "5 rows per appid a minute, no more"
+    assert any(r.action == "signature_failed" and r.entity_id == forger.appid for r in rows)
+    assert ("login_failed", "cashier01", "TERM01") in [tuple(r) for r in rows]
