@@ -19,7 +19,8 @@ from sync_server.security.attempts import FailureRecorder
 from sync_server.security.auth import CallerCache
 from sync_server.security.signing import load_or_create_keys
 from sync_server.seed import ensure_demo_json, seed
-from sync_server.store.db import make_engine, run_migrations
+from sync_server.store import sealing
+from sync_server.store.db import check_data_key, make_engine, run_migrations
 from sync_server.store.files import private_file, secure_data_dir
 from sync_server.store.liveness import Liveness
 
@@ -55,7 +56,11 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     if not cfg.database_url:  # the default SQLite file: private before SQLite creates its journals
         private_file(Path(cfg.data_dir) / "sync_server.db")
     engine = make_engine(cfg.db_url, cfg.database_schema or None)
+    # the personal-data key before the migrations: 0008 seals the rows written before it
+    sealer = sealing.load_or_create_key(Path(cfg.data_dir))
+    sealing.attach(engine, sealer)
     run_migrations(engine)
+    check_data_key(engine, sealer)
     private, public = load_or_create_keys(Path(cfg.data_dir))
     clock = SystemClock()
     ctx = ServerContext(config=cfg, engine=engine, upstream=platform_client(cfg, clock), sm2_private=private,

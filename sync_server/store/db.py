@@ -22,11 +22,12 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.pool import NullPool, QueuePool
 
 from sync_server.errors import ServerError
-from sync_server.store.schema import AUDITED
+from sync_server.store.schema import AUDITED, DATA_KEY_CHECK, settings
+from sync_server.store.sealing import DataKeyError, Sealer
 
 try:
     import fcntl
@@ -46,14 +47,16 @@ class AuditMissingError(ServerError):
 def make_engine(url: str, schema: str | None = None, pool_size: int = 20) -> Engine:
     """Create the engine for ``url`` (sqlite:///path or postgresql+psycopg://...)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=40,
+        # hide_parameters: a failed statement's log line and error never show the values it bound
+        # (personal data, keys; issue 14)
+        engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=40, hide_parameters=True,
                                connect_args={"check_same_thread": False, "timeout": 30,
                                              "isolation_level": None})
         _sqlite_events(engine)
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True, hide_parameters=True)
         if schema:
             _pg_schema_events(engine, schema)
     _audit_events(engine)
@@ -218,6 +221,17 @@ def run_migrations(engine: Engine) -> None:
             _local.immediate = False
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def check_data_key(engine: Engine, sealer: Sealer) -> None:
+    """Record the data key's check value on first start; refuse a start with another key (the
+    sealed personal data could not be read back: a data dir or SYNC_DATA_KEY mix-up)."""
+    with write_tx(engine) as conn:
+        stored = conn.execute(select(settings.c.value).where(settings.c.name == DATA_KEY_CHECK)).scalar()
+        if stored is None:
+            conn.execute(insert(settings).values(name=DATA_KEY_CHECK, value=sealer.check))
+        elif stored != sealer.check:
+            raise DataKeyError("数据密钥与数据库不符：请使用加密这些数据时的 keys/data.key 或 SYNC_DATA_KEY")
 
 
 def sqlite_url(path: Path) -> str:

@@ -242,3 +242,35 @@ def test_failed_signatures_and_logins_are_audited_rate_limited(server: ServerThr
     assert sum(1 for r in rows if r.entity_id == stranger.appid) == 5, "5 rows per appid a minute, no more"
     assert any(r.action == "signature_failed" and r.entity_id == forger.appid for r in rows)
     assert ("login_failed", "cashier01", "TERM01") in [tuple(r) for r in rows]
+
+
+PERSONAL = {"idCardNo": "440106199203071234", "tel": "13912345678", "medicalInsuranceID": "44010019920307123499",
+            "ICD": "K35.800"}
+
+
+def test_personal_data_is_sealed_in_the_database_and_opened_in_answers(setup: Setup, sim: Simulator) -> None:
+    srv = setup.server(sim).start()
+    try:
+        his = srv.demo["callers"][0]
+        client = HisClient(srv.method_url, his["appid"], his["key"])
+        try:
+            bill = load_sample("outpatient.json") | PERSONAL | {"busNo": f"PII{uuid.uuid4().hex[:16]}"}
+            issued = client.ok("invoiceEBillOutpatient", bill)
+            detail = client.ok("getBillDetail", {"billBatchCode": issued["billBatchCode"], "billNo": issued["billNo"],
+                                                 "random": issued["random"]})
+        finally:
+            client.close()
+    finally:
+        srv.stop()
+    assert detail["idCardNo"] == PERSONAL["idCardNo"]  # opened for the caller
+    stored = setup.database_text()
+    for name, value in PERSONAL.items():
+        assert value.encode() not in stored, f"{name} stored in clear"
+    assert b'"idCardNo":"sm4:' in stored
+    key = setup.data / "keys" / "data.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    # a start with another key is refused: the sealed data could not be read back
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SYNC_DATA_KEY="00" * 16)
+    other = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(setup.data), "--config",
+                            str(setup.config), "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert other.returncode != 0 and "数据密钥与数据库不符" in other.stderr
