@@ -29,6 +29,7 @@ from sync_server.config import (
     load_config,
     read_secret_file,
 )
+from sync_server.connectors.masking import install_log_masking
 from sync_server.processes import Supervisor, die_with_parent, listen
 from sync_server.store.files import secure_umask
 
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # no ID, phone or insurance number in any log line (issue 14)
     # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
     logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
     # Many more HIS connections than worker threads is the design (few threads, see --threads):

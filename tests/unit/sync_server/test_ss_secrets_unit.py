@@ -149,3 +149,39 @@ def test_the_writer_lock_file_is_private(engine: Engine, tmp_path: Path) -> None
     with write_tx(engine) as conn:
         audit(conn, ManualClock(), SERVER, "a", "bill", 1)
     assert os.stat(tmp_path / "s.db.writer").st_mode & 0o077 == 0
+
+
+def test_log_lines_never_show_personal_numbers() -> None:
+    import io
+    import logging
+
+    from sync_server.connectors.masking import install_log_masking
+
+    out = io.StringIO()
+    logger = logging.getLogger("test.masking")
+    logger.propagate = False
+    handler = logging.StreamHandler(out)
+    logger.addHandler(handler)
+    try:
+        install_log_masking(logger)
+        logger.warning("bill %s tel=%s", {"idCardNo": "440106199203071234", "medicalInsuranceID": "4401001992030712"},
+                       "13912345678")
+        try:
+            raise ValueError('{"ICD":"K35.800","x":"440106199203071234"}')
+        except ValueError:
+            logger.exception("failed for 44010619920307123X")
+    finally:
+        logger.removeHandler(handler)
+    text = out.getvalue()
+    for value in ("440106199203071234", "4401001992030712", "13912345678", "K35.800", "44010619920307123X"):
+        assert value not in text
+    assert "440***********1234" in text and "139****5678" in text
+
+
+def test_failed_statements_do_not_show_their_values(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as err, write_tx(engine) as conn:
+        conn.execute(insert(billing_points).values(place_code="777", name="440106199203071234", enabled=1))
+        conn.execute(insert(billing_points).values(place_code="777", name="440106199203071234", enabled=1))
+    assert "440106199203071234" not in str(err.value)
