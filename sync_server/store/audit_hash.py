@@ -19,7 +19,7 @@ FIELDS = ("at", "actor", "caller", "terminal", "action", "entity", "entity_id", 
 _NULL = b"\xff\xff\xff\xff"
 
 
-def row_digest(prev_hash: str, row: Mapping[str, Any]) -> str:
+def row_digest(prev_hash: str, row: Mapping[Any, Any]) -> str:
     """The 64-hex SM3 ``row_hash`` of ``row`` chained after ``prev_hash``."""
     parts = [prev_hash.encode("ascii")]
     out = bytearray()
