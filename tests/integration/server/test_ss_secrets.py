@@ -274,3 +274,44 @@ def test_personal_data_is_sealed_in_the_database_and_opened_in_answers(setup: Se
     other = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(setup.data), "--config",
                             str(setup.config), "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert other.returncode != 0 and "数据密钥与数据库不符" in other.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_concurrent_writers_keep_one_chain(tmp_path: Path, kind: str) -> None:
+    """Appends from many connections at once (as several server processes make them) are
+    serialised on the chain head: one unbroken chain, no fork."""
+    import threading
+
+    from billing_core.clock import ManualClock
+    from sync_server.security.audit import SERVER, audit, verify_chain
+    from sync_server.store.db import make_engine, read_tx, run_migrations, sqlite_url, write_tx
+
+    cfg = db_config(kind)
+    engines = [make_engine(cfg["database_url"] if cfg else sqlite_url(tmp_path / "c.db"), cfg.get("database_schema"))
+               for _ in range(2)]  # two engines: two pools, like two processes
+    try:
+        run_migrations(engines[0])
+        errors: list[BaseException] = []
+
+        def writer(n: int) -> None:
+            try:
+                for i in range(15):
+                    with write_tx(engines[n % 2]) as conn:
+                        audit(conn, ManualClock(), SERVER, "touch", "bill", f"{n}-{i}")
+            except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(n,), name=f"chain-writer-{n}") for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        with read_tx(engines[0]) as conn:
+            report = verify_chain(conn)
+        assert report.ok and report.rows == 90, report
+    finally:
+        for engine in engines:
+            engine.dispose()
+        if cfg:
+            drop_pg_schema(cfg["database_schema"])
