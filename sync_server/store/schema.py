@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from sync_server.store.bill_status import STATUS_COLUMNS, check_name, check_sql
-from sync_server.store.sealing import SealedJson
+from sync_server.store.sealing import SealedJson, SealedText
 
 metadata = MetaData()
 
@@ -95,7 +95,7 @@ bills = Table(
     Column("total_amt", AMOUNT),
     Column("payer", String(100)),
     Column("card_type", String(10)),
-    Column("card_no", String(50)),
+    Column("card_no", SealedText),  # sealed with SM4 (store/sealing.py, migration 0008)
     Column("is_scarlet", Integer, nullable=False, default=0),
     Column("is_prt_paper", Integer, nullable=False, default=0),
     Column("p_bill_batch_code", String(50)),

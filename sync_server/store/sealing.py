@@ -1,11 +1,12 @@
 """Personal data sealed with SM4 inside the server's JSON columns (issue 14).
 
 The ID number, phone, insurance ID, diagnosis code and contact of a payer (:data:`SEALED_KEYS`)
-are stored encrypted wherever a request or payload is kept as JSON text (``bills.request_json``,
+(and card number) are stored encrypted wherever a request or payload is kept as JSON text (``bills.request_json``,
 ``batches.request_json``, ``outbox.payload_json``): the column type :class:`SealedJson` replaces
 each such value's JSON token by ``"sm4:<base64(iv ‖ SM4-CBC(token))>"`` on the way in and puts the
 original token back on the way out, so every reader and writer of those columns is unchanged and
 a number stays a number. The rest of the JSON stays searchable and readable for support.
+``bills.card_no`` is sealed whole (:class:`SealedText`).
 
 The key (16 bytes) is outside the database: ``SYNC_DATA_KEY`` (32 hex digits) or the 0600 file
 ``<data dir>/keys/data.key``, made on first start (:func:`load_or_create_key`). It belongs to
@@ -25,7 +26,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Text
+from sqlalchemy import Engine, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -34,7 +35,7 @@ from billing_core.crypto.errors import CryptoError
 from sync_server.store.files import private_file, secure_data_dir, write_private
 
 #: JSON keys whose values identify a patient or describe their illness.
-SEALED_KEYS = ("idCardNo", "tel", "medicalInsuranceID", "ICD", "noticeValue")
+SEALED_KEYS = ("idCardNo", "tel", "medicalInsuranceID", "ICD", "noticeValue", "cardNo")
 PREFIX = "sm4:"
 _TOKEN = r'"(?:[^"\\]|\\.)*"|-?\d[\d.eE+\-]*'
 _FIND = re.compile(r'("(?:' + "|".join(SEALED_KEYS) + r')"\s*:\s*)(' + _TOKEN + ")")
@@ -80,6 +81,24 @@ class Sealer:
                 return m.group(0)
         return _SEALED.sub(one, text)
 
+    def seal_value(self, value: str) -> str:
+        """One text value sealed (``sm4:<base64(iv ‖ SM4-CBC(UTF-8))>``)."""
+        if value.startswith(PREFIX):
+            return value
+        iv = secrets.token_bytes(16)
+        body = sm4_encrypt_cbc(self.key, iv, value.encode("utf-8"))
+        return PREFIX + base64.b64encode(iv + body).decode("ascii")
+
+    def open_value(self, value: str) -> str:
+        """A value sealed by :meth:`seal_value` opened (anything else, or another key's, as is)."""
+        if not value.startswith(PREFIX):
+            return value
+        try:
+            raw = base64.b64decode(value[len(PREFIX):], validate=True)
+            return sm4_decrypt_cbc(self.key, raw[:16], raw[16:]).decode("utf-8")
+        except (CryptoError, binascii.Error, UnicodeError, ValueError):
+            return value
+
     def blind_index(self, value: str) -> str:
         """A keyed SM3 digest of a personal number, for exact lookups without decrypting."""
         return hmac_sm3(self.key, b"blind|" + value.strip().upper().encode("utf-8"))
@@ -117,6 +136,24 @@ class SealedJson(TypeDecorator[str]):
         """Open what the database returned."""
         sealer = _keys.get(dialect)
         return sealer.open_json(value) if sealer is not None and isinstance(value, str) else value
+
+
+class SealedText(TypeDecorator[str]):
+    """A short personal value (a card number) stored sealed whole; 120 characters hold a sealed
+    value of up to 47 bytes."""
+
+    impl = String(120)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Seal before the value reaches the database."""
+        sealer = _keys.get(dialect)
+        return sealer.seal_value(value) if sealer is not None and isinstance(value, str) and value else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """Open what the database returned."""
+        sealer = _keys.get(dialect)
+        return sealer.open_value(value) if sealer is not None and isinstance(value, str) else value
 
 
 def load_or_create_key(data_dir: Path, env: dict[str, str] | None = None) -> Sealer:

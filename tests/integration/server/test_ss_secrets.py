@@ -245,7 +245,7 @@ def test_failed_signatures_and_logins_are_audited_rate_limited(server: ServerThr
 
 
 PERSONAL = {"idCardNo": "440106199203071234", "tel": "13912345678", "medicalInsuranceID": "44010019920307123499",
-            "ICD": "K35.800"}
+            "ICD": "K35.800", "cardNo": "440100D15600099999"}
 
 
 def test_personal_data_is_sealed_in_the_database_and_opened_in_answers(setup: Setup, sim: Simulator) -> None:

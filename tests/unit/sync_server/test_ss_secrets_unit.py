@@ -185,3 +185,35 @@ def test_failed_statements_do_not_show_their_values(engine: Engine) -> None:
         conn.execute(insert(billing_points).values(place_code="777", name="440106199203071234", enabled=1))
         conn.execute(insert(billing_points).values(place_code="777", name="440106199203071234", enabled=1))
     assert "440106199203071234" not in str(err.value)
+
+
+def test_migration_0008_seals_rows_written_before_it(tmp_path: Path) -> None:
+    from sync_server.bills.state import born
+    from sync_server.security.audit import audit as write_audit
+    from sync_server.store import sealing
+    from sync_server.store.schema import bills
+
+    engine = make_engine(sqlite_url(tmp_path / "old.db"))  # no key yet: rows written in clear, as before 0008
+    try:
+        run_migrations(engine)
+        request = '{"busNo":"B1","idCardNo":"440106199203071234","tel":13912345678,"ICD":"K35.800"}'
+        with write_tx(engine) as conn:
+            conn.execute(insert(bills).values(
+                bus_no="B1", method="invoiceEBillOutpatient", place_code="001", caller_appid="HIS01",
+                card_no="440106199203071234", request_json=request, created_at="20260101000000000",
+                updated_at="20260101000000000", **born("claim")))
+            write_audit(conn, ManualClock(), SERVER, "claim", "bill", 1)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        sealer = sealing.Sealer(bytes(range(16)))
+        sealing.attach(engine, sealer)
+        run_migrations(engine)
+        with engine.connect() as conn:
+            raw = conn.exec_driver_sql("SELECT card_no, request_json FROM bills").one()
+            opened = conn.execute(select(bills.c.card_no, bills.c.request_json)).one()
+        assert "440106199203071234" not in "".join(raw) and "13912345678" not in raw[1] and "K35" not in raw[1]
+        assert raw[0].startswith("sm4:") and '"idCardNo":"sm4:' in raw[1]
+        assert tuple(opened) == ("440106199203071234", request)  # a number stays a number
+        assert _verify(engine)[0]  # the sealing is audited on the chain
+    finally:
+        engine.dispose()
