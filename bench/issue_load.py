@@ -244,7 +244,7 @@ def main() -> int:
     srv = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(srv_port),
                             "--data-dir", str(work / "server"), "--config", str(cfg), "--threads",
                             str(args.server_threads), "--processes", str(args.server_procs), "--finance-url",
-                            f"http://127.0.0.1:{sim_port}/medical-web/api/medical"],
+                            f"http://127.0.0.1:{sim_port}/medical-web/api/medical", "--demo"],
                            env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     try:
         wait_port(srv_port, srv)

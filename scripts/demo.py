@@ -93,7 +93,8 @@ def main() -> int:
 
         server_dir = data / "server"
         procs.append(subprocess.Popen([py, "-m", "sync_server", "--host", host, "--port", str(args.server_port),
-                                       "--data-dir", str(server_dir), "--finance-url", finance_url], env=env))
+                                       "--data-dir", str(server_dir), "--finance-url", finance_url, "--demo"],
+                                      env=env))
         wait_port(host, args.server_port, procs[-1])
         server_url = f"http://{host}:{args.server_port}"
 

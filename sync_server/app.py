@@ -16,11 +16,14 @@ from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
+from sync_server.security.attempts import FailureRecorder
 from sync_server.security.auth import CallerCache
 from sync_server.security.replay import ReplayGuard
 from sync_server.security.signing import load_or_create_keys
 from sync_server.seed import ensure_demo_json, seed
-from sync_server.store.db import make_engine, run_migrations
+from sync_server.store import sealing
+from sync_server.store.db import check_data_key, make_engine, run_migrations
+from sync_server.store.files import private_file, secure_data_dir
 from sync_server.store.liveness import Liveness
 
 log = logging.getLogger(__name__)
@@ -51,9 +54,15 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     Whoever builds a context shuts it down with :meth:`ServerContext.close` (threads joined, lock
     released, pools closed).
     """
-    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    secure_data_dir(Path(cfg.data_dir))
+    if not cfg.database_url:  # the default SQLite file: private before SQLite creates its journals
+        private_file(Path(cfg.data_dir) / "sync_server.db")
     engine = make_engine(cfg.db_url, cfg.database_schema or None)
+    # the personal-data key before the migrations: 0008 seals the rows written before it
+    sealer = sealing.load_or_create_key(Path(cfg.data_dir))
+    sealing.attach(engine, sealer)
     run_migrations(engine)
+    check_data_key(engine, sealer)
     private, public = load_or_create_keys(Path(cfg.data_dir))
     clock = SystemClock()
     ctx = ServerContext(config=cfg, engine=engine, upstream=platform_client(cfg, clock), sm2_private=private,
@@ -65,7 +74,8 @@ def build_context(cfg: ServerConfig) -> ServerContext:
 
 
 def _seed(ctx: ServerContext) -> None:
-    """First-start seeding (idempotent): demo callers, users, billing points, demo.json."""
+    """First-start seeding in demo mode only (idempotent): demo callers, users, billing points,
+    demo.json. A real start seeds nothing: its callers and users come from the admin CLI."""
 
     if ctx.config.seed_demo:
         seed(ctx)
@@ -99,6 +109,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app.extensions["sync_replay"] = ReplayGuard(ctx.engine)
     app.extensions["sync_notice_limiter"] = LookupLimiter()
     http_errors.register(app)  # body limit; JSON envelopes or plain text, never an HTML error page
+    app.extensions["sync_failures"] = FailureRecorder(ctx.engine, ctx.clock)
     app.register_blueprint(his_api.bp)
     app.register_blueprint(terminal_api.bp)
     app.register_blueprint(health.bp)

@@ -6,7 +6,11 @@ Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
 ``SYNC_DATABASE_SCHEMA``    PostgreSQL schema (isolates one installation or test run)
 ``SYNC_DATA_DIR``           data directory (database, demo.json, first-run passwords, keys)
 ``SYNC_FINANCE_URL``        finance platform method prefix, e.g. http://h:p/medical-web/api/medical
-``SYNC_FINANCE_APPID`` / ``SYNC_FINANCE_KEY``  the hospital's platform account
+``SYNC_FINANCE_APPID`` / ``SYNC_FINANCE_KEY``  the hospital's platform account (the key never on
+                            the command line: this variable or ``SYNC_FINANCE_KEY_FILE``, a 0600 file)
+``SYNC_FINANCE_KEY_FILE``   file holding the finance key (mode 0600, refused when others can read it)
+``SYNC_DEMO``               "1": demo mode, seeds demo callers and users and writes demo.json
+                            (never in a real start; ``python -m sync_server serve --demo``)
 ``SYNC_FINANCE_TIMEOUT``    read timeout for issuing calls in seconds (short: the HIS waits)
 ``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server worker``)
 ``SYNC_PROCESSES``          server processes sharing the port (Linux; default 1)
@@ -51,7 +55,8 @@ class ServerConfig:
     emergency_low_water: int = 50
     #: seconds a request waits for a concurrent request of the same busNo to finish
     busy_wait: float = 15.0
-    seed_demo: bool = True
+    #: demo mode only (``--demo`` / ``SYNC_DEMO=1``): seed demo callers, users and demo.json
+    seed_demo: bool = False
     #: run yesterday's reconciliation from the worker once a day (sync_server.reconcile.daily)
     reconcile_daily: bool = True
     audit_guard: bool = True
@@ -70,11 +75,34 @@ _ENV = {
     "finance_url": "SYNC_FINANCE_URL",
     "finance_appid": "SYNC_FINANCE_APPID",
     "finance_key": "SYNC_FINANCE_KEY",
+    "seed_demo": "SYNC_DEMO",
     "finance_timeout": "SYNC_FINANCE_TIMEOUT",
     "worker": "SYNC_WORKER",
     "processes": "SYNC_PROCESSES",
     "public_url": "SYNC_PUBLIC_URL",
 }
+
+
+class SecretFileError(ValueError):
+    """A secret file is missing, empty, or readable by others than its owner."""
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """The stripped text of a secret file that only its owner may read (mode 0600 or stricter).
+
+    Keys never travel on the command line (``ps`` shows argv to every user of the machine), so
+    they come from the environment or from such a file.
+    """
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise SecretFileError(f"{what}：无法读取密钥文件 {path}（{err.strerror}）") from None
+    if os.name == "posix" and mode & 0o077:
+        raise SecretFileError(f"{what}：密钥文件 {path} 的权限为 {mode & 0o777:o}，须为 600（仅属主可读写）")
+    if not text:
+        raise SecretFileError(f"{what}：密钥文件 {path} 为空")
+    return text
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -109,6 +137,8 @@ def load_config(overrides: dict[str, Any] | None = None, path: str | Path | None
     for name, var in _ENV.items():
         if env.get(var):
             setattr(cfg, name, _coerce(name, env[var]))
+    if env.get("SYNC_FINANCE_KEY_FILE"):
+        cfg.finance_key = read_secret_file(Path(env["SYNC_FINANCE_KEY_FILE"]), "SYNC_FINANCE_KEY_FILE")
     for key, value in (overrides or {}).items():
         if key not in known:
             raise KeyError(f"unknown config key: {key}")

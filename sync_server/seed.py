@@ -1,8 +1,10 @@
-"""First-start seeding: billing points, demo callers, users with random passwords, demo.json.
+"""Demo-mode seeding: billing points, demo callers, users with random passwords, demo.json.
 
-Runs once per database (a ``seeded`` setting records it). Passwords are random on every new
-installation and written only to the data dir (``first_run_passwords.txt`` and ``demo.json``,
-mode 0600): no default password exists in a real deployment (DESIGN.md §3).
+Runs only in demo mode (``serve --demo`` / ``SYNC_DEMO=1``), once per database (a ``seeded``
+setting records it). Passwords are random on every new installation and written only to the
+data dir (``first_run_passwords.txt`` and ``demo.json``, mode 0600), never into the database,
+which keeps their argon2 hashes alone (issue 14). A data dir that lost demo.json gets new demo
+passwords (:func:`ensure_demo_json`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from billing_core.clock import ts17
 from sync_server.bills.catalog import DEMO_ITEMS, upsert_items
@@ -20,6 +22,7 @@ from sync_server.context import ServerContext
 from sync_server.security.audit import SERVER, audit
 from sync_server.security.auth import hash_password
 from sync_server.store.db import inserted_id, read_tx, write_tx
+from sync_server.store.files import secure_data_dir, write_private
 from sync_server.store.schema import billing_points, caller_points, callers, settings, users
 
 POINT_NAMES = {"001": "门诊收费处", "002": "住院收费处", "003": "挂号处", "004": "体检中心", "005": "自助机"}
@@ -69,30 +72,46 @@ def seed(ctx: ServerContext) -> bool:
         upsert_items(conn, ctx.clock, SERVER, [dict(zip(("chargeCode", "chargeName", "unit", "std", "initials"), item,
                                                         strict=True)) for item in DEMO_ITEMS])
         conn.execute(insert(settings).values(name="seeded", value=now))
-        conn.execute(insert(settings).values(name="demo_json", value=json.dumps(demo, ensure_ascii=False)))
     write_demo_files(Path(cfg.data_dir), demo)
     return True
 
 
 def write_demo_files(data_dir: Path, demo: dict[str, Any]) -> None:
     """Write demo.json (the simulator's shape plus users) and the first-run password list."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(data_dir)
     for name, text in (("demo.json", json.dumps(demo, ensure_ascii=False, indent=2)),
                        ("first_run_passwords.txt", "\n".join(f"{u['role']}\t{u['username']}\t{u['password']}"
                                                              for u in demo["users"]) + "\n")):
-        path = data_dir / name
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_private(data_dir / name, text)
 
 
 def ensure_demo_json(ctx: ServerContext) -> None:
-    """Rewrite demo.json from the store if the data dir lost it (e.g. PostgreSQL + fresh dir)."""
+    """Write demo.json again if the data dir lost it (e.g. PostgreSQL + a fresh data dir).
+
+    The database holds no clear password, so the demo users get new random ones (their hashes
+    replaced, audited); the demo callers' keys are the ones registered.
+    """
     path = Path(ctx.config.data_dir) / "demo.json"
     if path.exists():
         return
-    with read_tx(ctx.engine) as conn:
-        row = conn.execute(select(settings.c.value).where(settings.c.name == "demo_json")).first()
-    if row:
-        write_demo_files(Path(ctx.config.data_dir), json.loads(row[0]))
+    names = [u[0] for u in USERS]
+    with write_tx(ctx.engine) as conn:
+        if not conn.execute(select(settings.c.value).where(settings.c.name == "seeded")).first():
+            return
+        grants: dict[int, list[str]] = {}
+        for cid, place in conn.execute(select(caller_points.c.caller_id, caller_points.c.place_code)):
+            grants.setdefault(cid, []).append(place)
+        demo: dict[str, Any] = {"placeCodes": list(ctx.config.place_codes),
+                                "callers": [], "users": []}
+        wanted = {c["appid"] for c in _callers(ctx.config.place_codes)}
+        for r in conn.execute(select(callers).order_by(callers.c.id)).mappings():
+            if r["appid"] in wanted:
+                demo["callers"].append({"appid": r["appid"], "key": r["secret"], "name": r["name"], "kind": r["kind"],
+                                        "placeCodes": sorted(grants.get(r["id"], []))})
+        for r in conn.execute(select(users).where(users.c.username.in_(names)).order_by(users.c.id)).mappings():
+            password = secrets.token_urlsafe(12)
+            conn.execute(update(users).where(users.c.id == r["id"]).values(password_hash=hash_password(password)))
+            audit(conn, ctx.clock, SERVER, "demo_password_reset", "user", r["username"], None,
+                  {"username": r["username"]})
+            demo["users"].append({"username": r["username"], "password": password, "role": r["role"]})
+    write_demo_files(Path(ctx.config.data_dir), demo)

@@ -23,10 +23,12 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from billing_core import envelope
-from billing_core.errors import BillingError
+from billing_core.errors import BillingError, SignatureError
 from billing_core.ids import new_noise
 from sync_server.api import limits
 from sync_server.errors import BodyTooLargeError, CallerDisabledError, NestingTooDeepError, ServerError
+from sync_server.security.attempts import SIGNATURE_FAILED, FailureRecorder
+from sync_server.security.audit import Actor
 from sync_server.security.auth import Caller, CallerCache
 from sync_server.security.replay import ReplayGuard
 
@@ -61,6 +63,14 @@ def _outer(raw: bytes) -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
+def _record_bad_signature(appid: str, exc: BillingError) -> None:
+    """Audit a refused signature or unknown appid (rate-limited: security/attempts.py)."""
+    recorder: FailureRecorder | None = current_app.extensions.get("sync_failures")
+    if recorder is not None:
+        recorder.record(SIGNATURE_FAILED, "caller", appid or "-", Actor(appid[:64] or "-", caller=appid[:64] or None),
+                        {"code": exc.code, "path": request.path[:120], "remote": request.remote_addr or ""})
+
+
 def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None = None) -> Response:
     """Decode and verify the request, run ``handler(caller, data)``, sign its answer or failure."""
     cache: CallerCache = current_app.extensions["sync_callers"]
@@ -91,6 +101,8 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None
         claimed = None  # accepted: the record stays
         return respond(appid, key, envelope.SUCCESS, "成功" if result is None else result)
     except BillingError as exc:
+        if isinstance(exc, (SignatureError, envelope.UnknownCallerError)):
+            _record_bad_signature(appid, exc)
         if not key and appid:
             known = cache.get(appid)
             key = known.key if known is not None else ""

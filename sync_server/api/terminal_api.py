@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from sqlalchemy import select, update
 
 from billing_core import methods, request_stamp
@@ -38,6 +38,7 @@ from sync_server.bills.catalog import charge_item_list
 from sync_server.context import ServerContext
 from sync_server.emergency import terminal_bills, terminal_stock, terminal_watch
 from sync_server.errors import (
+    LoginError,
     RequestDataError,
     RequestStampError,
     RoleError,
@@ -46,6 +47,7 @@ from sync_server.errors import (
     UnknownMethodError,
 )
 from sync_server.outbox import queue as outbox
+from sync_server.security.attempts import LOGIN_FAILED, FailureRecorder
 from sync_server.security.audit import Actor, audit
 from sync_server.security.auth import Caller, CallerCache, login
 from sync_server.stock import emergency_stock as emergency
@@ -97,7 +99,14 @@ def _heartbeat(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dic
 def _login(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
     if not data.get("username") or not data.get("password"):
         raise RequestDataError("username和password必填")
-    return login(ctx.engine, str(data["username"]), str(data["password"]))
+    try:
+        return login(ctx.engine, str(data["username"]), str(data["password"]))
+    except LoginError:
+        recorder: FailureRecorder | None = current_app.extensions.get("sync_failures")
+        if recorder is not None:  # audited, rate-limited (security/attempts.py)
+            recorder.record(LOGIN_FAILED, "user", str(data["username"])[:80],
+                            Actor(caller.appid, caller=caller.appid), {"remote": request.remote_addr or ""})
+        raise
 
 
 def _stock_out(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from sync_server.store.files import secure_umask
+
 COMMANDS = {
     "serve": "sync_server.cli.serve",
     "worker": "sync_server.cli.worker",
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args in (["-h"], ["--help"]):
         print(__doc__)
         return 0
+    secure_umask()  # the data dir's files (database, keys, demo.json) are the server account's alone
     module = importlib.import_module(COMMANDS[name])
     result: int = module.main(args)
     return result

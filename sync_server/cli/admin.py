@@ -5,15 +5,20 @@
 ``python -m sync_server admin grant --appid HIS03 --places 001,002`` / ``disable-caller --appid HIS03``
 ``python -m sync_server admin list``
 ``python -m sync_server admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
+``python -m sync_server admin audit verify`` (exit 1 and the first broken row when the chain is broken)
 
 Keys and passwords are generated (never chosen by hand, DESIGN.md §3: no weak passwords) and
-printed once; every change writes its audit row (actor ``admin-cli``).
+printed once; every change writes its audit row. Changing commands require ``--operator NAME``
+(the person at the keyboard, issue 14): the audit row's actor is that name and its terminal
+``admin-cli``; called as functions without an operator the actor is ``admin-cli``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +29,20 @@ from billing_core.errors import ValidationError
 from sync_server.bills.catalog import import_items, read_csv
 from sync_server.cli import common
 from sync_server.errors import RequestDataError, UnknownPlaceError
-from sync_server.security.audit import Actor, audit
+from sync_server.security.audit import Actor, audit, verify_chain
 from sync_server.security.auth import ROLES, hash_password
 from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
 
 ADMIN = Actor("admin-cli")
+#: Commands that change the database: each names its operator (``--operator``).
+CHANGING = frozenset({"add-caller", "grant", "disable-caller", "add-user", "charge-items"})
+
+
+def operator_actor(operator: str | None) -> Actor:
+    """The audit actor of an admin action: the named person at the admin CLI, else ``admin-cli``."""
+    name = (operator or "").strip()
+    return Actor(name, terminal="admin-cli") if name else ADMIN
 #: The clock of functions called without one (tests, tools); main() passes its context's.
 _SYSTEM = SystemClock()
 
@@ -43,7 +56,7 @@ def _places(conn: Any, places: list[str]) -> list[str]:
 
 
 def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[str], *,
-               clock: Clock = _SYSTEM) -> dict[str, Any]:
+               clock: Clock = _SYSTEM, who: Actor = ADMIN) -> dict[str, Any]:
     """Register an HIS or terminal with a generated key; returns appid and key."""
     if kind not in ("his", "terminal"):
         raise RequestDataError("kind必须是his或terminal")
@@ -54,12 +67,13 @@ def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[st
                                                   created_at=ts17(clock.now()))))
         for p in places:
             conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
-        audit(conn, clock, ADMIN, "add_caller", "caller", appid, None,
+        audit(conn, clock, who, "add_caller", "caller", appid, None,
               {"appid": appid, "kind": kind, "placeCodes": places})
     return {"appid": appid, "key": key, "kind": kind, "placeCodes": places}
 
 
-def grant(engine: Engine, appid: str, places: list[str], *, clock: Clock = _SYSTEM) -> None:
+def grant(engine: Engine, appid: str, places: list[str], *, clock: Clock = _SYSTEM,
+          who: Actor = ADMIN) -> None:
     """Grant more billing points to a caller."""
     with write_tx(engine) as conn:
         _places(conn, places)
@@ -70,20 +84,21 @@ def grant(engine: Engine, appid: str, places: list[str], *, clock: Clock = _SYST
         for p in places:
             if p not in have:
                 conn.execute(insert(caller_points).values(caller_id=cid, place_code=p))
-        audit(conn, clock, ADMIN, "grant", "caller", appid, {"placeCodes": sorted(have)},
+        audit(conn, clock, who, "grant", "caller", appid, {"placeCodes": sorted(have)},
               {"placeCodes": sorted(have | set(places))})
 
 
-def disable_caller(engine: Engine, appid: str, *, clock: Clock = _SYSTEM) -> None:
+def disable_caller(engine: Engine, appid: str, *, clock: Clock = _SYSTEM, who: Actor = ADMIN) -> None:
     """Disable a caller (its requests are refused with E2003 from then on)."""
     with write_tx(engine) as conn:
         res = conn.execute(update(callers).where(callers.c.appid == appid).values(enabled=0))
         if not res.rowcount:
             raise RequestDataError(f"调用方不存在：{appid}")
-        audit(conn, clock, ADMIN, "disable_caller", "caller", appid, {"enabled": 1}, {"enabled": 0})
+        audit(conn, clock, who, "disable_caller", "caller", appid, {"enabled": 1}, {"enabled": 0})
 
 
-def add_user(engine: Engine, username: str, name: str, role: str, *, clock: Clock = _SYSTEM) -> dict[str, str]:
+def add_user(engine: Engine, username: str, name: str, role: str, *, clock: Clock = _SYSTEM,
+             who: Actor = ADMIN) -> dict[str, str]:
     """Create a user with a generated password; returns the name and the password (shown once)."""
     if role not in ROLES:
         raise RequestDataError(f"角色必须是：{'、'.join(ROLES)}")
@@ -92,7 +107,7 @@ def add_user(engine: Engine, username: str, name: str, role: str, *, clock: Cloc
         conn.execute(insert(users).values(username=username, display_name=name, role=role,
                                           password_hash=hash_password(password), enabled=1,
                                           created_at=ts17(clock.now())))
-        audit(conn, clock, ADMIN, "add_user", "user", username, None, {"username": username, "role": role})
+        audit(conn, clock, who, "add_user", "user", username, None, {"username": username, "role": role})
     return {"username": username, "password": password, "role": role}
 
 
@@ -131,28 +146,46 @@ def main(argv: list[str] | None = None) -> int:
     ci = sub.add_parser("charge-items", help="导入收费项目目录（CSV：chargeCode,chargeName,unit,std,initials）")
     ci.add_argument("csv", help="UTF-8 CSV 文件")
     sub.add_parser("list")
+    au = sub.add_parser("audit", help="审计日志")
+    au.add_argument("action", choices=("verify",), help="verify：校验 SM3 哈希链")
+    for p in (c, g, d, u, ci):
+        p.add_argument("--operator", default=argparse.SUPPRESS, help="操作人姓名（修改类命令必填，记入审计日志）")
+    ap.add_argument("--operator", default=None, help="操作人姓名（修改类命令必填，记入审计日志）")
     args = ap.parse_args(argv)
+    if args.cmd in CHANGING and not (args.operator or "").strip():
+        ap.error(f"{args.cmd} 会修改数据，必须用 --operator 姓名 注明操作人（记入审计日志）")
+    who = operator_actor(args.operator)
     ctx = common.context(args)
     engine, clock = ctx.engine, ctx.clock
     try:
         if args.cmd == "add-caller":
             out: Any = add_caller(engine, args.appid, args.name, args.kind, args.places.split(","),
-                                  clock=clock)
+                                  clock=clock, who=who)
         elif args.cmd == "grant":
-            grant(engine, args.appid, args.places.split(","), clock=clock)
+            grant(engine, args.appid, args.places.split(","), clock=clock, who=who)
             out = {"ok": True}
         elif args.cmd == "disable-caller":
-            disable_caller(engine, args.appid, clock=clock)
+            disable_caller(engine, args.appid, clock=clock, who=who)
             out = {"ok": True}
         elif args.cmd == "add-user":
-            out = add_user(engine, args.username, args.name, args.role, clock=clock)
+            out = add_user(engine, args.username, args.name, args.role, clock=clock, who=who)
         elif args.cmd == "charge-items":
             try:
-                out = {"imported": import_items(engine, clock, ADMIN, read_csv(Path(args.csv)))}
+                out = {"imported": import_items(engine, clock, who, read_csv(Path(args.csv)))}
             except ValidationError as err:
                 print(json.dumps({"code": err.code, "issues": [i.as_dict() for i in err.issues]},
                                  ensure_ascii=False, indent=2))
                 return 2
+        elif args.cmd == "audit":
+            with read_tx(engine) as conn:
+                report = verify_chain(conn)
+            if not report.ok:
+                print(json.dumps({"ok": False, "rows": report.rows, "brokenId": report.broken_id,
+                                  "reason": report.reason}, ensure_ascii=False, indent=2))
+                print(f"审计日志哈希链断裂：第一处在 audit_log id={report.broken_id}（{report.reason}）",
+                      file=sys.stderr)
+                return 1
+            out = {"ok": True, "rows": report.rows}
         else:
             out = listing(engine)
     finally:

@@ -1,8 +1,10 @@
 """``python -m sync_server [serve] [--host H] [--port N] [--data-dir DIR] [--finance-url URL] ...``
 
 Starts the server under waitress (works on Windows servers too) on SQLite in the data dir
-unless DATABASE_URL names another database. First start seeds demo callers, users, billing
-points and writes DIR/demo.json. ``--processes N`` (Linux) runs N server processes on the
+unless DATABASE_URL names another database. Only in demo mode (``--demo`` or ``SYNC_DEMO=1``)
+does the first start seed demo callers, users, billing points and write DIR/demo.json (0600);
+a real start seeds nothing. The finance key comes from ``SYNC_FINANCE_KEY`` or a 0600 file
+(``--finance-key-file``), never from the command line. ``--processes N`` (Linux) runs N server processes on the
 port under a supervisor (sync_server/processes.py).
 """
 
@@ -19,8 +21,17 @@ from pathlib import Path
 from waitress import serve
 
 from sync_server.app import create_app, prepare
-from sync_server.config import DEMO_FINANCE_APPID, DEMO_FINANCE_KEY, ServerConfig, load_config
+from sync_server.config import (
+    DEMO_FINANCE_APPID,
+    DEMO_FINANCE_KEY,
+    SecretFileError,
+    ServerConfig,
+    load_config,
+    read_secret_file,
+)
+from sync_server.connectors.masking import install_log_masking
 from sync_server.processes import Supervisor, die_with_parent, listen
+from sync_server.store.files import secure_umask
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--finance-url", default=None, help="财政平台方法前缀，如 http://h:p/medical-web/api/medical")
     parser.add_argument("--finance-appid", default=None, help=f"默认 {DEMO_FINANCE_APPID}")
-    parser.add_argument("--finance-key", default=None, help=f"默认 {DEMO_FINANCE_KEY}")
+    parser.add_argument("--finance-key-file", default=None,
+                        help=f"财政平台密钥文件（权限 600）；或环境变量 SYNC_FINANCE_KEY；默认演示密钥 {DEMO_FINANCE_KEY}")
+    parser.add_argument("--demo", action="store_true", default=None,
+                        help="演示模式：首次启动生成演示调用方、用户与 demo.json（正式部署勿用）；或 SYNC_DEMO=1")
     parser.add_argument("--config", default=None, help="JSON 或 TOML 配置文件")
     # Few threads: on a small server the GIL and SQLite's single writer make more threads slower
     # (docs/BENCHMARKS.md); raise it when the platform answers slowly.
@@ -42,15 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()  # no ID, phone or insurance number in any log line (issue 14)
     # one INFO line per platform call costs real time at hundreds of bills/s; warnings still show
     logging.getLogger("sync_server.connectors").setLevel(logging.WARNING)
     # Many more HIS connections than worker threads is the design (few threads, see --threads):
     # waitress would log "Task queue depth is N" for nearly every request under load.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    secure_umask()
     overrides = {"data_dir": args.data_dir, "finance_url": args.finance_url, "finance_appid": args.finance_appid,
-                 "finance_key": args.finance_key, "worker": args.worker,
-                 "public_url": f"http://{args.host}:{args.port}"}
-    cfg = load_config({k: v for k, v in overrides.items() if v is not None}, path=args.config)
+                 "worker": args.worker, "seed_demo": args.demo, "public_url": f"http://{args.host}:{args.port}"}
+    try:
+        if args.finance_key_file:
+            overrides["finance_key"] = read_secret_file(Path(args.finance_key_file), "--finance-key-file")
+        cfg = load_config({k: v for k, v in overrides.items() if v is not None}, path=args.config)
+    except SecretFileError as err:
+        parser.error(str(err))
     processes = cfg.processes if args.processes is None else args.processes
     if processes < 1:
         parser.error("--processes 必须为正整数")
@@ -95,10 +115,10 @@ def _supervise(args: argparse.Namespace, cfg: ServerConfig, processes: int) -> i
         out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads),
                "--listen-fd", str(sock.fileno()), "--worker", worker, "--data-dir", str(cfg.data_dir)]
         for flag, value in (("--finance-url", args.finance_url), ("--finance-appid", args.finance_appid),
-                            ("--finance-key", args.finance_key), ("--config", args.config)):
+                            ("--finance-key-file", args.finance_key_file), ("--config", args.config)):
             if value is not None:
                 out += [flag, value]
-        return out
+        return out + (["--demo"] if cfg.seed_demo else [])
 
     _banner(args, cfg)
     print(f"服务进程: {processes} 个（共用端口 {args.port}）", flush=True)

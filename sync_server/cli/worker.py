@@ -7,6 +7,7 @@ import signal
 
 from sync_server.background.worker import Worker
 from sync_server.cli import common
+from sync_server.connectors.masking import install_log_masking
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = common.context(args)
     signal.signal(signal.SIGTERM, lambda *_: ctx.stop.set())
     logging.basicConfig(level=logging.INFO)
+    install_log_masking()  # no ID, phone or insurance number in any log line (issue 14)
     try:
         Worker(ctx).run()  # in this thread; the carry pool and batches in threads of ctx.threads
     except KeyboardInterrupt:

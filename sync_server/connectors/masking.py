@@ -6,6 +6,9 @@ characters kept; signing keys and signatures are never shown at all.
 
 from __future__ import annotations
 
+import logging
+import re
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,3 +56,45 @@ def mask_sensitive(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [mask_sensitive(v) for v in obj]
     return obj
+
+
+# --- the log filter (issue 14: personal numbers masked in every log line) ---------------------
+
+#: keys of personal values in JSON or key=value text, the log filter's view of PERSONAL_KEYS
+_LOG_KEYS = "|".join(sorted(PERSONAL_KEYS | {"ICD", "card_no"}))
+_KEYED = re.compile(r'(["\']?(?:' + _LOG_KEYS + r')["\']?\s*[:=]\s*["\']?)([^"\',}\s]+)')
+#: bare 18-digit (or 17 + X) ID numbers and 11-digit mainland mobile numbers
+_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with personal values after known keys and bare ID / mobile numbers masked."""
+    text = _KEYED.sub(lambda m: m.group(1) + mask_id(m.group(2)), text)
+    text = _ID.sub(lambda m: mask_id(m.group(0)), text)
+    return _MOBILE.sub(lambda m: mask_id(m.group(0)), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks personal numbers in a record's message and traceback before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the message (arguments merged) and the traceback text by masked copies."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = mask_text(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_text("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+        return True
+
+
+def install_log_masking(logger: logging.Logger | None = None) -> MaskingFilter:
+    """Put one :class:`MaskingFilter` on every handler of ``logger`` (the root by default)."""
+    logger = logger or logging.getLogger()
+    masking = MaskingFilter()
+    for handler in logger.handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(masking)
+    return masking

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gmssl_pyx import sm2_key_generate, sm2_sign, sm2_verify
 
 from billing_core.bills import canonical_bill_bytes
+from sync_server.store.files import private_file, write_private
 
 if TYPE_CHECKING:
     from sync_server.context import ServerContext
@@ -27,14 +28,12 @@ def load_or_create_keys(data_dir: Path) -> tuple[bytes, bytes]:
     """The server's SM2 key pair (private 32 bytes, public 64 bytes), created on first start."""
     path = Path(data_dir) / "server_sm2.json"
     if path.exists():
+        private_file(path)  # an older version may have left it readable by others
         obj = json.loads(path.read_text(encoding="utf-8"))
         return bytes.fromhex(obj["private"]), bytes.fromhex(obj["public"])
     public, private = sm2_key_generate()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"private": private.hex(), "public": public.hex()}), encoding="utf-8")
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    write_private(path, json.dumps({"private": private.hex(), "public": public.hex()}))
     return private, public
 
 

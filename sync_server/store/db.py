@@ -23,11 +23,12 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, insert, select, text
 from sqlalchemy.pool import NullPool, QueuePool
 
 from sync_server.errors import ServerError
-from sync_server.store.schema import AUDITED
+from sync_server.store.schema import AUDITED, DATA_KEY_CHECK, settings
+from sync_server.store.sealing import DataKeyError, Sealer
 
 if sys.platform == "win32":  # one server process, threads queue on the Python lock alone
     fcntl = None
@@ -47,14 +48,16 @@ class AuditMissingError(ServerError):
 def make_engine(url: str, schema: str | None = None, pool_size: int = 20) -> Engine:
     """Create the engine for ``url`` (sqlite:///path or postgresql+psycopg://...)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=40,
+        # hide_parameters: a failed statement's log line and error never show the values it bound
+        # (personal data, keys; issue 14)
+        engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=40, hide_parameters=True,
                                connect_args={"check_same_thread": False, "timeout": 30,
                                              "isolation_level": None})
         _sqlite_events(engine)
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True, hide_parameters=True)
         if schema:
             _pg_schema_events(engine, schema)
     _audit_events(engine)
@@ -66,8 +69,9 @@ def _sqlite_events(engine: Engine) -> None:
     def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a process kill (only power loss can drop the last commits).
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before its answer leaves (an emergency number answered S0000
+        # must survive power loss; NORMAL in WAL mode could drop the last commits, issue 14).
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -139,7 +143,7 @@ class WriterQueue:
         if self._path is not None:
             try:
                 if self._pid != os.getpid():  # a forked child must not share its parent's lock
-                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                     self._pid = os.getpid()
                 fd = self._fd
                 if fd is None:  # set just above or by an earlier call in this process
@@ -232,6 +236,17 @@ def run_migrations(engine: Engine) -> None:
             _local.immediate = False
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def check_data_key(engine: Engine, sealer: Sealer) -> None:
+    """Record the data key's check value on first start; refuse a start with another key (the
+    sealed personal data could not be read back: a data dir or SYNC_DATA_KEY mix-up)."""
+    with write_tx(engine) as conn:
+        stored = conn.execute(select(settings.c.value).where(settings.c.name == DATA_KEY_CHECK)).scalar()
+        if stored is None:
+            conn.execute(insert(settings).values(name=DATA_KEY_CHECK, value=sealer.check))
+        elif stored != sealer.check:
+            raise DataKeyError("数据密钥与数据库不符：请使用加密这些数据时的 keys/data.key 或 SYNC_DATA_KEY")
 
 
 def sqlite_url(path: Path) -> str:

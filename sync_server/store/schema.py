@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from sync_server.store.bill_status import STATUS_COLUMNS, check_name, check_sql
+from sync_server.store.sealing import SealedJson, SealedText
 
 metadata = MetaData()
 
@@ -94,7 +95,7 @@ bills = Table(
     Column("total_amt", AMOUNT),
     Column("payer", String(100)),
     Column("card_type", String(10)),
-    Column("card_no", String(50)),
+    Column("card_no", SealedText),  # sealed with SM4 (store/sealing.py, migration 0008)
     Column("is_scarlet", Integer, nullable=False, default=0),
     Column("is_prt_paper", Integer, nullable=False, default=0),
     Column("p_bill_batch_code", String(50)),
@@ -102,7 +103,7 @@ bills = Table(
     Column("is_arrears", String(1)),
     Column("void_reason", String(250)),
     Column("sign_value", Text),
-    Column("request_json", Text, nullable=False),
+    Column("request_json", SealedJson, nullable=False),
     Column("answer_json", Text),  # the issue answer (B-1) as returned to the caller
     Column("owner", String(40)),  # server instance that holds a pending claim
     Column("batch_no", String(60)),
@@ -192,7 +193,7 @@ outbox = Table(
     Column("group_key", String(80), nullable=False),  # in-order delivery per bill (busNo)
     Column("kind", String(24), nullable=False),
     Column("method", String(64), nullable=False),
-    Column("payload_json", Text, nullable=False),
+    Column("payload_json", SealedJson, nullable=False),
     Column("idem_key", String(120), nullable=False, unique=True),
     Column("state", String(12), nullable=False),  # pending | done | dead
     Column("attempts", Integer, nullable=False, default=0),
@@ -218,6 +219,10 @@ audit_log = Table(
     Column("entity_id", String(80)),
     Column("before_json", Text),
     Column("after_json", Text),
+    # SM3 hash chain (security/audit_chain.py, migration 0007): prev_hash is the row_hash of the
+    # row before (in id order), row_hash covers prev_hash and every column above but id
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
 )
 Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
 
@@ -226,7 +231,7 @@ batches = Table(
     Column("batch_no", String(60), primary_key=True),
     Column("caller_appid", String(64), nullable=False),
     Column("method", String(64), nullable=False),
-    Column("request_json", Text, nullable=False),
+    Column("request_json", SealedJson, nullable=False),
     Column("state", String(12), nullable=False),  # pending | done
     Column("created_at", String(17), nullable=False),
     Column("owner", String(40)),  # instance of the process running it (store/liveness.py)
@@ -254,6 +259,12 @@ recon_reports = Table(
     Column("clean", Integer, nullable=False),
     Column("report_json", Text, nullable=False),
 )
+
+#: The audit chain's head is the ``settings`` row named AUDIT_HEAD (security/audit.py), locked
+#: FOR UPDATE on PostgreSQL while a transaction appends to the chain.
+AUDIT_HEAD = "audit_chain_head"
+#: The ``settings`` row holding the data key's check value (store/sealing.py; never the key).
+DATA_KEY_CHECK = "data_key_check"
 
 settings = Table(
     "settings", metadata,

@@ -244,7 +244,7 @@ class ServerThread:
 
         cfg = {"data_dir": str(data_dir), "finance_url": finance_url, "finance_timeout": 3.0,
                "worker_interval": 0.1, "outbox_max_backoff": 1.0,
-               "reconcile_daily": False} | overrides
+               "reconcile_daily": False, "seed_demo": True} | overrides
         self.app = create_app(cfg)
         self.ctx = self.app.extensions["sync_server"]
         from waitress.server import create_server
@@ -344,8 +344,9 @@ class ServerProcess:
 
     @property
     def command(self) -> list[str]:
+        # --demo: the rigs use the demo callers and users of demo.json (a real start seeds none)
         cmd = [sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--finance-url", self.upstream_url]
+               "--data-dir", str(self.data_dir), "--finance-url", self.upstream_url, "--demo"]
         if self.config is not None:
             cmd += ["--config", str(self.config)]
         return cmd + self.args

@@ -55,7 +55,7 @@ def test_csv_import_updates_the_catalog_with_audit_rows(server: ServerThread, tm
                    "703,换药费,次,1.234,hy\n", encoding="utf-8")
     if server.db_kind == "sqlite":  # type: ignore[attr-defined]
         # The admin CLI, as IT runs it, on the server's own data dir (SQLite).
-        code = admin.main(["--data-dir", data_dir, "charge-items", str(bad)])
+        code = admin.main(["--data-dir", data_dir, "charge-items", str(bad), "--operator", "信息科张工"])
         out = capsys.readouterr().out
         assert code == 2
         assert "chargeItems[1].chargeCode" in out and "收费项目编码" in out

@@ -1,7 +1,7 @@
 """``request_noises``: the replay guard's record of accepted signed requests (issue 14 §7).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
+    # a database created by 0001 from today's metadata already has the table: nothing to add
+    if sa.inspect(op.get_bind()).has_table("request_noises", schema=op.get_context().version_table_schema):
+        return
     op.create_table(
         "request_noises",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
