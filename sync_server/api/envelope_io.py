@@ -19,6 +19,7 @@ from flask import Response, current_app, request
 from billing_core import envelope
 from billing_core.errors import BillingError
 from billing_core.ids import new_noise
+from sync_server.api.access import take_token
 from sync_server.errors import CallerDisabledError, ServerError
 from sync_server.security.auth import Caller, CallerCache
 
@@ -47,6 +48,7 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any]) -> Response:
         if caller is None or not caller.enabled:
             raise CallerDisabledError()
         key = caller.key
+        take_token(req.data)  # the signed session token, if any (api/access.py)
         result = handler(caller, req.data)
         return _respond(appid, key, envelope.SUCCESS, "成功" if result is None else result)
     except BillingError as exc:
