@@ -6,9 +6,9 @@
 * :data:`METHOD_ROLES` — which user roles (sync_server.security.auth.ROLES) a terminal session
   needs for each change method. Queries, heartbeat and catalog need no particular role.
 
-What the roles mean (DESIGN.md §3): the cashier issues and exchanges paper; finance (财务) also
-red-flushes (write-off), voids paper and manages paper stock; the ward nurse issues inpatient
-bills; admin may do everything; IT registers terminals and manages emergency stock.
+What the roles mean (DESIGN.md §3): the cashier issues, exchanges and reprints paper; finance
+(财务) also red-flushes (write-off), voids blank paper and manages paper stock; the ward nurse issues inpatient
+bills; admin may do everything; IT and finance give back emergency stock (申退).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ WRITE_OFF = frozenset({"finance", "admin"})
 PAPER = frozenset({"cashier", "finance", "admin"})
 VOID = frozenset({"finance", "admin"})
 STOCK = frozenset({"finance", "admin", "it"})
-ADMIN = frozenset({"admin", "it"})
 
 _ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
 
@@ -35,18 +34,20 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
                             methods.SEND_BILL_NOTICE, methods.INVOICE_PAYMENT_VOUCHER)},
     **{m: WRITE_OFF for m in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER,
                               methods.WRITE_OFF_PAYMENT_VOUCHER, methods.CANCEL_PAYMENT_VOUCHER_BALANCE)},
-    **{m: PAPER for m in (methods.TURN_PAPER, methods.RE_TURN_PAPER)},
-    **{m: VOID for m in (methods.INVALID_PAPER, methods.INVALID_BLANK_BILL_NO,
-                         methods.INVALID_PAYMENT_VOUCHER_PAPER)},
-    **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN,
-                          methods.TERMINAL_STOCK_OUT, methods.TERMINAL_STOCK_RETURN)},
-    methods.TERMINAL_REGISTER: ADMIN,
+    # a reprint voids the printed paper and exchanges again: one cashier action (invalidPaper)
+    **{m: PAPER for m in (methods.TURN_PAPER, methods.RE_TURN_PAPER, methods.INVALID_PAPER)},
+    # blank paper stock voided (torn, lost) is accounted by finance
+    **{m: VOID for m in (methods.INVALID_BLANK_BILL_NO, methods.INVALID_PAYMENT_VOUCHER_PAPER)},
+    **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
 })
 
-#: Terminal-api methods that need no session: logging in, changing an expired password, and the
-#: machine's own traffic (heartbeat, catalog, emergency upload of bills already issued and signed).
+#: Terminal-api methods that need no session and always act as the terminal itself: logging in,
+#: changing an expired password, and the machine's own automatic traffic (heartbeat, catalog, key
+#: registration, the emergency-stock top-up of the maintenance round, upload of emergency bills
+#: already issued and signed) — whoever is logged in at the window.
 SESSIONLESS = frozenset({methods.TERMINAL_LOGIN, methods.TERMINAL_CHANGE_PASSWORD, methods.TERMINAL_LOGOUT,
-                         methods.TERMINAL_HEARTBEAT, methods.TERMINAL_CATALOG, methods.TERMINAL_UPLOAD})
+                         methods.TERMINAL_HEARTBEAT, methods.TERMINAL_CATALOG, methods.TERMINAL_UPLOAD,
+                         methods.TERMINAL_REGISTER, methods.TERMINAL_STOCK_OUT})
 
 _ACCOUNT = frozenset({methods.TERMINAL_LOGIN, methods.TERMINAL_CHANGE_PASSWORD, methods.TERMINAL_LOGOUT})
 _MACHINE = frozenset({methods.TERMINAL_REGISTER, methods.TERMINAL_HEARTBEAT, methods.TERMINAL_CATALOG})

@@ -45,6 +45,16 @@ def rig(tmp_path_factory) -> Iterator[ServerRig]:
 
 @pytest.fixture
 def window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
+    yield from _window(rig, tmp_path, "cashier")
+
+
+@pytest.fixture
+def finance_window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
+    """Write-off and voiding blank paper need the finance role on the server (issue 14 item 4)."""
+    yield from _window(rig, tmp_path, "finance")
+
+
+def _window(rig: ServerRig, tmp_path, role: str) -> Iterator[CashierServices]:
     term = rig.terminal()
     sync = SyncClient(rig.server_url, term["appid"], term["key"], connect_timeout=1, failure_threshold=1,
                       open_seconds=0.5)
@@ -54,7 +64,7 @@ def window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
                               db=Database(tmp_path / "terminal.db"), directory=ServerDirectory(api),
                               catalog=demo_catalog(), paper_batch_code=paper_batch_code(api, place),
                               signer=BillSigner(SM2PrivateKey.generate()), top_up=20)
-    user = rig.user("cashier")
+    user = rig.user(role)
     services.login.login(user["username"], user["password"])
     yield services
     services.close()
@@ -100,7 +110,8 @@ def test_issue_every_kind(window: CashierServices, kind: str) -> None:
     assert (found["billBatchCode"], found["billNo"]) == (rec.bill_batch_code, rec.bill_no)
 
 
-def test_paper_exchange_reprint_and_paper_first_write_off(window: CashierServices) -> None:
+def test_paper_exchange_reprint_and_paper_first_write_off(finance_window: CashierServices) -> None:
+    window = finance_window
     s = window
     rec = s.issuing.issue(_form(s), "收费员")
     _, nxt = s.paper.next_number()
@@ -122,13 +133,15 @@ def test_paper_exchange_reprint_and_paper_first_write_off(window: CashierService
     assert st["isScarlet"] == "1"
 
 
-def test_void_blank_moves_the_next_number(window: CashierServices) -> None:
+def test_void_blank_moves_the_next_number(finance_window: CashierServices) -> None:
+    window = finance_window
     _, nxt = window.paper.next_number()
     assert window.paper.void_blank(nxt, str(int(nxt) + 1), "撕坏", "收费员") == 2
     assert int(window.paper.next_number()[1]) == int(nxt) + 2
 
 
-def test_batch_write_off_and_daily_report(window: CashierServices) -> None:
+def test_batch_write_off_and_daily_report(finance_window: CashierServices) -> None:
+    window = finance_window
     s = window
     recs = [s.issuing.issue(_form(s, channel=c), "收费员") for c in ("02", "05", "02")]
     s.paper.exchange(recs[2], s.paper.next_number()[1], "收费员")

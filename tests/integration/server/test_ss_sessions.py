@@ -105,8 +105,10 @@ def test_roles_per_method(strict: ServerThread) -> None:
         state = conn.execute(select(bills.c.state, bills.c.is_scarlet).where(
             bills.c.bill_no == issued["billNo"])).one()
     assert (state.state, state.is_scarlet) == ("issued", 0)  # nothing written on refusal
-    # the terminal-api's stock hand-out is a stock method: not for a cashier either
-    stock = strict.terminal().call("emergencyStock", {"placeCode": "001", "count": 5, "sessionToken": t_cashier})
+    # giving emergency stock back (申退) is a stock method: not for a cashier either
+    stock = strict.terminal().call("emergencyStockReturn", {"placeCode": "001", "billBatchCode": "1",
+                                                            "billBgnNo": "1", "billEndNo": "1", "reason": "退回",
+                                                            "sessionToken": t_cashier})
     assert stock[0] == "E2033"
     # finance may write off
     term.ok("writeOffEBill", other_sample("writeOffEBill") | ref | {"sessionToken": t_finance})
