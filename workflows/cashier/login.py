@@ -22,6 +22,18 @@ ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员"
 #: Roles allowed into the cashier / finance workspaces.
 WINDOW_ROLES = frozenset({"cashier", "finance", "admin", "it"})
 
+#: Every action of the window -> the roles that may do it (admin always may; LoginSession.require).
+#: Mirrors the server's table (sync_server/security/permissions.py), which refuses the same
+#: actions with E2033: the window refuses first, before anything is sent or written locally.
+ACTION_ROLES: dict[str, tuple[str, ...]] = {
+    "paper": ("cashier", "finance"),       # exchange for paper, reprint (voids the old paper)
+    "void_paper": ("finance",),            # void the paper and red-flush the e-bill
+    "void_blank": ("finance",),            # blank paper stock voided (torn, lost)
+    "write_off": ("finance",),             # red-flush (冲红), single or batch
+    "report": ("cashier", "finance"),      # daily report: view, export, print
+    "query": ("cashier", "finance", "it"),  # local bill query
+}
+
 
 @dataclass(frozen=True, slots=True)
 class User:
