@@ -111,7 +111,7 @@ def _check_password(engine: Engine, clock: Clock, policy: Policy, username: str,
         with write_tx(engine) as conn:
             audit(conn, clock, who, "login_locked", "user", name, None, {"failures": count})
         raise LoginLockedError(f"用户{name}登录失败次数过多，已锁定，请{policy.window_minutes}分钟后再试")
-    ok = _verify(row, password) and bool(row["enabled"])
+    ok = _verify(row, password) and row is not None and bool(row["enabled"])
     if not ok:
         with write_tx(engine) as conn:
             audit(conn, clock, who, "login_failed", "user", name, None, {"failures": count + 1})
