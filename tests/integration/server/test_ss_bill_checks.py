@@ -117,7 +117,7 @@ def test_0005_database_migrates_forward_keeping_its_rows(empty_engine: Engine,
     run_migrations(empty_engine)
 
     with empty_engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"  # head
         assert [dict(r) for r in conn.execute(select(bills).order_by(bills.c.id)).mappings()] == before
         assert conn.execute(select(bill_items.c.bill_id, bill_items.c.amt).order_by(bill_items.c.id)
                             ).all() == details_before
