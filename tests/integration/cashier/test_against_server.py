@@ -13,10 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from billing_core.crypto.keys import SM2PrivateKey
+from billing_core.errors import BillingError
 from offline_store.db import Database
 from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
 from workflows.cashier.entry import EntryForm
@@ -208,3 +210,42 @@ def test_catalog_comes_from_the_server_and_survives_an_outage(rig: ServerRig, tm
         assert server_catalog(ServerApi(unreachable), Database(tmp_path / "never.db")).items == []
     finally:
         db.close()
+
+
+def _admin_cli(rig: ServerRig, *args: str) -> dict:
+    """``python -m sync_server admin --data-dir DIR ...`` on the rig's server: its JSON output."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(rig.tmp / "server"), *args],
+                         cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr + out.stdout
+    return json.loads(out.stdout)
+
+
+def test_admin_reset_forces_a_password_change_at_the_window(rig: ServerRig, window: CashierServices) -> None:
+    """issue 14 item 5 end to end: the admin CLI resets a password (one-time password printed), the
+    window's login says it must change, nothing else is allowed, the change logs in again."""
+    from workflows.cashier.errors import PasswordChangeNeeded
+
+    user = rig.user("it")["username"]
+    reset = _admin_cli(rig, "reset-password", "--username", user)
+    assert reset["mustChangePassword"] == "1" and reset["password"]
+    window.login.logout()
+    got = window.login.login(user, reset["password"])
+    assert got.must_change and window.sync.session_token
+    with pytest.raises(PasswordChangeNeeded):
+        window.login.require()
+    window.login.change_password(reset["password"], "It-neu-2026x")
+    assert window.login.user is None and window.sync.session_token == ""
+    again = window.login.login(user, "It-neu-2026x")
+    assert not again.must_change and window.login.require().user_id == user
+    # the admin disables the user: the live session ends at once on the server
+    assert _admin_cli(rig, "disable-user", "--username", user)["revokedSessions"] == 1
+    with pytest.raises(BillingError) as exc:
+        window.api.call("getEBillByBusNo", {"busNo": "NOPE"})
+    assert exc.value.code == "E2030"
