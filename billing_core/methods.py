@@ -209,8 +209,13 @@ PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS
 TERMINAL_REGISTER: Final = "register"
 #: terminal status -> server time, outbox backlog, revoked blocks, alarms.
 TERMINAL_HEARTBEAT: Final = "heartbeat"
-#: ``{username, password}`` -> the user's name and role (any caller kind may log a user in).
+#: ``{username, password}`` -> the user's name, role and a server session token (issue 14 item 4;
+#: terminal kinds only, never HIS).
 TERMINAL_LOGIN: Final = "login"
+#: ``{username, oldPassword, newPassword}``: a user changes the password (needed after expiry/reset).
+TERMINAL_CHANGE_PASSWORD: Final = "changePassword"
+#: ends the session the request carries (``sessionToken``).
+TERMINAL_LOGOUT: Final = "logout"
 #: 应急开票基础信息: granted billing points, pay channels, charge items.
 TERMINAL_CATALOG: Final = "catalog"
 #: ``{placeCode, count}``: an emergency block reserved on the platform for the terminal.
@@ -223,5 +228,5 @@ TERMINAL_UPLOAD: Final = "uploadEmergencyBills"
 #: Every terminal-api method.
 TERMINAL_METHODS: frozenset[str] = frozenset({
     TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
-    TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD,
+    TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
 })

@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
             focus.setText(focus.text()[: -len(code)])  # the scanner "typed" the code: take it back out
         if self.root.currentWidget() is not self.workspace:
             return
+        if not self.ctx.allowed("query", lambda _msg: None):  # opening a bill is a query (role check)
+            return
         try:
             scanned = parse_scan(code)
         except BillingError as exc:

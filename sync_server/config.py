@@ -60,6 +60,16 @@ class ServerConfig:
     #: run yesterday's reconciliation from the worker once a day (sync_server.reconcile.daily)
     reconcile_daily: bool = True
     audit_guard: bool = True
+    #: login lockout: this many failed attempts within ``login_window_minutes`` lock the user
+    #: for the rest of the window (issue 14 item 5)
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    #: lifetime of a terminal session (hours) and of a password (days; 0 = never expires)
+    session_hours: int = 12
+    password_max_age_days: int = 90
+    #: refuse terminal change methods sent without a session (issue 14 item 4); headless
+    #: terminals that act as themselves (no person logged in) need it off until they log in
+    terminal_session_required: bool = False
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
 
     @property

@@ -178,3 +178,36 @@ class SignedMethodError(AuthError):
     code = "E2062"
     default_message = "签名中的接口方法与请求地址不一致"
 
+class SessionError(AuthError):
+    """The terminal's session token is missing, unknown, expired, revoked or of another terminal."""
+
+    code = "E2030"
+    default_message = "登录会话无效或已过期，请重新登录"
+
+
+class PasswordChangeRequired(AuthError):
+    """The user's password expired or was reset by an admin: only a password change is allowed."""
+
+    code = "E2031"
+    default_message = "密码已过期或已被重置，请先修改密码"
+
+
+class LoginLockedError(AuthError):
+    """Too many failed logins within the window: the user is locked for a while."""
+
+    code = "E2032"
+    default_message = "登录失败次数过多，账户已暂时锁定，请稍后再试"
+
+
+class UserRoleError(AuthError):
+    """The session's user lacks the role the method needs (write-off, paper, void, stock, admin)."""
+
+    code = "E2033"
+    default_message = "当前用户角色无权执行此操作"
+
+
+class WeakPasswordError(AuthError):
+    """A new password breaks the password rules (length, letters and digits, not the old one)."""
+
+    code = "E2034"
+    default_message = "新密码不符合要求"

@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
@@ -66,9 +65,12 @@ class SyncClient:
         self.breaker = CircuitBreaker(self.clock, failure_threshold=failure_threshold, open_seconds=open_seconds,
                                       max_open_seconds=max_open_seconds, events=events)
         self._local = threading.local()
-        #: The user logged in at this terminal, sent as ``X-Operator`` so the server's audit rows
-        #: name the person and not only the terminal (empty: nobody logged in).
+        #: The user logged in at this terminal (empty: nobody logged in); kept for the screens.
         self.operator = ""
+        #: The server session of that user (terminal ``login``): sent inside the signed data of
+        #: every request as ``sessionToken``, so the server's role checks and audit rows use the
+        #: session's user and role (issue 14 item 4). Empty: the terminal acts as itself.
+        self.session_token = ""
 
     # --- state -------------------------------------------------------------------------------
 
@@ -148,6 +150,23 @@ class SyncClient:
         workflows.emergency.issuer.upload_payload); the answer has one result per bill."""
         return self.terminal(methods.TERMINAL_UPLOAD, {"terminalId": terminal_id, "bills": [dict(b) for b in bills]})
 
+    def login(self, username: str, password: str) -> envelope.Response:
+        """``login``: the user's profile and a server session token (kept by the caller)."""
+        return self.terminal(methods.TERMINAL_LOGIN, {"username": username, "password": password})
+
+    def change_password(self, username: str, old: str, new: str) -> envelope.Response:
+        """``changePassword``: the server ends every session of the user (log in again)."""
+        return self.terminal(methods.TERMINAL_CHANGE_PASSWORD,
+                             {"username": username, "oldPassword": old, "newPassword": new})
+
+    def logout(self) -> envelope.Response:
+        """``logout``: end the server session of :attr:`session_token`."""
+        return self.terminal(methods.TERMINAL_LOGOUT, {})
+
+    def set_user(self, username: str, token: str) -> None:
+        """The user and session sent from now on ('' and '': nobody logged in)."""
+        self.operator, self.session_token = username, token
+
     # --- transport ---------------------------------------------------------------------------
 
     def _session(self) -> requests.Session:
@@ -167,12 +186,13 @@ class SyncClient:
               stamp: str | None = None) -> envelope.Response:
         """POST one signed request; ``stamp`` = the terminal-api method signed into the noise with
         the wall-clock send time (billing_core.request_stamp; the server checks both)."""
+        payload = dict(data)
+        if self.session_token:
+            # inside the signed data, so it cannot be swapped in transit (docs/SYNC_SERVER.md)
+            payload["sessionToken"] = self.session_token
         noise = request_stamp.make(stamp, int(time.time() * 1000)) if stamp else new_noise()
-        body = envelope.encode_request(self.appid, self._key, dict(data), noise=noise)
+        body = envelope.encode_request(self.appid, self._key, payload, noise=noise)
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        if self.operator:
-            # HTTP header values are Latin-1: a non-ASCII user id travels percent-encoded.
-            headers["X-Operator"] = quote(self.operator, safe="")
         try:
             reply = self._session().post(url, data=envelope.dumps(body).encode("utf-8"), headers=headers,
                                          timeout=(self.connect_timeout, timeout or self.read_timeout))

@@ -151,6 +151,8 @@ class PaperPage(QWidget):
         self.preview.setPixmap(pix)
 
     def exchange(self) -> None:
+        if not self.ctx.allowed("paper", self.msg.bad):
+            return
         rec = self._need()
         if rec is None:
             return
@@ -164,6 +166,8 @@ class PaperPage(QWidget):
         self.ctx.tasks.run(work, self._printed, self._failed)
 
     def reprint(self) -> None:
+        if not self.ctx.allowed("paper", self.msg.bad):
+            return
         rec = self._need()
         if rec is None:
             return
@@ -184,6 +188,8 @@ class PaperPage(QWidget):
         self.msg.ok(f"纸质票据 {rec.paper_no} 已打印（{pdf}）")
 
     def void(self) -> None:
+        if not self.ctx.allowed("void_paper", self.msg.bad):
+            return
         rec = self._need()
         if rec is None:
             return
@@ -193,6 +199,8 @@ class PaperPage(QWidget):
                            self._failed)
 
     def void_blank(self) -> None:
+        if not self.ctx.allowed("void_blank", self.msg.bad):
+            return
         start, end, reason, op = self.blank_start.text(), self.blank_end.text(), self.blank_reason.text(), \
             self.ctx.operator
         self.ctx.tasks.run(lambda: self.ctx.services.paper.void_blank(start, end, reason, op),

@@ -65,6 +65,8 @@ class QueryPage(QWidget):
 
     def run(self) -> None:
         """Query the terminal store (off the GUI thread) and show the rows."""
+        if not self.ctx.allowed("query", self.msg.bad):
+            return
         bills, day_from, day_to = self.ctx.services.bills, self.day_from.date().toPython(), self.day_to.date().toPython()
         text = self.text.text()
         self.ctx.tasks.run(lambda: bills.find(day_from=day_from, day_to=day_to, text=text), self._show)

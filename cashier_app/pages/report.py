@@ -100,6 +100,8 @@ class ReportPage(QWidget):
             self.path.setText(name)
 
     def export(self) -> None:
+        if not self.ctx.allowed("report", self.msg.bad):
+            return
         rep, path = self.report, Path(self.path.text().strip())
         read = self._reader()
         if not path.name:
@@ -112,6 +114,8 @@ class ReportPage(QWidget):
                            self.ctx.errors.show)
 
     def print_report(self) -> None:
+        if not self.ctx.allowed("report", self.msg.bad):
+            return
         rep, read, printers = self.report, self._reader(), self.ctx.printers
         self.ctx.tasks.run(lambda: printers.print_job(report_job(rep or read())), lambda _r: self.msg.ok("日结报表已打印"),
                            self.ctx.errors.show)

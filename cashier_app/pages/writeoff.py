@@ -80,6 +80,8 @@ class WriteOffPage(QWidget):
                 self.table.item(n, 0).setCheckState(Qt.CheckState.Checked)
 
     def write_off(self) -> None:
+        if not self.ctx.allowed("write_off", self.msg.bad):
+            return
         chosen = [self.rows[i] for i in self.table.checked_rows()]
         if not chosen and 0 <= self.table.currentRow() < len(self.rows):
             chosen = [self.rows[self.table.currentRow()]]

@@ -26,6 +26,7 @@ from billing_core import envelope
 from billing_core.errors import BillingError, SignatureError
 from billing_core.ids import new_noise
 from sync_server.api import limits
+from sync_server.api.access import take_token
 from sync_server.errors import BodyTooLargeError, CallerDisabledError, NestingTooDeepError, ServerError
 from sync_server.security.attempts import SIGNATURE_FAILED, FailureRecorder
 from sync_server.security.audit import Actor
@@ -97,6 +98,7 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None
         if guard is not None:
             guard(caller, req.noise)
         claimed = replay.claim(caller.appid, req.noise, str(obj.get("sign", "")))
+        take_token(req.data)  # the signed session token, if any (api/access.py)
         result = handler(caller, req.data)
         claimed = None  # accepted: the record stays
         return respond(appid, key, envelope.SUCCESS, "成功" if result is None else result)

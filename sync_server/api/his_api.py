@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from billing_core import methods
+from sync_server.api.access import authorise
 from sync_server.api.envelope_io import handle
 from sync_server.bills.records import by_number, live_by_busno
 from sync_server.bills.validation import validate
@@ -19,7 +20,6 @@ from sync_server.context import ServerContext
 from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
 from sync_server.his import batches, changes, queries, scope
 from sync_server.his.issuing import Issuer
-from sync_server.security.audit import Actor
 from sync_server.security.auth import Caller, CallerCache
 from sync_server.store.db import read_tx
 
@@ -75,21 +75,14 @@ def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any], pla
     return scope.check_answer(ctx, places, method, answer)
 
 
-def actor_for(caller: Caller) -> Actor:
-    """Who acts: for our terminals the logged-in user they name in ``X-Operator`` (they checked
-    the password through terminal_api ``login``), else the caller itself."""
-    terminal = caller.appid if caller.kind == "terminal" else None
-    operator = request.headers.get("X-Operator", "").strip()[:64] if terminal else ""
-    return Actor(operator or caller.appid, caller=caller.appid, terminal=terminal)
-
-
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
     """Route one verified request to its service: validated once here (the services check nothing again)."""
     if method not in methods.HIS_METHODS:
         raise UnknownMethodError(f"不支持的接口方法：{method}")
+    # caller kind's method list, then the terminal session's role (api/access.py): before anything is read
+    who = authorise(ctx, caller, method)
     data = validate(method, data)
     places = _authorise(ctx, cache, caller, method, data)
-    who = actor_for(caller)
     if method in methods.ISSUE:
         return Issuer(ctx).issue(method, data, who)
     if method in methods.BATCH:

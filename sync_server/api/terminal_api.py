@@ -8,7 +8,11 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
   terminal's emergency bills (issue 7).
 * ``heartbeat``       — terminal status -> server time, outbox backlog, ``revokedBlocks``, ``alarms``
   (services/terminal_watch.py: overdue and low-stock alarms on the server side).
-* ``login``           — ``{username, password}`` -> the user's name and role (E2014 on failure).
+* ``login``           — ``{username, password}`` -> the user's name, role, ``sessionToken``,
+  ``expiresAt`` and ``mustChangePassword`` (E2014 wrong, E2032 locked out; HIS callers: E2015).
+  Later requests carry the token in the signed data (``sessionToken``, api/access.py).
+* ``changePassword``  — ``{username, oldPassword, newPassword}``: every session of the user ends.
+* ``logout``          — ends the session the request carries.
 * ``catalog``         — 应急开票基础信息: granted billing points, pay channels, charge items.
 * ``emergencyStock``  — ``{placeCode, count}``: a block reserved on the platform for the terminal.
 * ``emergencyStockReturn`` — 申退 of unused numbers (services/terminal_stock.py -> platform).
@@ -26,30 +30,29 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 from sqlalchemy import select, update
 
 from billing_core import methods, request_stamp
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
+from sync_server.api.access import authorise, current_actor, policy, session_token
 from sync_server.api.envelope_io import handle
-from sync_server.api.his_api import actor_for
 from sync_server.bills.catalog import charge_item_list
 from sync_server.context import ServerContext
 from sync_server.emergency import terminal_bills, terminal_stock, terminal_watch
 from sync_server.errors import (
-    LoginError,
     RequestDataError,
     RequestStampError,
-    RoleError,
+    SessionError,
     SignedMethodError,
     TerminalSignatureError,
     UnknownMethodError,
 )
 from sync_server.outbox import queue as outbox
-from sync_server.security.attempts import LOGIN_FAILED, FailureRecorder
-from sync_server.security.audit import Actor, audit
-from sync_server.security.auth import Caller, CallerCache, login
+from sync_server.security import sessions
+from sync_server.security.audit import audit
+from sync_server.security.auth import Caller, CallerCache
 from sync_server.stock import emergency_stock as emergency
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.schema import billing_points, callers
@@ -70,7 +73,7 @@ def _register(ctx: ServerContext, caller: Caller, data: dict[str, Any]) -> dict[
     with write_tx(ctx.engine) as conn:
         before = conn.execute(select(callers.c.sm2_public_key).where(callers.c.appid == caller.appid)).scalar()
         conn.execute(update(callers).where(callers.c.appid == caller.appid).values(sm2_public_key=raw.hex()))
-        audit(conn, ctx.clock, Actor(caller.appid, caller=caller.appid, terminal=caller.appid), "register_key",
+        audit(conn, ctx.clock, current_actor(caller), "register_key",
               "caller", caller.appid, {"sm2_public_key": before}, {"sm2_public_key": raw.hex()})
     current_app.extensions["sync_callers"].invalidate()
     return {"terminalId": caller.appid, "registered": ts17(ctx.clock.now())}
@@ -99,14 +102,24 @@ def _heartbeat(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dic
 def _login(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
     if not data.get("username") or not data.get("password"):
         raise RequestDataError("username和password必填")
-    try:
-        return login(ctx.engine, str(data["username"]), str(data["password"]))
-    except LoginError:
-        recorder: FailureRecorder | None = current_app.extensions.get("sync_failures")
-        if recorder is not None:  # audited, rate-limited (security/attempts.py)
-            recorder.record(LOGIN_FAILED, "user", str(data["username"])[:80],
-                            Actor(caller.appid, caller=caller.appid), {"remote": request.remote_addr or ""})
-        raise
+    return sessions.login(ctx.engine, ctx.clock, policy(ctx), str(data["username"]), str(data["password"]),
+                          caller.appid)
+
+
+def _change_password(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    for name in ("username", "oldPassword", "newPassword"):
+        if not data.get(name):
+            raise RequestDataError(f"{name}必填")
+    return sessions.change_password(ctx.engine, ctx.clock, policy(ctx), str(data["username"]),
+                                    str(data["oldPassword"]), str(data["newPassword"]), caller.appid)
+
+
+def _logout(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    token = session_token()
+    if not token:
+        raise SessionError("logout需要sessionToken")
+    sessions.logout(ctx.engine, ctx.clock, token, caller.appid)
+    return None
 
 
 def _stock_out(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
@@ -119,14 +132,14 @@ def _stock_out(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dic
         raise RequestDataError("count必须是整数") from None
     if not 1 <= count <= 5000:
         raise RequestDataError("count必须在1到5000之间")
-    return emergency.hand_out(ctx, actor_for(caller), str(data["placeCode"]), count, caller.appid)
+    return emergency.hand_out(ctx, current_actor(caller), str(data["placeCode"]), count, caller.appid)
 
 
 def _stock_return(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
     if not data.get("placeCode"):
         raise RequestDataError("placeCode必填")
     cache.check_place(caller, data["placeCode"])
-    return terminal_stock.stock_return(ctx, actor_for(caller), caller.appid, data)
+    return terminal_stock.stock_return(ctx, current_actor(caller), caller.appid, data)
 
 
 Route = Callable[[ServerContext, CallerCache, Caller, dict[str, Any]], Any]
@@ -140,16 +153,17 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_STOCK_OUT: _stock_out,
     methods.TERMINAL_UPLOAD: terminal_bills.upload,
     methods.TERMINAL_STOCK_RETURN: _stock_return,
+    methods.TERMINAL_CHANGE_PASSWORD: _change_password,
+    methods.TERMINAL_LOGOUT: _logout,
 }
 
 
 def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str, data: dict[str, Any]) -> Any:
-    """Route one verified terminal request."""
-    if caller.kind != "terminal" and method != methods.TERMINAL_LOGIN:
-        raise RoleError(f"{caller.appid}不是终端，不能调用{method}")
+    """Route one verified terminal request: caller kind and session role first (api/access.py)."""
     route = ROUTES.get(method)
     if route is None:
         raise UnknownMethodError(f"终端接口不支持的方法：{method}")
+    authorise(ctx, caller, method)
     return route(ctx, cache, caller, data)
 
 

@@ -3,6 +3,9 @@
 ``python -m sync_server admin [--data-dir DIR] add-caller --appid HIS03 --name 体检系统 --kind his --places 004``
 ``python -m sync_server admin add-user --username cashier02 --name 收费员二 --role cashier``
 ``python -m sync_server admin grant --appid HIS03 --places 001,002`` / ``disable-caller --appid HIS03``
+``python -m sync_server admin disable-user --username cashier02`` (its sessions end at once)
+``python -m sync_server admin reset-password --username cashier02`` (one-time password, must change at next login)
+``python -m sync_server admin rotate-key --appid HIS03`` (the new key is printed once; the old one stops working)
 ``python -m sync_server admin list``
 ``python -m sync_server admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
 ``python -m sync_server admin audit verify`` (exit 1 and the first broken row when the chain is broken)
@@ -31,12 +34,15 @@ from sync_server.cli import common
 from sync_server.errors import RequestDataError, UnknownPlaceError
 from sync_server.security.audit import Actor, audit, verify_chain
 from sync_server.security.auth import ROLES, hash_password
+from sync_server.security.permissions import KINDS
+from sync_server.security.sessions import revoke_user
 from sync_server.store.db import inserted_id, read_tx, write_tx
 from sync_server.store.schema import billing_points, caller_points, callers, users
 
 ADMIN = Actor("admin-cli")
 #: Commands that change the database: each names its operator (``--operator``).
-CHANGING = frozenset({"add-caller", "grant", "disable-caller", "add-user", "charge-items"})
+CHANGING = frozenset({"add-caller", "grant", "disable-caller", "add-user", "charge-items", "disable-user",
+                      "reset-password", "rotate-key"})
 
 
 def operator_actor(operator: str | None) -> Actor:
@@ -58,8 +64,8 @@ def _places(conn: Any, places: list[str]) -> list[str]:
 def add_caller(engine: Engine, appid: str, name: str, kind: str, places: list[str], *,
                clock: Clock = _SYSTEM, who: Actor = ADMIN) -> dict[str, Any]:
     """Register an HIS or terminal with a generated key; returns appid and key."""
-    if kind not in ("his", "terminal"):
-        raise RequestDataError("kind必须是his或terminal")
+    if kind not in KINDS:
+        raise RequestDataError(f"kind必须是：{'、'.join(KINDS)}")
     key = secrets.token_hex(16)
     with write_tx(engine) as conn:
         _places(conn, places)
@@ -111,6 +117,48 @@ def add_user(engine: Engine, username: str, name: str, role: str, *, clock: Cloc
     return {"username": username, "password": password, "role": role}
 
 
+def disable_user(engine: Engine, username: str, *, clock: Clock = _SYSTEM,
+                 who: Actor = ADMIN) -> dict[str, Any]:
+    """Disable a user: no more logins, and every live session ends now."""
+    with write_tx(engine) as conn:
+        res = conn.execute(update(users).where(users.c.username == username).values(enabled=0))
+        if not res.rowcount:
+            raise RequestDataError(f"用户不存在：{username}")
+        revoked = revoke_user(conn, username)
+        audit(conn, clock, who, "disable_user", "user", username, {"enabled": 1},
+              {"enabled": 0, "revokedSessions": revoked})
+    return {"username": username, "enabled": 0, "revokedSessions": revoked}
+
+
+def reset_password(engine: Engine, username: str, *, clock: Clock = _SYSTEM,
+                   who: Actor = ADMIN) -> dict[str, str]:
+    """A generated one-time password (shown once); the user must change it at the next login and
+    every live session ends now."""
+    password = secrets.token_urlsafe(12)
+    with write_tx(engine) as conn:
+        res = conn.execute(update(users).where(users.c.username == username).values(
+            password_hash=hash_password(password), password_changed_at=ts17(clock.now()), must_change=1))
+        if not res.rowcount:
+            raise RequestDataError(f"用户不存在：{username}")
+        revoke_user(conn, username)
+        audit(conn, clock, who, "reset_password", "user", username, None, {"mustChangePassword": True})
+    return {"username": username, "password": password, "mustChangePassword": "1"}
+
+
+def rotate_key(engine: Engine, appid: str, *, clock: Clock = _SYSTEM,
+               who: Actor = ADMIN) -> dict[str, str]:
+    """A new generated envelope key for a caller (shown once); the old key stops working as soon
+    as the servers' caller caches refresh (a few seconds)."""
+    key = secrets.token_hex(16)
+    with write_tx(engine) as conn:
+        res = conn.execute(update(callers).where(callers.c.appid == appid).values(secret=key))
+        if not res.rowcount:
+            raise RequestDataError(f"调用方不存在：{appid}")
+        # the key itself never goes into the audit log
+        audit(conn, clock, who, "rotate_key", "caller", appid, None, {"rotated": True})
+    return {"appid": appid, "key": key}
+
+
 def listing(engine: Engine) -> dict[str, Any]:
     """Callers (without keys) and users (without hashes)."""
     with read_tx(engine) as conn:
@@ -132,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("add-caller")
     c.add_argument("--appid", required=True)
     c.add_argument("--name", required=True)
-    c.add_argument("--kind", choices=("his", "terminal"), required=True)
+    c.add_argument("--kind", choices=KINDS, required=True)
     c.add_argument("--places", required=True, help="逗号分隔的开票点编码")
     g = sub.add_parser("grant")
     g.add_argument("--appid", required=True)
@@ -143,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--username", required=True)
     u.add_argument("--name", required=True)
     u.add_argument("--role", choices=ROLES, required=True)
+    du = sub.add_parser("disable-user", help="停用用户（其登录会话立即失效）")
+    du.add_argument("--username", required=True)
+    rp = sub.add_parser("reset-password", help="重置密码（打印一次性密码，下次登录须修改）")
+    rp.add_argument("--username", required=True)
+    rk = sub.add_parser("rotate-key", help="更换调用方密钥（新密钥只打印一次）")
+    rk.add_argument("--appid", required=True)
     ci = sub.add_parser("charge-items", help="导入收费项目目录（CSV：chargeCode,chargeName,unit,std,initials）")
     ci.add_argument("csv", help="UTF-8 CSV 文件")
     sub.add_parser("list")
@@ -169,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
             out = {"ok": True}
         elif args.cmd == "add-user":
             out = add_user(engine, args.username, args.name, args.role, clock=clock, who=who)
+        elif args.cmd == "disable-user":
+            out = disable_user(engine, args.username, clock=clock, who=who)
+        elif args.cmd == "reset-password":
+            out = reset_password(engine, args.username, clock=clock, who=who)
+        elif args.cmd == "rotate-key":
+            out = rotate_key(engine, args.appid, clock=clock, who=who)
         elif args.cmd == "charge-items":
             try:
                 out = {"imported": import_items(engine, clock, who, read_csv(Path(args.csv)))}

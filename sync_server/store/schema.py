@@ -62,6 +62,22 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("enabled", Integer, nullable=False, default=1),
     Column("created_at", String(17), nullable=False),
+    # migration 0007: when the password was last set, and "must change at next login" (admin reset)
+    Column("password_changed_at", String(17)),
+    Column("must_change", Integer, nullable=False, default=0, server_default="0"),
+)
+
+#: Server sessions of terminal logins (migration 0007): only the SHA-256 of the token is kept.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("username", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("caller", String(64), nullable=False),  # the terminal (caller appid) that logged in
+    Column("created_at", String(17), nullable=False),
+    Column("expires_at", String(17), nullable=False),
+    Column("revoked", Integer, nullable=False, default=0, server_default="0"),
 )
 
 billing_points = Table(
@@ -275,5 +291,5 @@ settings = Table(
 #: Tables whose every change must be accompanied by an audit row in the same transaction.
 AUDITED = frozenset({
     "callers", "caller_points", "users", "billing_points", "bills", "red_bills", "paper_bills",
-    "stock_ranges", "conflicts", "batches", "charge_items",
+    "stock_ranges", "conflicts", "batches", "charge_items", "sessions",
 })

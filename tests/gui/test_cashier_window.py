@@ -108,7 +108,7 @@ def test_issue_by_keyboard_print_notice_and_exchange_paper(qtbot, window: Window
 
 def test_write_off_paper_first_and_red_notice(qtbot, window: Window) -> None:
     w = window
-    login(qtbot, w)
+    login(qtbot, w, "cw01")  # 李华: write-off and voiding need the finance role (issue 14)
     recs = [bg(lambda: w.services.issuing.issue(_form(w), "张敏")) for _ in range(2)]
     bg(lambda: w.services.paper.exchange(recs[1], w.services.paper.next_number()[1], "张敏"))
     w.rig.clear()
@@ -361,7 +361,7 @@ def test_idle_lock_after_the_configured_time(qtbot, qapp, tmp_path, io_guard) ->
 
 def test_paper_page_reprint_void_and_void_blank(qtbot, window: Window) -> None:
     w = window
-    login(qtbot, w)
+    login(qtbot, w, "cw01")  # 李华: write-off and voiding need the finance role (issue 14)
     rec = bg(lambda: w.services.issuing.issue(_form(w), "张敏"))
     press(qtbot, w, Qt.Key.Key_F3)
     page = w.win.paper_page
@@ -405,7 +405,7 @@ def test_write_off_of_an_emergency_bill_is_queued_while_down(qtbot, window: Wind
     """Link down: an emergency bill written off at the window is queued behind its upload, and the
     page says so instead of failing."""
     w = window
-    login(qtbot, w)
+    login(qtbot, w, "cw01")  # 李华: write-off needs the finance role (issue 14)
     w.platform.online = False
     issue_by_keyboard(qtbot, w, "钱七")
     rec = w.win.issue_page.last

@@ -46,7 +46,7 @@ def test_the_his_interface_routes_every_his_method_to_its_group(monkeypatch: pyt
 
     monkeypatch.setattr(his_api, "validate", lambda method, data: data)
     monkeypatch.setattr(his_api, "_authorise", lambda *args: None)
-    monkeypatch.setattr(his_api, "actor_for", lambda caller: None)
+    monkeypatch.setattr(his_api, "authorise", lambda ctx, caller, method: None)
     monkeypatch.setattr(his_api, "read_tx", lambda engine: nullcontext())
     monkeypatch.setattr(his_api, "Issuer", Issuer)
     monkeypatch.setattr(his_api.batches, "receive", record("batch"))
@@ -123,6 +123,8 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     client.emergency_stock_return("001", "42069126", "0000000001", "0000000002", "退回")
     client.upload_emergency_bills("T1", [])
     ServerDirectory(ServerApi(client)).authenticate("u1", "secret")
+    client.change_password("u1", "secret", "new-secret-1")
+    client.logout()
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
     assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)

@@ -33,6 +33,13 @@ class SessionLocked(SessionError):
     default_message = "请先登录或解锁"
 
 
+class PasswordChangeNeeded(SessionError):
+    """The server says the password expired or was reset: nothing but a password change."""
+
+    code = "E5804"
+    default_message = "密码已过期或已被重置，请先修改密码"
+
+
 class EntryInvalid(SessionError):
     """The bill on the entry form does not add up or misses fields (issues carry the detail)."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from billing_core.clock import Clock, SystemClock
 from offline_store.db import Database
 from workflows.cashier.issuing import IssueService, WindowConfig
-from workflows.cashier.login import Directory, LoginSession
+from workflows.cashier.login import Directory, LoginSession, User
 from workflows.catalog import Catalog
 from workflows.emergency.chain import BillSigner
 from workflows.emergency.issuer import Identity
@@ -80,6 +80,14 @@ def window_services(terminal: Terminal, *, directory: Directory, catalog: Catalo
                  cfg.idle_seconds, terminal.clock)
 
 
+def _send_as(sync: SyncClient, user: User | None) -> None:
+    """From now on requests carry this user's server session (nobody: the terminal acts as itself)."""
+    if user is None:
+        sync.set_user("", "")
+    else:
+        sync.set_user(user.user_id, user.token)
+
+
 def _wire(window: WindowConfig, workflow: IssuingWorkflow, directory: Directory, catalog: Catalog,
           paper_batch_code: str, top_up: int, idle_seconds: float, clock: Clock) -> CashierServices:
     sync = workflow.sync
@@ -90,7 +98,7 @@ def _wire(window: WindowConfig, workflow: IssuingWorkflow, directory: Directory,
     paper = PaperService(api, bills, window.place_code, paper_batch_code, events, clock)
     return CashierServices(
         window=window, sync=sync, api=api, workflow=workflow, catalog=catalog, events=events, bills=bills,
-        login=LoginSession(directory, idle_seconds, clock, on_user=lambda uid: setattr(sync, "operator", uid)),
+        login=LoginSession(directory, idle_seconds, clock, on_user=lambda user: _send_as(sync, user)),
         issuing=issuing, paper=paper,
         writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock, workflow=workflow),
         link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)

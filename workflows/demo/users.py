@@ -41,6 +41,15 @@ class DemoDirectory:
             raise LoginFailed()
         return User(user_id.strip(), name, roles)
 
+    def change_password(self, user_id: str, old: str, new: str) -> None:
+        """Check the old password and keep the new one (demo mode: in memory only)."""
+        name, _salt, _digest, roles = self._users[self.authenticate(user_id, old).user_id]
+        salt = secrets.token_bytes(16)
+        self._users[user_id.strip()] = (name, salt, _hash(new, salt), roles)
+
+    def end(self, user: User) -> None:
+        """Nothing to end: demo users have no server session."""
+
 
 def demo_directory(password: str) -> DemoDirectory:
     """The demo hospital's window users, all with ``password``."""

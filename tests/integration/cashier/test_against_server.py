@@ -13,10 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from billing_core.crypto.keys import SM2PrivateKey
+from billing_core.errors import BillingError
 from offline_store.db import Database
 from tests.integration.cashier.server_rig import ServerRig, paper_batch_code
 from workflows.cashier.entry import EntryForm
@@ -45,6 +47,16 @@ def rig(tmp_path_factory) -> Iterator[ServerRig]:
 
 @pytest.fixture
 def window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
+    yield from _window(rig, tmp_path, "cashier")
+
+
+@pytest.fixture
+def finance_window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
+    """Write-off and voiding blank paper need the finance role on the server (issue 14 item 4)."""
+    yield from _window(rig, tmp_path, "finance")
+
+
+def _window(rig: ServerRig, tmp_path, role: str) -> Iterator[CashierServices]:
     term = rig.terminal()
     sync = SyncClient(rig.server_url, term["appid"], term["key"], connect_timeout=1, failure_threshold=1,
                       open_seconds=0.5)
@@ -54,7 +66,7 @@ def window(rig: ServerRig, tmp_path) -> Iterator[CashierServices]:
                               db=Database(tmp_path / "terminal.db"), directory=ServerDirectory(api),
                               catalog=demo_catalog(), paper_batch_code=paper_batch_code(api, place),
                               signer=BillSigner(SM2PrivateKey.generate()), top_up=20)
-    user = rig.user("cashier")
+    user = rig.user(role)
     services.login.login(user["username"], user["password"])
     yield services
     services.close()
@@ -100,7 +112,8 @@ def test_issue_every_kind(window: CashierServices, kind: str) -> None:
     assert (found["billBatchCode"], found["billNo"]) == (rec.bill_batch_code, rec.bill_no)
 
 
-def test_paper_exchange_reprint_and_paper_first_write_off(window: CashierServices) -> None:
+def test_paper_exchange_reprint_and_paper_first_write_off(finance_window: CashierServices) -> None:
+    window = finance_window
     s = window
     rec = s.issuing.issue(_form(s), "收费员")
     _, nxt = s.paper.next_number()
@@ -122,13 +135,15 @@ def test_paper_exchange_reprint_and_paper_first_write_off(window: CashierService
     assert st["isScarlet"] == "1"
 
 
-def test_void_blank_moves_the_next_number(window: CashierServices) -> None:
+def test_void_blank_moves_the_next_number(finance_window: CashierServices) -> None:
+    window = finance_window
     _, nxt = window.paper.next_number()
     assert window.paper.void_blank(nxt, str(int(nxt) + 1), "撕坏", "收费员") == 2
     assert int(window.paper.next_number()[1]) == int(nxt) + 2
 
 
-def test_batch_write_off_and_daily_report(window: CashierServices) -> None:
+def test_batch_write_off_and_daily_report(finance_window: CashierServices) -> None:
+    window = finance_window
     s = window
     recs = [s.issuing.issue(_form(s, channel=c), "收费员") for c in ("02", "05", "02")]
     s.paper.exchange(recs[2], s.paper.next_number()[1], "收费员")
@@ -195,3 +210,42 @@ def test_catalog_comes_from_the_server_and_survives_an_outage(rig: ServerRig, tm
         assert server_catalog(ServerApi(unreachable), Database(tmp_path / "never.db")).items == []
     finally:
         db.close()
+
+
+def _admin_cli(rig: ServerRig, *args: str) -> dict:
+    """``python -m sync_server admin --data-dir DIR ...`` on the rig's server: its JSON output."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(rig.tmp / "server"), *args],
+                         cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr + out.stdout
+    return json.loads(out.stdout)
+
+
+def test_admin_reset_forces_a_password_change_at_the_window(rig: ServerRig, window: CashierServices) -> None:
+    """issue 14 item 5 end to end: the admin CLI resets a password (one-time password printed), the
+    window's login says it must change, nothing else is allowed, the change logs in again."""
+    from workflows.cashier.errors import PasswordChangeNeeded
+
+    user = rig.user("it")["username"]
+    reset = _admin_cli(rig, "reset-password", "--username", user, "--operator", "信息科王工")
+    assert reset["mustChangePassword"] == "1" and reset["password"]
+    window.login.logout()
+    got = window.login.login(user, reset["password"])
+    assert got.must_change and window.sync.session_token
+    with pytest.raises(PasswordChangeNeeded):
+        window.login.require()
+    window.login.change_password(reset["password"], "It-neu-2026x")
+    assert window.login.user is None and window.sync.session_token == ""
+    again = window.login.login(user, "It-neu-2026x")
+    assert not again.must_change and window.login.require().user_id == user
+    # the admin disables the user: the live session ends at once on the server
+    assert _admin_cli(rig, "disable-user", "--username", user, "--operator", "信息科王工")["revokedSessions"] == 1
+    with pytest.raises(BillingError) as exc:
+        window.api.call("getEBillByBusNo", {"busNo": "NOPE"})
+    assert exc.value.code == "E2030"

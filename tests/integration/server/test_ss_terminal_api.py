@@ -86,7 +86,12 @@ def test_terminal_issues_as_its_logged_in_user(server: ServerThread) -> None:
     from sync_server.store.schema import audit_log, bills
 
     term = next(c for c in server.demo["callers"] if c["appid"] == "TERM01")
-    bill = load_sample("outpatient.json") | {"busNo": f"TU{uuid.uuid4().hex[:12]}", "placeCode": "001"}
+    cashier = next(u for u in server.demo["users"] if u["username"] == "cashier01")
+    # the user travels as a server session inside the signed data (issue 14 item 4), not X-Operator
+    token = server.terminal("TERM01").ok("login", {"username": "cashier01",
+                                                   "password": cashier["password"]})["sessionToken"]
+    bill = load_sample("outpatient.json") | {"busNo": f"TU{uuid.uuid4().hex[:12]}", "placeCode": "001",
+                                             "sessionToken": token}
     body = envelope.dumps(envelope.encode_request(term["appid"], term["key"], bill, noise=uuid.uuid4().hex))
     resp = requests.post(f"{server.url}/invoiceEBillOutpatient", data=body.encode(), timeout=30,
                          headers={"Content-Type": "application/json", "X-Operator": "cashier01"})

@@ -1,0 +1,74 @@
+"""Who acts, and may they: caller kind, server session and role, for both blueprints (issue 14 item 4).
+
+The session token travels **inside the signed data** as ``sessionToken`` (never in an unsigned
+header): :func:`take_token` removes it before the data reaches validation or the platform, so an
+HIS that never sends one is served exactly as before. The old ``X-Operator`` header is ignored.
+
+For terminal kinds (terminal, kiosk, ward) a token is resolved to its session: unknown, expired,
+revoked or another terminal's token is refused (E2030), a password that must change allows only
+the session-less methods (``changePassword``, ``logout``, heartbeat ...; E2031 otherwise), and the role table of
+:mod:`sync_server.security.permissions` is applied (E2033). Without a token the terminal acts as
+itself — unless ``terminal_session_required`` is set, when role-gated methods are refused (E2030).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+
+from sync_server.context import ServerContext
+from sync_server.errors import SessionError
+from sync_server.security import permissions, sessions
+from sync_server.security.audit import Actor
+from sync_server.security.auth import Caller
+
+TOKEN_FIELD = "sessionToken"
+
+
+def take_token(data: Any) -> None:
+    """Move the signed ``sessionToken`` out of the request data into the request context."""
+    g.session_token = str(data.pop(TOKEN_FIELD, "") or "")[:128] if isinstance(data, dict) else ""
+
+
+def policy(ctx: ServerContext) -> sessions.Policy:
+    """The login rules of the server's config."""
+    cfg = ctx.config
+    return sessions.Policy(cfg.login_max_failures, cfg.login_window_minutes, cfg.session_hours,
+                           cfg.password_max_age_days)
+
+
+def session_token() -> str:
+    """The token of the current request ('' = none)."""
+    return str(g.get("session_token", "") or "")
+
+
+def current_actor(caller: Caller) -> Actor:
+    """The actor :func:`authorise` found for this request (the caller itself before that)."""
+    who = g.get("actor")
+    return who if isinstance(who, Actor) else Actor(caller.appid, caller=caller.appid)
+
+
+def authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:
+    """Check the caller kind's method list and the session's role; the actor of the audit rows
+    (also kept for :func:`current_actor`)."""
+    g.actor = who = _authorise(ctx, caller, method)
+    return who
+
+
+def _authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:
+    permissions.check_kind(caller.kind, caller.appid, method)
+    if caller.kind == "his":
+        return Actor(caller.appid, caller=caller.appid)
+    token = session_token()
+    if method in permissions.SESSIONLESS:
+        # login, password change, heartbeat ...: the machine's own traffic, whoever is logged in
+        return Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
+    if not token:
+        if ctx.config.terminal_session_required and permissions.needs_session(method):
+            raise SessionError(f"调用{method}需要先登录（请求缺少sessionToken）")
+        return Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
+    session = sessions.resolve(ctx.engine, ctx.clock, policy(ctx), token, caller.appid)
+    sessions.require_changed(session, method, permissions.SESSIONLESS)
+    permissions.check_role(session.role, method)
+    return Actor(session.username, caller=caller.appid, terminal=caller.appid)

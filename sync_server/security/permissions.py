@@ -1,0 +1,87 @@
+"""The two authorisation tables of the server (issue 14 item 4), in one place.
+
+* :data:`CALLER_METHODS` — which methods each caller kind may call at all (HIS, our cashier
+  terminal, the coming self-service kiosk and ward station). A method outside its kind's list is
+  refused with E2015 before anything is read or written.
+* :data:`METHOD_ROLES` — which user roles (sync_server.security.auth.ROLES) a terminal session
+  needs for each change method. Queries, heartbeat and catalog need no particular role.
+
+What the roles mean (DESIGN.md §3): the cashier issues, exchanges and reprints paper; finance
+(财务) also red-flushes (write-off), voids blank paper and manages paper stock; the ward nurse issues inpatient
+bills; admin may do everything; IT and finance give back emergency stock (申退).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from billing_core import methods
+from sync_server.errors import RoleError, UserRoleError
+
+ISSUERS = frozenset({"cashier", "finance", "ward_nurse", "admin"})
+WRITE_OFF = frozenset({"finance", "admin"})
+PAPER = frozenset({"cashier", "finance", "admin"})
+VOID = frozenset({"finance", "admin"})
+STOCK = frozenset({"finance", "admin", "it"})
+
+_ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
+
+#: method -> roles of the session user that may call it (methods absent: any logged-in user).
+METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
+    **{m: ISSUERS for m in _ISSUING},
+    **{m: ISSUERS for m in (methods.RECEIVE_ARREARS_FEEDBACK, methods.RECEIVE_LIST_DETAIL,
+                            methods.SEND_BILL_NOTICE, methods.INVOICE_PAYMENT_VOUCHER)},
+    **{m: WRITE_OFF for m in (methods.WRITE_OFF_EBILL, methods.WRITE_OFF_EBILL_TO_PAPER,
+                              methods.WRITE_OFF_PAYMENT_VOUCHER, methods.CANCEL_PAYMENT_VOUCHER_BALANCE)},
+    # a reprint voids the printed paper and exchanges again: one cashier action (invalidPaper)
+    **{m: PAPER for m in (methods.TURN_PAPER, methods.RE_TURN_PAPER, methods.INVALID_PAPER)},
+    # blank paper stock voided (torn, lost) is accounted by finance
+    **{m: VOID for m in (methods.INVALID_BLANK_BILL_NO, methods.INVALID_PAYMENT_VOUCHER_PAPER)},
+    **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
+})
+
+#: Terminal-api methods that need no session and always act as the terminal itself: logging in,
+#: changing an expired password, and the machine's own automatic traffic (heartbeat, catalog, key
+#: registration, the emergency-stock top-up of the maintenance round, upload of emergency bills
+#: already issued and signed) — whoever is logged in at the window.
+SESSIONLESS = frozenset({methods.TERMINAL_LOGIN, methods.TERMINAL_CHANGE_PASSWORD, methods.TERMINAL_LOGOUT,
+                         methods.TERMINAL_HEARTBEAT, methods.TERMINAL_CATALOG, methods.TERMINAL_UPLOAD,
+                         methods.TERMINAL_REGISTER, methods.TERMINAL_STOCK_OUT})
+
+_ACCOUNT = frozenset({methods.TERMINAL_LOGIN, methods.TERMINAL_CHANGE_PASSWORD, methods.TERMINAL_LOGOUT})
+_MACHINE = frozenset({methods.TERMINAL_REGISTER, methods.TERMINAL_HEARTBEAT, methods.TERMINAL_CATALOG})
+
+#: caller kind -> every method it may call (HIS: the platform interface only, never ``login``).
+CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "his": methods.HIS_METHODS,
+    "terminal": methods.HIS_METHODS | methods.TERMINAL_METHODS,
+    # self-service kiosk: issue, query, print paper and notices; no write-off, void or paper stock
+    "kiosk": (_ISSUING | methods.QUERIES | _ACCOUNT | _MACHINE
+              | {methods.TURN_PAPER, methods.SEND_BILL_NOTICE, methods.TERMINAL_STOCK_OUT,
+                 methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD}),
+    # ward station: inpatient issuing and queries
+    "ward": (frozenset({methods.INV_EBILL_HOSPITALIZED, methods.BATCH_INVOICE_EBILL_HOSPITALIZED})
+             | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}),
+})
+
+#: Every caller kind an admin may register.
+KINDS = tuple(CALLER_METHODS)
+
+
+def check_kind(kind: str, appid: str, method: str) -> None:
+    """Refuse (E2015) a method outside the caller kind's list."""
+    if method not in CALLER_METHODS.get(kind, frozenset()):
+        raise RoleError(f"调用方{appid}（类型{kind}）无权调用{method}")
+
+
+def check_role(role: str, method: str) -> None:
+    """Refuse (E2033) a method the session user's role may not call."""
+    needed = METHOD_ROLES.get(method)
+    if needed is not None and role not in needed:
+        raise UserRoleError(f"角色{role}无权执行{method}")
+
+
+def needs_session(method: str) -> bool:
+    """True for methods a terminal must send with a session when sessions are required."""
+    return method in METHOD_ROLES and method not in SESSIONLESS
