@@ -232,7 +232,9 @@ def main() -> int:
     args = ap.parse_args()
     code = args.code.resolve()
     work = Path(tempfile.mkdtemp(prefix="issue_load_"))
-    env = dict(os.environ, PYTHONPATH=str(code), PYTHONUNBUFFERED="1")
+    # demo mode by environment (SYNC_DEMO), not --demo: older checkouts (--code) seed demo callers
+    # by default and would refuse an option they do not know
+    env = dict(os.environ, PYTHONPATH=str(code), PYTHONUNBUFFERED="1", SYNC_DEMO="1")
     sim_port, srv_port = free_port(), free_port()
     sim = subprocess.Popen([sys.executable, "-m", "simulators.finance", "--host", "127.0.0.1", "--port",
                             str(sim_port), "--data-dir", str(work / "finance")], env=env, cwd=code,
@@ -244,7 +246,7 @@ def main() -> int:
     srv = subprocess.Popen([sys.executable, "-m", "sync_server", "--host", "127.0.0.1", "--port", str(srv_port),
                             "--data-dir", str(work / "server"), "--config", str(cfg), "--threads",
                             str(args.server_threads), "--processes", str(args.server_procs), "--finance-url",
-                            f"http://127.0.0.1:{sim_port}/medical-web/api/medical", "--demo"],
+                            f"http://127.0.0.1:{sim_port}/medical-web/api/medical"],
                            env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "w"))
     try:
         wait_port(srv_port, srv)

@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list")
     au = sub.add_parser("audit", help="审计日志")
     au.add_argument("action", choices=("verify",), help="verify：校验 SM3 哈希链")
-    for p in (c, g, d, u, ci):
+    for p in (c, g, d, u, du, rp, rk, ci):
         p.add_argument("--operator", default=argparse.SUPPRESS, help="操作人姓名（修改类命令必填，记入审计日志）")
     ap.add_argument("--operator", default=None, help="操作人姓名（修改类命令必填，记入审计日志）")
     args = ap.parse_args(argv)

@@ -208,7 +208,8 @@ def test_replay_refused_by_a_sibling_server_on_the_same_database(sim_shared: Sim
     if kind == "sqlite":
         cfg = {"database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
     first = ServerThread(tmp_path / "a", sim_shared.url, **cfg)
-    second = ServerThread(tmp_path / "b", sim_shared.url, **cfg)
+    # the same data dir too, as sibling processes share it: its keys/data.key seals the database
+    second = ServerThread(tmp_path / "a", sim_shared.url, **cfg)
     try:
         his = first.his()
         body = _signed(his, {"placeCode": "001"}, new_noise())
