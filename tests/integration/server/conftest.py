@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -24,3 +25,19 @@ def server(request: pytest.FixtureRequest, sim: Simulator,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     with Stack(tmp_path_factory.mktemp(f"server_{request.param}"), request.param, sim=sim).start(settle=True) as st:
         yield st.server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database (SQLite file or a fresh PostgreSQL schema): migration tests."""
+    from ss_rig import PG_URL, db_config, drop_pg_schema
+
+    from sync_server.store.db import make_engine, sqlite_url
+
+    cfg = db_config(request.param)
+    eng = make_engine(sqlite_url(tmp_path / "s.db")) if request.param == "sqlite" else \
+        make_engine(PG_URL, schema=cfg["database_schema"])
+    yield eng
+    eng.dispose()
+    if cfg.get("database_schema"):
+        drop_pg_schema(cfg["database_schema"])

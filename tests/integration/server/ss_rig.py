@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from tests.rigs.stack import (  # noqa: F401  (re-exported for the server tests)
     DB_KINDS,
     PG_URL,
@@ -87,3 +89,17 @@ def repeat_concurrently(sim: Simulator, clients: list[HisClient], bill: dict[str
     finally:
         sim.faults(latency=0.0)
     return {(a["billBatchCode"], a["billNo"]) for a in answers}
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Migrate ``engine``'s database to ``revision`` (upgrade tests start from an old schema)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sync_server.store import db as store_db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

@@ -4,49 +4,26 @@ refuse a value outside the allowed ones, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, Engine, MetaData, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
-from ss_rig import PG_URL, db_config, drop_pg_schema
+from ss_rig import upgrade_to
 
 from sync_server.bills.state import born
 from sync_server.store import db as store_db
 from sync_server.store import schema
-from sync_server.store.db import make_engine, run_migrations, sqlite_url
+from sync_server.store.db import run_migrations
 from sync_server.store.schema import audit_log, bill_items, bills, pay_channels, red_bills
 
 pytestmark = pytest.mark.integration
 BAD = (("state", "released"), ("origin", "paper"), ("carry", "maybe"), ("in_doubt", 2), ("is_scarlet", -1),
        ("is_prt_paper", 5))
 CHECKS = {f"ck_bills_{c}" for c, _ in BAD}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    cfg = db_config(request.param)
-    if request.param == "sqlite":
-        eng = make_engine(sqlite_url(tmp_path / "s.db"))
-    else:
-        eng = make_engine(PG_URL, schema=cfg["database_schema"])
-    yield eng
-    eng.dispose()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
-
-
-def _upgrade(engine: Engine, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
 
 
 def _head() -> str:
@@ -118,7 +95,7 @@ def test_0005_database_migrates_forward_keeping_its_rows(empty_engine: Engine,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as m:
         m.setattr(schema, "metadata", _schema_before_0006())  # what 0001 created back then
-        _upgrade(empty_engine, "0005")
+        upgrade_to(empty_engine, "0005")
     assert not {c["name"] for c in inspect(empty_engine).get_check_constraints("bills")} & CHECKS
     with empty_engine.begin() as conn:
         conn.execute(insert(bills), OLD_ROWS)

@@ -3,37 +3,18 @@ columns, keeps its users, and its existing users can then log in — SQLite and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, MetaData, inspect, select, text
-from ss_rig import PG_URL, db_config, drop_pg_schema
+from ss_rig import upgrade_to
 
 from billing_core.clock import SystemClock
 from sync_server.security import sessions
 from sync_server.security.auth import hash_password
-from sync_server.store import db as store_db
 from sync_server.store import schema
-from sync_server.store.db import make_engine, run_migrations, sqlite_url
+from sync_server.store.db import run_migrations
 from sync_server.store.schema import users
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    cfg = db_config(request.param)
-    if request.param == "sqlite":
-        eng = make_engine(sqlite_url(tmp_path / "s.db"))
-    else:
-        eng = make_engine(PG_URL, schema=cfg["database_schema"])
-    yield eng
-    eng.dispose()
-    if cfg.get("database_schema"):
-        drop_pg_schema(cfg["database_schema"])
 
 
 def _schema_before_0007() -> MetaData:
@@ -48,19 +29,11 @@ def _schema_before_0007() -> MetaData:
     return old
 
 
-def _upgrade(engine: Engine, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(store_db.__file__).parent / "migrations"))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-
-
 def test_0006_database_migrates_forward_and_its_users_log_in(empty_engine: Engine,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as m:
         m.setattr(schema, "metadata", _schema_before_0007())
-        _upgrade(empty_engine, "0006")
+        upgrade_to(empty_engine, "0006")
     insp = inspect(empty_engine)
     assert not insp.has_table("sessions")
     assert "must_change" not in {c["name"] for c in insp.get_columns("users")}
