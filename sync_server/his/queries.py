@@ -55,6 +55,17 @@ def issued_bills(conn: Connection, place: str | None = None, *,
     return list(conn.execute(q.order_by(bills.c.id)).mappings().all())
 
 
+def _e_bill_row(bill: Any, doc: Any, name: str, data_type: str, state: str,
+                relate: tuple[str, str]) -> dict[str, Any]:
+    """One reconciliation row of an e-bill (``doc`` = the bill) or of its red bill (``doc`` = the
+    red_bills row): the number, time and amount are the document's, busNo and place the bill's."""
+    return {"busDate": doc["bus_date_time"], "busNo": bill["bus_no"], "busType": bill["bus_type"],
+            "placeCode": bill["place_code"], "billName": name, "billBatchCode": doc["bill_batch_code"],
+            "billNo": doc["bill_no"], "random": doc["random"], "totalAmt": wire(Decimal(doc["total_amt"])),
+            "ivcDateTime": doc["create_time"], "dataType": data_type, "state": state,
+            "relateBillBatchCode": relate[0], "relateBillNo": relate[1]}
+
+
 def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str | None,
              places: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """Reconciliation rows (getBillByBusDate shape, spec §10) in a date range: e-bills (dataType 1,
@@ -66,23 +77,13 @@ def rows_for(conn: Connection, *, by_ivc: bool, bgn: str, end: str, place: str |
         name = BILL_NAMES.get(b["method"], b["method"])
         day = _num((b["create_time"] if by_ivc else b["bus_date_time"]) or "")
         if lo <= day <= hi:
-            out.append({"busDate": b["bus_date_time"], "busNo": b["bus_no"], "busType": b["bus_type"],
-                        "placeCode": b["place_code"], "billName": name,
-                        "billBatchCode": b["bill_batch_code"], "billNo": b["bill_no"], "random": b["random"],
-                        "totalAmt": wire(Decimal(b["total_amt"])), "ivcDateTime": b["create_time"],
-                        "dataType": "1", "state": "3" if b["is_scarlet"] else "1", "relateBillBatchCode": "",
-                        "relateBillNo": ""})
+            out.append(_e_bill_row(b, b, name, "1", "3" if b["is_scarlet"] else "1", ("", "")))
         reds = conn.execute(select(red_bills).where(and_(red_bills.c.bill_id == b["id"],
                                                          red_bills.c.state == "issued"))).mappings().all()
         for r in reds:
             rday = _num((r["create_time"] if by_ivc else r["bus_date_time"]) or "")
             if lo <= rday <= hi:
-                out.append({"busDate": r["bus_date_time"], "busNo": b["bus_no"], "busType": b["bus_type"],
-                            "placeCode": b["place_code"], "billName": name,
-                            "billBatchCode": r["bill_batch_code"], "billNo": r["bill_no"], "random": r["random"],
-                            "totalAmt": wire(Decimal(r["total_amt"])), "ivcDateTime": r["create_time"],
-                            "dataType": "2", "state": "1", "relateBillBatchCode": b["bill_batch_code"],
-                            "relateBillNo": b["bill_no"]})
+                out.append(_e_bill_row(b, r, name, "2", "1", (b["bill_batch_code"], b["bill_no"])))
         papers = conn.execute(select(paper_bills).where(paper_bills.c.bill_id == b["id"])).mappings().all()
         for pb in papers:
             pday = _num(pb["created_at"] or "")

@@ -22,6 +22,7 @@ helpers); use them from a conftest.py::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -72,11 +73,8 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: f
 
 def ensure_postgres() -> None:
     """Start the local PostgreSQL cluster when it is not running (the test command's duty too)."""
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        return
     subprocess.run(["bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n1) main start"
                     " || service postgresql start"], check=False, capture_output=True)
     deadline = time.monotonic() + 30

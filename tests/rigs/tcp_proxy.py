@@ -12,6 +12,7 @@ Bytes are forwarded unchanged; ``requests_seen`` counts client sends that starte
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from types import TracebackType
@@ -81,13 +82,11 @@ class TcpProxy:
                     break
                 dst.sendall(data)
         except OSError:
-            pass
+            return  # either side closed (a cut link is what this proxy is for); finally closes the other
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
     def cut(self) -> None:
@@ -95,19 +94,15 @@ class TcpProxy:
         with self._lock:
             conns, self._conns = self._conns, []
         for s in conns:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def close(self) -> None:
         self._running = False
         # close() alone does not wake a thread blocked in accept() on Linux: shutdown() does
-        try:
+        with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._listener.close()
         self._accepter.join(5)
         self.cut()

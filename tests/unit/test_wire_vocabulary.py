@@ -39,7 +39,7 @@ def test_the_his_interface_routes_every_his_method_to_its_group(monkeypatch: pyt
 
     class Issuer:
         def __init__(self, ctx: object) -> None:
-            pass
+            self.ctx = ctx
 
         def issue(self, method: str, data: dict[str, Any], who: object) -> None:
             routed[method] = "issue"

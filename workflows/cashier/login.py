@@ -8,6 +8,7 @@ so a queue never sees another cashier's session (DESIGN §3 security).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,8 @@ from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from workflows.cashier.errors import LoginFailed, PasswordChangeNeeded, RoleNotAllowed, SessionLocked
 from workflows.server_api import ServerApi
+
+log = logging.getLogger(__name__)
 
 ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员", "it": "信息科", "nurse": "病区护士"}
 #: Roles allowed into the cashier / finance workspaces.
@@ -104,7 +107,7 @@ class ServerDirectory:
         try:
             self._api.terminal(methods.TERMINAL_LOGOUT, {})
         except Exception:  # noqa: BLE001 - logging out never fails for the person at the window
-            pass
+            log.info("logout of %s not confirmed by the server: the session expires by itself", user.user_id)
 
 
 class LoginSession:

@@ -58,7 +58,7 @@ class FakePlatform:
         return False
 
     def close(self) -> None:
-        pass
+        """No connection pool to release."""
 
 
 @pytest.fixture()

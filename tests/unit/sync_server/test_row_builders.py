@@ -3,9 +3,7 @@ writes alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,7 +12,7 @@ from billing_core.clock import ManualClock, ts17
 from sync_server.bills import records
 from sync_server.emergency import terminal_batch
 from sync_server.security.audit import SERVER, Actor, audit, audit_many, audit_row
-from sync_server.store.db import make_engine, run_migrations, sqlite_url, write_tx
+from sync_server.store.db import write_tx
 from sync_server.store.schema import audit_log, billing_points
 
 pytestmark = pytest.mark.unit
@@ -26,14 +24,6 @@ REQUEST = {
     "listDetail": [{"name": "血常规", "chargeCode": "A02", "amt": 1.1, "std": "NaN", "number": "Infinity"}],
     "payChannelDetail": [{"payChannelCode": "02", "payChannelValue": "26.10"}, None],
 }
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(sqlite_url(tmp_path / "s.db"))
-    run_migrations(eng)
-    yield eng
-    eng.dispose()
 
 
 def test_detail_rows() -> None:

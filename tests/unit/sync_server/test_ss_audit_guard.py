@@ -3,26 +3,16 @@ is rolled back with E5027 instead of committing (issue 4 §8)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from billing_core.clock import ManualClock
 from sync_server.security.audit import SERVER, audit
-from sync_server.store.db import AuditMissingError, make_engine, run_migrations, sqlite_url, write_tx
+from sync_server.store.db import AuditMissingError, write_tx
 from sync_server.store.schema import AUDITED, audit_log, billing_points, metadata, settings
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    eng = make_engine(sqlite_url(tmp_path / "s.db"))
-    run_migrations(eng)
-    yield eng
-    eng.dispose()
 
 
 def _points(engine) -> int:  # type: ignore[no-untyped-def]

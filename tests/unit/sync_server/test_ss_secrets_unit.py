@@ -4,7 +4,6 @@ the rate-limited failure recorder, secret files, demo mode off by default, SQLit
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from sync_server.store.db import make_engine, read_tx, run_migrations, sqlite_ur
 from sync_server.store.schema import AUDIT_HEAD, audit_log, billing_points, settings
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(sqlite_url(tmp_path / "s.db"))
-    run_migrations(eng)
-    yield eng
-    eng.dispose()
 
 
 def _write(engine: Engine, n: int, clock: ManualClock) -> None:
