@@ -31,7 +31,7 @@ from sync_server.errors import BodyTooLargeError, CallerDisabledError, NestingTo
 from sync_server.security.attempts import SIGNATURE_FAILED, FailureRecorder
 from sync_server.security.audit import Actor
 from sync_server.security.auth import Caller, CallerCache
-from sync_server.security.replay import ReplayGuard
+from sync_server.security.replay import Deferred, ReplayGuard
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,18 @@ def _record_bad_signature(appid: str, exc: BillingError) -> None:
                         {"code": exc.code, "path": request.path[:120], "remote": request.remote_addr or ""})
 
 
-def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None = None) -> Response:
-    """Decode and verify the request, run ``handler(caller, data)``, sign its answer or failure."""
+def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None = None,
+           defer_noise: bool = False) -> Response:
+    """Decode and verify the request, run ``handler(caller, data)``, sign its answer or failure.
+
+    :param defer_noise: the handler's first write transaction records the envelope's noise
+        (security.replay.record_deferred: the issuing claim), saving a transaction of its own.
+    """
     cache: CallerCache = current_app.extensions["sync_callers"]
     replay: ReplayGuard = current_app.extensions["sync_replay"]
     appid, key = "", ""
     claimed: str | None = None
+    deferred: Deferred | None = None
     try:
         try:
             raw = request.get_data()
@@ -97,10 +103,16 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None
         key = caller.key
         if guard is not None:
             guard(caller, req.noise)
-        claimed = replay.claim(caller.appid, req.noise, str(obj.get("sign", "")))
+        if defer_noise:
+            deferred = replay.defer(caller.appid, req.noise, str(obj.get("sign", "")))
+        else:
+            claimed = replay.claim(caller.appid, req.noise, str(obj.get("sign", "")))
         take_token(req.data)  # the signed session token, if any (api/access.py)
         result = handler(caller, req.data)
         claimed = None  # accepted: the record stays
+        if deferred is not None:
+            pending, deferred = deferred, None
+            replay.settle(pending, accepted=True)
         return respond(appid, key, envelope.SUCCESS, "成功" if result is None else result)
     except BillingError as exc:
         if isinstance(exc, (SignatureError, envelope.UnknownCallerError)):
@@ -114,6 +126,15 @@ def handle(handler: Callable[[Caller, dict[str, Any]], Any], guard: Guard | None
     finally:
         if claimed is not None:
             _forget(replay, appid, claimed)
+        if deferred is not None:
+            _settle_refused(replay, deferred)
+
+
+def _settle_refused(replay: ReplayGuard, deferred: Deferred) -> None:
+    try:
+        replay.settle(deferred, accepted=False)
+    except Exception:  # noqa: BLE001 - as _forget
+        log.exception("could not forget the noise of a refused request (appid %s)", deferred.appid)
 
 
 def _forget(replay: ReplayGuard, appid: str, claimed: str) -> None:

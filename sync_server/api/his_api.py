@@ -107,4 +107,6 @@ def call(method: str) -> Any:
     """Every platform method: verify, authorise, route, sign."""
     ctx = _ctx()
     cache: CallerCache = current_app.extensions["sync_callers"]
-    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data))
+    # Issuing records the envelope's noise in its claim transaction (security/replay.py)
+    return handle(lambda caller, data: dispatch(ctx, cache, caller, method, data),
+                  defer_noise=method in methods.ISSUE)

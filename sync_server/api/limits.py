@@ -54,19 +54,18 @@ def check(obj: Any, what: str = "data") -> None:
     :raises NestingTooDeepError: E5061.
     :raises ListTooLongError: E5062, naming the field and its maximum.
     """
+    if not isinstance(obj, (dict, list)):
+        return
     stack: list[tuple[Any, int, str]] = [(obj, 1, what)]
-    while stack:
+    while stack:  # containers only: scalars need no visit (every request passes through here)
         value, depth, name = stack.pop()
+        if depth > MAX_DEPTH:
+            raise NestingTooDeepError(f"{what}的JSON嵌套超过{MAX_DEPTH}层")
         if isinstance(value, dict):
-            children = [(v, depth + 1, str(k)) for k, v in value.items()]
-        elif isinstance(value, list):
+            stack.extend((v, depth + 1, str(k)) for k, v in value.items() if isinstance(v, (dict, list)))
+        else:
             limit = MAX_ITEMS.get(name, MAX_OTHER_ITEMS)
             if len(value) > limit:
                 label = _LABELS.get(name, name)
                 raise ListTooLongError(f"{name}（{label}）最多{limit}条，收到{len(value)}条")
-            children = [(v, depth + 1, name) for v in value]
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            raise NestingTooDeepError(f"{what}的JSON嵌套超过{MAX_DEPTH}层")
-        stack.extend(children)
+            stack.extend((v, depth + 1, name) for v in value if isinstance(v, (dict, list)))

@@ -13,15 +13,23 @@ again with a new noise, and busNo idempotency answers it with the bill (his/issu
 
 A refused request leaves nothing behind: :meth:`ReplayGuard.forget` deletes the row again, so a
 client may retry a refused or failed request with the same envelope (nothing of it happened).
+
+Issuing requests do not pay a transaction of their own for the row (issue 14's benchmark budget):
+the row is inserted as the first statement of the issuing claim's transaction
+(:func:`record_deferred`), so a used envelope — or two copies of one racing — meets the UNIQUE
+key there, before anything of it happened or reached the platform. A request that ends without a
+write of its own (a repeat answered from the record) has the row written when it is answered.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import threading
 import time
+from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from sync_server.errors import ReplayError
@@ -32,6 +40,44 @@ from sync_server.store.replay_schema import request_noises
 WINDOW = 24 * 3600
 #: Expired rows are purged at most this often per process (seconds).
 PURGE_EVERY = 600.0
+
+
+@dataclass(slots=True)
+class Deferred:
+    """An accepted envelope whose row waits for the request's first write transaction."""
+
+    appid: str
+    key: str
+    expires_at: int
+    noise: str
+    written: bool = False
+
+
+#: The deferred record of the request this thread is handling (contextvars: one per request).
+_deferred: contextvars.ContextVar[Deferred | None] = contextvars.ContextVar("replay_deferred", default=None)
+_INSERT = insert(request_noises)
+
+
+def _refused(appid: str, noise: str) -> ReplayError:
+    return ReplayError(f"该请求已受理过（appid={appid}，noise={noise[:64]}），重复提交已拒绝；"
+                       "重新提交请使用新的noise重新签名")
+
+
+def record_deferred(conn: Connection) -> None:
+    """Insert the deferred noise row of the current request (if any) in ``conn``'s transaction;
+    call it first in the transaction, before anything the request changes.
+
+    :raises ReplayError: E2060, a copy of this envelope got there first (the caller's
+        transaction rolls back: nothing of this request happened).
+    """
+    pending = _deferred.get()
+    if pending is None or pending.written:
+        return
+    try:
+        conn.execute(_INSERT, {"appid": pending.appid, "digest": pending.key, "expires_at": pending.expires_at})
+    except IntegrityError:
+        raise _refused(pending.appid, pending.noise) from None
+    pending.written = True
 
 
 def digest(noise: str, sign: str) -> str:
@@ -58,11 +104,39 @@ class ReplayGuard:
         self._maybe_purge(now)
         try:
             with write_tx(self._engine) as conn:
-                conn.execute(insert(request_noises).values(appid=appid, digest=key, expires_at=now + self._window))
+                conn.execute(_INSERT, {"appid": appid, "digest": key, "expires_at": now + self._window})
         except IntegrityError:
-            raise ReplayError(f"该请求已受理过（appid={appid}，noise={noise[:64]}），重复提交已拒绝；"
-                              "重新提交请使用新的noise重新签名") from None
+            raise _refused(appid, noise) from None
         return key
+
+    def defer(self, appid: str, noise: str, sign: str) -> Deferred:
+        """Defer the envelope's row to the request's first write transaction
+        (:func:`record_deferred`); :meth:`settle` when the request is answered. Only for
+        requests whose first write comes before anything they do outside the database (the
+        issuing claim): a used envelope is refused there, having done nothing.
+        """
+        now = int(time.time())
+        self._maybe_purge(now)
+        pending = Deferred(appid, digest(noise, sign), now + self._window, noise)
+        _deferred.set(pending)
+        return pending
+
+    def settle(self, pending: Deferred, accepted: bool) -> None:
+        """End a deferred request: an accepted one that wrote nothing has its row written now;
+        a refused one that wrote it has it deleted again (it may be retried unchanged).
+
+        :raises ReplayError: E2060, a copy of the envelope was accepted meanwhile.
+        """
+        _deferred.set(None)
+        if accepted and not pending.written:
+            try:
+                with write_tx(self._engine) as conn:
+                    conn.execute(_INSERT, {"appid": pending.appid, "digest": pending.key,
+                                           "expires_at": pending.expires_at})
+            except IntegrityError:
+                raise _refused(pending.appid, pending.noise) from None
+        elif not accepted and pending.written:
+            self.forget(pending.appid, pending.key)
 
     def forget(self, appid: str, key: str) -> None:
         """Delete the record of a request that was refused (it did nothing; it may be retried)."""

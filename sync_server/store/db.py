@@ -3,7 +3,8 @@
 SQLite (default) runs in WAL mode with a busy timeout, and every write transaction starts
 with ``BEGIN IMMEDIATE`` so that two writers never deadlock upgrading a read lock (the
 pysqlite default of deferred transactions does); writers queue for the file first
-(:class:`WriterQueue`). PostgreSQL is used when ``DATABASE_URL``
+(:class:`WriterQueue`) and share one commit when several are queued (store/group_commit.py).
+PostgreSQL is used when ``DATABASE_URL``
 names it; ``DATABASE_SCHEMA`` (optional) isolates one installation or test run in its own
 schema through ``search_path``.
 
@@ -19,7 +20,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, i
 from sqlalchemy.pool import NullPool, QueuePool
 
 from sync_server.errors import ServerError
+from sync_server.store.group_commit import GroupCommit
 from sync_server.store.schema import AUDITED, DATA_KEY_CHECK, settings
 from sync_server.store.sealing import DataKeyError, Sealer
 
@@ -111,14 +113,20 @@ def _audit_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "commit")
     def _check(conn: Connection) -> None:
-        written: set[str] = conn.info.get("_written", set())
-        conn.info["_written"] = set()
-        if written & AUDITED and "audit_log" not in written:
-            raise AuditMissingError(f"状态变更缺少审计记录（表：{'、'.join(sorted(written & AUDITED))}），已回滚")
+        check_audited(conn)
 
     @event.listens_for(engine, "rollback")
     def _clear(conn: Connection) -> None:
         conn.info["_written"] = set()
+
+
+def check_audited(conn: Connection) -> None:
+    """The audit guard: the changes noted on ``conn`` since the last check include an audit row
+    if they touched an audited table (raises :class:`AuditMissingError` otherwise)."""
+    written: set[str] = conn.info.get("_written", set())
+    conn.info["_written"] = set()
+    if written & AUDITED and "audit_log" not in written:
+        raise AuditMissingError(f"状态变更缺少审计记录（表：{'、'.join(sorted(written & AUDITED))}），已回滚")
 
 
 class WriterQueue:
@@ -138,60 +146,78 @@ class WriterQueue:
         self._fd: int | None = None
         self._pid = 0
 
-    def __enter__(self) -> WriterQueue:
+    def acquire_thread(self) -> None:
+        """Queue behind this process's other writers."""
         self._thread.acquire()
-        if self._path is not None:
-            try:
-                if self._pid != os.getpid():  # a forked child must not share its parent's lock
-                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                    self._pid = os.getpid()
-                fd = self._fd
-                if fd is None:  # set just above or by an earlier call in this process
-                    raise RuntimeError(f"writer lock file {self._path} is not open")
-                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL
-            except BaseException:
-                self._thread.release()
-                raise
-        return self
 
-    def __exit__(self, *_exc: object) -> None:
-        try:
-            if self._path is not None and self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._thread.release()
+    def release_thread(self) -> None:
+        """Let this process's next writer in."""
+        self._thread.release()
 
+    def acquire_file(self) -> None:
+        """Queue behind the other processes' writers (held while a transaction is open)."""
+        if self._path is None:
+            return
+        if self._pid != os.getpid():  # a forked child must not share its parent's lock
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        fd = self._fd
+        if fd is None:  # set just above or by an earlier call in this process
+            raise RuntimeError(f"writer lock file {self._path} is not open")
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL
 
-_write_locks: dict[str | int, WriterQueue] = {}
-_write_locks_guard = threading.Lock()
+    def release_file(self) -> None:
+        """Let the other processes' writers in."""
+        if self._path is not None and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
-def _writer_lock(engine: Engine) -> WriterQueue | None:
-    """The writer queue of a SQLite engine's database file (shared by every engine of this
-    process on that file); None on PostgreSQL (row locks, many writers)."""
+_committers: dict[str | int, GroupCommit] = {}
+_committers_guard = threading.Lock()
+
+
+def _begin_immediate(engine: Engine) -> tuple[Connection, Any]:
+    """A connection of ``engine`` in a ``BEGIN IMMEDIATE`` transaction (a group's transaction)."""
+    conn = engine.connect()
+    _local.immediate = True
+    try:
+        return conn, conn.begin()
+    except BaseException:
+        conn.close()
+        raise
+    finally:
+        _local.immediate = False
+
+
+def _committer(engine: Engine) -> GroupCommit | None:
+    """The group committer of a SQLite engine's database file (shared by every engine of this
+    process on that file); None on PostgreSQL (row locks, many writers, its own group commit)."""
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
     key: str | int = os.path.abspath(database) if database and database != ":memory:" else id(engine)
-    with _write_locks_guard:
-        queue = _write_locks.get(key)
-        if queue is None:
-            queue = _write_locks[key] = WriterQueue(database)
-        return queue
+    with _committers_guard:
+        committer = _committers.get(key)
+        if committer is None:
+            committer = _committers[key] = GroupCommit(WriterQueue(database), _begin_immediate, check_audited)
+        return committer
 
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
-    queue = _writer_lock(engine)
-    with queue if queue is not None else nullcontext():
-        _local.immediate = True
-        try:
-            with engine.begin() as conn:
-                _local.immediate = False
-                yield conn
-        finally:
-            _local.immediate = False
+    """A write transaction; returns once it is committed (durably: ``synchronous=FULL``).
+
+    On SQLite the body runs in a savepoint of a transaction shared with the writers queued
+    behind it, committed once for all (store/group_commit.py); on PostgreSQL it is a
+    transaction of its own.
+    """
+    committer = _committer(engine)
+    if committer is not None:
+        with committer.transaction(engine) as conn:
+            yield conn
+        return
+    with engine.begin() as conn:
+        yield conn
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

@@ -112,6 +112,33 @@ def test_replayed_envelope_is_refused_once_accepted(rig: tuple[Simulator, Server
     assert [_answer(his, his.raw("invoiceEBillOutpatient", bad)).result for _ in range(2)] == ["E2012", "E2012"]
 
 
+def test_copies_of_one_issue_envelope_racing_issue_one_bill(rig: tuple[Simulator, ServerThread]) -> None:
+    """Issuing records the noise inside its claim transaction (no transaction of its own): four
+    copies of one signed envelope sent at once -> one S0000, three E2060, one platform call; a
+    repeat answered from the record (no write of its own) is recorded too."""
+    sim, srv = rig
+    his = srv.his()
+    bill = load_sample("outpatient.json") | {"busNo": f"RC{uuid.uuid4().hex[:16]}", "placeCode": "001"}
+    body = _signed(his, bill)
+    before = len(sim.calls("invoiceEBillOutpatient"))
+    start = threading.Barrier(4)
+    codes: list[str] = []
+
+    def send() -> None:
+        start.wait()
+        codes.append(_answer(his, his.raw("invoiceEBillOutpatient", body)).result)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == ["E2060", "E2060", "E2060", "S0000"]
+    assert len(sim.calls("invoiceEBillOutpatient")) == before + 1
+    repeat = _signed(his, bill)  # a new noise: answered from the record, nothing written by it
+    assert [_answer(his, his.raw("invoiceEBillOutpatient", repeat)).result for _ in range(2)] == ["S0000", "E2060"]
+
+
 def test_terminal_requests_carry_a_signed_method_and_time(rig: tuple[Simulator, ServerThread]) -> None:
     """The terminal API refuses a plain noise (E2061), a stamp of another method (E2062), an old
     stamp (E2061), and a replayed stamped envelope (E2060)."""

@@ -16,8 +16,8 @@ IMPLS = sorted(sm4_module.IMPLEMENTATIONS)
 
 
 def test_expected_implementations_are_present() -> None:
-    assert sm4_module.IMPLEMENTATION == "tongsuo"
-    assert set(IMPLS) == {"tongsuo", "gmssl"}
+    assert sm4_module.IMPLEMENTATION == "gmssl_pyx"
+    assert set(IMPLS) == {"gmssl_pyx", "tongsuo", "gmssl"}
 
 
 @pytest.mark.parametrize("impl", IMPLS)
