@@ -1,0 +1,102 @@
+"""The HIS issuing its own e-bills (issuer ``his``): like any HIS caller of the sync server, in the
+platform's signed envelope (``billing_core.envelope``), with the method of the settlement kind.
+
+Retries by busNo (DESIGN.md §3): after a call whose answer was lost (timeout, dropped
+connection) the HIS first asks ``getEBillByBusNo``; only when the server has no bill for the
+settlement number is the issue request sent again (the server is idempotent on busNo anyway).
+A refusal (validation, authorisation) marks the e-bill ``failed`` with the server's code and
+message; a server that stays unreachable leaves it ``pending`` for ``ebill.issue`` to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from billing_core import envelope, methods
+from billing_core.clock import ts17
+from billing_core.ids import new_noise
+from simulators.his import fields, ledger
+from simulators.his.context import HisContext
+from simulators.his.registry import op
+from simulators.his.store import dumps, loads
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3
+#: What is kept of the platform's B-1 answer (the QR PNG is large and re-obtainable).
+KEEP = ("billBatchCode", "billNo", "random", "createTime", "pictureUrl", "pictureNetUrl")
+
+
+class Unreachable(Exception):
+    """The sync server did not answer (the request may or may not have arrived)."""
+
+
+def _call(ctx: HisContext, method: str, data: dict[str, Any]) -> envelope.Response:
+    cfg = ctx.config
+    appid, key = str(cfg["syncAppid"]), str(cfg["syncKey"])
+    body = envelope.dumps(envelope.encode_request(appid, key, data, noise=new_noise())).encode("utf-8")
+    req = urllib.request.Request(f"{str(cfg['syncUrl']).rstrip('/')}/{method}", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=float(cfg.get("syncTimeout", 10.0))) as resp:  # noqa: S310
+            raw = resp.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        raise Unreachable(str(exc)) from None
+    try:
+        return envelope.decode_response(raw, appid, key)
+    except Exception as exc:  # an unusable answer counts as no answer: ask by busNo next time
+        raise Unreachable(f"应答无法识别：{exc}") from None
+
+
+def issue_one(ctx: HisContext, method: str, bill: dict[str, Any], in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
+    """(status, details) of issuing ``bill``: ``issued`` with the bill's numbers, ``failed`` with
+    the refusal, or ``pending`` when the sync server stayed unreachable (``inDoubt`` in the details
+    when a request may have arrived: the next round starts with the lookup by busNo)."""
+    bill = bill | {"placeCode": str(ctx.config.get("placeCode", "")) or bill.get("placeCode", "")}
+    lost = in_doubt
+    last = ""
+    for attempt in range(ATTEMPTS):
+        try:
+            if lost:  # the previous answer was lost: does the server hold a bill for this busNo?
+                found = _call(ctx, methods.GET_EBILL_BY_BUS_NO,
+                              {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
+                if found.ok and isinstance(found.message, dict) and found.message.get("billNo"):
+                    return "issued", {k: found.message.get(k, "") for k in KEEP}
+            answer = _call(ctx, method, bill)
+        except Unreachable as exc:
+            lost, last = True, str(exc)
+            time.sleep(0.2 * (2 ** attempt))
+            continue
+        if answer.ok and isinstance(answer.message, dict):
+            return "issued", {k: answer.message.get(k, "") for k in KEEP}
+        return "failed", {"errorCode": answer.result, "errorMsg": str(answer.message)[:500]}
+    log.warning("HIS e-bill %s still pending: %s", bill["busNo"], last)
+    return "pending", {"errorMsg": f"同步服务器无应答：{last}"[:500], "inDoubt": lost}
+
+
+def issue_settlements(ctx: HisContext, nos: list[str]) -> None:
+    """Issue the e-bills of settlements whose issuer is ``his`` and that have none yet."""
+    for no in nos:
+        with ctx.store.read() as db:
+            s = ledger.get(db, no)
+        if s["issuer"] != "his" or s["ebill_status"] not in ("pending", "failed") or not s["ebill_method"]:
+            continue
+        before = loads(s["ebill_json"]) or {}
+        status, details = issue_one(ctx, s["ebill_method"], loads(s["ebill_request_json"]),
+                                    in_doubt=bool(before.get("inDoubt")))
+        with ctx.store.tx() as db:
+            db.execute("UPDATE settlements SET ebill_status = ?, ebill_json = ? WHERE no = ? AND ebill_status != 'issued'",
+                       (status, dumps(details | {"updatedAt": ts17(ctx.now())}), no))
+
+
+@op("ebill.issue", "read", "HIS开具电子票据（重试）")
+def retry(ctx: HisContext, db: Any, appid: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``{settlementNo}``: issue (again) the e-bill of a settlement whose issuer is ``his``."""
+    no = fields.text(body, "settlementNo", "结算单号")
+    ledger.get(db, no)
+    issue_settlements(ctx, [no])
+    with ctx.store.read() as fresh:
+        return {"settlement": ledger.render(fresh, no)}
