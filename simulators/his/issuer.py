@@ -1,6 +1,10 @@
 """The HIS issuing its own e-bills (issuer ``his``): like any HIS caller of the sync server, in the
 platform's signed envelope (``billing_core.envelope``), with the method of the settlement kind.
 
+A reversal of a settlement whose bill the HIS issued is red-flushed by the HIS too
+(``writeOffEBill`` with the original's numbers); deposit and top-up vouchers are not written off
+here (the voucher numbers needed by ``writeOffPayMentVoucher`` stay with the cashier's process).
+
 Retries by busNo (DESIGN.md §3): after a call whose answer was lost (timeout, dropped
 connection) the HIS first asks ``getEBillByBusNo``; only when the server has no bill for the
 settlement number is the issue request sent again (the server is idempotent on busNo anyway).
@@ -14,6 +18,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from billing_core import envelope, methods
@@ -51,42 +56,86 @@ def _call(ctx: HisContext, method: str, data: dict[str, Any]) -> envelope.Respon
         raise Unreachable(f"应答无法识别：{exc}") from None
 
 
-def issue_one(ctx: HisContext, method: str, bill: dict[str, Any], in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
-    """(status, details) of issuing ``bill``: ``issued`` with the bill's numbers, ``failed`` with
-    the refusal, or ``pending`` when the sync server stayed unreachable (``inDoubt`` in the details
-    when a request may have arrived: the next round starts with the lookup by busNo)."""
-    bill = bill | {"placeCode": str(ctx.config.get("placeCode", "")) or bill.get("placeCode", "")}
-    lost = in_doubt
-    last = ""
+def _rounds(send: Callable[[], envelope.Response], lookup: Callable[[], dict[str, Any] | None],
+            label: str, in_doubt: bool) -> tuple[str, dict[str, Any]]:
+    """Up to :data:`ATTEMPTS` sends; after a lost answer the lookup runs first and a found result
+    ends the rounds (so a retry never makes a second bill or red bill)."""
+    lost, last = in_doubt, ""
     for attempt in range(ATTEMPTS):
         try:
-            if lost:  # the previous answer was lost: does the server hold a bill for this busNo?
-                found = _call(ctx, methods.GET_EBILL_BY_BUS_NO,
-                              {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
-                if found.ok and isinstance(found.message, dict) and found.message.get("billNo"):
-                    return "issued", {k: found.message.get(k, "") for k in KEEP}
-            answer = _call(ctx, method, bill)
+            if lost:
+                found = lookup()
+                if found is not None:
+                    return "issued", found
+            answer = send()
         except Unreachable as exc:
             lost, last = True, str(exc)
             time.sleep(0.2 * (2 ** attempt))
             continue
         if answer.ok and isinstance(answer.message, dict):
-            return "issued", {k: answer.message.get(k, "") for k in KEEP}
+            return "issued", answer.message
         return "failed", {"errorCode": answer.result, "errorMsg": str(answer.message)[:500]}
-    log.warning("HIS e-bill %s still pending: %s", bill["busNo"], last)
+    log.warning("HIS e-bill %s still pending: %s", label, last)
     return "pending", {"errorMsg": f"同步服务器无应答：{last}"[:500], "inDoubt": lost}
 
 
+def _by_bus_no(ctx: HisContext, bill: dict[str, Any]) -> dict[str, Any] | None:
+    found = _call(ctx, methods.GET_EBILL_BY_BUS_NO, {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
+    return found.message if found.ok and isinstance(found.message, dict) and found.message.get("billNo") else None
+
+
+def issue_one(ctx: HisContext, method: str, bill: dict[str, Any], in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
+    """(status, details) of issuing ``bill``: ``issued`` with the bill's numbers, ``failed`` with
+    the refusal, or ``pending`` when the sync server stayed unreachable (``inDoubt`` in the details
+    when a request may have arrived: the next round starts with the lookup by busNo)."""
+    bill = bill | {"placeCode": str(ctx.config.get("placeCode", "")) or bill.get("placeCode", "")}
+    status, out = _rounds(lambda: _call(ctx, method, bill), lambda: _by_bus_no(ctx, bill), bill["busNo"], in_doubt)
+    return status, ({k: out.get(k, "") for k in KEEP} if status == "issued" else out)
+
+
+def write_off_one(ctx: HisContext, original: dict[str, Any], request: dict[str, Any],
+                  in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
+    """Red-flush (writeOffEBill) the HIS-issued e-bill of ``original``; details name the red bill.
+    After a lost answer ``getEBillByBusNo`` of the original tells whether it is already red."""
+    done = loads(original["ebill_json"]) or {}
+    if original["ebill_status"] != "issued":
+        return "pending", {"errorMsg": "原结算单的电子票据尚未开具，开具后再冲红"}
+    bill = loads(original["ebill_request_json"])
+    req = {"billBatchCode": done["billBatchCode"], "billNo": done["billNo"], "reason": request["reason"],
+           "operator": request["operator"], "busDateTime": ts17(ctx.now()),
+           "placeCode": str(ctx.config.get("placeCode", ""))}
+
+    def red() -> dict[str, Any] | None:
+        found = _by_bus_no(ctx, bill)
+        if found is None or str(found.get("isScarlet", "0")) != "1":
+            return None
+        return {"eScarletBillBatchCode": found.get("scarletBillBatchCode", ""),
+                "eScarletBillNo": found.get("scarletBillNo", ""), "eScarletRandom": found.get("scarletRandom", ""),
+                "createTime": found.get("scarletCreateTime", "")}
+
+    status, out = _rounds(lambda: _call(ctx, methods.WRITE_OFF_EBILL, req), red, original["no"], in_doubt)
+    if status != "issued":
+        return status, out
+    return status, {"billBatchCode": out.get("eScarletBillBatchCode", ""), "billNo": out.get("eScarletBillNo", ""),
+                    "random": out.get("eScarletRandom", ""), "createTime": out.get("createTime", ""),
+                    "pictureUrl": out.get("pictureUrl", ""), "writeOffOf": done["billNo"]}
+
+
 def issue_settlements(ctx: HisContext, nos: list[str]) -> None:
-    """Issue the e-bills of settlements whose issuer is ``his`` and that have none yet."""
+    """Issue the e-bills (or, for reversals, the red bills) of settlements whose issuer is ``his``
+    and that have none yet."""
     for no in nos:
         with ctx.store.read() as db:
             s = ledger.get(db, no)
+            original = ledger.get(db, s["reversal_of"]) if s["reversal_of"] else None
         if s["issuer"] != "his" or s["ebill_status"] not in ("pending", "failed") or not s["ebill_method"]:
             continue
-        before = loads(s["ebill_json"]) or {}
-        status, details = issue_one(ctx, s["ebill_method"], loads(s["ebill_request_json"]),
-                                    in_doubt=bool(before.get("inDoubt")))
+        doubt = bool((loads(s["ebill_json"]) or {}).get("inDoubt"))
+        request = loads(s["ebill_request_json"])
+        if s["ebill_method"] == methods.WRITE_OFF_EBILL and original is not None:
+            status, details = write_off_one(ctx, original, request, doubt)
+        else:
+            status, details = issue_one(ctx, s["ebill_method"], request, doubt)
         with ctx.store.tx() as db:
             db.execute("UPDATE settlements SET ebill_status = ?, ebill_json = ? WHERE no = ? AND ebill_status != 'issued'",
                        (status, dumps(details | {"updatedAt": ts17(ctx.now())}), no))

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from billing_core import methods
 from simulators.his import errors as e
 from simulators.his import fields
 from simulators.his.context import HisContext
@@ -120,6 +121,10 @@ def refund(ctx: HisContext, db: sqlite3.Connection, appid: str, s: dict[str, Any
                 pay=pay, items=[], who=s["issuer"], admission_no=s["admission_no"],
                 refund_due=s["external_part_fen"], reversal_of=s["no"], reason=reason)
     db.execute("UPDATE settlements SET status = 'reversed', reversed_by = ? WHERE no = ?", (no, s["no"]))
+    if s["issuer"] == "his" and s["ebill_method"] in methods.ISSUE:
+        # the HIS issued the bill, so the HIS red-flushes it (issuer.write_off_one fills the numbers)
+        attach_ebill(db, no, methods.WRITE_OFF_EBILL, {
+            "reason": reason or "退费", "operator": str(ctx.config.get("payee") or ctx.caller_name(appid))})
     return render(db, no)
 
 

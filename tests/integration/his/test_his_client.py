@@ -78,6 +78,13 @@ def test_every_operation(client: HisClient, his_proc: HisProcess) -> None:
     assert bill.deposit_used + bill.due == bill.total and bill.deposit - bill.deposit_used == bill.refund_due
     out = client.settle_discharge(rid(), stay.admission_no)
     assert out.refund_due == bill.refund_due and client.inpatient(wang["id"]).status == "discharged"
+    # discharge with a payment on top of a small deposit
+    small = his_proc.control("inpatients", {"patientId": reg.patient.patient_id, "days": 2, "deposit": "100",
+                                            "seed": 7})["inpatient"]
+    bill = client.discharge_bill(small["admissionNo"])
+    assert bill.due == bill.total - Decimal("100") and bill.refund_due == 0
+    paid = client.settle_discharge(rid(), small["admissionNo"], Payment.paid("01", "POS-9", bill.due))
+    assert (paid.deposit_part, paid.external_part, paid.pay_ref) == (Decimal("100.00"), bill.due, "POS-9")
     # history, reversal, query
     history = client.settlements(zhang.patient_id)
     assert {x.kind for x in history} >= {"registration", "outpatient", "prepay", "reversal"}

@@ -131,3 +131,21 @@ def test_sync_server_down_leaves_the_bill_pending_until_retried(rig: tuple[Simul
     assert again.settlement_no == s.settlement_no
     assert again.ebill.status == "issued", (again.ebill.error_code, again.ebill.error_msg)
     assert again.ebill_method == "invoicePayMentVoucher"
+
+
+def test_a_reversal_red_flushes_the_bill_the_his_issued(rig: tuple[Simulator, ServerProcess, HisProcess],
+                                                        client: HisClient) -> None:
+    sim, _srv, his = rig
+    pid = his.demo["patients"][7]["id"]
+    charge = client.pending_charges(pid)[0]
+    paid = client.settle_outpatient(rid(), pid, [charge.charge_id], Payment.paid("05", "WX-RV", charge.amount),
+                                    issuer="his")
+    _issued(paid, sim, "invoiceEBillOutpatient")
+    r = rid()
+    rev = client.reverse_settlement(r, paid.settlement_no, "患者退药")
+    assert rev.ebill_method == "writeOffEBill" and rev.ebill.status == "issued", rev.ebill
+    assert rev.ebill.bill_no and rev.ebill.bill_no != paid.ebill.bill_no and rev.refund_due == charge.amount
+    assert sim.platform_bills(paid.settlement_no) == [(paid.ebill.bill_batch_code, paid.ebill.bill_no, 1)]
+    # a repeat answers the same red bill; nothing is red-flushed twice
+    again = client.reverse_settlement(r, paid.settlement_no, "患者退药")
+    assert again.settlement_no == rev.settlement_no and again.ebill.bill_no == rev.ebill.bill_no
