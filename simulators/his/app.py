@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import time
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ from simulators.his.errors import HisError
 from simulators.his.ops_charges import render_charge
 from simulators.his.ops_inpatient import render_stay
 from simulators.his.ops_patients import render_patient
-from simulators.his.people import amount_fen, check_id_no, check_phone, make_id_no
+from simulators.his.people import amount_fen
 
 _HIDDEN = ("syncKey",)
 
@@ -100,25 +100,13 @@ def create_app(ctx: HisContext) -> Flask:
 
     @app.post("/_sim/patients")
     def add_patient() -> Any:
-        b = request.get_json(force=True) or {}
-        rng = random.Random()
         try:
-            sex = b.get("sex", "男")
-            birth = b.get("birthDate", "1980-01-01")
-            id_no = check_id_no(b["idNo"]) if b.get("idNo") else make_id_no(
-                "110105", date.fromisoformat(birth), rng.randint(1, 499), sex == "男")
-            phone = check_phone(b.get("phone", f"139{rng.randint(0, 99999999):08d}"))
             with ctx.store.tx() as db:
-                card = b.get("hospitalCard", seed.new_card_no(db) if b.get("withCard", True) else "")
-                pid = seed.add_patient(db, name=b.get("name", "测试患者"), sex=sex, birth=birth, id_no=id_no,
-                                       phone=phone, ss_card=b.get("ssCard", ""), evoucher=b.get("eVoucher", ""),
-                                       hospital_card=card, prepay_fen=amount_fen(b.get("prepay", "0"), "prepay",
-                                                                                 positive=False), now=ctx.now())
-                row = dict(db.execute("SELECT * FROM patients WHERE id = ?", (pid,)).fetchone())
+                row = seed.control_patient(db, request.get_json(force=True) or {}, ctx.now())
         except HisError as exc:
             return jsonify({"code": exc.code, "error": exc.message}), 400
-        except Exception as exc:  # sqlite constraint (duplicate ID number or card)
-            return jsonify({"error": str(exc)}), 400
+        except (sqlite3.IntegrityError, ValueError) as exc:  # duplicate card, bad date
+            return jsonify({"error": f"参数不正确：{exc}"}), 400
         return jsonify({"patient": render_patient(row) | {"eVoucher": row["evoucher"] or ""}})
 
     @app.post("/_sim/charges")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from simulators.his import catalog
-from simulators.his.people import make_id_no
+from simulators.his.people import amount_fen, check_id_no, check_phone, make_id_no
 from simulators.his.store import Store
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -99,6 +99,28 @@ def add_charge(db: sqlite3.Connection, patient_id: str, kind: str, lines: list[d
                      ln["qty"], ln["chargeCode"], ln["chargeName"], ln.get("listType", ""))
                     for i, ln in enumerate(lines, 1)])
     return cid
+
+
+def control_patient(db: sqlite3.Connection, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A patient from ``POST /_sim/patients``: defaults for what the test leaves out, a valid ID
+    number not yet in use when none is given."""
+    rng = random.Random()
+    sex = str(body.get("sex", "男"))
+    birth = str(body.get("birthDate", "1980-01-01"))
+    if body.get("idNo"):
+        id_no = check_id_no(str(body["idNo"]))
+    else:
+        while True:
+            id_no = make_id_no("110105", date.fromisoformat(birth), rng.randint(1, 499), sex == "男")
+            if db.execute("SELECT 1 FROM patients WHERE id_no = ?", (id_no,)).fetchone() is None:
+                break
+    phone = check_phone(str(body.get("phone", f"139{rng.randint(0, 99999999):08d}")))
+    card = body.get("hospitalCard", new_card_no(db) if body.get("withCard", True) else "")
+    pid = add_patient(db, name=str(body.get("name", "测试患者")), sex=sex, birth=birth, id_no=id_no, phone=phone,
+                      ss_card=str(body.get("ssCard", "")), evoucher=str(body.get("eVoucher", "")),
+                      hospital_card=str(card or ""), now=now,
+                      prepay_fen=amount_fen(body.get("prepay", "0"), "prepay", positive=False))
+    return dict(db.execute("SELECT * FROM patients WHERE id = ?", (pid,)).fetchone())
 
 
 def drug_lines(rng: random.Random, count: int) -> list[dict[str, Any]]:

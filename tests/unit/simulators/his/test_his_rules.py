@@ -36,6 +36,16 @@ def test_id_numbers_have_a_valid_check_digit() -> None:
         check_id_no("110105194912310021")
 
 
+def test_demo_patients_have_consistent_valid_identities(demo: dict[str, Any]) -> None:
+    assert len(demo["patients"]) >= 8 and sum(1 for p in demo["patients"] if p["admissionNo"]) == 3
+    for p in demo["patients"]:
+        assert check_id_no(p["idNo"]) == p["idNo"]
+        assert p["idNo"][6:14] == p["birth"].replace("-", "")
+        assert (int(p["idNo"][16]) % 2 == 1) == (p["sex"] == "男")
+        assert len(p["phone"]) == 11 and p["phone"].startswith("1")
+    assert {"ssCard", "hospitalCard", "eVoucher"} <= {k for p in demo["patients"] for k, v in p.items() if v}
+
+
 def test_booking_takes_a_slot_and_cancel_gives_it_back(his: Caller, demo: dict[str, Any]) -> None:
     p = demo["patients"][0]["id"]
     s = slot(his, day="2026-12-05", kind="专家")
