@@ -68,6 +68,8 @@ class HisContext:
         self.clock: Clock = clock or SystemClock()
         self.faults = Faults()
         self._lock = threading.Lock()
+        self._issuing: set[str] = set()
+        self._issuing_done = threading.Condition(self._lock)
         self.config = load_config(self.data_dir)
 
     def now(self) -> datetime:
@@ -85,6 +87,21 @@ class HisContext:
     def caller_name(self, appid: str) -> str:
         """The display name of a caller (payee of its bills when the config names none)."""
         return next((c.get("name", appid) for c in self.config["callers"] if c["appid"] == appid), appid)
+
+    def claim_issuing(self, settlement_no: str, wait: float = 0.0) -> bool:
+        """True when this thread may issue the settlement's e-bill now; while another thread is
+        issuing it, wait up to ``wait`` seconds for that attempt to end (then read its result)."""
+        with self._issuing_done:
+            if not self._issuing_done.wait_for(lambda: settlement_no not in self._issuing, timeout=wait):
+                return False
+            self._issuing.add(settlement_no)
+            return True
+
+    def release_issuing(self, settlement_no: str) -> None:
+        """The issuing attempt of the settlement is over."""
+        with self._issuing_done:
+            self._issuing.discard(settlement_no)
+            self._issuing_done.notify_all()
 
     def update_config(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change and persist settings (sync server, payee, limits)."""

@@ -39,14 +39,15 @@ class Unreachable(Exception):
     """The sync server did not answer (the request may or may not have arrived)."""
 
 
-def _call(ctx: HisContext, method: str, data: dict[str, Any]) -> envelope.Response:
+def _call(ctx: HisContext, method: str, data: dict[str, Any], deadline: float) -> envelope.Response:
     cfg = ctx.config
+    timeout = max(0.5, min(float(cfg.get("syncTimeout", 10.0)), deadline - time.monotonic()))
     appid, key = str(cfg["syncAppid"]), str(cfg["syncKey"])
     body = envelope.dumps(envelope.encode_request(appid, key, data, noise=new_noise())).encode("utf-8")
     req = urllib.request.Request(f"{str(cfg['syncUrl']).rstrip('/')}/{method}", data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=float(cfg.get("syncTimeout", 10.0))) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             raw = resp.read()
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise Unreachable(str(exc)) from None
@@ -57,11 +58,13 @@ def _call(ctx: HisContext, method: str, data: dict[str, Any]) -> envelope.Respon
 
 
 def _rounds(send: Callable[[], envelope.Response], lookup: Callable[[], dict[str, Any] | None],
-            label: str, in_doubt: bool) -> tuple[str, dict[str, Any]]:
-    """Up to :data:`ATTEMPTS` sends; after a lost answer the lookup runs first and a found result
-    ends the rounds (so a retry never makes a second bill or red bill)."""
-    lost, last = in_doubt, ""
+            label: str, in_doubt: bool, deadline: float) -> tuple[str, dict[str, Any]]:
+    """Up to :data:`ATTEMPTS` sends before ``deadline``; after a lost answer the lookup runs first
+    and a found result ends the rounds (so a retry never makes a second bill or red bill)."""
+    lost, last = in_doubt, "超过本轮开票时限"
     for attempt in range(ATTEMPTS):
+        if time.monotonic() >= deadline:
+            break
         try:
             if lost:
                 found = lookup()
@@ -79,22 +82,25 @@ def _rounds(send: Callable[[], envelope.Response], lookup: Callable[[], dict[str
     return "pending", {"errorMsg": f"同步服务器无应答：{last}"[:500], "inDoubt": lost}
 
 
-def _by_bus_no(ctx: HisContext, bill: dict[str, Any]) -> dict[str, Any] | None:
-    found = _call(ctx, methods.GET_EBILL_BY_BUS_NO, {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]})
+def _by_bus_no(ctx: HisContext, bill: dict[str, Any], deadline: float) -> dict[str, Any] | None:
+    found = _call(ctx, methods.GET_EBILL_BY_BUS_NO, {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]},
+                  deadline)
     return found.message if found.ok and isinstance(found.message, dict) and found.message.get("billNo") else None
 
 
-def issue_one(ctx: HisContext, method: str, bill: dict[str, Any], in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
+def issue_one(ctx: HisContext, method: str, bill: dict[str, Any], in_doubt: bool, deadline: float
+              ) -> tuple[str, dict[str, Any]]:
     """(status, details) of issuing ``bill``: ``issued`` with the bill's numbers, ``failed`` with
     the refusal, or ``pending`` when the sync server stayed unreachable (``inDoubt`` in the details
     when a request may have arrived: the next round starts with the lookup by busNo)."""
     bill = bill | {"placeCode": str(ctx.config.get("placeCode", "")) or bill.get("placeCode", "")}
-    status, out = _rounds(lambda: _call(ctx, method, bill), lambda: _by_bus_no(ctx, bill), bill["busNo"], in_doubt)
+    status, out = _rounds(lambda: _call(ctx, method, bill, deadline), lambda: _by_bus_no(ctx, bill, deadline),
+                          bill["busNo"], in_doubt, deadline)
     return status, ({k: out.get(k, "") for k in KEEP} if status == "issued" else out)
 
 
-def write_off_one(ctx: HisContext, original: dict[str, Any], request: dict[str, Any],
-                  in_doubt: bool = False) -> tuple[str, dict[str, Any]]:
+def write_off_one(ctx: HisContext, original: dict[str, Any], request: dict[str, Any], in_doubt: bool,
+                  deadline: float) -> tuple[str, dict[str, Any]]:
     """Red-flush (writeOffEBill) the HIS-issued e-bill of ``original``; details name the red bill.
     After a lost answer ``getEBillByBusNo`` of the original tells whether it is already red."""
     done = loads(original["ebill_json"]) or {}
@@ -106,14 +112,15 @@ def write_off_one(ctx: HisContext, original: dict[str, Any], request: dict[str, 
            "placeCode": str(ctx.config.get("placeCode", ""))}
 
     def red() -> dict[str, Any] | None:
-        found = _by_bus_no(ctx, bill)
+        found = _by_bus_no(ctx, bill, deadline)
         if found is None or str(found.get("isScarlet", "0")) != "1":
             return None
         return {"eScarletBillBatchCode": found.get("scarletBillBatchCode", ""),
                 "eScarletBillNo": found.get("scarletBillNo", ""), "eScarletRandom": found.get("scarletRandom", ""),
                 "createTime": found.get("scarletCreateTime", "")}
 
-    status, out = _rounds(lambda: _call(ctx, methods.WRITE_OFF_EBILL, req), red, original["no"], in_doubt)
+    status, out = _rounds(lambda: _call(ctx, methods.WRITE_OFF_EBILL, req, deadline), red, original["no"], in_doubt,
+                          deadline)
     if status != "issued":
         return status, out
     return status, {"billBatchCode": out.get("eScarletBillBatchCode", ""), "billNo": out.get("eScarletBillNo", ""),
@@ -121,24 +128,44 @@ def write_off_one(ctx: HisContext, original: dict[str, Any], request: dict[str, 
                     "pictureUrl": out.get("pictureUrl", ""), "writeOffOf": done["billNo"]}
 
 
-def issue_settlements(ctx: HisContext, nos: list[str]) -> None:
+def issue_settlements(ctx: HisContext, nos: list[str], wait: bool = True) -> None:
     """Issue the e-bills (or, for reversals, the red bills) of settlements whose issuer is ``his``
-    and that have none yet."""
+    and that have none yet, within ``syncBudget`` seconds for the lot; what is left stays
+    ``pending`` for the background retry (:func:`retry_pending`). While another thread issues
+    the same settlement, ``wait`` for it (a caller's request) or skip it (the background)."""
+    budget = float(ctx.config.get("syncBudget", 8.0))
+    deadline = time.monotonic() + budget
     for no in nos:
-        with ctx.store.read() as db:
-            s = ledger.get(db, no)
-            original = ledger.get(db, s["reversal_of"]) if s["reversal_of"] else None
-        if s["issuer"] != "his" or s["ebill_status"] not in ("pending", "failed") or not s["ebill_method"]:
+        if not ctx.claim_issuing(no, wait=budget if wait else 0.0):
             continue
-        doubt = bool((loads(s["ebill_json"]) or {}).get("inDoubt"))
-        request = loads(s["ebill_request_json"])
-        if s["ebill_method"] == methods.WRITE_OFF_EBILL and original is not None:
-            status, details = write_off_one(ctx, original, request, doubt)
-        else:
-            status, details = issue_one(ctx, s["ebill_method"], request, doubt)
-        with ctx.store.tx() as db:
-            db.execute("UPDATE settlements SET ebill_status = ?, ebill_json = ? WHERE no = ? AND ebill_status != 'issued'",
-                       (status, dumps(details | {"updatedAt": ts17(ctx.now())}), no))
+        try:
+            with ctx.store.read() as db:  # read after the claim: another thread may just have issued it
+                s = ledger.get(db, no)
+                original = ledger.get(db, s["reversal_of"]) if s["reversal_of"] else None
+            if s["issuer"] != "his" or s["ebill_status"] not in ("pending", "failed") or not s["ebill_method"]:
+                continue
+            doubt = bool((loads(s["ebill_json"]) or {}).get("inDoubt"))
+            request = loads(s["ebill_request_json"])
+            if s["ebill_method"] == methods.WRITE_OFF_EBILL and original is not None:
+                status, details = write_off_one(ctx, original, request, doubt, deadline)
+            else:
+                status, details = issue_one(ctx, s["ebill_method"], request, doubt, deadline)
+            with ctx.store.tx() as db:
+                db.execute("UPDATE settlements SET ebill_status = ?, ebill_json = ? WHERE no = ?"
+                           " AND ebill_status != 'issued'", (status, dumps(details | {"updatedAt": ts17(ctx.now())}), no))
+        finally:
+            ctx.release_issuing(no)
+
+
+def retry_pending(ctx: HisContext, limit: int = 50) -> None:
+    """One round of the background retry: the oldest ``pending`` e-bills of issuer ``his`` (a
+    refusal, ``failed``, waits for a person: ``ebill.issue``)."""
+    if not (ctx.config.get("syncUrl") and ctx.config.get("syncAppid")):
+        return
+    with ctx.store.read() as db:
+        nos = [r["no"] for r in db.execute("SELECT no FROM settlements WHERE issuer = 'his' AND ebill_status = 'pending'"
+                                           " AND ebill_method IS NOT NULL ORDER BY seq LIMIT ?", (limit,))]
+    issue_settlements(ctx, nos, wait=False)
 
 
 @op("ebill.issue", "read", "HIS开具电子票据（重试）")

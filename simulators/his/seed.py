@@ -21,7 +21,8 @@ from simulators.his.store import Store
 DEFAULT_CONFIG: dict[str, Any] = {
     "syncUrl": "", "syncAppid": "", "syncKey": "", "placeCode": "",
     "payee": "自助机", "minFirstTopUp": "10.00", "cardFee": "5.00", "prepayChannelCode": "07",
-    "depositChannelCode": "07", "clockSkewSeconds": 300, "syncTimeout": 10.0,
+    "depositChannelCode": "07", "clockSkewSeconds": 300, "syncTimeout": 10.0, "syncBudget": 8.0,
+    "syncRetrySeconds": 5.0,
 }
 
 #: name, sex, birth, region, phone, social-security card, e-voucher?, hospital card?, prepay fen

@@ -11,6 +11,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from billing_core.clock import Clock
 from simulators.his.app import create_app
 from simulators.his.context import HisContext
+from simulators.his.issuer import retry_pending
 from simulators.his.seed import seed_demo
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,17 @@ class HisServer:
         self._thread = threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"his-sim-{self.port}", daemon=True)
         self._thread.start()
+        self._stop = threading.Event()
+        self._retry = threading.Thread(target=self._retry_loop, name=f"his-sim-retry-{self.port}", daemon=True)
+        self._retry.start()
+
+    def _retry_loop(self) -> None:
+        """Issue the e-bills left pending (sync server was unreachable) every ``syncRetrySeconds``."""
+        while not self._stop.wait(float(self.ctx.config.get("syncRetrySeconds", 5.0))):
+            try:
+                retry_pending(self.ctx)
+            except Exception:  # the loop must survive a bad round; the next one tries again
+                log.exception("HIS simulator: e-bill retry round failed")
 
     @property
     def url(self) -> str:
@@ -49,9 +61,11 @@ class HisServer:
 
     def stop(self) -> None:
         """Stop serving and join the server thread."""
+        self._stop.set()
         self._srv.shutdown()
         self._srv.server_close()
         self._thread.join(10)
+        self._retry.join(30)
 
 
 def start(data_dir: Path | str, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None) -> HisServer:

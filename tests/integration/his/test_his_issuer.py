@@ -53,7 +53,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, S
                         "--places", PLACE)
         his.start()
         his.control("config", {"syncUrl": srv.method_url, "syncAppid": "HISSIM01", "syncKey": caller["key"],
-                               "placeCode": PLACE, "payee": "收费员甲", "syncTimeout": 5.0})
+                               "placeCode": PLACE, "payee": "收费员甲", "syncTimeout": 5.0,
+                               "syncRetrySeconds": 0.5})
         time.sleep(2.1)  # the server's caller cache refreshes every 2 s
         yield sim, srv, his
     finally:
@@ -123,9 +124,15 @@ def test_sync_server_down_leaves_the_bill_pending_until_retried(rig: tuple[Simul
         s = client.top_up_prepay(r, pid, Decimal("66"), Payment.paid("05", "WX-P", Decimal("66")), issuer="his")
         assert s.ebill.status == "pending" and "无应答" in s.ebill.error_msg
         assert s.prepay_balance == client.prepay_balance(pid)  # the settlement itself stands
+        other = client.top_up_prepay(rid(), pid, Decimal("7"), Payment.paid("05", "WX-Q", Decimal("7")), issuer="his")
+        assert other.ebill.status == "pending"
     finally:
         srv.start()
-    time.sleep(0.5)
+    # the background retry issues what was left pending
+    deadline = time.monotonic() + 30
+    while client.settlement(other.settlement_no).ebill.status != "issued":
+        assert time.monotonic() < deadline, client.settlement(other.settlement_no).ebill
+        time.sleep(0.2)
     # a repeat of the same requestId answers the first result and retries the e-bill by busNo
     again = client.top_up_prepay(r, pid, Decimal("66"), Payment.paid("05", "WX-P", Decimal("66")), issuer="his")
     assert again.settlement_no == s.settlement_no
