@@ -11,7 +11,7 @@ from simulators.his import fields, ledger, ops_clinic
 from simulators.his.context import HisContext
 from simulators.his.errors import HisError
 from simulators.his.registry import op
-from simulators.his.store import loads
+from simulators.his.store import dumps, loads
 
 KINDS = tuple(ledger.PREFIX)
 
@@ -94,3 +94,29 @@ def settlement_nos(data: Any) -> list[str]:
     if isinstance(data, list):
         return [n for v in data for n in settlement_nos(v)]
     return []
+
+
+@op("ebill.report", "write", "登记终端开具的电子票据")
+def report(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``{settlementNo, billBatchCode, billNo, random, emergency?}``: the terminal tells the HIS
+    which e-bill it issued for a settlement (issuer ``terminal``). Repeating the same numbers is
+    harmless; other numbers for a settlement that already has a bill are refused (E3564)."""
+    s = ledger.get(db, fields.text(body, "settlementNo", "结算单号"))
+    numbers = {"billBatchCode": fields.text(body, "billBatchCode", "电子票据代码", 50),
+               "billNo": fields.text(body, "billNo", "电子票据号码", 20),
+               "random": fields.text(body, "random", "校验码", 20)}
+    emergency = body.get("emergency") is True
+    if s["ebill_method"] is None:
+        raise HisError(e.EBILL_CONFLICT, f"结算单{s['no']}没有需要开具的电子票据")
+    if s["issuer"] != "terminal":
+        raise HisError(e.EBILL_CONFLICT, f"结算单{s['no']}的电子票据由HIS开具，不能由终端登记")
+    held = loads(s["ebill_json"]) or {}
+    if s["ebill_status"] == "issued":
+        if any(held.get(k) != v for k, v in numbers.items()):
+            raise HisError(e.EBILL_CONFLICT, f"结算单{s['no']}已登记电子票据{held.get('billBatchCode')}-"
+                                             f"{held.get('billNo')}，与本次登记的号码不同")
+    else:
+        db.execute("UPDATE settlements SET ebill_status = 'issued', ebill_json = ? WHERE no = ?",
+                   (dumps(numbers | {"issuedBy": appid, "emergency": emergency, "updatedAt": ctx.now().isoformat(
+                       timespec="seconds")}), s["no"]))
+    return {"settlement": ledger.render(db, s["no"])}

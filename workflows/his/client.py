@@ -269,3 +269,11 @@ class HisClient:
     def issue_ebill(self, settlement_no: str) -> Settlement:
         """Ask the HIS to issue (again) the e-bill of a settlement whose issuer is ``his``."""
         return Settlement.of(self.call("ebill.issue", {"settlementNo": settlement_no})["settlement"])
+
+    def report_ebill(self, settlement_no: str, bill_batch_code: str, bill_no: str, random: str,
+                     emergency: bool = False) -> Settlement:
+        """Tell the HIS which e-bill this terminal issued for a settlement (issuer ``terminal``);
+        ``emergency`` for a bill from emergency stock. Repeating the same numbers is harmless."""
+        return Settlement.of(self.call("ebill.report", {"settlementNo": settlement_no, "billBatchCode": bill_batch_code,
+                                                        "billNo": bill_no, "random": random,
+                                                        "emergency": emergency})["settlement"])

@@ -64,6 +64,13 @@ def test_every_operation(client: HisClient, his_proc: HisProcess) -> None:
     s = client.settle_outpatient(rid(), zhang.patient_id, [pending[0].charge_id], Payment.prepayment())
     assert s.amount == pending[0].amount and s.ebill.status == "pending"
     validate_request(s.ebill_method or "", (s.ebill_request or {}) | {"placeCode": "005"})
+    # the kiosk issued the bill (terminal mode) and tells the HIS its numbers
+    reported = client.report_ebill(s.settlement_no, "44060126", "0000123456", "a1b2c3")
+    assert reported.ebill.status == "issued" and reported.ebill.bill_no == "0000123456"
+    assert client.report_ebill(s.settlement_no, "44060126", "0000123456", "a1b2c3").ebill.bill_no == "0000123456"
+    with pytest.raises(HisError) as clash:
+        client.report_ebill(s.settlement_no, "44060126", "0000999999", "ffffff", emergency=True)
+    assert clash.value.code == "E3564"
     top = client.top_up_prepay(rid(), zhang.patient_id, Decimal("50"), Payment.paid("04", "ALI-1", Decimal("50")))
     assert top.prepay_balance == client.prepay_balance(zhang.patient_id)
     # inpatient

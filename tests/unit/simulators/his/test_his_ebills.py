@@ -79,3 +79,17 @@ def test_reversal_has_no_ebill_of_its_own(his: Caller, demo: dict[str, Any]) -> 
                                         "reason": "误充"})["reversal"]
     assert rev["ebillRequest"] is None and rev["ebill"]["status"] == "none" and rev["reversalOf"]
     assert his.ok("settlement.get", {"settlementNo": top["settlement"]["settlementNo"]})["settlement"]["status"] == "reversed"
+
+
+def test_the_terminal_reports_the_bill_it_issued(his: Caller, demo: dict[str, Any]) -> None:
+    p = demo["patients"][0]["id"]
+    top = his.ok("prepay.topUp", {"requestId": rid(), "patientId": p, "amount": "20", "payAmount": "20"} | EXT)
+    no = top["settlement"]["settlementNo"]
+    numbers = {"settlementNo": no, "billBatchCode": "44060126", "billNo": "0000000042", "random": "abc123"}
+    s = his.ok("ebill.report", numbers | {"emergency": True})["settlement"]
+    assert s["ebill"]["status"] == "issued" and s["ebill"]["emergency"] is True and s["ebill"]["issuedBy"] == his.appid
+    assert his.ok("ebill.report", numbers)["settlement"]["ebill"]["billNo"] == "0000000042"
+    assert his.call("ebill.report", numbers | {"billNo": "0000000043"})[0] == "E3564"
+    assert his.call("ebill.report", numbers | {"random": ""})[0] == "E3510"
+    rev = his.ok("settlement.reverse", {"requestId": rid(), "settlementNo": no, "reason": "误充"})["reversal"]
+    assert his.call("ebill.report", numbers | {"settlementNo": rev["settlementNo"]})[0] == "E3564"
