@@ -1,11 +1,11 @@
 """Run the whole system on this machine (the README's run command calls this).
 
-Starts the finance-platform simulator, the sync server on SQLite wired to it, and the cashier
+Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS simulator, and the cashier
 app with virtual devices logged in as the demo cashier. Prints URLs and demo credentials and
 keeps running until Ctrl-C, then stops everything it started. With no display it starts Xvfb
 (or falls back to Qt's offscreen platform) and saves a screenshot of the main window.
 
-Usage: python scripts/demo.py [--data-dir var/demo] [--finance-port 18080] [--server-port 18000]
+Usage: python scripts/demo.py [--data-dir var/demo] [--finance-port 18080] [--server-port 18000] [--his-port 18090]
        [--no-app] [--screenshot PATH]
 """
 
@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,7 @@ def main() -> int:
     parser.add_argument("--data-dir", default=str(ROOT / "var" / "demo"))
     parser.add_argument("--finance-port", type=int, default=18080)
     parser.add_argument("--server-port", type=int, default=18000)
+    parser.add_argument("--his-port", type=int, default=18090)
     parser.add_argument("--no-app", action="store_true", help="start only the simulator and the server")
     parser.add_argument("--screenshot", default=str(ROOT / "var" / "demo" / "cashier_main_window.png"))
     args = parser.parse_args()
@@ -99,6 +101,23 @@ def main() -> int:
         server_url = f"http://{host}:{args.server_port}"
 
         demo = json.loads((server_dir / "demo.json").read_text(encoding="utf-8"))
+
+        # the hospital HIS (docs/HIS_ADAPTER.md), issuing its own bills as the demo caller of the
+        # self-service point when a settlement asks for issuer "his"
+        his_dir = data / "his"
+        procs.append(subprocess.Popen([py, "-m", "simulators.his", "--host", host, "--port", str(args.his_port),
+                                       "--data-dir", str(his_dir)], env=env))
+        wait_port(host, args.his_port, procs[-1])
+        his_url = f"http://{host}:{args.his_port}"
+        kiosk_his = next((c for c in demo.get("callers", []) if c["appid"] == "HIS02"), None)
+        if kiosk_his is not None:
+            sync = {"syncUrl": f"{server_url}/medical-web/api/medical", "syncAppid": kiosk_his["appid"],
+                    "syncKey": kiosk_his["key"], "placeCode": kiosk_his["placeCodes"][0]}
+            req = urllib.request.Request(f"{his_url}/_sim/config", data=json.dumps(sync).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+            urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 (our own simulator on 127.0.0.1)
+        his_demo = json.loads((his_dir / "demo.json").read_text(encoding="utf-8"))
+
         print("\n==== 系统已启动 ====")
         print(f"财政电子票据平台（模拟）: {finance_url}")
         print(f"院内同步服务器:           {server_url}/medical-web/api/medical/<method>")
@@ -107,6 +126,9 @@ def main() -> int:
         for user in demo.get("users", []):
             print(f"  用户 {user.get('role', '')}: {user['username']} / {user['password']}")
         print(f"  开票点: {', '.join(demo.get('placeCodes', []))}")
+        print(f"医院HIS（模拟）:           {his_url}/his/api/<操作>（docs/HIS_ADAPTER.md）")
+        for caller in his_demo["callers"]:
+            print(f"  调用方 {caller['name']}: appid={caller['appid']} key={caller['key']}")
 
         if not args.no_app:
             start_display(env, procs)
