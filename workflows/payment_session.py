@@ -160,7 +160,7 @@ class PaymentSession:
     def resume(self, out_trade_no: str, amount_fen: int, method: str = "qr") -> PaymentResult:
         """Continue a payment a crashed or restarted terminal had started: ask the platform by
         number and go on from the order's state (polling, closing at a new deadline)."""
-        _check_input(amount_fen, method, "0" if method == "code" else None, "-", out_trade_no)
+        _check_order(amount_fen, method, out_trade_no)
         self._begin(out_trade_no)
         order: OrderStatus | None = None
         try:
@@ -313,14 +313,20 @@ class PaymentSession:
         self._cancelled.wait(seconds)
 
 
-def _check_input(amount: int, method: str, auth_code: str | None, subject: str, out_trade_no: str) -> None:
+def _check_order(amount: int, method: str, out_trade_no: str) -> None:
+    """What pay and resume both need: amount, method, order number."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise PaymentInputError("支付金额amount_fen必须是大于0的整数（分）")
     if method not in ("qr", "code"):
         raise PaymentInputError(f"支付方式method必须是qr（扫码）或code（付款码），收到“{method}”")
+    if not out_trade_no or len(out_trade_no) > 32:
+        raise PaymentInputError("缺少商户订单号out_trade_no（1到32位，须在支付前由调用方保存）")
+
+
+def _check_input(amount: int, method: str, auth_code: str | None, subject: str, out_trade_no: str) -> None:
+    """A new payment: also the payment code (被扫) and what is paid for."""
+    _check_order(amount, method, out_trade_no)
     if method == "code" and not auth_code:
         raise PaymentInputError("付款码支付缺少付款码auth_code")
     if not subject:
         raise PaymentInputError("缺少支付内容subject")
-    if not out_trade_no or len(out_trade_no) > 32:
-        raise PaymentInputError("缺少商户订单号out_trade_no（1到32位，须在支付前由调用方保存）")
