@@ -14,6 +14,8 @@ name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Term
     [limits]   emergency limits (workflows.emergency.limits)
     [link]     connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds
     [runtime]  maintain_interval, upload_batch_size, crash_at   # the headless runtime's round
+    [payment]  url, mch_id, key | key_file, timeout, notify_url, channel, qr_deadline, code_deadline
+               # the unified payment platform (workflows.payment_config; absent: takes no payments)
 
 The headless runtime's earlier flat layout (docs/EMERGENCY.md §5: ``terminal_id``, ``appid``,
 ``key``, ``server_url``, ``place_code``, ``data_dir``, ``private_key`` … at top level) is still
@@ -31,6 +33,7 @@ from typing import Any
 
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
+from workflows.payment_config import PaymentSettings, payment_settings
 
 HIS_PATH = "/medical-web/api/medical"
 
@@ -78,6 +81,7 @@ class TerminalConfig:
     maintain_interval: float = 2.0  # headless runtime: seconds between background rounds (0 = none)
     upload_batch_size: int = 50
     crash_at: str = ""  # fault injection (tests; env TERMINAL_CRASH_AT wins)
+    payment: PaymentSettings | None = None  # [payment]: the unified payment platform (None: no payments)
 
     def __post_init__(self) -> None:
         # Callers (tests, the demo) pass data_dir as text; everything below works on a Path.
@@ -168,6 +172,10 @@ def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     cfg.maintain_interval = float(run.get("maintain_interval", cfg.maintain_interval))
     cfg.upload_batch_size = int(run.get("upload_batch_size", cfg.upload_batch_size))
     cfg.crash_at = str(run.get("crash_at") or "")
+    try:
+        cfg.payment = payment_settings(raw.get("payment"), f"终端配置文件{p}的[payment]")
+    except ConfigError as exc:
+        raise WindowConfigError(exc.message) from exc
     return cfg
 
 
