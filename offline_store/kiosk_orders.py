@@ -7,6 +7,7 @@ move it) and logs the move in the same transaction. Amounts are integer fen.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,17 @@ def next_seq(db: Database, day: str) -> int:
         n = int(db.get_value(key, 0)) + 1
         db.set_value(key, n)
     return n
+
+
+def store_salt(db: Database) -> str:
+    """Four random characters chosen once per store (part of every order number)."""
+    with db.atomic():
+        salt = db.get_value("kiosk_order_salt")
+        if not salt:
+            alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+            salt = "".join(secrets.choice(alphabet) for _ in range(4))
+            db.set_value("kiosk_order_salt", salt)
+    return str(salt)
 
 
 def add_survey(db: Database, answers: dict[str, str], comment: str, at: str) -> int:

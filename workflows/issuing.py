@@ -436,7 +436,10 @@ def _stored(bill: dict[str, Any]) -> dict[str, Any]:
 
 def _online_outcome(method: str, bus_no: str, answer: dict[str, Any], total: Decimal, job_id: int | None,
                     *, duplicate: bool = False) -> IssueOutcome:
-    return IssueOutcome("online", method, bus_no, str(answer.get("billBatchCode", "")), str(answer.get("billNo", "")),
-                        str(answer.get("random", "")), str(answer.get("createTime", "")), total, answer, job_id,
-                        duplicate=duplicate)
+    # A prepayment voucher (invoicePayMentVoucher) answers voucherBatchCode / voucherNo / voucherRandom.
+    return IssueOutcome("online", method, bus_no,
+                        str(answer.get("billBatchCode") or answer.get("voucherBatchCode") or ""),
+                        str(answer.get("billNo") or answer.get("voucherNo") or ""),
+                        str(answer.get("random") or answer.get("voucherRandom") or ""),
+                        str(answer.get("createTime", "")), total, answer, job_id, duplicate=duplicate)
 

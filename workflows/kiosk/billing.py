@@ -22,6 +22,7 @@ from workflows.issuing import IssuingWorkflow
 
 log = logging.getLogger(__name__)
 
+VOUCHER = "invoicePayMentVoucher"
 #: A device fault callback: (role, Chinese detail).
 FaultHook = Callable[[str, str], None]
 
@@ -60,7 +61,8 @@ def _issue(workflow: IssuingWorkflow, place_code: str, s: Settlement) -> dict[st
         log.warning("kiosk: e-bill of %s not issued: %s %s", s.settlement_no, exc.code, exc.message)
         return base | {"pending": True, "error": f"{exc.code} {exc.message}"}
     return base | {"billBatchCode": outcome.bill_batch_code, "billNo": outcome.bill_no, "random": outcome.random,
-                   "emergency": outcome.emergency, "reported": False, "pending": False}
+                   "emergency": outcome.emergency, "reported": False, "pending": False,
+                   "voucher": s.ebill_method == VOUCHER}
 
 
 def _report(his: HisClient, settlement_no: str, bill: dict[str, Any]) -> bool:
@@ -92,8 +94,8 @@ def print_notices(workflow: IssuingWorkflow, bills: list[dict[str, Any]], fault:
     """Print the e-bill notice of every issued bill; '' when all printed, else the reason. A job
     that did not print stays in the store (补打 later)."""
     for bill in bills:
-        if bill.get("pending"):
-            continue
+        if bill.get("pending") or bill.get("voucher"):
+            continue  # a prepayment voucher's numbers are on the receipt; it has no 告知单 template
         try:
             result = workflow.print_notice(bill["settlementNo"])
         except PrintFailedError as exc:

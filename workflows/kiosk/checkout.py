@@ -131,7 +131,9 @@ class Checkout:
         """
         fen, method = self._check(request, pay)
         order = self._create(request, fen, method)
-        if method in (PayMethod.QR, PayMethod.CODE):
+        if fen == 0:
+            pass  # nothing to collect (a discharge covered by the deposit, a free step)
+        elif method in (PayMethod.QR, PayMethod.CODE):
             order = self._pay(order, pay)
         elif method is PayMethod.CASH:
             order = self._move(order, "paid", "现金已收", pay_channel="cash")
@@ -217,7 +219,10 @@ class Checkout:
     def _create(self, request: OrderRequest, fen: int, method: PayMethod) -> KioskOrder:
         now = self.clock.now().astimezone(CST)
         day = now.strftime("%Y-%m-%d")
-        order_no = f"{self.order_prefix}{now:%Y%m%d%H%M%S}{kiosk_orders.next_seq(self.db, day):04d}"
+        # prefix + yyMMddHHmmss + the store's own 4-character salt (a replaced or restored store never
+        # reuses a number another one sent) + the day's sequence: at most 29 of out_trade_no's 32.
+        order_no = (f"{self.order_prefix}{now:%y%m%d%H%M%S}{kiosk_orders.store_salt(self.db)}"
+                    f"{kiosk_orders.next_seq(self.db, day):04d}")
         pay_method = "none" if fen == 0 else method.value
         order = kiosk_orders.create(self.db, order_no=order_no, flow=request.flow, subject=request.subject,
                                     operation=request.operation, params=dict(request.params),

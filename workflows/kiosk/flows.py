@@ -49,6 +49,15 @@ if TYPE_CHECKING:
     from workflows.kiosk.context import KioskContext
 
 CENT = Decimal("0.01")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_no_valid(id_no: str) -> bool:
+    """GB 11643 check digit of an 18-digit resident ID number (refused before any payment)."""
+    text = id_no.strip().upper()
+    if len(text) != 18 or not text[:17].isdigit():
+        return False
+    return "10X98765432"[sum(int(a) * b for a, b in zip(text[:17], _WEIGHTS, strict=True)) % 11] == text[17]
 
 
 def _amount(value: Any, field: str) -> Decimal:
@@ -115,6 +124,8 @@ class SessionFlows:
         card = self._id_card
         if card is None:
             raise KioskInputError("身份证：请先放置身份证读取信息")
+        if not id_no_valid(card.id_no):
+            raise KioskInputError("身份证号码：校验位错误，无法自助办卡，请到人工窗口办理")
         phone = (phone or "").strip()
         if not PHONE.match(phone):
             raise KioskInputError("手机号码：办卡须登记11位手机号码")

@@ -144,3 +144,35 @@ def yuan(text: str) -> Decimal:
 
 
 __all__ = ["KioskRig", "wait_until", "json"]
+
+
+class Payer:
+    """Plays the patient's phone during a QR payment: runs a kiosk flow in a thread, scans the
+    QR code as soon as the kiosk shows it (``pay_waiting_scan``), returns the flow's result."""
+
+    def __init__(self, rig: KioskRig, events: Events, channel: str = "wechat") -> None:
+        import threading
+        self.rig, self.channel = rig, channel
+        self.order_no = ""
+        self.shown = threading.Event()
+        events.subscribe(self._on)
+
+    def _on(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "kiosk_order" and payload["state"] == "created":
+            self.order_no = payload["order_no"]
+        if name == "pay_waiting_scan":
+            self.shown.set()
+
+    def pay(self, flow: Any, *, scan: bool = True) -> Any:
+        import threading
+        out: dict[str, Any] = {}
+        t = threading.Thread(target=lambda: out.setdefault("result", flow()), name="kiosk-flow")
+        t.start()
+        try:
+            assert self.shown.wait(10), "the kiosk never showed a QR code"
+            if scan:
+                self.rig.control.scan(self.order_no, self.channel)
+        finally:
+            t.join(30)
+        assert not t.is_alive()
+        return out["result"]
