@@ -213,16 +213,17 @@ class Checkout:
 
     @property
     def order_prefix(self) -> str:
-        """This kiosk's order numbers start with it (``K`` + the terminal id's last 8 letters/digits)."""
-        return "K" + (re.sub(r"[^A-Za-z0-9]", "", self.identity.terminal_id)[-8:] or "K")
+        """This kiosk store's order numbers start with it: ``K`` + the terminal id's last 8 letters
+        and digits + the store's salt (offline_store.kiosk_orders.store_salt)."""
+        terminal = re.sub(r"[^A-Za-z0-9]", "", self.identity.terminal_id)[-8:] or "K"
+        return f"K{terminal}{kiosk_orders.store_salt(self.db)}"
 
     def _create(self, request: OrderRequest, fen: int, method: PayMethod) -> KioskOrder:
         now = self.clock.now().astimezone(CST)
         day = now.strftime("%Y-%m-%d")
-        # prefix + yyMMddHHmmss + the store's own 4-character salt (a replaced or restored store never
-        # reuses a number another one sent) + the day's sequence: at most 29 of out_trade_no's 32.
-        order_no = (f"{self.order_prefix}{now:%y%m%d%H%M%S}{kiosk_orders.store_salt(self.db)}"
-                    f"{kiosk_orders.next_seq(self.db, day):04d}")
+        # K + terminal + the store's own 4-character salt (a replaced or restored store never reuses a
+        # number another one sent) + yyMMddHHmmss + the day's sequence: at most 29 of out_trade_no's 32.
+        order_no = f"{self.order_prefix}{now:%y%m%d%H%M%S}{kiosk_orders.next_seq(self.db, day):04d}"
         pay_method = "none" if fen == 0 else method.value
         order = kiosk_orders.create(self.db, order_no=order_no, flow=request.flow, subject=request.subject,
                                     operation=request.operation, params=dict(request.params),

@@ -55,6 +55,7 @@ class Kiosk:
         self._lock = threading.Lock()
         self._availability: dict[str, FunctionAvailability] = {}
         self._emergency = False
+        self._health: dict[str, DeviceHealth] = {}
         self.checkout: Checkout
         self.session: KioskSession
         terminal.workflow.heartbeat_extra = self._heartbeat_extra
@@ -105,7 +106,7 @@ class Kiosk:
         """A flow saw a device fail (paper out mid-print): gate its functions until it is healthy."""
         with self._lock:
             self._faults[role] = detail
-        self.refresh_availability(check=False)
+        self.refresh_availability()
 
     def device_health(self) -> dict[str, DeviceHealth]:
         """Health of every device role (opened on demand; the receipt printer's paper sensor)."""
@@ -142,24 +143,14 @@ class Kiosk:
             return self.refresh_availability()
         return dict(self._availability)
 
-    def refresh_availability(self, check: bool = True) -> dict[str, FunctionAvailability]:
+    def refresh_availability(self) -> dict[str, FunctionAvailability]:
         """Re-check device health and recompute; emits ``kiosk_availability`` on a change."""
-        if check:
-            health = self.device_health()
-        else:
-            health = {role: DeviceHealth(role, LABELS[role], role not in self._faults
-                                         and (self._availability_role_ok(role)), self._faults.get(role, ""))
-                      for role in ROLES}
-        self._health = health
-        computed = fn.availability(health, self.settings.functions)
+        self._health = self.device_health()
+        computed = fn.availability(self._health, self.settings.functions)
         if computed != self._availability:
             self._availability = computed
             self.events.emit(KIOSK_AVAILABILITY, functions=dict(computed))
         return dict(computed)
-
-    def _availability_role_ok(self, role: str) -> bool:
-        health = getattr(self, "_health", {})
-        return bool(health.get(role) and health[role].ok)
 
     @property
     def emergency(self) -> bool:
@@ -167,7 +158,7 @@ class Kiosk:
         return not self.terminal.sync.breaker.is_up
 
     def _heartbeat_extra(self) -> dict[str, Any]:
-        health = getattr(self, "_health", {})
+        health = self._health
         printer = health.get("receipt_printer")
         return {"devices": {role: {"ok": h.ok, "detail": h.detail} for role, h in health.items()},
                 "paper": printer.paper if printer else "", "softwareVersion": SOFTWARE_VERSION,

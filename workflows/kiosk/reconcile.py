@@ -106,7 +106,8 @@ def compare(day: date, prefix: str, statement: Statement, orders: list[KioskOrde
             diffs.append(Difference(DiffKind.KIOSK_PAID_NOT_ON_STATEMENT, order.order_no, "",
                                     _yuan(order.amount_fen), Decimal("0.00"), "自助机记为已支付，对账单无此笔收款"))
         refunded = refund_rows.get(order.order_no, 0)
-        if (order.state == "refunded") != (refunded > 0):
+        reversed_in_his = any(s.status == "reversed" for s in settlements if s.settlement_no in order.settlements)
+        if order.state == "refunded" and not refunded or refunded and order.state != "refunded" and not reversed_in_his:
             diffs.append(Difference(DiffKind.REFUND_MISMATCH, order.order_no, "",
                                     _yuan(order.amount_fen if order.state == "refunded" else 0), _yuan(refunded),
                                     "退款记录不一致（自助机与对账单）"))
