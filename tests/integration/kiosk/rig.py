@@ -105,9 +105,10 @@ class KioskRig:
         cfg.kiosk = KioskSettings(**({"idle_seconds": 60.0} | kiosk))
         return cfg
 
-    def kiosk(self, data_dir: Path, events: Events | None = None, **kiosk: Any) -> Kiosk:
+    def kiosk(self, data_dir: Path, events: Events | None = None, ssc: dict[str, Any] | None = None,
+              **kiosk: Any) -> Kiosk:
         devices = build_devices({
-            "ssc_reader": {"driver": "virtual"}, "id_reader": {"driver": "virtual"},
+            "ssc_reader": ssc or {"driver": "virtual"}, "id_reader": {"driver": "virtual"},
             "scanner": {"driver": "virtual"}, "camera": {"driver": "virtual"},
             "receipt_printer": {"driver": "virtual", "out_dir": str(data_dir / "receipts")},
             "bill_printer": {"driver": "virtual", "out_dir": str(data_dir / "bills")}})
