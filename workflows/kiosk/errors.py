@@ -8,6 +8,7 @@ and for a function that cannot run now.
 from __future__ import annotations
 
 from billing_core.errors import BillingError
+from workflows.kiosk_config import KioskConfigError
 
 
 class KioskError(BillingError):
@@ -67,8 +68,5 @@ class UnknownOrderError(KioskInputError):
     default_message = "没有这笔自助机订单"
 
 
-class KioskConfigError(KioskError):
-    """A bad [his] or [kiosk] table in the terminal config (the message names the key)."""
-
-    code = "E3920"
-    default_message = "自助机配置有误"
+__all__ = ["KioskError", "KioskInputError", "NotIdentifiedError", "FunctionUnavailableError", "IdentifyError",
+           "CardRemovedError", "HisUnavailableError", "UnknownOrderError", "KioskConfigError"]

@@ -7,6 +7,7 @@ reads go straight to the HIS and come back as view models.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from workflows.kiosk.context import KioskContext
 
 CENT = Decimal("0.01")
+PHONE = re.compile(r"^1[3-9]\d{9}$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -119,7 +121,6 @@ class SessionFlows:
         """Issue a hospital card to the person of :meth:`read_id_for_card` (phone required),
         paying card fee + first top-up (external payment only). On success the patient is
         identified (``hospital_card`` filled). Prints the receipt."""
-        from workflows.kiosk.session import PHONE
         self._gate(fn.REGISTER_CARD)
         card = self._id_card
         if card is None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from workflows.kiosk.models import DeviceHealth, FunctionAvailability
+from workflows.kiosk_config import FUNCTIONS as NAMES
 
 # --- identify ---------------------------------------------------------------------------------
 IDENTIFY_SSC = "identify_ssc"
@@ -73,6 +74,7 @@ ROLE_FAULTS: dict[str, str] = {
     "bill_printer": "票据打印机故障，请到人工窗口办理",
 }
 DISABLED_BY_CONFIG = "本机未开通此功能，请到人工窗口办理"
+assert tuple(FUNCTIONS) == NAMES, "workflows.kiosk_config.FUNCTIONS must list the same functions"
 
 
 def availability(health: Mapping[str, DeviceHealth], enabled: Iterable[str] | None = None

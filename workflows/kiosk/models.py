@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from workflows.kiosk_config import SurveyQuestion as SurveyQuestion  # re-exported: the survey screen shows it
+
 
 class SessionState(StrEnum):
     """Where the kiosk session is (the GUI shows the matching screen)."""
@@ -319,15 +321,6 @@ class IdleState:
     seconds_left: float
     warning: bool
     expired: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyQuestion:
-    """A configurable satisfaction-survey question ([kiosk].survey)."""
-
-    key: str
-    text: str
-    options: tuple[str, ...]  # e.g. 非常满意 / 满意 / 一般 / 不满意
 
 
 @dataclass(frozen=True, slots=True)

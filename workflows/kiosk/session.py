@@ -37,7 +37,7 @@ from workflows.kiosk.errors import (
     NotIdentifiedError,
 )
 from workflows.kiosk.events import KIOSK_CARD_REMOVED, KIOSK_IDLE, KIOSK_PATIENT, KIOSK_RESET, KIOSK_STATE
-from workflows.kiosk.flows import SessionFlows
+from workflows.kiosk.flows import PHONE, SessionFlows
 from workflows.kiosk.models import (
     IdCardView,
     IdentifyMethod,
@@ -48,7 +48,6 @@ from workflows.kiosk.models import (
 from workflows.kiosk.views import patient_summary
 from workflows.payment_client import PaymentError
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 CARD_NO = re.compile(r"^[0-9A-Za-z]{4,32}$")
 
 

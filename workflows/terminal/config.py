@@ -16,7 +16,7 @@ name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Term
     [runtime]  maintain_interval, upload_batch_size, crash_at   # the headless runtime's round
     [payment]  url, mch_id, key | key_file, timeout, notify_url, channel, qr_deadline, code_deadline
                # the unified payment platform (workflows.payment_config; absent: takes no payments)
-    [his]      url, appid, key | key_file, timeout      # the HIS adapter (workflows.kiosk.settings)
+    [his]      url, appid, key | key_file, timeout      # the HIS adapter (workflows.kiosk_config)
     [kiosk]    idle_seconds, warning_seconds, cash_enabled, functions, survey, min_top_up, max_top_up
                # a patient self-service kiosk (docs/KIOSK.md; absent: not a kiosk)
 
@@ -36,8 +36,7 @@ from typing import Any
 
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
-from workflows.kiosk.errors import KioskConfigError
-from workflows.kiosk.settings import HisSettings, KioskSettings, his_settings, kiosk_settings
+from workflows.kiosk_config import HisSettings, KioskConfigError, KioskSettings, his_settings, kiosk_settings
 from workflows.payment_config import PaymentSettings, payment_settings
 
 HIS_PATH = "/medical-web/api/medical"

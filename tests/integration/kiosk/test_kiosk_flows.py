@@ -5,12 +5,11 @@ and, where a bill was issued, the e-bill reported to the HIS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-
-from dataclasses import replace
 
 from devices.virtual.card_readers import DEMO_ID, DEMO_SSC
 from tests.integration.kiosk.rig import Payer
