@@ -16,8 +16,12 @@ from workflows.kiosk.context import KioskContext
 from workflows.kiosk.errors import KioskConfigError
 from workflows.kiosk.kiosk import Kiosk
 from workflows.kiosk.session import KioskSession
+from workflows.paper import PaperService
+from workflows.records import BillBook
+from workflows.server_api import ServerApi
 from workflows.terminal.builder import ReopeningPrinter, build_terminal
 from workflows.terminal.config import TerminalConfig
+from workflows.writeoff import WriteOffService
 
 
 def build_kiosk(config: TerminalConfig, devices: DeviceSet, events: Events | None = None, *,
@@ -48,8 +52,13 @@ def build_kiosk(config: TerminalConfig, devices: DeviceSet, events: Events | Non
                               cash_enabled=config.kiosk.cash_enabled,
                               qr_channel=config.payment.channel if config.payment else "aggregate",
                               width_mm=config.printer_width_mm, fault=kiosk.report_fault)
+    api = ServerApi(terminal.sync)
+    bills = BillBook(terminal.db, clock)
+    paper = PaperService(api, bills, config.place_code, config.paper_batch_code, events, clock)
+    writeoff = WriteOffService(api, bills, paper, config.place_code, events, clock, workflow=terminal.workflow)
     kiosk.session = KioskSession(KioskContext(his=his, payments=payments, devices=devices, checkout=kiosk.checkout,
                                               workflow=terminal.workflow, db=terminal.db, settings=config.kiosk,
                                               events=events, clock=clock, availability=kiosk.availability,
-                                              receipt_printer=receipt, width_mm=config.printer_width_mm))
+                                              receipt_printer=receipt, width_mm=config.printer_width_mm,
+                                              bills=bills, paper=paper, writeoff=writeoff))
     return kiosk

@@ -14,7 +14,10 @@ from workflows.issuing import IssuingWorkflow
 from workflows.kiosk.checkout import Checkout
 from workflows.kiosk.models import FunctionAvailability
 from workflows.kiosk.settings import KioskSettings
+from workflows.paper import PaperService
 from workflows.payment_client import PaymentClient
+from workflows.records import BillBook
+from workflows.writeoff import WriteOffService
 
 
 @dataclass(slots=True)
@@ -34,6 +37,9 @@ class KioskContext:
     availability: Callable[[], dict[str, FunctionAvailability]]
     receipt_printer: Any | None = None
     width_mm: int = 80
+    bills: BillBook | None = None  # this kiosk's bills (paper and red marks)
+    paper: PaperService | None = None  # 换开纸质票据 on the bill printer
+    writeoff: WriteOffService | None = None  # 冲红 of a cancelled appointment's bill
 
     def device(self, role: str) -> Any | None:
         """The device of a role, opened (None when not installed)."""

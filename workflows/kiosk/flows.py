@@ -12,8 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from billing_core.errors import BillingError
+from devices.errors import DeviceError
 from offline_store import kiosk_orders
 from print_templates.masking import mask_card_no, mask_id_no, mask_phone
+from workflows.documents import paper_job
+from workflows.errors import LinkError
 from workflows.his import HisError, HisUnavailable, Patient
 from workflows.kiosk import billing
 from workflows.kiosk import functions as fn
@@ -22,6 +26,7 @@ from workflows.kiosk.errors import HisUnavailableError, KioskError, KioskInputEr
 from workflows.kiosk.models import (
     AppointmentView,
     BillHistoryItem,
+    BillInfo,
     ChargeView,
     DailyListView,
     DepartmentView,
@@ -45,6 +50,7 @@ from workflows.kiosk.views import (
     inpatient_view,
     slot_view,
 )
+from workflows.paper import discover_paper_batch
 
 if TYPE_CHECKING:
     from workflows.kiosk.context import KioskContext
@@ -214,6 +220,19 @@ class SessionFlows:
         problem = billing.print_receipt(self._ctx.receipt_printer, doc, self._ctx.width_mm, self._fault)
         return ReceiptInfo(not problem, False, f"{problem}，凭条未能打印" if problem else "")
 
+    def _write_off(self, settlement_no: str, reason: str) -> list[str]:
+        """冲红 the e-bill this kiosk issued for a reversed settlement (an emergency bill not uploaded
+        yet is queued behind its upload); a bill of another terminal is that terminal's to red-flush."""
+        ctx = self._ctx
+        rec = ctx.bills.by_bus_no(settlement_no) if ctx.bills is not None and settlement_no else None
+        if rec is None or ctx.writeoff is None:
+            return []
+        try:
+            done = ctx.writeoff.write_off(rec, reason or "取消预约", "自助机", void_paper_first=True)
+        except (BillingError, LinkError) as exc:
+            return [f"原电子票据将由收费处冲红（{exc.message}）"]
+        return ["原电子票据已冲红" if done.state == "red" else "原电子票据冲红已排队，联网后自动提交"]
+
     def _fault(self, role: str, detail: str) -> None:
         if self._ctx.checkout.fault is not None:
             self._ctx.checkout.fault(role, detail)
@@ -264,6 +283,7 @@ class SessionFlows:
                 notes.append(f"退款处理中，请到人工窗口查询（{getattr(exc, 'message', exc)}）")
         elif c.refund.prepay_part != 0:
             notes.append(f"挂号费{abs(c.refund.prepay_part):.2f}元已退回预交金账户")
+        notes.extend(self._write_off(original, reason))
         info = self._slip("cancel", p, [["预约号", appointment_no], ["退费流水", c.refund.settlement_no]],
                           amount=amount)
         self._set_state(SessionState.DONE)
@@ -380,8 +400,11 @@ class SessionFlows:
         """The patient's settlements with their e-bills (newest first)."""
         p = self._require_patient()
         mine = self._kiosk_bills()
-        return [history_item(s, mine.get(s.settlement_no))
-                for s in self._his(self._ctx.his.settlements, p.patient_id, kind)]
+        out = []
+        for s in self._his(self._ctx.his.settlements, p.patient_id, kind):
+            rec = self._ctx.bills.by_bus_no(s.settlement_no) if self._ctx.bills is not None else None
+            out.append(history_item(s, mine.get(s.settlement_no), rec.paper_no if rec is not None else ""))
+        return out
 
     def print_notice(self, settlement_no: str) -> FlowResult:
         """Print the e-bill notice of one of the patient's settlements (issues it first when the
@@ -404,10 +427,42 @@ class SessionFlows:
 
     def exchange_paper(self, settlement_no: str) -> FlowResult:
         """换开纸质票据 once, on the bill printer (refused the second time)."""
-        self._require_patient()
+        p = self._require_patient()
         self._gate(fn.PAPER)
-        return FlowResult(False, fn.PAPER, "自助换开纸质票据暂未开通，请到人工窗口办理", settlement_no=settlement_no,
-                          code="E3903")
+        ctx = self._ctx
+        s = self._his(ctx.his.settlement, settlement_no)
+        if s.patient_id != p.patient_id:
+            raise KioskInputError("结算单号：不是您的结算记录")
+        rec = ctx.bills.by_bus_no(settlement_no) if ctx.bills is not None else None
+        if rec is None or ctx.paper is None:
+            return FlowResult(False, fn.PAPER, "该票据不是本机开具的，请到人工窗口换开纸质票据",
+                              settlement_no=settlement_no, code="E3900")
+        if rec.emergency and not rec.uploaded:
+            return FlowResult(False, fn.PAPER, "应急票据上传财政平台后才能换开纸质票据，请稍后再试",
+                              settlement_no=settlement_no, code="E3900")
+        if rec.paper_no:
+            return FlowResult(False, fn.PAPER, f"该票据已换开纸质票据（{rec.paper_no}），每张票据只能换开一次",
+                              settlement_no=settlement_no, code="E3900")
+        try:
+            if not ctx.paper.paper_batch_code:
+                ctx.paper.paper_batch_code = discover_paper_batch(ctx.paper.api, ctx.paper.place_code)
+            _, number = ctx.paper.next_number()
+            rec = ctx.paper.exchange(rec, number, "自助机")
+        except (BillingError, LinkError) as exc:
+            return FlowResult(False, fn.PAPER, f"换开失败：{exc.message}", settlement_no=settlement_no, code=exc.code)
+        identity = ctx.workflow.identity
+        printer = ctx.device("bill_printer")
+        notes: list[str] = []
+        try:
+            assert printer is not None
+            printer.print_pages(paper_job(rec, identity.hospital_name, place_name=identity.place_name))
+        except (DeviceError, AssertionError) as exc:
+            self._fault("bill_printer", getattr(exc, "message", "票据打印机不可用"))
+            notes.append(f"纸质票据{rec.paper_no}已登记但未能打印，请到人工窗口重打")
+        bill = BillInfo(rec.bill_batch_code, rec.bill_no, rec.random, rec.emergency, paper_exchanged=True)
+        self._set_state(SessionState.DONE)
+        return FlowResult(not notes, fn.PAPER, "已换开纸质票据" if not notes else notes[0],
+                          settlement_no=settlement_no, bill=bill, notes=tuple(notes))
 
     def daily_list(self, day: date) -> DailyListView:
         """One day of the inpatient's fee list (日清单)."""

@@ -80,14 +80,17 @@ def daily_view(d: DailyList) -> DailyListView:
                          d.deposit)
 
 
-def history_item(s: Settlement, kiosk_bill: dict[str, object] | None) -> BillHistoryItem:
-    """A settlement in the bill history; the bill is the HIS's record, else the kiosk's own."""
+def history_item(s: Settlement, kiosk_bill: dict[str, object] | None, paper_no: str = "") -> BillHistoryItem:
+    """A settlement in the bill history; the bill is the HIS's record, else the kiosk's own;
+    ``paper_no`` when this kiosk exchanged it for paper already."""
     bill: BillInfo | None = None
     if s.ebill.status == "issued" and s.ebill.bill_no:
-        bill = BillInfo(s.ebill.bill_batch_code, s.ebill.bill_no, s.ebill.random, False)
+        emergency = bool(kiosk_bill.get("emergency")) if kiosk_bill else False
+        bill = BillInfo(s.ebill.bill_batch_code, s.ebill.bill_no, s.ebill.random, emergency, bool(paper_no))
     elif kiosk_bill:
         bill = BillInfo(str(kiosk_bill.get("billBatchCode", "")), str(kiosk_bill.get("billNo", "")),
-                        str(kiosk_bill.get("random", "")), bool(kiosk_bill.get("emergency")))
+                        str(kiosk_bill.get("random", "")), bool(kiosk_bill.get("emergency")), bool(paper_no))
     has_bill = bool(s.ebill_method) and s.status != "reversal"
     return BillHistoryItem(s.settlement_no, s.kind, KIND_TEXT.get(s.kind, s.kind), s.amount, s.created_at, s.status,
-                           bill, has_bill, bill is not None and not bill.emergency)
+                           bill, has_bill, bill is not None and not bill.paper_exchanged
+                           and s.status == "settled" and s.ebill_method != "invoicePayMentVoucher")

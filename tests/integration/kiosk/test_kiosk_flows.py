@@ -103,6 +103,7 @@ def test_registration_booking_check_in_and_cancel(rig, kiosk, events) -> None:  
     assert mine.can_cancel and not mine.can_check_in  # not the visit day
     cancelled = s.cancel_appointment(mine.appointment_no)
     assert cancelled.ok and cancelled.refunded, cancelled  # the QR payment went back to WeChat
+    assert "原电子票据已冲红" in cancelled.notes  # the booking's e-bill was red-flushed (冲红)
     order = rig.control._get(f"/_sim/orders/{booked.order_no}")
     assert order["refund_fee"] == int(booked.amount * 100)
     # Book for today, then check in on the visit day.
@@ -167,3 +168,20 @@ def test_survey_idle_reset_and_identification_required(rig, kiosk, events) -> No
     assert kiosk_orders.survey_summary(kiosk.terminal.db) == {qs[0].key: {qs[0].options[0]: 1}}
     with pytest.raises(NotIdentifiedError):
         s.pending_charges()
+
+
+def test_exchange_for_paper_once_on_the_bill_printer(rig, kiosk) -> None:  # type: ignore[no-untyped-def]
+    p = rig.patient(prepay="100.00")
+    rig.charge(p["patientId"], count=1)
+    s = kiosk.session
+    s.identify_hospital_card(p["hospitalCard"])
+    paid = s.pay_outpatient([s.pending_charges()[0].charge_id], PayChoice.prepayment())
+    assert paid.ok
+    first = s.exchange_paper(paid.settlement_no)
+    assert first.ok and first.bill is not None and first.bill.paper_exchanged, first
+    assert list((kiosk.config.data_dir / "bills").glob("*.pdf"))
+    again = s.exchange_paper(paid.settlement_no)
+    assert not again.ok and "只能换开一次" in again.message
+    history = {h.settlement_no: h for h in s.bill_history()}
+    item = history[paid.settlement_no]
+    assert item.bill is not None and item.bill.paper_exchanged and not item.can_exchange_paper
