@@ -25,7 +25,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -42,17 +41,15 @@ from workflows.issuing import IssuingWorkflow
 from workflows.kiosk import billing
 from workflows.kiosk.errors import KioskInputError, UnknownOrderError
 from workflows.kiosk.events import KIOSK_ORDER, KIOSK_PRINT, KIOSK_PROGRESS
-from workflows.kiosk.models import BillInfo, FlowResult, OrderView, PayChoice, PayMethod, ReceiptInfo
+from workflows.kiosk.models import FlowResult, OrderView, PayChoice, PayMethod, ReceiptInfo
+from workflows.kiosk.outcome import CST, flow_result, order_view, print_message, receipt_doc
 from workflows.payment_client import PaymentError
 from workflows.payment_session import PaymentSession, PayState
 
 log = logging.getLogger(__name__)
-CST = timezone(timedelta(hours=8))
 CENT = Decimal("0.01")
 #: The payment platform's channel -> the finance platform's payChannelCode (docs/HIS_ADAPTER.md §3).
 CHANNEL_CODES = {"wechat": "05", "alipay": "04", "unionpay": "08", "cash": "02"}
-PAY_TEXT = {"prepayment": "预交金账户", "qr": "扫码支付", "code": "付款码支付", "cash": "现金", "none": "无需支付",
-            "wechat": "微信", "alipay": "支付宝", "unionpay": "银联"}
 #: Flows the HIS takes only as external payments (top-ups, deposits, card, discharge).
 EXTERNAL_ONLY = ("register_card", "prepay", "deposit", "discharge")
 
@@ -167,12 +164,12 @@ class Checkout:
 
     def orders(self, day: str | None = None) -> list[OrderView]:
         """The kiosk's orders (one CST day ``yyyy-mm-dd``, or all), newest first."""
-        return [_view(o) for o in kiosk_orders.of_day(self.db, day)]
+        return [order_view(o) for o in kiosk_orders.of_day(self.db, day)]
 
     def order(self, order_no: str) -> OrderView:
         """One order by number. :raises KioskInputError: E3910 unknown order."""
         try:
-            return _view(kiosk_orders.get(self.db, order_no))
+            return order_view(kiosk_orders.get(self.db, order_no))
         except NotFoundError:
             raise UnknownOrderError(f"没有自助机订单{order_no}") from None
 
@@ -184,7 +181,7 @@ class Checkout:
     def result_of(self, order_no: str) -> FlowResult:
         """The flow result of a stored order (the result screen after a resume, staff lookups)."""
         try:
-            return self._result(kiosk_orders.get(self.db, order_no))
+            return flow_result(kiosk_orders.get(self.db, order_no))
         except NotFoundError:
             raise UnknownOrderError(f"没有自助机订单{order_no}") from None
 
@@ -284,7 +281,7 @@ class Checkout:
             order = self._bill(order)
         if order.state == "billed":
             order = self._print(order, reprint=reprint)
-        return self._result(order)
+        return flow_result(order)
 
     def _his_payment(self, order: KioskOrder) -> dict[str, Any]:
         if order.amount_fen == 0:
@@ -367,39 +364,17 @@ class Checkout:
         return self._move(order, "billed", "票据已开具", bills=bills)
 
     def _print(self, order: KioskOrder, *, reprint: bool) -> KioskOrder:
-        doc = self._receipt_doc(order, reprint)
+        doc = receipt_doc(order, self.identity, self.clock.now(), reprint)
         problem = billing.print_receipt(self.printer, doc, self.width_mm, self.fault)
         notice_problem = "" if problem else billing.print_notices(self.workflow, order.bills, self.fault)
         info = ReceiptInfo(not problem, not problem and not notice_problem,
-                           _print_message(problem or notice_problem), order.order_no)
+                           print_message(problem or notice_problem), order.order_no)
         self.events.emit(KIOSK_PRINT, receipt=info)
         if problem or notice_problem:
             return kiosk_orders.advance(self.db, order.order_no, "billed", "billed", self._now(),
                                         result=dict(order.result) | {"printProblem": info.message})
         result = {k: v for k, v in order.result.items() if k != "printProblem"}
         return self._move(order, "printed", "凭条已打印", result=result)
-
-    def _receipt_doc(self, order: KioskOrder, reprint: bool) -> dict[str, Any]:
-        ctx: dict[str, Any] = dict(order.result.get("receipt") or {})
-        rows = [list(r) for r in ctx.get("rows") or []]
-        if order.result.get("queueNo"):
-            rows.append(["就诊序号", order.result["queueNo"]])
-        if order.result.get("hospitalCard"):
-            rows.append(["就诊卡号", order.result["hospitalCard"]])
-        if order.result.get("balance") is not None:
-            rows.append(["余额", f"{order.result['balance']}元"])
-        if order.result.get("refundDue"):
-            rows.append(["退还押金", f"{order.result['refundDue']}元"])
-        notes = []
-        if any(b.get("emergency") for b in order.bills):
-            notes.append("同步服务器暂不可用，本次开具应急电子票据。")
-        pay = PAY_TEXT.get(order.pay_channel or order.pay_method, order.pay_method)
-        return {"flow": ctx.get("kind") or order.flow, "hospital": self.identity.hospital_name,
-                "terminal": self.identity.terminal_id, "orderNo": order.order_no,
-                "time": self.clock.now().astimezone(CST).strftime("%Y-%m-%d %H:%M:%S"),
-                "patient": ctx.get("patient") or {}, "rows": rows, "items": ctx.get("items") or [],
-                "amount": f"{Decimal(order.amount_fen) / 100:.2f}", "payMethod": pay,
-                "bills": order.bills, "notes": notes, "reprint": reprint}
 
     def _report_pending(self) -> None:
         """Report bills the HIS could not be told about before (orders already billed/printed)."""
@@ -422,56 +397,6 @@ class Checkout:
 
     def _emit(self, order: KioskOrder) -> None:
         self.events.emit(KIOSK_ORDER, order_no=order.order_no, state=order.state, flow=order.flow)
-
-    def _result(self, order: KioskOrder) -> FlowResult:
-        state = order.state
-        ok = state in ("settled", "billed", "printed")
-        bill = next((_bill_info(b) for b in order.bills if not b.get("pending")), None)
-        notes: list[str] = []
-        if bill is not None and bill.emergency:
-            notes.append("同步服务器暂不可用，已开具应急电子票据，联网后自动上传")
-        if state == "settled":
-            notes.append("电子票据稍后开具，可在自助机“打印电子票据”或人工窗口打印")
-        problem = str(order.result.get("printProblem") or "")
-        if problem:
-            notes.append(problem)
-        receipt = None
-        if state in ("billed", "printed"):
-            receipt = ReceiptInfo(state == "printed", state == "printed", problem, order.order_no)
-        if ok:
-            message = "办理成功"
-        elif state == "refunded":
-            message = order.message or "结算失败，已原路退款"
-        elif state in ("created", "paid", "refunding"):
-            message = (order.message or "业务处理中") + "，请勿重复缴费；如有疑问请凭订单号到人工窗口咨询"
-        else:
-            message = order.message or "业务未完成"
-        balance = order.result.get("balance")
-        return FlowResult(ok=ok, flow=order.flow, message=message, order_no=order.order_no, state=state,
-                          amount=Decimal(order.amount_fen) / 100,
-                          settlement_no=order.settlements[-1] if order.settlements else "", bill=bill,
-                          receipt=receipt, refunded=state == "refunded",
-                          balance=None if balance is None else Decimal(str(balance)),
-                          queue_no=str(order.result.get("queueNo") or ""), code="" if ok else state,
-                          notes=tuple(notes))
-
-
-def _print_message(problem: str) -> str:
-    if not problem:
-        return ""
-    return f"{problem}。凭条未能打印，请凭订单号到人工窗口补打"
-
-
-def _bill_info(b: dict[str, Any]) -> BillInfo:
-    return BillInfo(str(b.get("billBatchCode", "")), str(b.get("billNo", "")), str(b.get("random", "")),
-                    bool(b.get("emergency")))
-
-
-def _view(o: KioskOrder) -> OrderView:
-    bill = next((b for b in o.bills if not b.get("pending")), {})
-    return OrderView(o.order_no, o.flow, Decimal(o.amount_fen) / 100, o.pay_method, o.state,
-                     o.settlements[-1] if o.settlements else "", str(bill.get("billNo", "")),
-                     bool(bill.get("emergency")), o.message, o.created_at, o.updated_at)
 
 
 __all__ = ["Checkout", "OrderRequest", "OrderState", "FINAL_STATES", "Settlement"]

@@ -21,10 +21,11 @@ from print_templates.cash_reports import cash_slip_job
 from workflows.events import Events
 from workflows.his import HisClient, HisError
 from workflows.kiosk import functions as fn
-from workflows.kiosk.checkout import CST, Checkout
+from workflows.kiosk.checkout import Checkout
 from workflows.kiosk.errors import FunctionUnavailableError
 from workflows.kiosk.events import KIOSK_AVAILABILITY, KIOSK_MODE, KIOSK_PRINT
 from workflows.kiosk.models import DeviceHealth, FlowResult, FunctionAvailability, ReceiptInfo
+from workflows.kiosk.outcome import CST
 from workflows.kiosk.reconcile import ReconciliationReport, compare
 from workflows.kiosk.session import KioskSession
 from workflows.kiosk.settings import KioskSettings
