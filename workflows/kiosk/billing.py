@@ -94,8 +94,8 @@ def print_notices(workflow: IssuingWorkflow, bills: list[dict[str, Any]], fault:
     """Print the e-bill notice of every issued bill; '' when all printed, else the reason. A job
     that did not print stays in the store (补打 later)."""
     for bill in bills:
-        if bill.get("pending") or bill.get("voucher"):
-            continue  # a prepayment voucher's numbers are on the receipt; it has no 告知单 template
+        if bill.get("pending"):
+            continue
         try:
             result = workflow.print_notice(bill["settlementNo"])
         except PrintFailedError as exc:

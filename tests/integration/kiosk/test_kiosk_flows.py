@@ -156,6 +156,7 @@ def test_outpatient_qr_prepay_deposit_daily_list_discharge(rig, kiosk, events) -
     notice = s.print_notice(paid.settlement_no)
     assert notice.ok and notice.bill is not None and notice.bill.bill_no == paid.bill.bill_no
     assert len(_receipts(kiosk)) >= 8
+    assert kiosk.terminal.workflow.status().unfinished_prints == 0  # voucher notices printed too
 
 
 def test_survey_idle_reset_and_identification_required(rig, kiosk, events) -> None:  # type: ignore[no-untyped-def]
