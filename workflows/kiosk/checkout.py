@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -113,6 +114,14 @@ class Checkout:
         self.cash_enabled, self.qr_channel, self.width_mm = cash_enabled, qr_channel, width_mm
         self.fault, self.his_attempts = fault, his_attempts
         self.identity = workflow.identity
+        # Orders a live flow is driving right now: resume (the background round) leaves them alone,
+        # so a state is never moved by two threads and the live payment session is never shared.
+        self._live: set[str] = set()
+        self._live_lock = threading.Lock()
+        self._resume_lock = threading.Lock()
+        # Resume asks about orders nobody waits for any more: a short deadline, then close / reverse.
+        self._resume_payments = (PaymentSession(payments.client, None, clock=clock, qr_deadline=2.0,
+                                                code_deadline=2.0) if payments is not None else None)
 
     # --- public -------------------------------------------------------------------------------
 
@@ -128,13 +137,17 @@ class Checkout:
         """
         fen, method = self._check(request, pay)
         order = self._create(request, fen, method)
-        if fen == 0:
-            pass  # nothing to collect (a discharge covered by the deposit, a free step)
-        elif method in (PayMethod.QR, PayMethod.CODE):
-            order = self._pay(order, pay)
-        elif method is PayMethod.CASH:
-            order = self._move(order, "paid", "现金已收", pay_channel="cash")
-        return self._drive(order, interactive=True)
+        try:
+            if fen == 0:
+                pass  # nothing to collect (a discharge covered by the deposit, a free step)
+            elif method in (PayMethod.QR, PayMethod.CODE):
+                order = self._pay(order, pay)
+            elif method is PayMethod.CASH:
+                order = self._move(order, "paid", "现金已收", pay_channel="cash")
+            return self._drive(order, interactive=True)
+        finally:
+            with self._live_lock:
+                self._live.discard(order.order_no)
 
     def cancel_payment(self) -> None:
         """The patient pressed 取消 while the QR code / payment-code wait runs (any thread): the
@@ -149,18 +162,26 @@ class Checkout:
         :param print_billed: print the receipts of orders that stopped before printing (at start;
             the background round passes False: nobody is waiting for those at the kiosk).
         """
-        out: list[FlowResult] = []
-        for order in kiosk_orders.unfinished(self.db):
-            if order.state == "billed" and not print_billed:
-                continue
-            try:
-                if order.state == "created":
-                    order = self._resume_created(order)
-                out.append(self._drive(order, interactive=False, reprint=True))
-            except StoreError:  # moved by a live flow meanwhile: it finishes the order itself
-                continue
-        self._report_pending()
-        return out
+        if not self._resume_lock.acquire(blocking=False):
+            return []  # another round is resuming right now
+        try:
+            out: list[FlowResult] = []
+            for order in kiosk_orders.unfinished(self.db):
+                with self._live_lock:
+                    if order.order_no in self._live:
+                        continue
+                if order.state == "billed" and not print_billed:
+                    continue
+                try:
+                    if order.state == "created":
+                        order = self._resume_created(order)
+                    out.append(self._drive(order, interactive=False, reprint=True))
+                except StoreError:  # moved by someone else meanwhile: they finish the order
+                    continue
+            self._report_pending()
+            return out
+        finally:
+            self._resume_lock.release()
 
     def orders(self, day: str | None = None) -> list[OrderView]:
         """The kiosk's orders (one CST day ``yyyy-mm-dd``, or all), newest first."""
@@ -222,6 +243,8 @@ class Checkout:
         # number another one sent) + yyMMddHHmmss + the day's sequence: at most 29 of out_trade_no's 32.
         order_no = f"{self.order_prefix}{now:%y%m%d%H%M%S}{kiosk_orders.next_seq(self.db, day):04d}"
         pay_method = "none" if fen == 0 else method.value
+        with self._live_lock:
+            self._live.add(order_no)
         order = kiosk_orders.create(self.db, order_no=order_no, flow=request.flow, subject=request.subject,
                                     operation=request.operation, params=dict(request.params),
                                     patient_id=request.patient_id, amount_fen=fen, pay_method=pay_method,
@@ -256,9 +279,9 @@ class Checkout:
         if order.pay_method == "cash":
             return self._move(order, "paid", "现金已收（恢复）", pay_channel="cash")
         if order.pay_method in ("qr", "code"):
-            if self.payments is None:
+            if self._resume_payments is None:
                 return order
-            result = self.payments.resume(order.order_no, order.amount_fen, order.pay_method)
+            result = self._resume_payments.resume(order.order_no, order.amount_fen, order.pay_method)
             return self._after_payment(order, result.state, result.message, result.order)
         # prepayment / no money: only what the HIS already did counts (the patient has gone).
         try:
@@ -321,10 +344,11 @@ class Checkout:
         return self._refund(order)
 
     def _refund(self, order: KioskOrder) -> KioskOrder:
-        if self.payments is None:
+        session = self.payments or self._resume_payments
+        if session is None:
             return order
         try:
-            refund = self.payments.refund(order.order_no, order.amount_fen, f"HIS结算失败：{order.message}"[:80])
+            refund = session.refund(order.order_no, order.amount_fen, f"HIS结算失败：{order.message}"[:80])
         except PaymentError as exc:
             return kiosk_orders.advance(self.db, order.order_no, "refunding", "refunding", self._now(),
                                         message=f"{order.message.split('；')[0]}；退款处理中（{exc.message}）")

@@ -143,3 +143,39 @@ def test_printer_out_of_paper_disables_only_printing_functions(rig, kiosk) -> No
 
 def balance_is(kiosk, expected: Decimal) -> bool:  # type: ignore[no-untyped-def]
     return kiosk.his.prepay_balance(kiosk.session.patient.patient_id) == expected
+
+
+def test_crash_after_payment_before_the_his_and_an_abandoned_qr_order(rig, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.rigs.payment import KEY, MCH_ID
+    from workflows.payment_client import PaymentClient
+    kiosk = rig.kiosk(tmp_path / "k")
+    client = PaymentClient(rig.pay.url, MCH_ID, KEY, timeout=5)
+    try:
+        p = rig.patient(prepay="0.00")
+        charge = rig.charge(p["patientId"], count=1)
+        fen = int(Decimal(charge["amount"]) * 100)
+        now = kiosk.clock.now()
+        paid_no, open_no = kiosk.checkout.order_prefix + "CRASH01", kiosk.checkout.order_prefix + "CRASH02"
+        # What the kiosk had written when it died: both orders 'created'; the patient's money for the
+        # first one reached the platform, the second QR code was shown and never scanned.
+        for no in (paid_no, open_no):
+            kiosk_orders.create(kiosk.terminal.db, order_no=no, flow="outpatient", subject="门诊缴费",
+                                operation="outpatient.settle",
+                                params={"patientId": p["patientId"], "chargeIds": [charge["chargeId"]]},
+                                patient_id=p["patientId"], amount_fen=fen,
+                                pay_method="code" if no == paid_no else "qr", day=now.date().isoformat(),
+                                at=now.isoformat())
+        assert client.micropay(paid_no, fen, "门诊缴费", WECHAT_CODE).paid
+        assert client.unified_order(open_no, fen, "门诊缴费").open
+    finally:
+        client.close_http()
+        kiosk.close()
+    again = rig.kiosk(tmp_path / "k")
+    try:
+        done = {r.order_no: r.state for r in again.start()}
+        assert done == {paid_no: "printed", open_no: "failed"}
+        assert len(_settlements_paid_by(rig, p["patientId"], paid_no)) == 1
+        assert rig.control._get(f"/_sim/orders/{open_no}")["trade_state"] == "CLOSED"
+        assert again.checkout.resume() == []  # nothing left, nothing charged again
+    finally:
+        again.close()

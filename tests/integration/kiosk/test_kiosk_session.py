@@ -63,6 +63,9 @@ def test_card_pulled_before_and_during_payment(rig, kiosk, events) -> None:  # t
     t.start()
     try:
         assert payer.shown.wait(10)
+        # The background round runs meanwhile: it leaves the order the live flow drives alone.
+        assert kiosk.maintain()["resumed"] == []
+        assert kiosk.checkout.order(payer.order_no).state == "created"
         reader.remove()
         s.card_removed()  # during the payment: the money path finishes first
         assert s.patient is not None
