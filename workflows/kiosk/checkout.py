@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -113,6 +114,7 @@ class Checkout:
         self.printer, self.events, self.clock = receipt_printer, events, clock
         self.cash_enabled, self.qr_channel, self.width_mm = cash_enabled, qr_channel, width_mm
         self.fault, self.his_attempts = fault, his_attempts
+        self.retry_delay = 0.3
         self.identity = workflow.identity
         # Orders a live flow is driving right now: resume (the background round) leaves them alone,
         # so a state is never moved by two threads and the live payment session is never shared.
@@ -321,7 +323,9 @@ class Checkout:
         self.events.emit(KIOSK_PROGRESS, step="settling", text="正在结算…")
         body = dict(order.params) | {"requestId": order.order_no, "issuer": "terminal"} | self._his_payment(order)
         last: HisUnavailable | None = None
-        for _ in range(max(1, self.his_attempts)):
+        for attempt in range(max(1, self.his_attempts)):
+            if attempt:
+                time.sleep(self.retry_delay * attempt)  # a moment for a restarting HIS / a cleared fault
             try:
                 data = self.his.call(order.operation, body)  # same requestId: money moves once
             except HisUnavailable as exc:

@@ -82,6 +82,8 @@ class SessionFlows(FlowBase):
             self.touch()
         if self._reset_after_payment:
             self.reset(self._reset_after_payment)
+        elif self._patient is None and request.flow != fn.REGISTER_CARD:
+            self._set_state(SessionState.ATTRACT)  # reset (退出) while the payment finished
         else:
             self._set_state(SessionState.DONE)
         return result
@@ -209,7 +211,15 @@ class SessionFlows(FlowBase):
         refunded = False
         original = c.refund.reversal_of or ""
         amount = -c.refund.amount
-        if c.refund.refund_due != 0 and self._ctx.checkout.payments is not None:
+        paid_in_cash = False
+        if original and c.refund.refund_due != 0:
+            try:
+                paid_in_cash = self._ctx.his.settlement(original).pay_channel == "02"
+            except HisError:
+                pass
+        if paid_in_cash:
+            notes.append(f"挂号费{abs(c.refund.refund_due):.2f}元为现金支付，请凭凭条到人工窗口领取")
+        elif c.refund.refund_due != 0 and self._ctx.checkout.payments is not None:
             try:
                 order_no = self._ctx.his.settlement(original).pay_ref if original else ""
                 if order_no:

@@ -29,6 +29,7 @@ from workflows.kiosk.outcome import CST
 from workflows.kiosk.reconcile import ReconciliationReport, compare
 from workflows.kiosk.session import KioskSession
 from workflows.kiosk.settings import KioskSettings
+from workflows.link import LinkEvent
 from workflows.payment_client import PaymentClient
 from workflows.terminal.builder import Terminal
 
@@ -60,6 +61,18 @@ class Kiosk:
         self.checkout: Checkout
         self.session: KioskSession
         terminal.workflow.heartbeat_extra = self._heartbeat_extra
+        terminal.sync.events.subscribe(self._on_link)
+
+    def _on_link(self, event: LinkEvent) -> None:
+        # The breaker reports every drop and return, from a flow's issue call or the background round.
+        self._mode(not event.up)
+
+    def _mode(self, emergency: bool) -> None:
+        with self._lock:
+            changed, self._emergency = emergency != self._emergency, emergency
+        if changed:
+            self.events.emit(KIOSK_MODE, emergency=emergency,
+                             reason="同步服务器无法连接，启用应急开票" if emergency else "同步服务器已恢复")
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -82,11 +95,7 @@ class Kiosk:
         (emits ``kiosk_availability`` when it changed, ``kiosk_mode`` when the link changed)."""
         self.refresh_availability()
         done = self.terminal.workflow.maintain(top_up=self.config.top_up, operator="kiosk")
-        emergency = not done.get("linkUp", False)
-        if emergency != self._emergency:
-            self._emergency = emergency
-            self.events.emit(KIOSK_MODE, emergency=emergency,
-                             reason="同步服务器无法连接，启用应急开票" if emergency else "同步服务器已恢复")
+        self._mode(not done.get("linkUp", False))
         if resume:
             done["resumed"] = [r.order_no for r in self.checkout.resume(print_billed=False)]
         return done
