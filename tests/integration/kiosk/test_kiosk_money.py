@@ -60,6 +60,12 @@ def test_paid_with_sync_server_down_gets_an_emergency_bill_uploaded_later(rig, k
         assert result.ok and result.state == "printed", result
         assert result.bill is not None and result.bill.emergency
         assert any("应急" in n for n in result.notes)
+        # The printed receipt says so: the EMERGENCY banner and the note (rebuilt from the stored order).
+        from print_templates.kiosk_receipts import kiosk_receipt_job
+        from workflows.kiosk.outcome import receipt_doc
+        stored = kiosk_orders.get(kiosk.terminal.db, result.order_no)
+        text = repr(kiosk_receipt_job(receipt_doc(stored, kiosk.terminal.identity, kiosk.clock.now(), False)).elements)
+        assert "应急票据" in text and result.bill.bill_no in text
         assert kiosk.emergency and kiosk.terminal.workflow.status().pending_uploads == 1
         with _his(rig) as his:
             st = his.settlement(result.settlement_no).ebill
