@@ -17,7 +17,12 @@ from sync_server.bills.records import by_number, live_by_busno
 from sync_server.bills.validation import validate
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
+from sync_server.errors import (
+    NotFoundError,
+    PlaceNotGrantedError,
+    PlatformUnavailableError,
+    UnknownMethodError,
+)
 from sync_server.his import batches, changes, queries, scope
 from sync_server.his.issuing import Issuer
 from sync_server.security.auth import Caller, CallerCache
@@ -48,7 +53,12 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
         with read_tx(ctx.engine) as conn:
             touched = scope.touched_places(conn, method, data)
         for place in sorted(touched):
-            cache.check_place(caller, place)
+            try:
+                cache.check_place(caller, place)
+            except PlaceNotGrantedError:
+                if method in methods.QUERIES:  # a read: another point's bill does not exist for it
+                    raise scope.not_found(method) from None
+                raise
     return scope.scope(caller.places, data)
 
 
@@ -96,9 +106,12 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
         return _forward_or_local(ctx, method, data, places)
     if method in methods.FORWARD_ONLY:
         try:
-            return ctx.upstream.call(method, data)
+            answer = ctx.upstream.call(method, data)
         except PlatformUnreachable:
             raise PlatformUnavailableError(f"财政电子票据平台暂不可达，{method}无法在本地应答") from None
+        if method in methods.PLATFORM_QUERIES and scope.names_a_bill(method, data):
+            scope.check_platform_bill(ctx, places, method, data, answer)  # a bill the server has no record of
+        return answer
     raise NotFoundError()  # pragma: no cover - every method is in one group
 
 
