@@ -111,6 +111,21 @@ def _platform_place(ctx: ServerContext, code: str, no: str, random: str) -> str 
     return str(detail.get("placeCode") or "") or None if isinstance(detail, dict) else None
 
 
+def platform_place_of_bill(ctx: ServerContext, code: str, no: str) -> str | None:
+    """The point of a bill the server has no record of, as the platform knows it: its check code
+    from getEBillStatesByBillInfo, then getBillDetail. None when the platform has no such bill.
+
+    :raises PlatformUnreachable: the platform cannot be asked (the change cannot be checked,
+        nor could it be forwarded).
+    """
+    try:
+        states = ctx.upstream.call(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": code, "billNo": no})
+    except PlatformRejected:
+        return None
+    random = str(states.get("random") or "") if isinstance(states, dict) else ""
+    return _platform_place(ctx, code, no, random) if random else None
+
+
 def check_answer(ctx: ServerContext, places: frozenset[str], method: str, answer: Any) -> Any:
     """A forwarded query's answer, limited to the caller's ``places``: a one-bill answer about a
     bill elsewhere is refused as not found, list items elsewhere are dropped. Anything whose point

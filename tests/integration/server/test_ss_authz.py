@@ -117,7 +117,7 @@ def test_queries_answer_only_the_callers_points(server: ServerThread) -> None:
     refused(other, "getBatchInvoiceEBill", {"batchNo": batch})
 
 
-def test_platform_only_queries_about_a_bill_the_server_never_saw_are_checked(server: ServerThread,
+def test_queries_and_changes_about_a_bill_the_server_never_saw_are_checked(server: ServerThread,
                                                                             sim: Any) -> None:
     """A bill HIS01 issued straight at the platform (no local record) at its point 001: HIS02
     (005 only) asking the platform-only queries by its number is answered not found; HIS01 is
@@ -140,6 +140,12 @@ def test_platform_only_queries_about_a_bill_the_server_never_saw_are_checked(ser
         for method, data in asks.items():
             assert refused(other, method, data) == "E5022", method
             owner.ok(method, data)
+        # a change on it: its point is asked of the platform, so the grant is checked all the same
+        write_off = other_sample("writeOffEBill") | ref(ans)
+        assert refused(other, "writeOffEBill", write_off | {"placeCode": "005"}) == "E2011"
+        assert str(direct.ok("getEBillStatesByBillInfo", ref(ans))["isScarlet"]) == "0"
+        owner.ok("writeOffEBill", write_off | {"placeCode": "001"})
+        assert str(direct.ok("getEBillStatesByBillInfo", ref(ans))["isScarlet"]) == "1"
     finally:
         direct.close()
 
