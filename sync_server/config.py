@@ -67,9 +67,9 @@ class ServerConfig:
     #: lifetime of a terminal session (hours) and of a password (days; 0 = never expires)
     session_hours: int = 12
     password_max_age_days: int = 90
-    #: refuse terminal change methods sent without a session (issue 14 item 4); headless
-    #: terminals that act as themselves (no person logged in) need it off until they log in
-    terminal_session_required: bool = False
+    #: refuse role-gated methods of staffed terminals sent without a session (issue 14 item 4);
+    #: a headless terminal logs in with its machine account ([operator] of its config)
+    terminal_session_required: bool = True
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
 
     @property

@@ -15,6 +15,7 @@ resolves it at carry-forward, offline_rules.md §2.1 "In-doubt documents").
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -28,6 +29,11 @@ from billing_core.errors import BillingError
 from billing_core.ids import new_noise
 from workflows.errors import AnswerLostError, BadAnswerError, LinkDownError, LinkError
 from workflows.link import CircuitBreaker, LinkObserver, LinkState
+
+log = logging.getLogger(__name__)
+
+#: The server's answer to a request that needs a (live) session it did not carry (docs/ERRORS.md).
+SESSION_REFUSED = "E2030"
 
 HIS_PREFIX = "/medical-web/api/medical"
 TERMINAL_PREFIX = "/terminal/api"
@@ -71,6 +77,10 @@ class SyncClient:
         #: every request as ``sessionToken``, so the server's role checks and audit rows use the
         #: session's user and role (issue 14 item 4). Empty: the terminal acts as itself.
         self.session_token = ""
+        # A machine account (a headless terminal with nobody at it): logged in on demand, and
+        # again whenever the server says the session is missing or over (E2030).
+        self._account: tuple[str, str] | None = None
+        self._login_lock = threading.Lock()
 
     # --- state -------------------------------------------------------------------------------
 
@@ -163,6 +173,29 @@ class SyncClient:
         """``logout``: end the server session of :attr:`session_token`."""
         return self.terminal(methods.TERMINAL_LOGOUT, {})
 
+    def use_account(self, username: str, password: str) -> None:
+        """Act as the machine account ``username`` from now on: the first request the server
+        refuses for want of a session (E2030) logs it in and is sent once more."""
+        self._account = (username, password)
+
+    def _relogin(self, stale: str) -> bool:
+        """Log the machine account in (unless another thread just did); True when a new token is set."""
+        if self._account is None:
+            return False
+        with self._login_lock:
+            if self.session_token and self.session_token != stale:
+                return True  # another thread logged in meanwhile
+            username, password = self._account
+            self.session_token = ""
+            ans = self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_LOGIN}",
+                             {"username": username, "password": password}, None, stamp=methods.TERMINAL_LOGIN,
+                             relogin=False)
+            if not ans.ok or not isinstance(ans.message, Mapping) or not ans.message.get("sessionToken"):
+                log.warning("machine account %s could not log in: %s", username, ans.result)
+                return False
+            self.operator, self.session_token = username, str(ans.message["sessionToken"])
+            return True
+
     def set_user(self, username: str, token: str) -> None:
         """The user and session sent from now on ('' and '': nobody logged in)."""
         self.operator, self.session_token = username, token
@@ -183,9 +216,18 @@ class SyncClient:
         return self._send(url, data, timeout, stamp=stamp)
 
     def _send(self, url: str, data: Mapping[str, Any], timeout: float | None,
-              stamp: str | None = None) -> envelope.Response:
+              stamp: str | None = None, relogin: bool = True) -> envelope.Response:
         """POST one signed request; ``stamp`` = the terminal-api method signed into the noise with
-        the wall-clock send time (billing_core.request_stamp; the server checks both)."""
+        the wall-clock send time (billing_core.request_stamp; the server checks both). A machine
+        account whose session is missing or over logs in and the request is sent once more."""
+        token = self.session_token
+        response = self._post(url, data, timeout, stamp)
+        if relogin and response.result == SESSION_REFUSED and self._account is not None and self._relogin(token):
+            response = self._post(url, data, timeout, stamp)
+        return response
+
+    def _post(self, url: str, data: Mapping[str, Any], timeout: float | None,
+              stamp: str | None = None) -> envelope.Response:
         payload = dict(data)
         if self.session_token:
             # inside the signed data, so it cannot be swapped in transit (docs/SYNC_SERVER.md)

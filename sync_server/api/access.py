@@ -7,8 +7,11 @@ HIS that never sends one is served exactly as before. The old ``X-Operator`` hea
 For terminal kinds (terminal, kiosk, ward) a token is resolved to its session: unknown, expired,
 revoked or another terminal's token is refused (E2030), a password that must change allows only
 the session-less methods (``changePassword``, ``logout``, heartbeat ...; E2031 otherwise), and the role table of
-:mod:`sync_server.security.permissions` is applied (E2033). Without a token the terminal acts as
-itself — unless ``terminal_session_required`` is set, when role-gated methods are refused (E2030).
+:mod:`sync_server.security.permissions` is applied (E2033). Without a token, role-gated methods of
+a staffed terminal (cashier window, ward station) are refused (E2030: a person, or the terminal's
+machine account, logs in first); a self-service kiosk acts as itself, limited by its kind's method
+list. ``terminal_session_required = false`` (config) lets staffed terminals act as themselves too,
+for sites whose terminals predate sessions.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ def _authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:
         # login, password change, heartbeat ...: the machine's own traffic, whoever is logged in
         return Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
     if not token:
-        if ctx.config.terminal_session_required and permissions.needs_session(method):
+        if (ctx.config.terminal_session_required and caller.kind in permissions.STAFFED_KINDS
+                and permissions.needs_session(method)):
             raise SessionError(f"调用{method}需要先登录（请求缺少sessionToken）")
         return Actor(caller.appid, caller=caller.appid, terminal=caller.appid)
     session = sessions.resolve(ctx.engine, ctx.clock, policy(ctx), token, caller.appid)

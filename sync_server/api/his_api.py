@@ -17,7 +17,12 @@ from sync_server.bills.records import by_number, live_by_busno
 from sync_server.bills.validation import validate
 from sync_server.connectors.errors import PlatformUnreachable
 from sync_server.context import ServerContext
-from sync_server.errors import NotFoundError, PlatformUnavailableError, UnknownMethodError
+from sync_server.errors import (
+    NotFoundError,
+    PlaceNotGrantedError,
+    PlatformUnavailableError,
+    UnknownMethodError,
+)
 from sync_server.his import batches, changes, queries, scope
 from sync_server.his.issuing import Issuer
 from sync_server.security.auth import Caller, CallerCache
@@ -47,9 +52,28 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
     if scope.names_a_bill(method, data):
         with read_tx(ctx.engine) as conn:
             touched = scope.touched_places(conn, method, data)
+        if not touched and method in methods.BILL_CHANGES and data.get("billBatchCode") and data.get("billNo"):
+            touched = _platform_places(ctx, method, str(data["billBatchCode"]), str(data["billNo"]))
         for place in sorted(touched):
-            cache.check_place(caller, place)
+            try:
+                cache.check_place(caller, place)
+            except PlaceNotGrantedError:
+                if method in methods.QUERIES:  # a read: another point's bill does not exist for it
+                    raise scope.not_found(method) from None
+                raise
     return scope.scope(caller.places, data)
+
+
+def _platform_places(ctx: ServerContext, method: str, code: str, no: str) -> set[str]:
+    """A change naming a bill the server never recorded (issued straight at the platform): its
+    point as the platform knows it, so the caller's grant is checked all the same (fail closed)."""
+    try:
+        place = scope.platform_place_of_bill(ctx, code, no)
+    except PlatformUnreachable:
+        raise PlatformUnavailableError(f"财政电子票据平台暂不可达，无法核实票据{code}/{no}的开票点，{method}未执行") from None
+    if place is None:
+        raise NotFoundError(f"{method}：未找到票据{code}/{no}")
+    return {place}
 
 
 def _forward_or_local(ctx: ServerContext, method: str, data: dict[str, Any], places: frozenset[str]) -> Any:
@@ -96,9 +120,12 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
         return _forward_or_local(ctx, method, data, places)
     if method in methods.FORWARD_ONLY:
         try:
-            return ctx.upstream.call(method, data)
+            answer = ctx.upstream.call(method, data)
         except PlatformUnreachable:
             raise PlatformUnavailableError(f"财政电子票据平台暂不可达，{method}无法在本地应答") from None
+        if method in methods.PLATFORM_QUERIES and scope.names_a_bill(method, data):
+            scope.check_platform_bill(ctx, places, method, data, answer)  # a bill the server has no record of
+        return answer
     raise NotFoundError()  # pragma: no cover - every method is in one group
 
 

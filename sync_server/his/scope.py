@@ -10,9 +10,13 @@ Answers forwarded from the platform are checked the same way before they are ret
 bill answered must be at a granted point (looked up locally, or asked of the platform with
 getBillDetail when the server has no record of it), list items at other points are dropped.
 
-A bill the request names at a point not granted to the caller is refused with E2011 (as a bill
-found by number always was); a forwarded answer about a bill elsewhere is refused as not found
-(E5022); list and reconciliation answers simply leave other points' bills out.
+A change naming a bill at a point not granted to the caller is refused with E2011; a query
+naming one is answered as not found (E5022) — for a read, another point's bill does not exist,
+and the refusal must not tell the caller it does. A forwarded answer about a bill elsewhere is
+refused as not found too, including the platform-only queries by bill number (picture, notice
+picture, booking state) about a bill the server has no record of: its point is asked of the
+platform (getBillDetail) before the answer is returned. List and reconciliation answers simply
+leave other points' bills out.
 """
 
 from __future__ import annotations
@@ -89,6 +93,11 @@ def scope(granted: Iterable[str], data: dict[str, Any]) -> frozenset[str]:
     return frozenset({str(place)}) if place not in (None, "") else frozenset(granted)
 
 
+def not_found(method: str) -> NotFoundError:
+    """E5022 for a query about a bill the caller may not see (worded as any missing bill)."""
+    return _not_found(method)
+
+
 def _not_found(method: str) -> NotFoundError:
     return NotFoundError(f"{method}：未找到本调用方已授权开票点的票据记录")
 
@@ -100,6 +109,21 @@ def _platform_place(ctx: ServerContext, code: str, no: str, random: str) -> str 
     except (PlatformRejected, PlatformUnreachable):
         return None
     return str(detail.get("placeCode") or "") or None if isinstance(detail, dict) else None
+
+
+def platform_place_of_bill(ctx: ServerContext, code: str, no: str) -> str | None:
+    """The point of a bill the server has no record of, as the platform knows it: its check code
+    from getEBillStatesByBillInfo, then getBillDetail. None when the platform has no such bill.
+
+    :raises PlatformUnreachable: the platform cannot be asked (the change cannot be checked,
+        nor could it be forwarded).
+    """
+    try:
+        states = ctx.upstream.call(methods.GET_EBILL_STATES_BY_BILL_INFO, {"billBatchCode": code, "billNo": no})
+    except PlatformRejected:
+        return None
+    random = str(states.get("random") or "") if isinstance(states, dict) else ""
+    return _platform_place(ctx, code, no, random) if random else None
 
 
 def check_answer(ctx: ServerContext, places: frozenset[str], method: str, answer: Any) -> Any:
@@ -138,6 +162,22 @@ def check_answer(ctx: ServerContext, places: frozenset[str], method: str, answer
                 out["total"] = len(kept)
         return out
     return answer
+
+
+def check_platform_bill(ctx: ServerContext, places: frozenset[str], method: str, data: dict[str, Any],
+                        answer: Any) -> None:
+    """Refuse as not found (E5022) a platform-only query's answer about a bill at a point outside
+    ``places``. A local bill was checked before the call; otherwise the platform is asked for the
+    bill's point with the check code of the request or of the answer. Fail closed: a point that
+    cannot be established withholds the answer."""
+    code, no = str(data.get("billBatchCode") or ""), str(data.get("billNo") or "")
+    with read_tx(ctx.engine) as conn:
+        if place_of_number(conn, code, no) is not None:
+            return  # checked against the caller's grant before the call (his_api._authorise)
+    random = str(data.get("random") or (answer.get("random") if isinstance(answer, dict) else "") or "")
+    place = _platform_place(ctx, code, no, random) if random else None
+    if place is None or place not in places:
+        raise _not_found(method)
 
 
 def batch_visible(batch_items: list[Any], places: frozenset[str]) -> list[dict[str, Any]]:

@@ -65,6 +65,10 @@ CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
              | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}),
 })
 
+#: Caller kinds where a person works: their role-gated methods need that person's session (or the
+#: terminal's machine account's); a kiosk serves patients and acts as itself.
+STAFFED_KINDS = frozenset({"terminal", "ward"})
+
 #: Every caller kind an admin may register.
 KINDS = tuple(CALLER_METHODS)
 

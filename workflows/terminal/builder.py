@@ -80,8 +80,11 @@ def terminal_key(data_dir: Path, configured: str = "") -> str:
 def sync_client(config: TerminalConfig, clock: Clock | None = None) -> SyncClient:
     """The terminal's one HTTP client with one breaker, from ``[server]`` and ``[link]``."""
     link = {name: cast(config.link[name]) for name, cast in LINK_KEYS.items() if name in config.link}
-    return SyncClient(config.server_url, config.appid, config.key, clock=clock,
+    sync = SyncClient(config.server_url, config.appid, config.key, clock=clock,
                       terminal_prefix=config.terminal_prefix, **link)
+    if config.operator:
+        sync.use_account(config.operator, config.operator_password)
+    return sync
 
 
 def issuing_workflow(sync: SyncClient, db: Database, *, identity: Identity, signer: BillSigner,

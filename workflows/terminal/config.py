@@ -88,6 +88,10 @@ class TerminalConfig:
     payment: PaymentSettings | None = None  # [payment]: the unified payment platform (None: no payments)
     his: HisSettings | None = None  # [his]: the HIS adapter (kiosk, ward)
     kiosk: KioskSettings | None = None  # [kiosk]: a patient self-service kiosk (None: not a kiosk)
+    # [operator]: the machine account of a terminal nobody logs in at (headless runtime): the
+    # server requires a session for role-gated methods (issue 14); empty = a person logs in
+    operator: str = ""
+    operator_password: str = ""
 
     def __post_init__(self) -> None:
         # Callers (tests, the demo) pass data_dir as text; everything below works on a Path.
@@ -144,6 +148,23 @@ def _private_key(em: dict[str, Any], where: str) -> str:
     return ""
 
 
+def operator_account(table: dict[str, Any], where: str) -> tuple[str, str]:
+    """(username, password) of a machine account table ``{username, password | password_file}``;
+    the password file is read here so it never sits in the config itself. ('', '') when absent."""
+    username = str(table.get("username") or "").strip()
+    if not username:
+        return "", ""
+    password = str(table.get("password") or "")
+    if not password and table.get("password_file"):
+        try:
+            password = Path(str(table["password_file"])).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise WindowConfigError(f"无法读取{where}.password_file：{exc}") from exc
+    if not password:
+        raise WindowConfigError(f"{where}缺少password或password_file")
+    return username, password
+
+
 def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     """The sectioned layout (docs/CASHIER.md "Terminal TOML") -> TerminalConfig."""
     server, window = raw.get("server", {}), raw.get("window", {})
@@ -178,6 +199,7 @@ def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     cfg.maintain_interval = float(run.get("maintain_interval", cfg.maintain_interval))
     cfg.upload_batch_size = int(run.get("upload_batch_size", cfg.upload_batch_size))
     cfg.crash_at = str(run.get("crash_at") or "")
+    cfg.operator, cfg.operator_password = operator_account(raw.get("operator") or {}, f"终端配置文件{p}的[operator]")
     try:
         cfg.payment = payment_settings(raw.get("payment"), f"终端配置文件{p}的[payment]")
     except ConfigError as exc:

@@ -7,6 +7,7 @@ Keys (docs/EMERGENCY.md §5)::
     hospital_name, place_name                                   printed on notices
     printer = {driver = "escpos", transport, host, port, timeout, status_query, width_mm} | absent
     limits, link, terminal_prefix, maintain_interval, stock_top_up, upload_batch_size, crash_at
+    operator = {username, password | password_file}             the machine account (server sessions)
 
 Kept so that existing runtime files (and the test rigs that write them) work unchanged; new files
 use the sectioned layout of :mod:`workflows.terminal.config`. Errors here keep the runtime's code
@@ -21,7 +22,7 @@ from typing import Any
 
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
-from workflows.terminal.config import TerminalConfig
+from workflows.terminal.config import TerminalConfig, operator_account
 
 REQUIRED = ("terminal_id", "appid", "key", "server_url", "place_code", "data_dir")
 #: The escpos settings the runtime has always read; other keys of its printer table were ignored.
@@ -59,6 +60,10 @@ def from_flat(raw: dict[str, Any], p: Path) -> TerminalConfig:
     except (ValueError, ArithmeticError) as exc:
         raise ConfigError(f"终端配置文件{p}的limits错误：{exc}") from exc
     printer, width = _printer(raw.get("printer"))
+    try:
+        operator, password = operator_account(raw.get("operator") or {}, f"终端配置文件{p}的operator")
+    except ConfigError as exc:
+        raise ConfigError(exc.message) from None  # the runtime's own code (E8701)
     return TerminalConfig(
         terminal_id=str(raw["terminal_id"]), appid=str(raw["appid"]), key=str(raw["key"]),
         server_url=str(raw["server_url"]), place_code=str(raw["place_code"]),
@@ -67,4 +72,5 @@ def from_flat(raw: dict[str, Any], p: Path) -> TerminalConfig:
         receipt_printer=printer, printer_width_mm=width, limits=limits, link=dict(raw.get("link") or {}),
         terminal_prefix=str(raw.get("terminal_prefix") or "/terminal/api"),
         maintain_interval=float(raw.get("maintain_interval", 2.0)), stock_top_up=int(raw.get("stock_top_up", 0)),
-        upload_batch_size=int(raw.get("upload_batch_size", 50)), crash_at=str(raw.get("crash_at") or ""))
+        upload_batch_size=int(raw.get("upload_batch_size", 50)), crash_at=str(raw.get("crash_at") or ""),
+        operator=operator, operator_password=password)

@@ -175,6 +175,8 @@ def test_queued_write_off_is_held_when_the_upload_conflicts(rig: ServerRig, wind
     # meanwhile the same busNo was issued online on the server (another window, the HIS ...)
     term = rig.terminal()
     other = SyncClient(rig.server_url, term["appid"], term["key"])
+    cashier = rig.user("cashier")  # another window: its cashier's session
+    other.use_account(cashier["username"], cashier["password"])
     kept = other.his(rec.method, rec.request).payload()
     assert kept["billNo"] != rec.bill_no
 

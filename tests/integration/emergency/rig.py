@@ -211,6 +211,10 @@ class Server(ServerProcess):
     def caller(self, appid: str) -> dict[str, Any]:
         return next(c for c in self.demo["callers"] if c["appid"] == appid)
 
+    def user(self, role: str = "finance") -> dict[str, Any]:
+        """A demo user of ``role`` ({username, password, role}): a terminal's machine account."""
+        return next(u for u in self.demo["users"] if u["role"] == role)
+
     def admin(self, *args: str) -> tuple[int, Any]:
         """``python -m sync_server emergency --data-dir DIR ...``: (exit code, JSON output)."""
         out = subprocess.run([sys.executable, "-m", "sync_server", "emergency", "--data-dir", str(self.data_dir),
@@ -247,6 +251,8 @@ def terminal(server: Server, appid: str, data_dir: Path, *, printer: Any = None,
     db = Database(data_dir / "terminal.db")
     sync = SyncClient(url or server.url, appid, caller["key"], connect_timeout=0.5, read_timeout=30,
                       failure_threshold=1, open_seconds=0.1, max_open_seconds=0.3)
+    account = server.user("finance")  # issues, writes off and returns stock: the server checks the role
+    sync.use_account(account["username"], account["password"])
     wf = IssuingWorkflow(sync, db, printer, SystemClock(), Identity(appid, place, "测试医院", "门诊收费处"),
                          BillSigner(key), limits=limits or EmergencyLimits(max_bills=100000, max_total=Decimal("100000000.00")))
     return TerminalRig(wf, sync, db, appid, place, key)

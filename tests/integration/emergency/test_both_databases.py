@@ -36,7 +36,8 @@ def srv(request: pytest.FixtureRequest, sim: Simulator, tmp_path: Path) -> Itera
 
 def _as_server(s: ServerThread) -> Any:
     callers = {c["appid"]: c for c in s.demo["callers"]}
-    return SimpleNamespace(caller=callers.__getitem__, url=f"http://127.0.0.1:{s.port}")
+    users = {u["role"]: u for u in s.demo["users"]}
+    return SimpleNamespace(caller=callers.__getitem__, user=users.__getitem__, url=f"http://127.0.0.1:{s.port}")
 
 
 def test_upload_conflict_carry_and_report(srv: ServerThread, sim: Simulator, tmp_path: Path) -> None:

@@ -27,7 +27,9 @@ def test_runtime_queues_a_write_off_behind_its_emergency_bill(stack: tuple[Platf
     proxy = TcpProxy(("127.0.0.1", server.port))
     cfg = write_config(tmp_path / "rt", f"http://127.0.0.1:{proxy.port}", terminal_id="KIOSK01", key=caller["key"],
                        private_key=SM2PrivateKey.generate(), maintain_interval=0.2,
-                       place_code=caller["placeCodes"][0])
+                       place_code=caller["placeCodes"][0],
+                       operator={"username": server.user("finance")["username"],
+                                 "password": server.user("finance")["password"]})
     term = Terminal(cfg)
     try:
         assert term.call("register")["registered"]

@@ -78,7 +78,9 @@ def test_queries_answer_only_the_callers_points(server: ServerThread) -> None:
     mine, mine_ans = issue(other, place="005", cardNo=card)
     by_busno = {"busNo": bill["busNo"], "busDateTime": bill["busDateTime"]}
     assert owner.ok("getEBillByBusNo", by_busno)["billNo"] == ans["billNo"]
-    refused(other, "getEBillByBusNo", by_busno)
+    # not found, as any missing bill: E2011 "not granted point 001" would tell it exists
+    result, message = other.call("getEBillByBusNo", by_busno)
+    assert result == "E5022" and "001" not in str(message), message
     assert other.ok("getEBillByBusNo", {"busNo": mine["busNo"], "busDateTime": mine["busDateTime"]})["billNo"] \
         == mine_ans["billNo"]
 
@@ -115,6 +117,39 @@ def test_queries_answer_only_the_callers_points(server: ServerThread) -> None:
     refused(other, "getBatchInvoiceEBill", {"batchNo": batch})
 
 
+def test_queries_and_changes_about_a_bill_the_server_never_saw_are_checked(server: ServerThread,
+                                                                            sim: Any) -> None:
+    """A bill HIS01 issued straight at the platform (no local record) at its point 001: HIS02
+    (005 only) asking the platform-only queries by its number is answered not found; HIS01 is
+    answered. The check code for the point lookup comes from the request or the answer."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    demo = _json.loads((_Path(sim.data_dir) / "demo.json").read_text(encoding="utf-8"))
+    platform_caller = demo["callers"][0]
+    direct = HisClient(sim.url, platform_caller["appid"], platform_caller["key"])
+    try:
+        _, ans = issue(direct)  # at 001, the platform's own record only
+        with read_tx(server.ctx.engine) as conn:
+            assert conn.execute(select(func.count()).select_from(bills).where(
+                bills.c.bill_no == ans["billNo"])).scalar_one() == 0
+        owner, other = server.his(0), server.his(1)
+        asks = {"getEBillPicUrl": ref(ans) | {"random": ans["random"], "channelMode": "1"},
+                "getEBillAccountStatus": ref(ans) | {"random": ans["random"], "createTime": ans["createTime"]},
+                "getEBillNotifyPic": ref(ans) | {"isReturnPic": "0"}}  # no check code in the request
+        for method, data in asks.items():
+            assert refused(other, method, data) == "E5022", method
+            owner.ok(method, data)
+        # a change on it: its point is asked of the platform, so the grant is checked all the same
+        write_off = other_sample("writeOffEBill") | ref(ans)
+        assert refused(other, "writeOffEBill", write_off | {"placeCode": "005"}) == "E2011"
+        assert str(direct.ok("getEBillStatesByBillInfo", ref(ans))["isScarlet"]) == "0"
+        owner.ok("writeOffEBill", write_off | {"placeCode": "001"})
+        assert str(direct.ok("getEBillStatesByBillInfo", ref(ans))["isScarlet"]) == "1"
+    finally:
+        direct.close()
+
+
 # -- item 3: busNo idempotency scoped to the caller, conflicts refused -----------------------------
 
 def test_a_busno_reused_by_another_caller_or_with_other_content_is_a_conflict(server: ServerThread,
@@ -147,7 +182,7 @@ def test_local_answers_while_the_platform_is_down_cover_the_callers_points(serve
             listed = {r["billNo"] for r in other.ok(method, unprinted)["billList"]}
             assert listed == {mine_ans["billNo"]}, method
             assert {r["billNo"] for r in owner.ok(method, unprinted)["billList"]} == {ans["billNo"]}, method
-        assert refused(other, "getBillDetail", ref(ans) | {"random": ans["random"]}) == "E2011"
+        assert refused(other, "getBillDetail", ref(ans) | {"random": ans["random"]}) == "E5022"
     finally:
         deadline = time.monotonic() + 30
         while other.call("testServerConnect", {"testValue": "ping"})[0] != "S0000":  # platform back

@@ -227,3 +227,33 @@ def test_rotate_key_and_caller_kinds(strict: ServerThread) -> None:
     rows = _audit(strict, "caller", appid)
     assert "rotate_key" in [r["action"] for r in rows]
     assert all(rotated["key"] not in (r["after_json"] or "") for r in rows)
+
+
+def test_sessions_are_required_by_default_and_a_machine_account_logs_itself_in(strict: ServerThread) -> None:
+    """The default config requires a session of staffed terminals; a headless terminal with a
+    machine account (SyncClient.use_account) logs in when refused, and again after the session
+    ended; a kiosk issues as itself (its kind's method list is its limit)."""
+    from sync_server.config import load_config
+    from workflows.sync_client import SyncClient
+
+    assert load_config(env={}).terminal_session_required is True
+    base = strict.url.replace("/medical-web/api/medical", "")
+    term = next(c for c in strict.demo["callers"] if c["appid"] == "TERM01")
+    bare = SyncClient(base, "TERM01", term["key"])
+    assert bare.his("invoiceEBillOutpatient", _bill()).result == "E2030"  # nobody logged in
+    account = _user(strict, "cashier")
+    machine = SyncClient(base, "TERM01", term["key"])
+    machine.use_account(account["username"], account["password"])
+    bill = _bill()
+    assert machine.his("invoiceEBillOutpatient", bill).ok and machine.session_token
+    with read_tx(strict.ctx.engine) as conn:
+        bid = conn.execute(select(bills.c.id).where(bills.c.bus_no == bill["busNo"])).scalar_one()
+    assert {r["actor"] for r in _audit(strict, "bill", str(bid))} == {account["username"]}
+    first = machine.session_token
+    assert machine.terminal("logout", {}).ok  # the session ends (as at expiry or revocation)
+    assert machine.his("invoiceEBillOutpatient", _bill()).ok and machine.session_token != first
+    appid = f"KSK{uuid.uuid4().hex[:6].upper()}"
+    kiosk = admin.add_caller(strict.ctx.engine, appid, "自助机", "kiosk", ["005"])
+    time.sleep(2.1)  # the caller cache refreshes every 2 s
+    kiosk_client = SyncClient(base, appid, kiosk["key"])
+    assert kiosk_client.his("invoiceEBillOutpatient", _bill(place="005")).ok

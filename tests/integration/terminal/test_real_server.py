@@ -97,6 +97,8 @@ def test_terminal_against_the_real_sync_server(real, tmp_path: Path, terminal_ke
     db = Database(tmp_path / "terminal.db")
     sync = SyncClient(f"http://127.0.0.1:{srv.port}", caller["appid"], caller["key"], connect_timeout=1,
                       read_timeout=30, failure_threshold=1, open_seconds=0.2, max_open_seconds=0.5)
+    cashier = next(u for u in demo["users"] if u["role"] == "cashier")  # the server requires a session
+    sync.use_account(cashier["username"], cashier["password"])
     wf = IssuingWorkflow(sync, db, None, SystemClock(), Identity(caller["appid"], "001", "测试医院"),
                          BillSigner(terminal_key))
     try:
