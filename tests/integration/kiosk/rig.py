@@ -66,10 +66,19 @@ class KioskRig:
         self.pay = PaySimProcess(base / "pay")
         self.key = SM2PrivateKey.generate()
         self.devices: list[DeviceSet] = []
+        self.kiosk_caller: dict[str, Any] = {}
 
     def start(self) -> KioskRig:
         self.finance.start()
         self.server = ServerProcess(self.base / "srv", self.finance.method_url, "--worker", "none").start()
+        # A self-service kiosk is a caller of kind "kiosk" (it acts as itself, no staff session),
+        # registered the way a site registers one: the admin CLI on the server's data directory.
+        out = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(self.base / "srv"),
+                              "add-caller", "--appid", "KIOSKT1", "--name", "测试自助机", "--kind", "kiosk",
+                              "--places", self.server.demo["placeCodes"][-1], "--operator", "测试"],
+                             cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                             check=True, timeout=60)
+        self.kiosk_caller = json.loads(out.stdout)
         self.his.start()
         self.pay.start()
         return self
@@ -89,8 +98,7 @@ class KioskRig:
         return self.his.control(path, body)
 
     def caller(self) -> dict[str, Any]:
-        assert self.server is not None
-        return next(c for c in self.server.demo["callers"] if c["appid"] == "KIOSK01")
+        return dict(self.kiosk_caller)
 
     def config(self, data_dir: Path, **kiosk: Any) -> TerminalConfig:
         assert self.server is not None

@@ -31,6 +31,7 @@ def test_caller_kinds() -> None:
     with pytest.raises(RoleError):
         permissions.check_kind("nobody", "X", methods.GET_EBILL_BY_BUS_NO)
     permissions.check_kind("ward", "W1", methods.INV_EBILL_HOSPITALIZED)
+    permissions.check_kind("kiosk", "K1", methods.INVOICE_PAYMENT_VOUCHER)  # kiosk top-ups and deposits
 
 
 def test_roles() -> None:
