@@ -16,7 +16,7 @@ import pytest
 from devices.virtual.card_readers import DEMO_SSC
 from tests.integration.kiosk.rig import Payer
 from tests.rigs.payment import WECHAT_CODE
-from workflows.kiosk.errors import NotIdentifiedError
+from workflows.kiosk.errors import KioskInputError, NotIdentifiedError
 from workflows.kiosk.models import IdentifyMethod, PayChoice, SessionState
 from workflows.kiosk.reconcile import DiffKind
 from workflows.payment_client import PaymentClient
@@ -180,7 +180,7 @@ def test_cash_top_up_and_the_cash_collection_slip(rig, tmp_path: Path) -> None: 
         s.identify_hospital_card(p["hospitalCard"])
         assert s.top_up_prepay(Decimal("100.00"), PayChoice.cash(10000)).ok
         assert s.top_up_prepay(Decimal("50.00"), PayChoice.cash(5000)).ok
-        with pytest.raises(Exception) as short:
+        with pytest.raises(KioskInputError) as short:
             s.top_up_prepay(Decimal("50.00"), PayChoice.cash(2000))
         assert "现金" in str(short.value)
         slip = kiosk.print_cash_slip(kiosk.clock.now().date(), "自助机管理员", "财务张")

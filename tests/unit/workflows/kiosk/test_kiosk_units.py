@@ -3,6 +3,7 @@ compare-and-set, the receipt template, and the reconciliation comparison."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -79,7 +80,7 @@ def test_order_state_moves_only_from_the_state_seen(tmp_path: Path) -> None:
         done = kiosk_orders.advance(db, "KX1", "paid", "settled", "t3", settlements=["S1"])
         assert done.settlements == ["S1"] and done.pay_channel == "wechat"
         assert [h[1] for h in kiosk_orders.history(db, "KX1")] == ["created", "paid", "settled"]
-        with pytest.raises(Exception):
+        with pytest.raises(sqlite3.IntegrityError):  # the schema refuses a negative amount
             kiosk_orders.create(db, order_no="KX2", flow="x", subject="x", operation="x", params={}, patient_id="",
                                 amount_fen=-1, pay_method="qr", day="d", at="t")
         assert kiosk_orders.store_salt(db) == kiosk_orders.store_salt(db) and len(kiosk_orders.store_salt(db)) == 4
