@@ -38,20 +38,26 @@ from offline_store.db import Database
 from offline_store.errors import NotFoundError, StoreError
 from offline_store.kiosk_orders import KioskOrder
 from workflows.events import Events
-from workflows.his import HisClient, HisError, HisUnavailable, Payment, Settlement
+from workflows.his import HisClient, HisError, HisUnavailable, Settlement
 from workflows.issuing import IssuingWorkflow
 from workflows.kiosk import billing
 from workflows.kiosk.errors import KioskInputError, UnknownOrderError
 from workflows.kiosk.events import KIOSK_ORDER, KIOSK_PRINT, KIOSK_PROGRESS
 from workflows.kiosk.models import FlowResult, OrderView, PayChoice, PayMethod, ReceiptInfo
-from workflows.kiosk.outcome import CST, flow_result, order_view, print_message, receipt_doc
+from workflows.kiosk.outcome import (
+    CST,
+    flow_result,
+    his_payment,
+    order_view,
+    print_message,
+    receipt_doc,
+    settled_fields,
+)
 from workflows.payment_client import PaymentError
 from workflows.payment_session import PaymentSession, PayState
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-#: The payment platform's channel -> the finance platform's payChannelCode (docs/HIS_ADAPTER.md §3).
-CHANNEL_CODES = {"wechat": "05", "alipay": "04", "unionpay": "08", "cash": "02"}
 #: Flows the HIS takes only as external payments (top-ups, deposits, card, discharge).
 EXTERNAL_ONLY = ("register_card", "prepay", "deposit", "discharge")
 
@@ -308,20 +314,9 @@ class Checkout:
             order = self._print(order, reprint=reprint)
         return flow_result(order)
 
-    def _his_payment(self, order: KioskOrder) -> dict[str, Any]:
-        if order.amount_fen == 0:
-            return {}
-        if order.pay_method == "prepayment":
-            return Payment.prepayment().wire()
-        wire = Payment.paid(CHANNEL_CODES.get(order.pay_channel, "99"), order.order_no,
-                            Decimal(order.amount_fen) / 100).wire()
-        if order.operation == "inpatient.settleDischarge":
-            wire.pop("payMethod")
-        return wire
-
     def _settle(self, order: KioskOrder) -> KioskOrder:
         self.events.emit(KIOSK_PROGRESS, step="settling", text="正在结算…")
-        body = dict(order.params) | {"requestId": order.order_no, "issuer": "terminal"} | self._his_payment(order)
+        body = dict(order.params) | {"requestId": order.order_no, "issuer": "terminal"} | his_payment(order)
         last: HisUnavailable | None = None
         for attempt in range(max(1, self.his_attempts)):
             if attempt:
@@ -360,24 +355,8 @@ class Checkout:
         return self._move(order, "refunded", refund.refund_id, refund_no=refund.out_refund_no, message=text)
 
     def _settled(self, order: KioskOrder, data: dict[str, Any]) -> KioskOrder:
-        settlements = [data[k] for k in ("cardFee", "topUp", "settlement") if data.get(k)]
-        result = dict(order.result)
-        appointment = data.get("appointment") or {}
-        if appointment.get("queueNo") is not None:
-            result["queueNo"] = str(appointment["queueNo"])
-        if appointment.get("appointmentNo"):
-            result["appointmentNo"] = appointment["appointmentNo"]
-        if data.get("hospitalCard"):
-            result["hospitalCard"] = data["hospitalCard"]
-        last = settlements[-1] if settlements else {}
-        if order.flow == "deposit" and last.get("depositBalance") is not None:
-            result["balance"] = str(last["depositBalance"])
-        elif last.get("prepayBalance") is not None:
-            result["balance"] = str(last["prepayBalance"])
-        if last.get("refundDue") not in (None, "0.00"):
-            result["refundDue"] = str(last["refundDue"])
-        return self._move(order, "settled", "HIS结算成功", settlements=[s["settlementNo"] for s in settlements],
-                          result=result, message="")
+        numbers, result = settled_fields(order, data)
+        return self._move(order, "settled", "HIS结算成功", settlements=numbers, result=result, message="")
 
     def _bill(self, order: KioskOrder) -> KioskOrder:
         self.events.emit(KIOSK_PROGRESS, step="billing", text="正在开具电子票据…")

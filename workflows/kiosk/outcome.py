@@ -8,10 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from offline_store.kiosk_orders import KioskOrder
+from workflows.his import Payment
 from workflows.issuing import Identity
 from workflows.kiosk.models import BillInfo, FlowResult, OrderView, ReceiptInfo
 
 CST = timezone(timedelta(hours=8))
+#: The payment platform's channel -> the finance platform's payChannelCode (docs/HIS_ADAPTER.md §3).
+CHANNEL_CODES = {"wechat": "05", "alipay": "04", "unionpay": "08", "cash": "02"}
 PAY_TEXT = {"prepayment": "预交金账户", "qr": "扫码支付", "code": "付款码支付", "cash": "现金", "none": "无需支付",
             "wechat": "微信", "alipay": "支付宝", "unionpay": "银联"}
 
@@ -93,3 +96,38 @@ def order_view(o: KioskOrder) -> OrderView:
     return OrderView(o.order_no, o.flow, Decimal(o.amount_fen) / 100, o.pay_method, o.state,
                      o.settlements[-1] if o.settlements else "", str(bill.get("billNo", "")),
                      bool(bill.get("emergency")), o.message, o.created_at, o.updated_at)
+
+
+def his_payment(order: KioskOrder) -> dict[str, Any]:
+    """The payment fields of the order's HIS money call (deterministic: a resend is the same body)."""
+    if order.amount_fen == 0:
+        return {}
+    if order.pay_method == "prepayment":
+        return Payment.prepayment().wire()
+    wire = Payment.paid(CHANNEL_CODES.get(order.pay_channel, "99"), order.order_no,
+                        Decimal(order.amount_fen) / 100).wire()
+    if order.operation == "inpatient.settleDischarge":
+        wire.pop("payMethod")  # discharge takes the external part without a payMethod (HIS_ADAPTER §3.4)
+    return wire
+
+
+def settled_fields(order: KioskOrder, data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """From a HIS money answer: the settlement numbers (card fee, top-up, the settlement) and the
+    order's result extras (queue number, appointment, new card, balance, deposit refund)."""
+    settlements = [data[k] for k in ("cardFee", "topUp", "settlement") if data.get(k)]
+    result = dict(order.result)
+    appointment = data.get("appointment") or {}
+    if appointment.get("queueNo") is not None:
+        result["queueNo"] = str(appointment["queueNo"])
+    if appointment.get("appointmentNo"):
+        result["appointmentNo"] = appointment["appointmentNo"]
+    if data.get("hospitalCard"):
+        result["hospitalCard"] = data["hospitalCard"]
+    last = settlements[-1] if settlements else {}
+    if order.flow == "deposit" and last.get("depositBalance") is not None:
+        result["balance"] = str(last["depositBalance"])
+    elif last.get("prepayBalance") is not None:
+        result["balance"] = str(last["prepayBalance"])
+    if last.get("refundDue") not in (None, "0.00"):
+        result["refundDue"] = str(last["refundDue"])
+    return [s["settlementNo"] for s in settlements], result
