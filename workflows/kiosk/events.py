@@ -15,8 +15,9 @@ KIOSK_ORDER = "kiosk_order"                # {"order_no": str, "state": str, "fl
 KIOSK_AVAILABILITY = "kiosk_availability"  # {"functions": dict[str, FunctionAvailability]}
 KIOSK_PRINT = "kiosk_print"                # {"receipt": ReceiptInfo}
 KIOSK_CARD_REMOVED = "kiosk_card_removed"  # {"during_payment": bool}  card pulled mid-flow
+KIOSK_CARD_INSERTED = "kiosk_card_inserted"  # {}  a social-security card went in (Kiosk.watch_card)
 KIOSK_MODE = "kiosk_mode"                  # {"emergency": bool, "reason": str}  sync server unreachable
 KIOSK_PROGRESS = "kiosk_progress"          # {"step": str, "text": str}  e.g. 正在结算… 正在开具电子票据…
 
 ALL = (KIOSK_STATE, KIOSK_PATIENT, KIOSK_IDLE, KIOSK_RESET, KIOSK_ORDER, KIOSK_AVAILABILITY, KIOSK_PRINT,
-       KIOSK_CARD_REMOVED, KIOSK_MODE, KIOSK_PROGRESS)
+       KIOSK_CARD_REMOVED, KIOSK_CARD_INSERTED, KIOSK_MODE, KIOSK_PROGRESS)

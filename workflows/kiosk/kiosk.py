@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from billing_core.clock import Clock
+from devices.card_events import CardWatcher
 from devices.errors import DeviceError
 from devices.printer import PaperState
 from offline_store import kiosk_orders
@@ -23,7 +24,7 @@ from workflows.his import HisClient, HisError
 from workflows.kiosk import functions as fn
 from workflows.kiosk.checkout import Checkout
 from workflows.kiosk.errors import FunctionUnavailableError
-from workflows.kiosk.events import KIOSK_AVAILABILITY, KIOSK_MODE, KIOSK_PRINT
+from workflows.kiosk.events import KIOSK_AVAILABILITY, KIOSK_CARD_INSERTED, KIOSK_MODE, KIOSK_PRINT
 from workflows.kiosk.models import DeviceHealth, FlowResult, FunctionAvailability, ReceiptInfo
 from workflows.kiosk.outcome import CST
 from workflows.kiosk.reconcile import ReconciliationReport, compare
@@ -58,6 +59,7 @@ class Kiosk:
         self._availability: dict[str, FunctionAvailability] = {}
         self._emergency = False
         self._health: dict[str, DeviceHealth] = {}
+        self._watcher: CardWatcher | None = None
         self.checkout: Checkout
         self.session: KioskSession
         terminal.workflow.heartbeat_extra = self._heartbeat_extra
@@ -100,8 +102,24 @@ class Kiosk:
             done["resumed"] = [r.order_no for r in self.checkout.resume(print_billed=False)]
         return done
 
+    def watch_card(self, interval: float = 0.3) -> bool:
+        """Watch the social-security card reader (a thread of devices.card_events.CardWatcher):
+        an insertion emits ``kiosk_card_inserted`` (the attract screen starts identify_ssc), a
+        removal calls ``session.card_removed()``; a reader failure gates its functions. False when
+        no reader is installed. :meth:`close` stops it."""
+        reader = self.devices.by_role("ssc_reader") if self.devices is not None else None
+        if reader is None or self._watcher is not None:
+            return self._watcher is not None
+        self._watcher = CardWatcher(reader, lambda: self.events.emit(KIOSK_CARD_INSERTED),
+                                    self.session.card_removed,
+                                    lambda err: self.report_fault("ssc_reader", err.message), interval).start()
+        return True
+
     def close(self) -> None:
         """Close the store, the clients and the devices."""
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         self.session.reset("shutdown")
         self.his.close()
         if self.payments is not None:

@@ -77,6 +77,18 @@ def test_card_pulled_before_and_during_payment(rig, kiosk, events) -> None:  # t
     assert ("kiosk_card_removed", {"during_payment": True}) in events[1]
 
 
+def test_card_watcher_resets_the_session_when_the_card_leaves(rig, kiosk, events) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.kiosk.rig import wait_until
+    reader = kiosk.devices.by_role("ssc_reader")
+    assert kiosk.watch_card(interval=0.05)
+    reader.insert(DEMO_SSC)
+    wait_until(lambda: ("kiosk_card_inserted", {}) in events[1], timeout=5, step=0.05)
+    assert kiosk.session.identify_ssc(timeout=2).name == "李娜"
+    reader.remove()
+    wait_until(lambda: kiosk.session.patient is None, timeout=5, step=0.05)
+    assert ("kiosk_card_removed", {"during_payment": False}) in events[1]
+
+
 def _strings(obj: Any, seen: set[int], depth: int = 0) -> list[str]:
     """Every string reachable from ``obj`` through instance dicts, containers and dataclasses."""
     if id(obj) in seen or depth > 6:
