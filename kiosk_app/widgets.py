@@ -102,11 +102,14 @@ class ChoiceList(QWidget):
         for n, c in enumerate(choices):
             text = c.text + (f"\n{c.detail}" if c.detail else "")
             if not c.enabled and c.reason:
-                text += f"\n（{c.reason}）"
+                # a reason is a sentence: one clause per line so a tile never grows past its column
+                text += "\n" + c.reason.replace("，", "，\n")
             b = button(text, lambda k=c.key: self.chosen.emit(k), role=self._role, name=f"choice_{c.key}")
             b.setEnabled(c.enabled)
             self._grid.addWidget(b, n // self._columns, n % self._columns)
             self.buttons[c.key] = b
+        for col in range(self._columns):
+            self._grid.setColumnStretch(col, 1)  # equal columns whatever the texts
 
     def clear(self) -> None:
         """Remove every row (no patient data stays behind in hidden buttons)."""

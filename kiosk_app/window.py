@@ -12,12 +12,28 @@ from kiosk_app.idle import IdleWatcher
 from kiosk_app.screens.base import Screen
 from kiosk_app.screens.entry import AttractScreen, IdentifyScreen
 from kiosk_app.screens.home import ErrorScreen, HomeScreen, ResultScreen, SurveyScreen
-from kiosk_app.screens.money import ConfirmPayScreen, DischargeScreen, OutpatientScreen, PaymentScreen, TopUpScreen
+from kiosk_app.screens.money import (
+    ConfirmPayScreen,
+    DischargeScreen,
+    OutpatientScreen,
+    PaymentScreen,
+    TopUpScreen,
+)
 from kiosk_app.screens.records import BillsScreen, QueryScreen
 from kiosk_app.screens.register import AppointmentsScreen, RegisterCardScreen, RegistrationScreen
 from kiosk_app.theme import ELDERLY, NORMAL, SCREEN_H, SCREEN_W, Theme, stylesheet
 from kiosk_app.widgets import button, label
-from qt_common.qt import QApplication, QFrame, QHBoxLayout, QSizePolicy, QStackedWidget, Qt, QVBoxLayout, QWidget, Signal
+from qt_common.qt import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 
 
 class KioskWindow(QWidget):
@@ -122,6 +138,7 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
+        self.attract.elderly.connect(self.set_elderly)
         self.apply_theme(NORMAL)
         self.show_screen("attract")
 
@@ -139,8 +156,8 @@ class KioskWindow(QWidget):
         self.title.setText(s.title)
         self.footer.setVisible(key != "attract")
         self.back.setVisible(key not in ("attract", "result", "payment", "error"))
-        self.to_home.setVisible(key not in ("attract", "payment"))
-        self.to_home.setText("返回首页" if s.with_patient else "返回")
+        # 返回首页 where there is a menu to return to and the patient is not already on it
+        self.to_home.setVisible(s.with_patient and key not in ("home", "payment"))
         self.idle.arm(s.idle_reset)
         self.notice.hide()
         s.entered()

@@ -7,8 +7,8 @@ controller (kiosk_app.controller) does the rest off the GUI thread.
 
 from __future__ import annotations
 
-from qt_common.qt import QFrame, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget
 from kiosk_app.widgets import label
+from qt_common.qt import QFrame, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget
 
 
 class Screen(QWidget):

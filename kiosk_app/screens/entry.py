@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kiosk_app.screens.base import Screen
-from kiosk_app.widgets import Choice, ChoiceList, Keypad, button, card, entry, label, row
+from kiosk_app.widgets import Choice, ChoiceList, Keypad, button, entry, label, row
 from qt_common.qt import QLabel, QPixmap, QPushButton, Qt, Signal
 
 #: The identification methods in the order the attract screen offers them (workflows.kiosk names).

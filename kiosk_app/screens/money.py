@@ -27,7 +27,7 @@ class OutpatientScreen(Screen):
 
     key = "outpatient"
     title = "门诊缴费"
-    pay = Signal(list)
+    pay = Signal(list, object)  # charge ids, their total (Decimal)
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,13 +75,17 @@ class OutpatientScreen(Screen):
         return [k for k, cb in self.checks.items() if cb.isChecked()]
 
     def _update(self, _checked: bool = False) -> None:
-        total = sum((self._amounts[k] for k in self.selected()), Decimal("0.00"))
+        total = self.total_of(self.selected())
         self.total.setText(f"合计：{format_yuan(total)}（{len(self.selected())}项）" if self.checks else "")
         self.go.setEnabled(bool(self.selected()))
 
     def _pay(self) -> None:
         if self.selected():
-            self.pay.emit(self.selected())
+            self.pay.emit(self.selected(), self.total_of(self.selected()))
+
+    def total_of(self, charge_ids: list[str]) -> Decimal:
+        """The sum of the shown amounts of ``charge_ids``."""
+        return sum((self._amounts[k] for k in charge_ids), Decimal("0.00"))
 
     def clear(self) -> None:
         super().clear()
