@@ -21,13 +21,40 @@ any point therefore never charges twice and never loses a paid order.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from workflows.kiosk.models import FlowResult, OrderView, PayChoice
+from billing_core.clock import Clock
+from billing_core.errors import BillingError
+from offline_store import kiosk_orders
+from offline_store.db import Database
+from offline_store.errors import NotFoundError, StoreError
+from offline_store.kiosk_orders import KioskOrder
+from workflows.events import Events
+from workflows.his import HisClient, HisError, HisUnavailable, Payment, Settlement
+from workflows.issuing import IssuingWorkflow
+from workflows.kiosk import billing
+from workflows.kiosk.errors import KioskInputError, UnknownOrderError
+from workflows.kiosk.events import KIOSK_ORDER, KIOSK_PRINT, KIOSK_PROGRESS
+from workflows.kiosk.models import BillInfo, FlowResult, OrderView, PayChoice, PayMethod, ReceiptInfo
+from workflows.payment_client import PaymentError
+from workflows.payment_session import PaymentSession, PayState
+
+log = logging.getLogger(__name__)
+CST = timezone(timedelta(hours=8))
+CENT = Decimal("0.01")
+#: The payment platform's channel -> the finance platform's payChannelCode (docs/HIS_ADAPTER.md §3).
+CHANNEL_CODES = {"wechat": "05", "alipay": "04", "unionpay": "08", "cash": "02"}
+PAY_TEXT = {"prepayment": "预交金账户", "qr": "扫码支付", "code": "付款码支付", "cash": "现金", "none": "无需支付",
+            "wechat": "微信", "alipay": "支付宝", "unionpay": "银联"}
+#: Flows the HIS takes only as external payments (top-ups, deposits, card, discharge).
+EXTERNAL_ONLY = ("register_card", "prepay", "deposit", "discharge")
 
 
 class OrderState(StrEnum):
@@ -68,6 +95,9 @@ class OrderRequest:
     operation: str
     params: dict[str, Any]
     patient_id: str
+    #: What the receipt shows besides the order: ``kind`` (print_templates.kiosk_receipts.TITLES),
+    #: ``patient`` {name, idNo, card, phone} (stored masked), ``rows`` [[label, value]], ``items``.
+    receipt: dict[str, Any] = field(default_factory=dict)
 
 
 class Checkout:
@@ -76,6 +106,18 @@ class Checkout:
     Built by :func:`workflows.kiosk.builder.build_kiosk`; the session calls :meth:`run` for
     every money flow. Runs I/O: call it off the GUI thread.
     """
+
+    def __init__(self, *, db: Database, his: HisClient, payments: PaymentSession | None,
+                 workflow: IssuingWorkflow, receipt_printer: Any | None, events: Events, clock: Clock,
+                 cash_enabled: bool = False, qr_channel: str = "aggregate", width_mm: int = 80,
+                 fault: billing.FaultHook | None = None, his_attempts: int = 3) -> None:
+        self.db, self.his, self.payments, self.workflow = db, his, payments, workflow
+        self.printer, self.events, self.clock = receipt_printer, events, clock
+        self.cash_enabled, self.qr_channel, self.width_mm = cash_enabled, qr_channel, width_mm
+        self.fault, self.his_attempts = fault, his_attempts
+        self.identity = workflow.identity
+
+    # --- public -------------------------------------------------------------------------------
 
     def run(self, request: OrderRequest, pay: PayChoice) -> FlowResult:
         """Write the order, take the payment, settle with the HIS (issuer ``terminal``), issue the
@@ -87,22 +129,343 @@ class Checkout:
         notes for an emergency bill or a receipt that could not be printed). Bad input raises
         :class:`workflows.kiosk.errors.KioskInputError` before anything is written.
         """
-        raise NotImplementedError
+        fen, method = self._check(request, pay)
+        order = self._create(request, fen, method)
+        if method in (PayMethod.QR, PayMethod.CODE):
+            order = self._pay(order, pay)
+        elif method is PayMethod.CASH:
+            order = self._move(order, "paid", "现金已收", pay_channel="cash")
+        return self._drive(order, interactive=True)
 
     def cancel_payment(self) -> None:
         """The patient pressed 取消 while the QR code / payment-code wait runs (any thread): the
         payment session closes the order; a payment that landed meanwhile still completes."""
-        raise NotImplementedError
+        if self.payments is not None:
+            self.payments.cancel()
 
-    def resume(self) -> list[FlowResult]:
+    def resume(self, *, print_billed: bool = True) -> list[FlowResult]:
         """Finish every unfinished order (kiosk start, and the background round): see the module
-        docstring. Orders that cannot progress now (HIS or platform unreachable) stay as they are."""
-        raise NotImplementedError
+        docstring. Orders that cannot progress now (HIS or platform unreachable) stay as they are.
+
+        :param print_billed: print the receipts of orders that stopped before printing (at start;
+            the background round passes False: nobody is waiting for those at the kiosk).
+        """
+        out: list[FlowResult] = []
+        for order in kiosk_orders.unfinished(self.db):
+            if order.state == "billed" and not print_billed:
+                continue
+            try:
+                if order.state == "created":
+                    order = self._resume_created(order)
+                out.append(self._drive(order, interactive=False, reprint=True))
+            except StoreError:  # moved by a live flow meanwhile: it finishes the order itself
+                continue
+        self._report_pending()
+        return out
 
     def orders(self, day: str | None = None) -> list[OrderView]:
         """The kiosk's orders (one CST day ``yyyy-mm-dd``, or all), newest first."""
-        raise NotImplementedError
+        return [_view(o) for o in kiosk_orders.of_day(self.db, day)]
 
     def order(self, order_no: str) -> OrderView:
         """One order by number. :raises KioskInputError: E3910 unknown order."""
-        raise NotImplementedError
+        try:
+            return _view(kiosk_orders.get(self.db, order_no))
+        except NotFoundError:
+            raise UnknownOrderError(f"没有自助机订单{order_no}") from None
+
+    def bills_of(self, order_no: str) -> list[dict[str, Any]]:
+        """The e-bills recorded for an order (settlementNo, billBatchCode, billNo, random,
+        emergency, reported, pending)."""
+        return list(kiosk_orders.get(self.db, order_no).bills)
+
+    def result_of(self, order_no: str) -> FlowResult:
+        """The flow result of a stored order (the result screen after a resume, staff lookups)."""
+        try:
+            return self._result(kiosk_orders.get(self.db, order_no))
+        except NotFoundError:
+            raise UnknownOrderError(f"没有自助机订单{order_no}") from None
+
+    # --- steps --------------------------------------------------------------------------------
+
+    def _check(self, request: OrderRequest, pay: PayChoice) -> tuple[int, PayMethod]:
+        amount = request.amount
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
+            raise KioskInputError(f"金额有误：{amount}（须为不小于0、最多两位小数的金额）")
+        fen = int(amount * 100)
+        method = PayMethod(pay.method)
+        if fen == 0:
+            return 0, method
+        if method is PayMethod.PREPAYMENT and request.flow in EXTERNAL_ONLY:
+            raise KioskInputError("支付方式：此业务不能用预交金账户支付，请扫码或用付款码支付")
+        if method in (PayMethod.QR, PayMethod.CODE) and self.payments is None:
+            raise KioskInputError("支付方式：本机未接入统一支付平台，请用预交金账户支付")
+        if method is PayMethod.CODE and not pay.auth_code.strip():
+            raise KioskInputError("付款码：请出示付款码")
+        if method is PayMethod.CASH:
+            if not self.cash_enabled:
+                raise KioskInputError("支付方式：本机不收现金")
+            if pay.cash_fen != fen:
+                raise KioskInputError(f"现金：投入{pay.cash_fen / 100:.2f}元，应付{amount}元")
+        return fen, method
+
+    @property
+    def order_prefix(self) -> str:
+        """This kiosk's order numbers start with it (``K`` + the terminal id's last 8 letters/digits)."""
+        return "K" + (re.sub(r"[^A-Za-z0-9]", "", self.identity.terminal_id)[-8:] or "K")
+
+    def _create(self, request: OrderRequest, fen: int, method: PayMethod) -> KioskOrder:
+        now = self.clock.now().astimezone(CST)
+        day = now.strftime("%Y-%m-%d")
+        order_no = f"{self.order_prefix}{now:%Y%m%d%H%M%S}{kiosk_orders.next_seq(self.db, day):04d}"
+        pay_method = "none" if fen == 0 else method.value
+        order = kiosk_orders.create(self.db, order_no=order_no, flow=request.flow, subject=request.subject,
+                                    operation=request.operation, params=dict(request.params),
+                                    patient_id=request.patient_id, amount_fen=fen, pay_method=pay_method,
+                                    day=day, at=now.isoformat())
+        order = kiosk_orders.advance(self.db, order_no, "created", "created", now.isoformat(),
+                                     result={"receipt": request.receipt})
+        self._emit(order)
+        return order
+
+    def _pay(self, order: KioskOrder, pay: PayChoice) -> KioskOrder:
+        assert self.payments is not None
+        self.events.emit(KIOSK_PROGRESS, step="paying", text="请完成支付")
+        try:
+            result = self.payments.pay(order.amount_fen, order.pay_method, pay.auth_code or None, order.subject,
+                                       order.order_no, channel=self.qr_channel)
+        except BillingError as exc:  # refused before anything was sent (bad payment code, busy session)
+            return self._move(order, "failed", exc.code, message=exc.message)
+        return self._after_payment(order, result.state, result.message, result.order)
+
+    def _after_payment(self, order: KioskOrder, state: PayState, message: str, status: Any) -> KioskOrder:
+        if state is PayState.PAID:
+            channel = getattr(status, "pay_channel", "") or getattr(status, "channel", "")
+            return self._move(order, "paid", "支付成功", pay_channel=channel,
+                              transaction_id=getattr(status, "transaction_id", ""))
+        if state in (PayState.FAILED, PayState.NOT_PAID):
+            return self._move(order, "failed", message, message=message or "未支付")
+        # UNKNOWN: the platform could not be asked; the number is kept and resumed later.
+        return kiosk_orders.advance(self.db, order.order_no, order.state, order.state, self._now(),
+                                    message="支付结果待确认：" + (message or ""))
+
+    def _resume_created(self, order: KioskOrder) -> KioskOrder:
+        if order.pay_method == "cash":
+            return self._move(order, "paid", "现金已收（恢复）", pay_channel="cash")
+        if order.pay_method in ("qr", "code"):
+            if self.payments is None:
+                return order
+            result = self.payments.resume(order.order_no, order.amount_fen, order.pay_method)
+            return self._after_payment(order, result.state, result.message, result.order)
+        # prepayment / no money: only what the HIS already did counts (the patient has gone).
+        try:
+            outcome = self.his.query_request(order.order_no)
+        except HisUnavailable:
+            return order
+        if outcome is None:
+            return self._move(order, "failed", "未提交HIS", message="业务未完成（自助机中断），未扣费")
+        if not outcome.ok:
+            return self._move(order, "failed", outcome.code, message=outcome.msg)
+        return self._settled(order, dict(outcome.data or {}))
+
+    def _drive(self, order: KioskOrder, *, interactive: bool, reprint: bool = False) -> FlowResult:
+        if order.state == "created" and interactive and order.pay_method in ("prepayment", "none") \
+                or order.state == "paid":
+            order = self._settle(order)
+        if order.state == "refunding":
+            order = self._refund(order)
+        if order.state == "settled":
+            order = self._bill(order)
+        if order.state == "billed":
+            order = self._print(order, reprint=reprint)
+        return self._result(order)
+
+    def _his_payment(self, order: KioskOrder) -> dict[str, Any]:
+        if order.amount_fen == 0:
+            return {}
+        if order.pay_method == "prepayment":
+            return Payment.prepayment().wire()
+        wire = Payment.paid(CHANNEL_CODES.get(order.pay_channel, "99"), order.order_no,
+                            Decimal(order.amount_fen) / 100).wire()
+        if order.operation == "inpatient.settleDischarge":
+            wire.pop("payMethod")
+        return wire
+
+    def _settle(self, order: KioskOrder) -> KioskOrder:
+        self.events.emit(KIOSK_PROGRESS, step="settling", text="正在结算…")
+        body = dict(order.params) | {"requestId": order.order_no, "issuer": "terminal"} | self._his_payment(order)
+        last: HisUnavailable | None = None
+        for _ in range(max(1, self.his_attempts)):
+            try:
+                data = self.his.call(order.operation, body)  # same requestId: money moves once
+            except HisUnavailable as exc:
+                last = exc
+                continue
+            except HisError as exc:
+                return self._refused(order, exc)
+            return self._settled(order, data)
+        note = "已支付，HIS结算待确认" if order.state == "paid" else "HIS结算待确认"
+        return kiosk_orders.advance(self.db, order.order_no, order.state, order.state, self._now(),
+                                    message=f"{note}：{last.message if last else ''}")
+
+    def _refused(self, order: KioskOrder, exc: HisError) -> KioskOrder:
+        if order.state != "paid":
+            return self._move(order, "failed", exc.code, message=exc.message)
+        if order.pay_method == "cash":
+            return self._move(order, "failed", exc.code,
+                              message=f"{exc.message}；现金{order.amount_fen / 100:.2f}元请凭凭条到人工窗口退还")
+        order = self._move(order, "refunding", exc.code, message=exc.message)
+        return self._refund(order)
+
+    def _refund(self, order: KioskOrder) -> KioskOrder:
+        if self.payments is None:
+            return order
+        try:
+            refund = self.payments.refund(order.order_no, order.amount_fen, f"HIS结算失败：{order.message}"[:80])
+        except PaymentError as exc:
+            return kiosk_orders.advance(self.db, order.order_no, "refunding", "refunding", self._now(),
+                                        message=f"{order.message.split('；')[0]}；退款处理中（{exc.message}）")
+        text = f"{order.message.split('；')[0]}；已原路退款{order.amount_fen / 100:.2f}元"
+        return self._move(order, "refunded", refund.refund_id, refund_no=refund.out_refund_no, message=text)
+
+    def _settled(self, order: KioskOrder, data: dict[str, Any]) -> KioskOrder:
+        settlements = [data[k] for k in ("cardFee", "topUp", "settlement") if data.get(k)]
+        result = dict(order.result)
+        appointment = data.get("appointment") or {}
+        if appointment.get("queueNo") is not None:
+            result["queueNo"] = str(appointment["queueNo"])
+        if appointment.get("appointmentNo"):
+            result["appointmentNo"] = appointment["appointmentNo"]
+        if data.get("hospitalCard"):
+            result["hospitalCard"] = data["hospitalCard"]
+        last = settlements[-1] if settlements else {}
+        if order.flow == "deposit" and last.get("depositBalance") is not None:
+            result["balance"] = str(last["depositBalance"])
+        elif last.get("prepayBalance") is not None:
+            result["balance"] = str(last["prepayBalance"])
+        if last.get("refundDue") not in (None, "0.00"):
+            result["refundDue"] = str(last["refundDue"])
+        return self._move(order, "settled", "HIS结算成功", settlements=[s["settlementNo"] for s in settlements],
+                          result=result, message="")
+
+    def _bill(self, order: KioskOrder) -> KioskOrder:
+        self.events.emit(KIOSK_PROGRESS, step="billing", text="正在开具电子票据…")
+        try:
+            settlements = [self.his.settlement(no) for no in order.settlements]
+        except HisError:
+            return order  # the HIS cannot be read now; the next resume round bills it
+        bills = billing.issue_bills(self.workflow, self.his, self.identity.place_code, settlements, order.bills)
+        if any(b.get("pending") for b in bills):
+            return kiosk_orders.advance(self.db, order.order_no, "settled", "settled", self._now(), bills=bills,
+                                        message="电子票据暂未开具，稍后自动补开")
+        return self._move(order, "billed", "票据已开具", bills=bills)
+
+    def _print(self, order: KioskOrder, *, reprint: bool) -> KioskOrder:
+        doc = self._receipt_doc(order, reprint)
+        problem = billing.print_receipt(self.printer, doc, self.width_mm, self.fault)
+        notice_problem = "" if problem else billing.print_notices(self.workflow, order.bills, self.fault)
+        info = ReceiptInfo(not problem, not problem and not notice_problem,
+                           _print_message(problem or notice_problem), order.order_no)
+        self.events.emit(KIOSK_PRINT, receipt=info)
+        if problem or notice_problem:
+            return kiosk_orders.advance(self.db, order.order_no, "billed", "billed", self._now(),
+                                        result=dict(order.result) | {"printProblem": info.message})
+        result = {k: v for k, v in order.result.items() if k != "printProblem"}
+        return self._move(order, "printed", "凭条已打印", result=result)
+
+    def _receipt_doc(self, order: KioskOrder, reprint: bool) -> dict[str, Any]:
+        ctx: dict[str, Any] = dict(order.result.get("receipt") or {})
+        rows = [list(r) for r in ctx.get("rows") or []]
+        if order.result.get("queueNo"):
+            rows.append(["就诊序号", order.result["queueNo"]])
+        if order.result.get("hospitalCard"):
+            rows.append(["就诊卡号", order.result["hospitalCard"]])
+        if order.result.get("balance") is not None:
+            rows.append(["余额", f"{order.result['balance']}元"])
+        if order.result.get("refundDue"):
+            rows.append(["退还押金", f"{order.result['refundDue']}元"])
+        notes = []
+        if any(b.get("emergency") for b in order.bills):
+            notes.append("同步服务器暂不可用，本次开具应急电子票据。")
+        pay = PAY_TEXT.get(order.pay_channel or order.pay_method, order.pay_method)
+        return {"flow": ctx.get("kind") or order.flow, "hospital": self.identity.hospital,
+                "terminal": self.identity.terminal_id, "orderNo": order.order_no,
+                "time": self.clock.now().astimezone(CST).strftime("%Y-%m-%d %H:%M:%S"),
+                "patient": ctx.get("patient") or {}, "rows": rows, "items": ctx.get("items") or [],
+                "amount": f"{Decimal(order.amount_fen) / 100:.2f}", "payMethod": pay,
+                "bills": order.bills, "notes": notes, "reprint": reprint}
+
+    def _report_pending(self) -> None:
+        """Report bills the HIS could not be told about before (orders already billed/printed)."""
+        for order in kiosk_orders.of_day(self.db):
+            if not any(not b.get("pending") and not b.get("reported") for b in order.bills):
+                continue
+            bills = [dict(b, reported=billing._report(self.his, b["settlementNo"], b))
+                     if not b.get("pending") and not b.get("reported") else b for b in order.bills]
+            kiosk_orders.advance(self.db, order.order_no, order.state, order.state, self._now(), bills=bills)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return self.clock.now().astimezone(CST).isoformat()
+
+    def _move(self, order: KioskOrder, to: str, note: str, **fields: Any) -> KioskOrder:
+        moved = kiosk_orders.advance(self.db, order.order_no, order.state, to, self._now(), note, **fields)
+        self._emit(moved)
+        return moved
+
+    def _emit(self, order: KioskOrder) -> None:
+        self.events.emit(KIOSK_ORDER, order_no=order.order_no, state=order.state, flow=order.flow)
+
+    def _result(self, order: KioskOrder) -> FlowResult:
+        state = order.state
+        ok = state in ("settled", "billed", "printed")
+        bill = next((_bill_info(b) for b in order.bills if not b.get("pending")), None)
+        notes: list[str] = []
+        if bill is not None and bill.emergency:
+            notes.append("同步服务器暂不可用，已开具应急电子票据，联网后自动上传")
+        if state == "settled":
+            notes.append("电子票据稍后开具，可在自助机“打印电子票据”或人工窗口打印")
+        problem = str(order.result.get("printProblem") or "")
+        if problem:
+            notes.append(problem)
+        receipt = None
+        if state in ("billed", "printed"):
+            receipt = ReceiptInfo(state == "printed", state == "printed", problem, order.order_no)
+        if ok:
+            message = "办理成功"
+        elif state == "refunded":
+            message = order.message or "结算失败，已原路退款"
+        elif state in ("created", "paid", "refunding"):
+            message = (order.message or "业务处理中") + "，请勿重复缴费；如有疑问请凭订单号到人工窗口咨询"
+        else:
+            message = order.message or "业务未完成"
+        balance = order.result.get("balance")
+        return FlowResult(ok=ok, flow=order.flow, message=message, order_no=order.order_no, state=state,
+                          amount=Decimal(order.amount_fen) / 100,
+                          settlement_no=order.settlements[-1] if order.settlements else "", bill=bill,
+                          receipt=receipt, refunded=state == "refunded",
+                          balance=None if balance is None else Decimal(str(balance)),
+                          queue_no=str(order.result.get("queueNo") or ""), code="" if ok else state,
+                          notes=tuple(notes))
+
+
+def _print_message(problem: str) -> str:
+    if not problem:
+        return ""
+    return f"{problem}。凭条未能打印，请凭订单号到人工窗口补打"
+
+
+def _bill_info(b: dict[str, Any]) -> BillInfo:
+    return BillInfo(str(b.get("billBatchCode", "")), str(b.get("billNo", "")), str(b.get("random", "")),
+                    bool(b.get("emergency")))
+
+
+def _view(o: KioskOrder) -> OrderView:
+    bill = next((b for b in o.bills if not b.get("pending")), {})
+    return OrderView(o.order_no, o.flow, Decimal(o.amount_fen) / 100, o.pay_method, o.state,
+                     o.settlements[-1] if o.settlements else "", str(bill.get("billNo", "")),
+                     bool(bill.get("emergency")), o.message, o.created_at, o.updated_at)
+
+
+__all__ = ["Checkout", "OrderRequest", "OrderState", "FINAL_STATES", "Settlement"]

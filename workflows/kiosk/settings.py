@@ -16,6 +16,8 @@
     survey = [{key = "doctor", text = "您对医生的服务满意吗？", options = ["非常满意", "满意", "一般", "不满意"]}]
     min_top_up = "1.00"               # smallest top-up / deposit
     max_top_up = "50000.00"
+    card_fee = "5.00"                 # 工本费 (the HIS's cardFee; 0 = free)
+    min_first_top_up = "10.00"        # the HIS's minFirstTopUp
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class KioskSettings:
     survey: tuple[SurveyQuestion, ...] = DEFAULT_SURVEY
     min_top_up: Decimal = Decimal("1.00")
     max_top_up: Decimal = Decimal("50000.00")
+    card_fee: Decimal = Decimal("5.00")  # 工本费 of a hospital card (must equal the HIS's cardFee)
+    min_first_top_up: Decimal = Decimal("10.00")  # the HIS's minFirstTopUp (shown on the form)
 
 
 def _key(table: Mapping[str, Any], where: str) -> str:
@@ -145,6 +149,9 @@ def kiosk_settings(table: Any, where: str = "[kiosk]") -> KioskSettings | None:
     high = _money(table, "max_top_up", Decimal("50000.00"), where)
     if low > high:
         raise KioskConfigError(f"{where}.min_top_up不能大于max_top_up")
+    fee = Decimal("0.00") if str(table.get("card_fee", "5.00")) in ("0", "0.00") else \
+        _money(table, "card_fee", Decimal("5.00"), where)
     return KioskSettings(secs["idle_seconds"], min(secs["warning_seconds"], secs["idle_seconds"]),
                          bool(table.get("cash_enabled", False)), tuple(functions),
-                         _survey(table.get("survey"), where), low, high)
+                         _survey(table.get("survey"), where), low, high, fee,
+                         _money(table, "min_first_top_up", Decimal("10.00"), where))
