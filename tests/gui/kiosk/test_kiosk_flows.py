@@ -4,7 +4,6 @@ and what the receipt printer printed."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
