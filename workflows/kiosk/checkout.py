@@ -388,7 +388,7 @@ class Checkout:
         if any(b.get("emergency") for b in order.bills):
             notes.append("同步服务器暂不可用，本次开具应急电子票据。")
         pay = PAY_TEXT.get(order.pay_channel or order.pay_method, order.pay_method)
-        return {"flow": ctx.get("kind") or order.flow, "hospital": self.identity.hospital,
+        return {"flow": ctx.get("kind") or order.flow, "hospital": self.identity.hospital_name,
                 "terminal": self.identity.terminal_id, "orderNo": order.order_no,
                 "time": self.clock.now().astimezone(CST).strftime("%Y-%m-%d %H:%M:%S"),
                 "patient": ctx.get("patient") or {}, "rows": rows, "items": ctx.get("items") or [],

@@ -195,7 +195,7 @@ class SessionFlows:
 
     def _slip(self, kind: str, p: Patient, rows: list[list[str]], order_no: str = "",
               amount: Decimal | None = None) -> ReceiptInfo:
-        doc = {"flow": kind, "hospital": self._ctx.workflow.identity.hospital,
+        doc = {"flow": kind, "hospital": self._ctx.workflow.identity.hospital_name,
                "terminal": self._ctx.workflow.identity.terminal_id, "orderNo": order_no,
                "time": self._ctx.clock.now().strftime("%Y-%m-%d %H:%M:%S"), "patient": self._receipt_patient(p),
                "rows": rows, "amount": None if amount is None else f"{amount:.2f}"}
@@ -412,7 +412,7 @@ class SessionFlows:
         p = self._require_patient()
         self._gate(fn.QUERY)
         d = self.daily_list(day)
-        doc = {"flow": "daily_list", "hospital": self._ctx.workflow.identity.hospital,
+        doc = {"flow": "daily_list", "hospital": self._ctx.workflow.identity.hospital_name,
                "terminal": self._ctx.workflow.identity.terminal_id,
                "time": self._ctx.clock.now().strftime("%Y-%m-%d %H:%M:%S"), "patient": self._receipt_patient(p),
                "rows": [["住院号", d.admission_no], ["日期", d.day.isoformat()], ["累计费用", f"{d.cumulative:.2f}元"],

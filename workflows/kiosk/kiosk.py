@@ -209,7 +209,7 @@ class Kiosk:
                    "amount": f"{o.amount_fen / 100:.2f}"} for o in orders]
         total = sum(o.amount_fen for o in orders)
         now = self.clock.now().astimezone(CST)
-        sample = {"hospital": {"name": self.terminal.identity.hospital}, "cashSlip": {
+        sample = {"hospital": {"name": self.terminal.identity.hospital_name}, "cashSlip": {
             "terminalId": self.terminal.identity.terminal_id, "location": self.terminal.identity.place_name,
             "batchNo": f"{self.terminal.identity.terminal_id}-{day:%Y%m%d}",
             "periodStart": f"{day:%Y%m%d}000000", "periodEnd": f"{day:%Y%m%d}235959", "trades": trades,
