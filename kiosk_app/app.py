@@ -48,8 +48,8 @@ def demo_config(data_dir: Path, *, server_url: str, server_dir: Path, his_url: s
     """The demo kiosk's config from the running stack's ``demo.json`` files: the server's
     self-service terminal caller (point 自助机), the HIS's kiosk caller, the demo merchant."""
     server = json.loads((server_dir / "demo.json").read_text(encoding="utf-8"))
-    term = next((c for c in server["callers"] if c["appid"].startswith("KIOSK")),
-                next(c for c in server["callers"] if c.get("kind") == "terminal"))
+    # the kiosk-kind caller: a kiosk acts as itself (a staffed kind would need a session per call)
+    term = next(c for c in server["callers"] if c.get("kind") == "kiosk")
     his = json.loads((his_dir / "demo.json").read_text(encoding="utf-8"))
     his_caller = next(c for c in his["callers"] if c["appid"].startswith("KIOSK"))
     payment = None
