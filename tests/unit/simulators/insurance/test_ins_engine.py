@@ -10,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulators.insurance import engine
-from simulators.insurance.engine import IPT, LV_A, LV_B, LV_C, OTP, Accumulated, Totals, add_up, settle, split_line
+from simulators.insurance.engine import (
+    IPT,
+    LV_A,
+    LV_B,
+    LV_C,
+    OTP,
+    Accumulated,
+    Totals,
+    add_up,
+    settle,
+    split_line,
+)
 
 pytestmark = pytest.mark.unit
 
