@@ -99,9 +99,9 @@ def register(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
         "ipt_otp_no": fields.required(data, "iptOtpNo", 30), "med_type": fields.optional(data, "medType", "11" if
                                                                                        visit.kind == "outpatient" else "21"),
         "atddr_no": fields.optional(data, "atddrNo"), "dr_name": fields.optional(data, "drName"),
-        "dept_code": fields.optional(data, "deptCode"), "dept_name": fields.optional(data, "deptName"),
-        "caty": fields.optional(data, "caty"),
+        "dept_code": fields.required(data, "deptCode", 30), "dept_name": fields.required(data, "deptName", 100),
     }
+    req["caty"] = fields.optional(data, "caty", req["dept_code"])  # 科别: the department's unless given
     if visit.kind == "inpatient":
         req |= {"ipt_no": req["ipt_otp_no"], "adm_dept_codg": req["dept_code"], "adm_dept_name": req["dept_name"],
                 "chfpdr_name": req["dr_name"], "dise_codg": fields.optional(data, "diseCodg"),
