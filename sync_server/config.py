@@ -111,6 +111,10 @@ class ServerConfig:
     insurance_detail_separator: str = "tab"
     #: fund_pay_sumamt includes acct_pay (Zhuhai) or excludes it (Hunan): used by the amount check
     insurance_fund_includes_acct: bool = False
+    #: words of a refusal (err_msg) that mean "no such settlement / nothing to reverse": 5203 and
+    #: 2601 answer an unknown one with infcode -1 (no official code list exists: spec §12); any
+    #: other refusal leaves an in-doubt settlement in doubt (fail closed)
+    insurance_not_found_hints: tuple[str, ...] = ("不存在", "没有结算", "无结算", "未找到", "无需冲正", "未成功")
     #: seconds a settlement may stay "settling" before the worker treats its owner as gone
     insurance_settling_grace: float = 30.0
 
@@ -174,7 +178,7 @@ def _coerce(name: str, value: Any) -> Any:
         return int(value)
     if kind in ("bool",):
         return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-    if name in ("place_codes", "insurance_stmt_ok"):
+    if name in ("place_codes", "insurance_stmt_ok", "insurance_not_found_hints"):
         return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
     return value
 

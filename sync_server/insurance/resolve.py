@@ -61,6 +61,12 @@ def ours(found: tuple[Settlement, ...], msgid: str) -> Settlement | None:
     return None
 
 
+def not_found(exc: InsuranceRejected, hints: tuple[str, ...]) -> bool:
+    """True when a refusal says there is no such settlement / nothing to reverse (its err_msg
+    holds one of the configured ``hints``)."""
+    return any(h and h in exc.err_msg for h in hints)
+
+
 def resolve_one(ctx: ServerContext, client: InsuranceClient, settlement_id: int) -> str:
     """Resolve one ``settling`` / ``in_doubt`` settlement (the caller holds it); the outcome."""
     with read_tx(ctx.engine) as conn:
@@ -70,9 +76,14 @@ def resolve_one(ctx: ServerContext, client: InsuranceClient, settlement_id: int)
     who = Actor("server", caller=row["caller"])
     op = Operator(row["opter"], row["opter"])
     visit, msgid = VISITS[row["visit"]], str(row["settle_msgid"])
+    hints = ctx.config.insurance_not_found_hints
     try:
         found = client.query_settlement(op, row["insuplc_admdvs"], psn_no=row["psn_no"], mdtrt_id=row["mdtrt_id"])
-    except (InsuranceUnreachable, InsuranceRejected) as exc:
+    except InsuranceRejected as exc:
+        if not not_found(exc, hints):
+            return _unresolved(ctx, row, who, f"5203失败：{exc.message}")
+        found = ()  # the platform says the visit has no settlement
+    except InsuranceUnreachable as exc:
         return _unresolved(ctx, row, who, f"5203失败：{exc.message}")
     mine = ours(found, msgid)
     now = ts17(ctx.clock.now())
@@ -92,6 +103,8 @@ def resolve_one(ctx: ServerContext, client: InsuranceClient, settlement_id: int)
     try:
         client.reverse(op, row["insuplc_admdvs"], psn_no=row["psn_no"], omsgid=msgid, oinfno=visit.settle)
     except InsuranceRejected as exc:
+        if not not_found(exc, hints):
+            return _unresolved(ctx, row, who, f"5203无此结算，2601被拒：{exc.err_msg}")
         note = f"5203无此结算；2601答复：{exc.err_msg}"[:500]  # nothing there to reverse
     except InsuranceUnreachable as exc:
         return _unresolved(ctx, row, who, f"2601失败：{exc.message}")
