@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from sync_server.store.db import read_tx
 from sync_server.store.insurance_schema import ins_transactions
-from tests.rigs.insurance import QIAN, WANG, ZHAO, ZHANG, InsSimProcess
+from tests.rigs.insurance import QIAN, WANG, ZHANG, ZHAO, InsSimProcess
 from tests.rigs.stack import ServerThread
 
 pytestmark = pytest.mark.integration
