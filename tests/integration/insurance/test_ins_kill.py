@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ins_stack import NO_FINANCE, fees_data, insurance_config, register_data, sim_settlements, terminal, write_config
+from ins_stack import (
+    NO_FINANCE,
+    fees_data,
+    insurance_config,
+    register_data,
+    sim_settlements,
+    terminal,
+    write_config,
+)
 from sqlalchemy import create_engine, text
 
 from tests.rigs.insurance import LI, InsSimProcess
