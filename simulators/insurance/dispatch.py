@@ -131,11 +131,13 @@ def _run(platform: Platform, env: Envelope, inst: sqlite3.Row, handler: Handler,
                                                    received.strftime("%Y-%m-%d %H:%M:%S")))
         ctx = Ctx(platform, db, env, inst, received)
         refuse = platform.knob(db, "refuse")
+        if refuse and (not refuse["infnos"] or env.infno in refuse["infnos"]):
+            _consume(db, "refuse", refuse)
+            db.execute("UPDATE messages SET state = 'fail', err_msg = ? WHERE fixmedins_code = ? AND msgid = ?",
+                       (refuse["err_msg"], env.fixmedins_code, env.msgid))
+            return None, refuse["err_msg"], int(refuse["infcode"]), 0
         db.execute("SAVEPOINT tx")
         try:
-            if refuse and (not refuse["infnos"] or env.infno in refuse["infnos"]):
-                _consume(db, "refuse", refuse)
-                raise InsFailure(refuse["err_msg"], refuse["infcode"])
             if env.infno != "9001":
                 tx_base.check_sign_no(ctx)
             if psn_no and env.infno not in NO_INSUPLC and platform.knob(db, "require_insuplc"):

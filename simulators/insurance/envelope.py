@@ -143,7 +143,7 @@ def req(data: dict[str, Any], name: str, where: str = "") -> str:
     """A required text field."""
     value = text(data.get(name)).strip()
     if not value:
-        raise InsFailure(f"{where}字段{name}不能为空")
+        raise InsFailure(f"字段{where}{name}不能为空")
     return value
 
 
@@ -157,16 +157,16 @@ def decimal(data: dict[str, Any], name: str, places: int, where: str = "", requi
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise InsFailure(f"{where}字段{name}不能为空")
+            raise InsFailure(f"字段{where}{name}不能为空")
         return Decimal(0)
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
     except InvalidOperation:
-        raise InsFailure(f"{where}字段{name}不是有效的数值：{raw}") from None
+        raise InsFailure(f"字段{where}{name}不是有效的数值：{raw}") from None
     if not value.is_finite() or abs(value) >= Decimal(10) ** 14:
-        raise InsFailure(f"{where}字段{name}超出范围：{raw}")
+        raise InsFailure(f"字段{where}{name}超出范围：{raw}")
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise InsFailure(f"{where}字段{name}最多{places}位小数：{raw}")
+        raise InsFailure(f"字段{where}{name}最多{places}位小数：{raw}")
     return value
 
 
@@ -179,7 +179,7 @@ def date_field(data: dict[str, Any], name: str, where: str = "", required: bool 
     """A ``yyyy-MM-dd`` date, or a datetime whose date part is taken."""
     value = req(data, name, where) if required else opt(data, name)
     if value and not (DATE.match(value) or DATETIME.match(value)):
-        raise InsFailure(f"{where}字段{name}日期格式错误，应为yyyy-MM-dd：{value}")
+        raise InsFailure(f"字段{where}{name}日期格式错误，应为yyyy-MM-dd：{value}")
     return value[:10]
 
 
@@ -187,7 +187,7 @@ def datetime_field(data: dict[str, Any], name: str, where: str = "", required: b
     """A ``yyyy-MM-dd HH:mm:ss`` datetime."""
     value = req(data, name, where) if required else opt(data, name)
     if value and not DATETIME.match(value):
-        raise InsFailure(f"{where}字段{name}时间格式错误，应为yyyy-MM-dd HH:mm:ss：{value}")
+        raise InsFailure(f"字段{where}{name}时间格式错误，应为yyyy-MM-dd HH:mm:ss：{value}")
     return value
 
 

@@ -37,7 +37,8 @@ def upload(ctx: Ctx, lines: list[dict[str, Any]], kind: str) -> list[dict[str, A
         visits[mdtrt_id] = visit
         if visit["psn_no"] != psn_no:
             raise InsFailure(f"{where}人员编号psn_no与就诊ID不符")
-        if visit["state"] != "open":
+        # inpatient lines may still come after the discharge registration (before the final settlement)
+        if visit["state"] != "open" and not (kind == engine.IPT and visit["state"] == "discharged"):
             raise InsFailure(f"{where}就诊ID{mdtrt_id}已{'撤销' if visit['state'] == 'cancelled' else '出院'}，不能上传费用")
         if f"{mdtrt_id}|{sn}" in seen or ctx.db.execute(
                 "SELECT 1 FROM fees WHERE mdtrt_id = ? AND feedetl_sn = ? AND state != 'cancelled'",
