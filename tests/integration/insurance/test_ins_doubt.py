@@ -99,9 +99,6 @@ def test_refused_settlement_goes_back_to_pre_settled(term: InsTerminal, ins_sim:
     assert code == "E5604" and "个人账户余额不足" in msg
     row = term.ok("insSettlementQuery", {"settlementId": reg["settlementId"]})
     assert row["state"] == "pre_settled"
-    # the simulator's refuse knob is consumed inside the savepoint it rolls back (it never counts
-    # down: reported to the simulator's branch), so it is cleared here
-    ins_sim.knobs(refuse=None)
     done = term.ok("insSettle", {"settlementId": reg["settlementId"]})
     assert done["state"] == "settled"
     assert len(_valid(ins_sim, reg["mdtrtId"])) == 1
