@@ -20,6 +20,7 @@ from simulators.insurance import (
     tx_files,
     tx_inpatient,
     tx_outpatient,
+    tx_pharmacy,
     tx_query,
     tx_recon,
     tx_reverse,
@@ -35,7 +36,7 @@ from simulators.insurance.store import set_knob
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Handler] = {
-    **tx_base.REGISTRY, **tx_outpatient.REGISTRY, **tx_inpatient.REGISTRY, **tx_reverse.REGISTRY,
+    **tx_base.REGISTRY, **tx_outpatient.REGISTRY, **tx_pharmacy.REGISTRY, **tx_inpatient.REGISTRY, **tx_reverse.REGISTRY,
     **tx_query.REGISTRY, **tx_recon.REGISTRY, **tx_files.REGISTRY, **tx_upload.REGISTRY, **vouchers.REGISTRY,
 }
 

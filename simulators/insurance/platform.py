@@ -19,7 +19,7 @@ from simulators.insurance.store import Store, knob, next_serial, set_knob
 #: Longest a request may be held (slow / timeout_commit), so a hung request never outlives a run.
 MAX_HANG = 120.0
 #: Infnos 2601 reverses by default (the official list was not found: spec §12).
-REVERSIBLE = ["2201", "2204", "2207", "2208", "2301", "2304", "2305", "2401", "2402", "4101"]
+REVERSIBLE = ["2102", "2201", "2204", "2207", "2208", "2301", "2304", "2305", "2401", "2402", "4101"]
 
 #: Every knob with its default. None = off.
 DEFAULTS: dict[str, Any] = {

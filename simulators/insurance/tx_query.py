@@ -1,5 +1,7 @@
 """Queries (5xxx): settlements (5203), fee details (5204), visits (5201), diagnoses (5202),
-accumulations (5206), departments and staff (5101/5102), in-hospital patients (5303)."""
+accumulations (5206), departments and staff (5101/5102), in-hospital patients (5303), filings
+(5301/5302/5304) and chronic-disease medication (5205). Output node names other than 5203's are
+inferred (docs/INSURANCE.md)."""
 
 from __future__ import annotations
 
@@ -127,7 +129,46 @@ def in_hospital_query(ctx: Ctx) -> Output:
                       "begntime": r["begntime"], "ipt_no": r["ipt_otp_no"], "med_type": r["med_type"]} for r in found]}
 
 
+def _filings(ctx: Ctx, infno: str, node_name: str) -> Output:
+    """The person's live filings uploaded with ``infno`` (2501/2503/2505), newest first."""
+    data = node(ctx.env.input, "data")
+    psn_no = req(data, "psn_no", "data.")
+    ctx.person(psn_no)
+    found = ctx.db.execute("SELECT * FROM uploads WHERE fixmedins_code = ? AND infno = ? AND state = 'ok'"
+                           " AND json_extract(payload_json, '$.psn_no') = ? ORDER BY id DESC", (ctx.code, infno, psn_no))
+    return {node_name: [dict(load_json(r["payload_json"]), trt_dcla_detl_sn=r["ukey"]) for r in found]}
+
+
+def chronic_filing_query(ctx: Ctx) -> Output:
+    """5301: chronic/special disease filings (2503)."""
+    return _filings(ctx, "2503", "feedetail")
+
+
+def fixed_point_query(ctx: Ctx) -> Output:
+    """5302: designated-institution filings (2505)."""
+    return _filings(ctx, "2505", "psnfixmedin")
+
+
+def referral_query(ctx: Ctx) -> Output:
+    """5304: referral filings (2501)."""
+    return _filings(ctx, "2501", "refmedin")
+
+
+def chronic_drug_query(ctx: Ctx) -> Output:
+    """5205: fee lines of the person's chronic/special disease visits (med_type 14) in a period."""
+    data = node(ctx.env.input, "data")
+    psn_no = req(data, "psn_no", "data.")
+    ctx.person(psn_no)
+    begn, end = opt(data, "begntime") or "0000", opt(data, "endtime") or "9999"
+    found = ctx.db.execute("SELECT f.* FROM fees f JOIN visits v ON v.mdtrt_id = f.mdtrt_id WHERE v.psn_no = ?"
+                           " AND v.fixmedins_code = ? AND v.med_type = '14' AND f.state = 'settled'"
+                           " AND f.fee_ocur_time >= ? AND f.fee_ocur_time <= ? ORDER BY f.id",
+                           (psn_no, ctx.code, begn, end))
+    return {"feedetail": [_fee(r) for r in found]}
+
+
 REGISTRY: dict[str, Handler] = {
+    "5301": chronic_filing_query, "5302": fixed_point_query, "5304": referral_query, "5205": chronic_drug_query,
     "5203": settlement_query, "5204": fee_query, "5201": visit_query, "5202": diagnosis_query,
     "5206": accumulation_query, "5101": dept_query, "5102": staff_query, "5303": in_hospital_query,
 }

@@ -41,11 +41,15 @@ def reverse(ctx: Ctx) -> Output:
 
 
 def _undo(ctx: Ctx, oinfno: str, effect: dict[str, object]) -> None:
-    if oinfno in ("2207", "2304"):
+    if oinfno in ("2207", "2304", "2102"):
         orig = ctx.settlement(str(effect["setl_id"]))
         if orig["state"] != "valid":
             raise InsFailure(f"原结算{orig['setl_id']}已撤销，不能冲正")
         settle.release(ctx, orig, "reversed")
+        if oinfno == "2102":  # the pharmacy's lines and visit were opened by the settlement itself
+            ctx.db.execute("UPDATE fees SET state = 'cancelled' WHERE mdtrt_id = ? AND state = 'up'",
+                           (orig["mdtrt_id"],))
+            ctx.db.execute("UPDATE visits SET state = 'cancelled' WHERE mdtrt_id = ?", (orig["mdtrt_id"],))
     elif oinfno in ("2208", "2305"):
         cancel = ctx.settlement(str(effect["cancel_setl_id"]))
         orig = ctx.settlement(str(effect["orig_setl_id"]))
