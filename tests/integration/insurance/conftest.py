@@ -32,10 +32,11 @@ def ins_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InsSimProcess]
 @pytest.fixture(scope="module", params=DB_KINDS)
 def server(request: pytest.FixtureRequest, ins_sim: InsSimProcess,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    """A sync server (in this process) on SQLite or PostgreSQL, insurance pointed at the simulator."""
+    """A sync server (in this process) on SQLite or PostgreSQL, insurance pointed at the simulator
+    (the PostgreSQL one as the simulator's second hospital: each reconciles only its own)."""
     db = db_config(request.param)
     st = ServerThread(tmp_path_factory.mktemp(f"ins_server_{request.param}"), NO_FINANCE,
-                      **(db | insurance_config(ins_sim, timeout=1.5)))
+                      **(db | insurance_config(ins_sim, timeout=1.5, other=request.param != "sqlite")))
     try:
         yield st
     finally:

@@ -12,18 +12,19 @@ from typing import Any
 import requests
 
 from billing_core import envelope, request_stamp
-from tests.rigs.insurance import PAASID, TOKEN, ZHANG, InsSimProcess
+from tests.rigs.insurance import CODE, OTHER_CODE, OTHER_PAASID, OTHER_TOKEN, PAASID, TOKEN, ZHANG, InsSimProcess
 from tests.rigs.stack import HisClient, free_port
 
 #: A finance platform URL nobody listens on: these tests never issue e-bills.
 NO_FINANCE = f"http://127.0.0.1:{free_port()}/medical-web/api/medical"
 
 
-def insurance_config(sim: InsSimProcess, timeout: float = 2.0) -> dict[str, Any]:
-    """The server's insurance settings for the simulator's demo hospital."""
-    return {"insurance_url": sim.url, "insurance_paasid": PAASID, "insurance_pass_token": TOKEN,
-            "insurance_fixmedins_code": "H44030300001", "insurance_timeout": timeout,
-            "insurance_connect_timeout": 1.0}
+def insurance_config(sim: InsSimProcess, timeout: float = 2.0, *, other: bool = False) -> dict[str, Any]:
+    """The server's insurance settings for the simulator's demo hospital (``other``: its second
+    demo hospital, so that two servers sharing one simulator keep apart, e.g. in reconciliation)."""
+    code, paasid, token = (OTHER_CODE, OTHER_PAASID, OTHER_TOKEN) if other else (CODE, PAASID, TOKEN)
+    return {"insurance_url": sim.url, "insurance_paasid": paasid, "insurance_pass_token": token,
+            "insurance_fixmedins_code": code, "insurance_timeout": timeout, "insurance_connect_timeout": 1.0}
 
 
 class InsTerminal(HisClient):

@@ -56,7 +56,7 @@ def test_outpatient_settlement_life(server: ServerThread, ins_sim: InsSimProcess
         assert pre["state"] == "pre_settled" and pre["preSettlement"]["medfeeSumamt"] == "50.00"
         assert not sim_settlements(ins_sim, mdtrt_id=reg["mdtrtId"])  # pre-settle creates none
         done = term.ok("insSettle", {"settlementId": sid})
-        assert done["state"] == "settled" and done["setlId"] and done["settleMsgid"].startswith("H44030300001")
+        assert done["state"] == "settled" and done["setlId"] and done["settleMsgid"].startswith(server.ctx.config.insurance_fixmedins_code)
         total = Decimal(done["fundPaySumamt"]) + Decimal(done["acctPay"]) + Decimal(done["psnCashPay"])
         assert Decimal(done["medfeeSumamt"]) == Decimal("50.00") and total == Decimal("50.00")
         on_platform = sim_settlements(ins_sim, mdtrt_id=reg["mdtrtId"])
