@@ -12,7 +12,16 @@ from typing import Any
 import requests
 
 from billing_core import envelope, request_stamp
-from tests.rigs.insurance import CODE, OTHER_CODE, OTHER_PAASID, OTHER_TOKEN, PAASID, TOKEN, ZHANG, InsSimProcess
+from tests.rigs.insurance import (
+    CODE,
+    OTHER_CODE,
+    OTHER_PAASID,
+    OTHER_TOKEN,
+    PAASID,
+    TOKEN,
+    ZHANG,
+    InsSimProcess,
+)
 from tests.rigs.stack import HisClient, free_port
 
 #: A finance platform URL nobody listens on: these tests never issue e-bills.

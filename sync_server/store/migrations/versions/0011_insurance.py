@@ -8,6 +8,8 @@ Revises: 0010
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -66,7 +68,7 @@ def _transactions() -> None:
     op.create_index("ix_ins_transactions_created", "ins_transactions", ["created_at"])
 
 
-def _settlements(amount: sa.Numeric) -> None:
+def _settlements(amount: sa.Numeric[Any]) -> None:
     op.create_table(
         "ins_settlements",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
