@@ -109,7 +109,7 @@ def settlements(platform: Platform, args: dict[str, str]) -> dict[str, Any]:
                 "mdtrt_id": r["mdtrt_id"], "psn_no": r["psn_no"], "state": r["state"],
                 "refd_setl_flag": r["refd_setl_flag"], "orig_setl_id": r["orig_setl_id"],
                 "medfee": str(yuan(r["medfee"])), "fund": str(yuan(r["fund"])), "acct": str(yuan(r["acct"])),
-                "cash": str(yuan(r["cash"]))} for r in found]
+                "cash": str(yuan(r["cash"])), "dedc": str(yuan(r["dedc"]))} for r in found]
     return {"settlements": out}
 
 

@@ -55,6 +55,9 @@ SERVICE_PATHS: dict[str, str] = {
     "fsi/api/ybSettlementStmtService/stmtTotal": "3201", "fsi/api/ybSettlementStmtService/stmtDetail": "3202",
     "fsi/api/medinfoupload/setllistinfoupld": "4101", "fsi/api/fsiIntegratedQueryService/querySetlInfo": "5203",
     "fsi/api/fileupload/upload": "9101", "fsi/api/fileupload/download": "9102",
+    # the voucher centre's own service paths [I] (no source names them; docs/INSURANCE.md §8)
+    "fsi/api/elecSetlCertService/upload": "4901", "fsi/api/elecSetlCertService/queryUploadResult": "4902",
+    "fsi/api/elecSetlCertService/reupload": "4905", "fsi/api/elecSetlCertService/queryStatus": "5501",
 }
 #: Transactions whose input carries psn_no but not as the insured person's key (no insuplc check).
 NO_INSUPLC = {"9001", "9002", "9101", "9102", "3201", "3202"}

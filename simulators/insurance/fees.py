@@ -57,8 +57,14 @@ def upload(ctx: Ctx, lines: list[dict[str, Any]], kind: str) -> list[dict[str, A
             raise InsFailure(f"{where}明细项目费用总额det_item_fee_sumamt（{yuan(amount)}）与数量×单价不符")
         if (amount < 0 or cnt < 0) and kind == engine.OTP:
             raise InsFailure(f"{where}门诊费用明细的数量和金额不能为负")
-        if amount < 0 and not opt(line, "init_feedetl_sn"):
-            raise InsFailure(f"{where}退费明细（负数）必须填写原费用明细流水号init_feedetl_sn")
+        if amount < 0:
+            init = opt(line, "init_feedetl_sn")
+            if not init:
+                raise InsFailure(f"{where}退费明细（负数）必须填写原费用明细流水号init_feedetl_sn")
+            orig = ctx.db.execute("SELECT med_list_codg FROM fees WHERE mdtrt_id = ? AND feedetl_sn = ?"
+                                  " AND state != 'cancelled'", (mdtrt_id, init)).fetchone()
+            if orig is None or orig["med_list_codg"] != code:
+                raise InsFailure(f"{where}原费用明细流水号init_feedetl_sn（{init}）不存在或项目不一致")
         when = datetime_field(line, "fee_ocur_time", where)
         prop = Decimal(item["selfpay_prop"])
         limit = Decimal(item["pric_uplmt"]) if item["pric_uplmt"] is not None else None

@@ -95,7 +95,8 @@ def download(ctx: Ctx) -> Output:
     no = req(data, "file_qury_no", "fsDownloadIn.")
     owner = req(data, "fixmedins_code", "fsDownloadIn.")
     row = ctx.db.execute("SELECT * FROM files WHERE file_qury_no = ?", (no,)).fetchone()
-    if row is None or row["fixmedins_code"] not in (owner,) or owner not in (ctx.code, PLATFORM_OWNER):
+    # a file is the platform's ("plc": catalogues) or the caller's own; never another institution's
+    if row is None or row["fixmedins_code"] != owner or owner not in (ctx.code, PLATFORM_OWNER):
         raise InsFailure(f"文件查询号file_qury_no（{no}）不存在")
     if row["dld_endtime"] < ctx.stamp:
         raise InsFailure("文件已超过下载截止时间")

@@ -144,6 +144,9 @@ def test_voucher_centre(client: InsClient) -> None:
     assert "已上传" in client.fails("4901", {"data": v}, ZHANG["plc"])
     res = client.ok("4902", {"data": {"bill_code": v["bill_code"], "bill_no": v["bill_no"]}})["data"]
     assert res["upld_cnt"] == 1
+    by_path = client.call("4902", {"data": {"bill_code": v["bill_code"], "bill_no": v["bill_no"]}},
+                          path="/fsi/api/elecSetlCertService/queryUploadResult")
+    assert by_path["infcode"] == 0 and by_path["output"]["data"]["setl_id"] == setl_id
     again = client.ok("4905", {"data": {**v, "biller": "更正收费员"}}, ZHANG["plc"])["data"]
     assert again["upld_cnt"] == 2
     st = client.ok("5501", {"data": {"setl_id": setl_id}})["data"]

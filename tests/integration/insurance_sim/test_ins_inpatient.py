@@ -71,6 +71,8 @@ def test_inpatient_stay(client: InsClient) -> None:
         fee_line(mdtrt_id, p, "3", DRUG_B, "-2", "30", "", med_type="21", init_feedetl_sn="2")]}, p["plc"])
     assert "init_feedetl_sn" in client.fails("2301", {"feedetail": [
         fee_line(mdtrt_id, p, "4", DRUG_B, "-1", "30", "")]}, p["plc"])
+    assert "不存在或项目不一致" in client.fails("2301", {"feedetail": [
+        fee_line(mdtrt_id, p, "4", DRUG_B, "-1", "30", "", init_feedetl_sn="1")]}, p["plc"])  # line 1 is the bed
     # a final settlement needs the discharge first
     assert "未办理出院" in client.fails("2304", _settle(mdtrt_id, p, "420.00", "0"), p["plc"])
     pre = client.ok("2303", _settle(mdtrt_id, p, "420.00", "1"), p["plc"])["setlinfo"]

@@ -184,3 +184,30 @@ def test_down_slow_and_url_styles(client: InsClient, sim: InsSimProcess) -> None
     assert "不符" in client.call("1101", payload, path="/2207")["err_msg"]
     status, _ = client.post_raw(client.envelope("1101", payload), "/fsi/api/nope/nope")
     assert status == 404
+
+
+def test_concurrent_settlements_of_one_visit(client: InsClient, sim: InsSimProcess) -> None:
+    """Two cashiers settle the same visit at once: exactly one settlement (spec §10.3)."""
+    import threading
+
+    p = ZHANG
+    mdtrt_id = register(client, p)
+    client.ok("2204", {"feedetail": [fee_line(mdtrt_id, p, "1", CONSULT, "1", "10")]}, p["plc"])
+    results: list[int] = []
+    clients = [InsClient(sim.url) for _ in range(4)]
+    for c in clients:
+        c.sign_no = client.sign_no
+
+    def go(c: InsClient) -> None:
+        results.append(c.call("2207", {"data": settle_data(mdtrt_id, p, "10.00")}, p["plc"])["infcode"])
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    for c in clients:
+        c.close()
+    assert sorted(results) == [-1, -1, -1, 0]
+    rows = sim.control("GET", f"/_sim/settlements?mdtrt_id={mdtrt_id}").json()["settlements"]
+    assert [r["state"] for r in rows] == ["valid"]

@@ -73,3 +73,41 @@ def test_docs_list_exactly_the_built_transactions() -> None:
     assert built == handled, (sorted(built - handled), sorted(handled - built))
     assert not {no for no, state in rows if state == "not built"} & handled
     assert handled <= listed
+
+
+def test_cancel_echoes_setl_id_knob_and_reconciliation_with_refunds(client: InsClient, knobs: Any) -> None:
+    from tests.rigs.insurance import outpatient_settled
+
+    knobs(cancel_new_setl_id=False)
+    mdtrt_id, out = outpatient_settled(client, ZHANG)
+    setl_id = out["setlinfo"]["setl_id"]
+    cancel = client.ok("2208", {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": ZHANG["psn_no"]}},
+                       ZHANG["plc"])
+    assert cancel["setlinfo"]["setl_id"] == setl_id
+    day = now_text()[:10]
+    base = {"insutype": "310", "clr_type": "11", "setl_optins": "440300", "stmt_begndate": day, "stmt_enddate": day}
+    # only valid settlements: none left
+    zero = {"medfee_sumamt": 0, "fund_pay_sumamt": 0, "acct_pay": 0, "fixmedins_setl_cnt": 0}
+    assert client.ok("3201", {"data": {**base, **zero, "refd_setl_flag": "0"}})["stmtinfo"]["stmt_rslt"] == "000000"
+    # with refunds: the settlement and its cancel, netting to zero, count 2
+    both = dict(zero, fixmedins_setl_cnt=2)
+    assert client.ok("3201", {"data": {**base, **both, "refd_setl_flag": "1"}})["stmtinfo"]["stmt_rslt"] == "000000"
+    knobs(stmt_codes={"balanced": "0", "unbalanced": "1"})
+    assert client.ok("3201", {"data": {**base, **zero, "refd_setl_flag": "1"}})["stmtinfo"]["stmt_rslt"] == "1"
+
+
+def test_new_person_by_control_and_upload_as_byte_array(client: InsClient, app: Flask) -> None:
+    http = app.test_client()
+    person = {"psn_no": "44030000000000000099", "certno": "440106201001010011", "psn_name": "孙八", "gend": "1",
+              "brdy": "2010-01-01", "card_no": "SSC99", "card_sn": "SN99", "ec_token": "ECT-99",
+              "insurances": [{"insutype": "390", "psn_type": "1401", "insuplc_admdvs": "440300", "balc": "0"}]}
+    assert http.post("/_sim/persons", json=person).status_code == 200
+    assert http.post("/_sim/persons", json=person).get_json()["code"] == "E3601"
+    assert http.post("/_sim/persons", json={**person, "psn_no": "1", "certno": "bad"}).get_json()["code"] == "E3601"
+    out = client.ok("1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": "ECT-99"}})
+    assert out["baseinfo"]["psn_name"] == "孙八" and out["baseinfo"]["age"] > 10
+    up = client.ok("9101", {"fsUploadIn": {"in": list(b"PK\x03\x04"), "filename": "a.zip",
+                                           "fixmedins_code": client.code}})
+    assert up["file_qury_no"].startswith("fsi/upld/")
+    assert "Base64" in client.fails("9101", {"fsUploadIn": {"in": "!!", "filename": "a.zip",
+                                                            "fixmedins_code": client.code}})
