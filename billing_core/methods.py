@@ -245,6 +245,8 @@ INS_PERSON_INFO: Final = "insPersonInfo"
 INS_REGISTER: Final = "insRegister"
 #: 2204 / 2301: fee details of a registered visit.
 INS_UPLOAD_FEES: Final = "insUploadFees"
+#: 2402: an inpatient visit's discharge (before its final settlement).
+INS_DISCHARGE: Final = "insDischarge"
 #: 2206 / 2303: pre-settlement (no settlement is created on the platform).
 INS_PRE_SETTLE: Final = "insPreSettle"
 #: 2207 / 2304: the settlement; recorded in flight before it is sent, resolved by 5203 / 2601.
@@ -260,8 +262,8 @@ INS_RECONCILE: Final = "insReconcile"
 
 #: Every terminal insurance method.
 INSURANCE_METHODS: frozenset[str] = frozenset({
-    INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_PRE_SETTLE, INS_SETTLE, INS_CANCEL,
-    INS_REVERSE, INS_QUERY, INS_RECONCILE,
+    INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
+    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE,
 })
 #: Insurance methods that change nothing on the platform.
 INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY})

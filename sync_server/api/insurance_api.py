@@ -9,6 +9,7 @@ session roles through api/access.py (security/permissions.py). Methods (billing_
 * ``insPersonInfo``       — 1101 ``{mdtrtCertType, mdtrtCertNo[, cardSn]}`` -> the person (ID number masked)
 * ``insRegister``         — 2201/2401 -> a settlement record ``{settlementId, state, mdtrtId ...}``
 * ``insUploadFees``       — 2204/2301 ``{settlementId, chrgBchno, fees: [...]}``
+* ``insDischarge``        — 2402 ``{settlementId[, diseCodg, diseName, dscgWay, endtime]}`` (inpatient)
 * ``insPreSettle``        — 2206/2303 ``{settlementId[, acctUsedFlag, psnSetlway]}``
 * ``insSettle``           — 2207/2304 ``{settlementId}`` (recorded in flight first; in doubt -> 5203 / 2601)
 * ``insCancel``           — 2208/2305 ``{settlementId}`` (an unsettled visit is closed locally)
@@ -80,6 +81,7 @@ ROUTES: dict[str, Route] = {
     methods.INS_PERSON_INFO: _person,
     methods.INS_REGISTER: settle.register,
     methods.INS_UPLOAD_FEES: settle.upload_fees,
+    methods.INS_DISCHARGE: settle.discharge,
     methods.INS_PRE_SETTLE: settle.pre_settle,
     methods.INS_SETTLE: settle.settle,
     methods.INS_CANCEL: settle.cancel,

@@ -49,6 +49,8 @@ class Visit:
 OUTPATIENT = Visit("outpatient", "2201", "2204", "2206", "2207", "2208")
 INPATIENT = Visit("inpatient", "2401", "2301", "2303", "2304", "2305")
 VISITS: Mapping[str, Visit] = {v.kind: v for v in (OUTPATIENT, INPATIENT)}
+#: 2402: discharge of an inpatient visit.
+INPATIENT_DISCHARGE = "2402"
 #: The settlements whose unknown outcome is resolved by 5203 / 2601, never by a re-send.
 SETTLE_INFNOS = frozenset({OUTPATIENT.settle, INPATIENT.settle})
 
@@ -138,6 +140,10 @@ class InsuranceClient:
                     ) -> tuple[FeeResult, ...]:
         """2204 / 2301 ``feedetail`` rows: the platform's classification of each."""
         return FeeResult.parse_all(self._call(visit.fees, {"feedetail": [dict(d) for d in details]}, op, insuplc))
+
+    def discharge(self, op: Operator, insuplc: str, data: Mapping[str, Any]) -> None:
+        """2402: the inpatient visit discharged (``dscginfo`` node); the final settlement may follow."""
+        self._call(INPATIENT_DISCHARGE, {"dscginfo": dict(data), "diseinfo": []}, op, insuplc)
 
     def pre_settle(self, op: Operator, visit: Visit, insuplc: str, data: Mapping[str, Any]) -> Settlement:
         """2206 / 2303: what the settlement would be (nothing is created on the platform)."""

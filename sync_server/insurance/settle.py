@@ -103,9 +103,12 @@ def register(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     }
     req["caty"] = fields.optional(data, "caty", req["dept_code"])  # 科别: the department's unless given
     if visit.kind == "inpatient":
+        # the admission diagnosis is also the expected main discharge diagnosis (spec §5 2401)
+        dise_codg, dise_name = fields.required(data, "diseCodg", 30), fields.required(data, "diseName", 100)
         req |= {"ipt_no": req["ipt_otp_no"], "adm_dept_codg": req["dept_code"], "adm_dept_name": req["dept_name"],
-                "chfpdr_name": req["dr_name"], "dise_codg": fields.optional(data, "diseCodg"),
-                "dise_name": fields.optional(data, "diseName")}
+                "atddr_no": fields.required(data, "atddrNo", 30), "chfpdr_name": fields.required(data, "drName", 50),
+                "dise_codg": dise_codg, "dise_name": dise_name, "adm_diag_dscr": dise_name,
+                "dscg_maindiag_code": dise_codg, "dscg_maindiag_name": dise_name}
     with read_tx(desk.ctx.engine) as conn:
         busy = conn.execute(select(ins_settlements.c.id).where(ins_settlements.c.live_psn == psn_no)).scalar()
     if busy is not None:
@@ -176,6 +179,31 @@ def upload_fees(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
                     "fulamtOwnpayAmt": str(r.fulamt_ownpay_amt), "preselfpayAmt": str(r.preselfpay_amt),
                     "inscpScpAmt": str(r.inscp_scp_amt), "chrgitmLv": r.chrgitm_lv} for r in results]
     return out
+
+
+def discharge(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
+    """2402 for an inpatient visit that is still open (its state does not change; the discharge is
+    recorded with the visit and audited)."""
+    sid = fields.settlement_id(data)
+    with read_tx(desk.ctx.engine) as conn:
+        row = records.load(conn, sid)
+    if row["visit"] != "inpatient" or row["state"] not in (state.REGISTERED, state.FEES_UPLOADED, state.PRE_SETTLED):
+        raise SettlementStateError(f"医保结算{sid}不是未结算的住院就诊，不能办理出院")
+    reg = _request(row).get("register", {})
+    info = {"mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"], "insutype": row["insutype"],
+            "endtime": fields.optional(data, "endtime", f"{desk.ctx.clock.now().astimezone(CST):%Y-%m-%d %H:%M:%S}"),
+            "dise_codg": fields.optional(data, "diseCodg", reg.get("dise_codg", "")),
+            "dise_name": fields.optional(data, "diseName", reg.get("dise_name", "")),
+            "dscg_way": fields.optional(data, "dscgWay", "1"),
+            "dscg_dept_codg": fields.optional(data, "dscgDeptCodg", reg.get("dept_code", "")),
+            "dscg_dept_name": fields.optional(data, "dscgDeptName", reg.get("dept_name", ""))}
+    desk.client.discharge(desk.op, row["insuplc_admdvs"], info)
+    with write_tx(desk.ctx.engine) as conn:
+        row = records.load(conn, sid)
+        conn.execute(update(ins_settlements).where(ins_settlements.c.id == sid).values(
+            request_json=json.dumps(_request(row) | {"discharge": info}, ensure_ascii=False), updated_at=desk.now17()))
+        _audit(conn, desk, "ins_discharge", sid, None, {"endtime": info["endtime"], "dise_codg": info["dise_codg"]})
+        return records.answer(records.load(conn, sid)) | {"discharged": info["endtime"]}
 
 
 def _settle_data(row: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

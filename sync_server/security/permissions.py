@@ -41,7 +41,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
     # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the
     # settlement before the patient leaves; a reversal (2601) and the reconciliation are finance's
-    **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_PRE_SETTLE,
+    **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                             methods.INS_SETTLE, methods.INS_CANCEL)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
 })

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sync_server.store.db import read_tx
 from sync_server.store.insurance_schema import ins_transactions
-from tests.rigs.insurance import LI, ZHANG, InsSimProcess
+from tests.rigs.insurance import LI, ZHANG, ZHAO, InsSimProcess
 from tests.rigs.stack import ServerThread
 
 pytestmark = pytest.mark.integration
@@ -92,3 +92,33 @@ def test_outpatient_settlement_life(server: ServerThread, ins_sim: InsSimProcess
     finally:
         term.close()
         finance.close()
+
+
+def test_inpatient_settlement_life(server: ServerThread, ins_sim: InsSimProcess) -> None:
+    term = terminal(_base(server), server.demo, "ward_nurse")
+    try:
+        data = register_data(ZHAO) | {"visit": "inpatient", "medType": "21", "diseCodg": "J18.900",
+                                      "diseName": "肺炎", "deptCode": "B02", "deptName": "呼吸内科"}
+        code, msg = term.call("insRegister", {k: v for k, v in data.items() if k != "diseCodg"})
+        assert code == "E5610" and "diseCodg" in msg
+        reg = term.ok("insRegister", data)
+        sid = reg["settlementId"]
+        assert reg["visit"] == "inpatient" and reg["mdtrtId"]
+        bed = {"settlementId": sid, "chrgBchno": "", "fees": [
+            {"feedetlSn": "IP1", "medListCodg": "120100001", "medinsListCodg": "BED3", "detItemFeeSumamt": "120.00",
+             "cnt": "2", "pric": "60.00"}]}
+        assert term.ok("insUploadFees", bed | {"chrgBchno": "IPB1"})["medfeeSumamt"] == "120.00"
+        # the final settlement needs the discharge first (the platform refuses otherwise)
+        assert term.call("insPreSettle", {"settlementId": sid})[0] == "E5604"
+        assert term.ok("insDischarge", {"settlementId": sid, "dscgWay": "1"})["discharged"]
+        pre = term.ok("insPreSettle", {"settlementId": sid})
+        assert pre["preSettlement"]["medfeeSumamt"] == "120.00"
+        done = term.ok("insSettle", {"settlementId": sid})
+        assert done["state"] == "settled" and done["clrType"] in ("21", None)
+        assert [s["infno"] for s in sim_settlements(ins_sim, mdtrt_id=reg["mdtrtId"]) if s["state"] == "valid"] \
+            == ["2304"]
+        cancelled = term.ok("insCancel", {"settlementId": sid})
+        assert Decimal(cancelled["cancellation"]["medfeeSumamt"]) == Decimal("-120.00")
+        assert term.call("insDischarge", {"settlementId": sid})[0] == "E5612"
+    finally:
+        term.close()
