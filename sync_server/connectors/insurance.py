@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync_server.connectors.insurance_envelope import Operator
+from sync_server.connectors.insurance_errors import InsuranceRejected
 from sync_server.connectors.insurance_transport import InsuranceTransport
 from sync_server.connectors.insurance_types import (
     FeeResult,
@@ -53,6 +54,11 @@ VISITS: Mapping[str, Visit] = {v.kind: v for v in (OUTPATIENT, INPATIENT)}
 INPATIENT_DISCHARGE = "2402"
 #: The settlements whose unknown outcome is resolved by 5203 / 2601, never by a re-send.
 SETTLE_INFNOS = frozenset({OUTPATIENT.settle, INPATIENT.settle})
+
+
+def sign_no_refused(exc: InsuranceRejected) -> bool:
+    """True when a refusal is about the sign_no (签到), not the transaction."""
+    return "sign_no" in exc.err_msg or "签到" in exc.err_msg
 
 
 class InsuranceClient:
@@ -111,8 +117,21 @@ class InsuranceClient:
 
     def _call(self, infno: str, input_: Mapping[str, Any], op: Operator, insuplc: str = "", *,
               msgid: str | None = None, timeout: float | None = None) -> Any:
+        """One business call with the operator's sign_no. A refusal naming the sign_no (expired,
+        signed out, another operator's) drops the cached one and signs in again; the call is then
+        repeated once with a new msgid — a refused transaction was not applied — except a
+        settlement, whose msgid the caller recorded (it answers the refusal; the operator retries)."""
+        try:
+            return self.transport.call(infno, input_, op, sign_no=self.sign_no(op), insuplc_admdvs=insuplc,
+                                       msgid=msgid, timeout=timeout)
+        except InsuranceRejected as exc:
+            if not sign_no_refused(exc):
+                raise
+            self.forget_sign_in(op)
+            if msgid is not None or infno in SETTLE_INFNOS:
+                raise
         return self.transport.call(infno, input_, op, sign_no=self.sign_no(op), insuplc_admdvs=insuplc,
-                                   msgid=msgid, timeout=timeout)
+                                   timeout=timeout)
 
     # ------------------------------------------------------------------ person, visit, fees
 

@@ -58,20 +58,26 @@ class TransactionLog(Protocol):
         """Record how the transaction ended."""
 
 
+#: The in-memory logs' shared sequence: one per process (two clients of one institution in one
+#: process never reuse a msgid), started from the clock so that a restarted tool does not
+#: repeat the previous run's numbers within the same second.
+_MEMORY_SEQ = itertools.count(int(time.time() * 1000) % 10000)
+
+
 class MemoryLog:
-    """A :class:`TransactionLog` in memory (tools, unit tests): msgids from a process counter."""
+    """A :class:`TransactionLog` in memory (tools, unit tests): msgids from the process's counter.
+    The server uses its database journal (sync_server/insurance/journal.py) instead."""
 
     def __init__(self, fixmedins_code: str, clock: Callable[[], datetime] = datetime.now) -> None:
         self.code = fixmedins_code
         self.clock = clock
         self.rows: dict[str, dict[str, Any]] = {}
-        self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
     def begin(self, infno: str, operator: Operator, input_: Mapping[str, Any], msgid: str | None) -> str:
         """See :class:`TransactionLog`."""
         with self._lock:
-            msgid = msgid or make_msgid(self.code, self.clock(), next(self._seq))
+            msgid = msgid or make_msgid(self.code, self.clock(), next(_MEMORY_SEQ))
             self.rows.setdefault(msgid, {"infno": infno, "opter": operator.opter, "outcome": "sent"})
         return msgid
 
