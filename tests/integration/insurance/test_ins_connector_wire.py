@@ -11,7 +11,11 @@ import pytest
 
 from sync_server.connectors.insurance import InsuranceClient
 from sync_server.connectors.insurance_envelope import Institution, Operator
-from sync_server.connectors.insurance_errors import InsuranceBadResponse, InsuranceRejected, InsuranceUnreachable
+from sync_server.connectors.insurance_errors import (
+    InsuranceBadResponse,
+    InsuranceRejected,
+    InsuranceUnreachable,
+)
 from sync_server.connectors.insurance_transport import Endpoint, InsuranceTransport, MemoryLog
 from tests.rigs.insurance import CODE, PAASID, TOKEN, ZHANG, InsSimProcess
 from tests.rigs.stack import free_port
