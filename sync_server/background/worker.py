@@ -19,11 +19,12 @@ from sqlalchemy import and_, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import loads
 from sync_server.background.delivery import deliver
-from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.emergency.carry_pool import CARRY, kick_carry_pool
 from sync_server.his import batches
 from sync_server.his.issuing import Issuer
+from sync_server.insurance import reconcile as ins_reconcile
 from sync_server.insurance.resolve import resolve_pending
 from sync_server.outbox import queue as outbox
 from sync_server.reconcile import daily as reconcile
@@ -78,6 +79,11 @@ class Worker:
                     reconcile.maybe_daily(self.ctx)
                 except PlatformUnreachable:
                     pass
+                if self.ctx.insurance is not None:
+                    try:
+                        ins_reconcile.maybe_daily(self.ctx, self.ctx.insurance)
+                    except (PlatformUnreachable, PlatformRejected):
+                        log.warning("insurance daily reconciliation failed; tried again later")
         return self.deliver_due()
 
     def resolve_insurance(self) -> None:

@@ -13,7 +13,7 @@
 3. The report goes to ``ins_recon_reports`` (audited) and ``DIR/reports/insurance-reconcile-<day>.json``.
 
 ``python -m sync_server insurance reconcile --day yyyy-MM-dd`` runs it; the terminal method
-``insReconcile`` too.
+``insReconcile`` too; the worker runs yesterday's once a day (:func:`maybe_daily`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
-from billing_core.clock import ts17
+from billing_core.clock import CST, date10, ts17
 from sync_server.connectors.insurance import InsuranceClient
 from sync_server.connectors.insurance_envelope import Operator
 from sync_server.context import ServerContext
@@ -37,6 +38,10 @@ from sync_server.security.audit import Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.files import write_private
 from sync_server.store.insurance_schema import ins_recon_reports, ins_settlements
+from sync_server.store.schema import settings
+
+#: The ``settings`` row naming the last day the worker reconciled.
+LAST_DAY = "ins_recon_last_day"
 
 RESULT_COLUMNS = ("psn_no", "mdtrt_id", "setl_id", "msgid", "stmt_rslt", "refd_setl_flag", "memo",
                   "medfee_sumamt", "fund_pay_sumamt", "acct_pay")
@@ -150,3 +155,23 @@ def run(ctx: ServerContext, client: InsuranceClient, day: str, op: Operator | No
     reports.mkdir(parents=True, exist_ok=True)
     write_private(reports / f"insurance-reconcile-{day}.json", text)
     return report
+
+
+def maybe_daily(ctx: ServerContext, client: InsuranceClient) -> bool:
+    """Reconcile yesterday once a day (after 01:00 CST, so that late settlements are in); True
+    when it ran. A failed run (platform unreachable or refusing) is tried again next time."""
+    now = ctx.clock.now().astimezone(CST)
+    if now.hour < 1:
+        return False
+    day = date10(now - timedelta(days=1))
+    with read_tx(ctx.engine) as conn:
+        last = conn.execute(select(settings.c.value).where(settings.c.name == LAST_DAY)).scalar()
+    if last == day:
+        return False
+    run(ctx, client, day)
+    with write_tx(ctx.engine) as conn:
+        if last is None:
+            conn.execute(insert(settings).values(name=LAST_DAY, value=day))
+        else:
+            conn.execute(update(settings).where(settings.c.name == LAST_DAY).values(value=day))
+    return True

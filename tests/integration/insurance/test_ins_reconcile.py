@@ -16,6 +16,7 @@ from ins_stack import InsTerminal, fees_data, register_data, terminal
 from sqlalchemy import update
 
 from billing_core.clock import CST, ManualClock
+from sync_server.insurance.reconcile import maybe_daily
 from sync_server.security.audit import SERVER, audit
 from sync_server.store.db import write_tx
 from sync_server.store.insurance_schema import ins_settlements
@@ -76,3 +77,10 @@ def test_reconcile_clean_then_a_local_difference(server: ServerThread, ins_sim: 
     finally:
         cashier.close()
         finance.close()
+
+
+def test_the_worker_reconciles_yesterday_once(server: ServerThread) -> None:
+    assert server.ctx.insurance is not None
+    ran = maybe_daily(server.ctx, server.ctx.insurance)
+    assert ran is (datetime.now(CST).hour >= 1)  # after 01:00 only
+    assert maybe_daily(server.ctx, server.ctx.insurance) is False  # once a day
