@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -139,13 +140,18 @@ def resolve_pending(ctx: ServerContext, client: InsuranceClient) -> dict[str, in
     (``in_doubt`` without an owner, or ``settling`` / ``in_doubt`` of a dead process); the count
     of each outcome."""
     with read_tx(ctx.engine) as conn:
-        rows = conn.execute(select(ins_settlements.c.id, ins_settlements.c.owner, ins_settlements.c.state).where(
+        rows = conn.execute(select(ins_settlements.c.id, ins_settlements.c.owner, ins_settlements.c.state,
+                                   ins_settlements.c.updated_at).where(
             ins_settlements.c.state.in_((state.SETTLING, state.IN_DOUBT)))).all()
+    # a request of this process holds its settlement at most one settle call plus one resolution;
+    # a hold older than that was abandoned (an unexpected error in the request thread)
+    grace = max(ctx.config.insurance_settling_grace, 3 * ctx.config.insurance_timeout + 2)
+    stale = ts17(ctx.clock.now() - timedelta(seconds=grace))
     counts: dict[str, int] = {}
-    for sid, owner, st in rows:
+    for sid, owner, st, updated in rows:
         if ctx.stop.is_set():
             break
-        if owner is not None and ctx.owner_alive(owner):
+        if owner is not None and ctx.owner_alive(owner) and not (owner == ctx.instance and updated < stale):
             continue  # a live request (of this or another process) is still on it
         if st == state.SETTLING and owner is None:
             continue  # cannot happen (begin_settle sets the owner); never guess

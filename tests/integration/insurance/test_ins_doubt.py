@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from ins_stack import InsTerminal, fees_data, register_data, sim_settlements, terminal
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from sync_server.store.db import read_tx
-from sync_server.store.insurance_schema import ins_transactions
+from billing_core.clock import ManualClock
+from sync_server.security.audit import SERVER, audit
+from sync_server.store.db import read_tx, write_tx
+from sync_server.store.insurance_schema import ins_settlements, ins_transactions
 from tests.rigs.insurance import QIAN, WANG, ZHANG, ZHAO, InsSimProcess
 from tests.rigs.stack import ServerThread
 
@@ -78,11 +80,17 @@ def test_lost_and_unreachable_is_left_in_doubt_then_resolved_by_the_worker(
     assert [s["medins_setl_id"] for s in _valid(ins_sim, reg["mdtrtId"])] == [row["settleMsgid"]]
 
 
-def test_not_on_the_platform_is_reversed_and_may_be_settled_again(term: InsTerminal, ins_sim: InsSimProcess) -> None:
+def test_not_on_the_platform_is_reversed_and_may_be_settled_again(term: InsTerminal, server: ServerThread,
+                                                                   ins_sim: InsSimProcess) -> None:
     reg = _pre_settled(term, ZHAO)
     ins_sim.knobs(down=True)  # HTTP 503: not an envelope -> in doubt (it may have been processed)
     code, _ = term.call("insSettle", {"settlementId": reg["settlementId"]})
     assert code == "E5613"
+    # as if the request thread had died holding it: this process's own, long unchanged hold is taken over too
+    with write_tx(server.ctx.engine) as conn:
+        conn.execute(update(ins_settlements).where(ins_settlements.c.id == reg["settlementId"])
+                     .values(owner=server.ctx.instance, updated_at="20000101000000000"))
+        audit(conn, ManualClock(), SERVER, "test_hold", "ins_settlement", reg["settlementId"])
     ins_sim.knobs(down=False)
     row = _wait_state(term, reg["settlementId"], {"pre_settled"})
     assert row["state"] == "pre_settled" and "2601" in (row["note"] or ""), row["note"]
