@@ -145,11 +145,57 @@ ALTER TABLE journal ADD COLUMN writeoff_result TEXT;
 ALTER TABLE journal ADD COLUMN writeoff_at TEXT
 """
 
+# Issue 15 §4: the kiosk's money path. An order is written before the payment call and its state
+# only moves forward (workflows.kiosk.checkout); the log keeps every move for recovery and audit.
+# Amounts are fen; params/settlements/bills/result are JSON text. Survey answers stay local until
+# the control centre collects them.
+_M004 = """
+CREATE TABLE kiosk_orders (
+    order_no TEXT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    params TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+    pay_method TEXT NOT NULL CHECK (pay_method IN ('prepayment', 'qr', 'code', 'cash', 'none')),
+    pay_channel TEXT NOT NULL DEFAULT '',
+    transaction_id TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'created'
+        CHECK (state IN ('created', 'paid', 'settled', 'billed', 'printed', 'refunding', 'refunded', 'failed')),
+    settlements TEXT NOT NULL DEFAULT '[]',
+    bills TEXT NOT NULL DEFAULT '[]',
+    refund_no TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    result TEXT NOT NULL DEFAULT '{}',
+    day TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX kiosk_orders_state ON kiosk_orders(state);
+CREATE INDEX kiosk_orders_day ON kiosk_orders(day);
+CREATE TABLE kiosk_order_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_no TEXT NOT NULL REFERENCES kiosk_orders(order_no),
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
+CREATE TABLE kiosk_survey (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    answers TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+)
+"""
+
 #: (name, script) in application order. Names are recorded; never rename or edit one.
 SCRIPTS: list[tuple[str, str]] = [
     ("0001_initial", _M001),
     ("0002_journal_state_index", _M002),
     ("0003_journal_writeoff_queue", _M003),
+    ("0004_kiosk_orders", _M004),
 ]
 
 

@@ -43,6 +43,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -78,7 +79,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
-    "QAbstractItemView", "QAction", "QApplication", "QCheckBox", "QColor", "QComboBox", "QCompleter", "QDate",
+    "QAbstractItemView", "QAction", "QApplication", "QButtonGroup", "QCheckBox", "QColor", "QComboBox", "QCompleter", "QDate",
     "QDateEdit", "QDialog", "QElapsedTimer", "QEvent", "QFileDialog", "QFont", "QFontDatabase", "QFormLayout",
     "QFrame", "QGridLayout", "QGroupBox", "QGuiApplication", "QHBoxLayout", "QHeaderView", "QImage", "QInputDialog", "QKeyEvent",
     "QKeySequence", "QLabel", "QLineEdit", "QListWidget", "QListWidgetItem", "QMainWindow", "QMarginsF",

@@ -1,11 +1,12 @@
 """Run the whole system on this machine (the README's run command calls this).
 
-Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS simulator, and the cashier
+Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS and payment simulators, and the
+(``--app kiosk``: the patient kiosk instead of the) cashier
 app with virtual devices logged in as the demo cashier. Prints URLs and demo credentials and
 keeps running until Ctrl-C, then stops everything it started. With no display it starts Xvfb
 (or falls back to Qt's offscreen platform) and saves a screenshot of the main window.
 
-Usage: python scripts/demo.py [--data-dir var/demo] [--finance-port 18080] [--server-port 18000] [--his-port 18090]
+Usage: python scripts/demo.py [--app cashier|kiosk] [--data-dir var/demo] [--finance-port 18080] [--server-port 18000] [--his-port 18090]
        [--no-app] [--screenshot PATH]
 """
 
@@ -64,6 +65,9 @@ def main() -> int:
     parser.add_argument("--finance-port", type=int, default=18080)
     parser.add_argument("--server-port", type=int, default=18000)
     parser.add_argument("--his-port", type=int, default=18090)
+    parser.add_argument("--payment-port", type=int, default=18091)
+    parser.add_argument("--app", choices=("cashier", "kiosk"), default="cashier",
+                        help="which app to start (kiosk: the patient self-service kiosk, 1080x1920)")
     parser.add_argument("--no-app", action="store_true", help="start only the simulator and the server")
     parser.add_argument("--screenshot", default=str(ROOT / "var" / "demo" / "cashier_main_window.png"))
     args = parser.parse_args()
@@ -118,6 +122,12 @@ def main() -> int:
             urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 (our own simulator on 127.0.0.1)
         his_demo = json.loads((his_dir / "demo.json").read_text(encoding="utf-8"))
 
+        # the unified payment platform (docs/PAYMENT.md): the kiosk's QR and payment-code payments
+        procs.append(subprocess.Popen([py, "-m", "simulators.payment", "--host", host, "--port",
+                                       str(args.payment_port), "--data-dir", str(data / "payment")], env=env))
+        wait_port(host, args.payment_port, procs[-1])
+        payment_url = f"http://{host}:{args.payment_port}"
+
         print("\n==== 系统已启动 ====")
         print(f"财政电子票据平台（模拟）: {finance_url}")
         print(f"院内同步服务器:           {server_url}/medical-web/api/medical/<method>")
@@ -130,7 +140,16 @@ def main() -> int:
         for caller in his_demo["callers"]:
             print(f"  调用方 {caller['name']}: appid={caller['appid']} key={caller['key']}")
 
-        if not args.no_app:
+        print(f"统一支付平台（模拟）:       {payment_url}/pay/<operation>（docs/PAYMENT.md）")
+        if not args.no_app and args.app == "kiosk":
+            start_display(env, procs)
+            shot = str(Path(args.screenshot).with_name("kiosk_attract.png"))
+            procs.append(subprocess.Popen(
+                [py, "-m", "kiosk_app", "--demo", "--windowed", "--data-dir", str(data / "kiosk"), "--stack-dir",
+                 str(data), "--server-url", server_url, "--his-url", his_url, "--payment-url", payment_url,
+                 "--screenshot", shot], env=env))
+            print(f"自助机已启动（虚拟设备，F5插社保卡 F7放身份证 F8扫医保码 F9扫付款码 F10模拟扫码支付）；截图 {shot}")
+        elif not args.no_app:
             start_display(env, procs)
             app_cmd = [py, "-m", "cashier_app", "--demo", "--server-url", server_url,
                        "--server-data-dir", str(server_dir), "--data-dir", str(data / "cashier"),

@@ -36,7 +36,9 @@ def _callers(points: tuple[str, ...]) -> list[dict[str, Any]]:
         {"appid": "HIS01", "name": "院内HIS", "kind": "his", "placeCodes": list(points[:-1]) or [first]},
         {"appid": "HIS02", "name": "自助机HIS接口", "kind": "his", "placeCodes": [points[-1]]},
         {"appid": "TERM01", "name": "门诊收费窗口终端", "kind": "terminal", "placeCodes": [first]},
-        {"appid": "KIOSK01", "name": "自助机终端", "kind": "terminal", "placeCodes": [points[-1]]},
+        {"appid": "KIOSK01", "name": "自助服务点收费终端", "kind": "terminal", "placeCodes": [points[-1]]},
+        # the patient self-service kiosk: acts as itself (no staff session), kind kiosk's method list
+        {"appid": "SELF01", "name": "患者自助机", "kind": "kiosk", "placeCodes": [points[-1]]},
     ]
 
 

@@ -174,6 +174,9 @@ class IssuingWorkflow:
         self.stock = StockManager(db, sync, clock, identity.place_code)
         self.uploader = Uploader(db, sync, clock, identity.terminal_id, crash_hook=crash_hook)
         self.writeoffs = WriteOffQueue(db, sync, clock, identity.terminal_id)
+        #: More heartbeat fields from the terminal kind (the kiosk adds device health, paper state and
+        #: its software version); called on every heartbeat, must not raise.
+        self.heartbeat_extra: Callable[[], dict[str, Any]] | None = None
 
     # --- issuing -----------------------------------------------------------------------------
 
@@ -379,9 +382,12 @@ class IssuingWorkflow:
 
     def _heartbeat_body(self) -> dict[str, Any]:
         usage = self._usage()
-        return {"terminalId": self.identity.terminal_id, "placeCode": self.identity.place_code,
+        body = {"terminalId": self.identity.terminal_id, "placeCode": self.identity.place_code,
                 "stockRemaining": usage.remaining_stock, "pendingUploads": usage.pending_count,
                 "oldestPending": usage.oldest_pending or ""}
+        if self.heartbeat_extra is not None:
+            body = self.heartbeat_extra() | body
+        return body
 
     # --- status ------------------------------------------------------------------------------
 
@@ -430,7 +436,10 @@ def _stored(bill: dict[str, Any]) -> dict[str, Any]:
 
 def _online_outcome(method: str, bus_no: str, answer: dict[str, Any], total: Decimal, job_id: int | None,
                     *, duplicate: bool = False) -> IssueOutcome:
-    return IssueOutcome("online", method, bus_no, str(answer.get("billBatchCode", "")), str(answer.get("billNo", "")),
-                        str(answer.get("random", "")), str(answer.get("createTime", "")), total, answer, job_id,
-                        duplicate=duplicate)
+    # A prepayment voucher (invoicePayMentVoucher) answers voucherBatchCode / voucherNo / voucherRandom.
+    return IssueOutcome("online", method, bus_no,
+                        str(answer.get("billBatchCode") or answer.get("voucherBatchCode") or ""),
+                        str(answer.get("billNo") or answer.get("voucherNo") or ""),
+                        str(answer.get("random") or answer.get("voucherRandom") or ""),
+                        str(answer.get("createTime", "")), total, answer, job_id, duplicate=duplicate)
 

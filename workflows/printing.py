@@ -21,6 +21,7 @@ from offline_store import print_jobs
 from offline_store.db import Database
 from print_templates.model import bill_from_sample
 from print_templates.notice import notice_job
+from print_templates.voucher_notice import is_voucher, voucher_notice_job
 from workflows.errors import PrintFailedError
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ class PrintResult:
 
 def render(document: dict[str, Any], *, reprint: bool, width_mm: int = 80) -> PrintJob:
     """The notice of a stored document (print_templates sample shape), marked when a reprint."""
-    job = notice_job(bill_from_sample(document), width_mm)
+    # A prepayment voucher (top-up, deposit) has no charge items: its own notice layout.
+    job = voucher_notice_job(document, width_mm) if is_voucher(document) else notice_job(bill_from_sample(document),
+                                                                                          width_mm)
     if reprint:
         job.title = f"{job.title}{REPRINT_MARK}"
         job.elements.insert(0, Text(REPRINT_MARK, align="center", bold=True, scale=2))

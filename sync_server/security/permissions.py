@@ -61,9 +61,11 @@ _MACHINE = frozenset({methods.TERMINAL_REGISTER, methods.TERMINAL_HEARTBEAT, met
 CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
     "his": methods.HIS_METHODS,
     "terminal": methods.HIS_METHODS | methods.TERMINAL_METHODS | methods.INSURANCE_METHODS,
-    # self-service kiosk: issue, query, print paper and notices; no write-off, void or paper stock
+    # self-service kiosk: issue, query, print paper and notices; no write-off, void or paper stock.
+    # Its prepayment top-ups and inpatient deposits (issue 15 §3) are issued as prepayment vouchers.
     "kiosk": (_ISSUING | methods.QUERIES | _ACCOUNT | _MACHINE
-              | {methods.TURN_PAPER, methods.SEND_BILL_NOTICE, methods.TERMINAL_STOCK_OUT,
+              | {methods.TURN_PAPER, methods.SEND_BILL_NOTICE, methods.INVOICE_PAYMENT_VOUCHER,
+                 methods.TERMINAL_STOCK_OUT,
                  methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD}
               # a patient settles their own visit; reversal and reconciliation stay with finance
               | (methods.INSURANCE_METHODS - {methods.INS_REVERSE, methods.INS_RECONCILE})),

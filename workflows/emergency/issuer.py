@@ -145,5 +145,8 @@ def emergency_answer(entry: journal.JournalEntry) -> dict[str, Any]:
 
 
 def amount_of(bill: dict[str, Any]) -> Decimal:
-    """The bill's total as Decimal."""
+    """The bill's total as Decimal (``totalAmt``; a prepayment voucher, invoicePayMentVoucher, has
+    ``amt`` instead: the kiosk issues deposit and top-up vouchers through the same workflow)."""
+    if "totalAmt" not in bill and "amt" in bill:
+        return parse_amount(bill["amt"], field="amt")
     return parse_amount(bill["totalAmt"], field="totalAmt")

@@ -16,6 +16,9 @@ name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Term
     [runtime]  maintain_interval, upload_batch_size, crash_at   # the headless runtime's round
     [payment]  url, mch_id, key | key_file, timeout, notify_url, channel, qr_deadline, code_deadline
                # the unified payment platform (workflows.payment_config; absent: takes no payments)
+    [his]      url, appid, key | key_file, timeout      # the HIS adapter (workflows.kiosk_config)
+    [kiosk]    idle_seconds, warning_seconds, cash_enabled, functions, survey, min_top_up, max_top_up
+               # a patient self-service kiosk (docs/KIOSK.md; absent: not a kiosk)
 
 The headless runtime's earlier flat layout (docs/EMERGENCY.md §5: ``terminal_id``, ``appid``,
 ``key``, ``server_url``, ``place_code``, ``data_dir``, ``private_key`` … at top level) is still
@@ -33,6 +36,7 @@ from typing import Any
 
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
+from workflows.kiosk_config import HisSettings, KioskConfigError, KioskSettings, his_settings, kiosk_settings
 from workflows.payment_config import PaymentSettings, payment_settings
 
 HIS_PATH = "/medical-web/api/medical"
@@ -82,6 +86,8 @@ class TerminalConfig:
     upload_batch_size: int = 50
     crash_at: str = ""  # fault injection (tests; env TERMINAL_CRASH_AT wins)
     payment: PaymentSettings | None = None  # [payment]: the unified payment platform (None: no payments)
+    his: HisSettings | None = None  # [his]: the HIS adapter (kiosk, ward)
+    kiosk: KioskSettings | None = None  # [kiosk]: a patient self-service kiosk (None: not a kiosk)
     # [operator]: the machine account of a terminal nobody logs in at (headless runtime): the
     # server requires a session for role-gated methods (issue 14); empty = a person logs in
     operator: str = ""
@@ -197,6 +203,11 @@ def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     try:
         cfg.payment = payment_settings(raw.get("payment"), f"终端配置文件{p}的[payment]")
     except ConfigError as exc:
+        raise WindowConfigError(exc.message) from exc
+    try:
+        cfg.his = his_settings(raw.get("his"), f"终端配置文件{p}的[his]")
+        cfg.kiosk = kiosk_settings(raw.get("kiosk"), f"终端配置文件{p}的[kiosk]")
+    except KioskConfigError as exc:
         raise WindowConfigError(exc.message) from exc
     return cfg
 

@@ -40,6 +40,7 @@ def test_caller_kinds() -> None:
         permissions.check_kind("ward", "W1", methods.INS_SETTLE)
     with pytest.raises(RoleError):
         permissions.check_kind("his", "HIS01", methods.INS_PERSON_INFO)
+    permissions.check_kind("kiosk", "K1", methods.INVOICE_PAYMENT_VOUCHER)  # kiosk top-ups and deposits
 
 
 def test_roles() -> None:
