@@ -85,11 +85,22 @@ def test_platform_refusal_is_answered_with_its_message(term: InsTerminal, ins_si
 def test_sessions_kinds_and_roles(server: ServerThread) -> None:
     base = f"http://127.0.0.1:{server.port}"
     anonymous = terminal(base, server.demo, role=None)
-    kiosk = terminal(base, server.demo, role=None, appid="KIOSK01")
+    staffed_kiosk = terminal(base, server.demo, role=None, appid="KIOSK01")  # kind terminal: staffed
+    kiosk = terminal(base, server.demo, role=None, appid="SELF01")  # kind kiosk: acts as itself
     try:
         assert anonymous.call("insRegister", register_data(ZHANG))[0] == "E2030"  # a staffed window logs in
         assert anonymous.ok("insPersonInfo", {"mdtrtCertType": "02", "mdtrtCertNo": ZHANG["certno"]})["psnNo"]
-        assert kiosk.call("insRegister", register_data(ZHANG))[0] == "E2030"  # the demo kiosk is kind terminal
+        assert staffed_kiosk.call("insRegister", register_data(ZHANG))[0] == "E2030"
+        reg = kiosk.ok("insRegister", register_data(ZHANG))  # the patient's own visit, opter = the kiosk
+        assert reg["state"] == "registered"
+        assert kiosk.call("insReverse", {"settlementId": reg["settlementId"]})[0] == "E2015"
+        assert kiosk.call("insReconcile", {"day": "2026-12-01"})[0] == "E2015"
+        assert kiosk.ok("insCancel", {"settlementId": reg["settlementId"]})["state"] == "cancelled"
+        with read_tx(server.ctx.engine) as conn:
+            opter = conn.execute(select(ins_settlements.c.opter).where(
+                ins_settlements.c.id == reg["settlementId"])).scalar_one()
+        assert opter == "SELF01"
     finally:
         anonymous.close()
+        staffed_kiosk.close()
         kiosk.close()
