@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
-import signal
-import threading
 from pathlib import Path
 
+from simulators import cli
 from simulators.finance import start
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until SIGINT/SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m simulators.finance", description="财政电子票据平台模拟器")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=18080)
-    parser.add_argument("--data-dir", default="data/finance")
+    parser = cli.parser("python -m simulators.finance", "财政电子票据平台模拟器", 18080, "data/finance")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli.setup_logging()
     server = start(Path(args.data_dir), args.host, args.port)
     demo = json.loads((Path(args.data_dir) / "demo.json").read_text(encoding="utf-8"))
     print(f"财政电子票据平台模拟器: {server.api_url}/<method>", flush=True)
     for c in demo["callers"]:
         print(f"  调用方 {c['name']}: appid={c['appid']} key={c['key']}", flush=True)
     print(f"  开票点: {', '.join(demo['placeCodes'])}  纸质票据代码: {demo['paperBillBatchCode']}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    server.stop()
-    return 0
+    return cli.serve_until_signal(server)
 
 
 if __name__ == "__main__":

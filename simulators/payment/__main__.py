@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
-import signal
-import threading
 from pathlib import Path
 
+from simulators import cli
 from simulators.payment import start
 
 #: The demo patient enrolled with ``--demo-face`` (the kiosk's virtual camera image).
@@ -17,13 +14,10 @@ DEMO_PATIENT = {"phone": "13800138000", "name": "张三", "id_card_no": "4401061
 
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until SIGINT/SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m simulators.payment", description="统一支付平台模拟器")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=18091)
-    parser.add_argument("--data-dir", default="data/payment")
+    parser = cli.parser("python -m simulators.payment", "统一支付平台模拟器", 18091, "data/payment")
     parser.add_argument("--demo-face", default="", help="enrol this image as the demo patient's face (13800138000)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli.setup_logging()
     server = start(Path(args.data_dir), args.host, args.port)
     if args.demo_face:
         from simulators.payment import faces
@@ -34,12 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"统一支付平台模拟器: {server.url}/pay/<operation>", flush=True)
     for m in demo["merchants"]:
         print(f"  商户 {m['name']}: mch_id={m['mch_id']} key={m['key']}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    server.stop()
-    return 0
+    return cli.serve_until_signal(server)
 
 
 if __name__ == "__main__":

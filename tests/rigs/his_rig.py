@@ -6,11 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ import requests
 from flask.testing import FlaskClient
 
 from simulators.his.context import HisContext
-from tests.rigs.stack import ROOT, free_port, wait_port
+from tests.rigs.stack import free_port, spawn_simulator, stop_process
 
 
 class Caller:
@@ -65,21 +62,11 @@ class HisProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> HisProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulators.his", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        wait_port(self.port, self.proc)
+        self.proc = spawn_simulator("simulators.his", self.port, self.data_dir)
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     @property

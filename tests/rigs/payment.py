@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
-from tests.rigs.stack import ROOT, free_port, wait_port
+from tests.rigs.stack import ROOT, free_port, spawn_simulator, stop_process
 
 MCH_ID, KEY = "1900000109", "demo-payment-key-2026-hmac-sha256"
 OTHER_MCH_ID, OTHER_KEY = "1900000110", "demo-payment-key-2026-other-merchant"
@@ -109,23 +106,11 @@ class PaySimProcess:
         return Control.of_url(self.url)
 
     def start(self) -> PaySimProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulators.payment", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir), *self.args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        wait_port(self.port, self.proc)
+        self.proc = spawn_simulator("simulators.payment", self.port, self.data_dir, *self.args, stderr=subprocess.PIPE)
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr is not None:
-            self.proc.stderr.close()
+        stop_process(self.proc)
         self.proc = None
 
     def demo(self) -> dict[str, Any]:

@@ -117,6 +117,31 @@ def db_config(kind: str) -> dict[str, Any]:
     return {"database_url": PG_URL, "database_schema": f"ss_{uuid.uuid4().hex[:12]}"}
 
 
+def spawn_simulator(module: str, port: int, data_dir: Path, *args: str,
+                    stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """``python -m <module> --host 127.0.0.1 --port N --data-dir DIR [args]`` started and listening."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
+         *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    wait_port(port, proc)
+    return proc
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, and SIGKILL after 10 s; closes a piped stderr."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stderr is not None:
+        proc.stderr.close()
+
+
 class Simulator:
     """``python -m simulators.finance`` on a free port, restartable on the same port and data."""
 
@@ -135,23 +160,13 @@ class Simulator:
         return f"{self.base}/medical-web/api/medical"
 
     def start(self) -> Simulator:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulators.finance", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        wait_port(self.port, self.proc)
+        self.proc = spawn_simulator("simulators.finance", self.port, self.data_dir)
         return self
 
     def stop(self) -> None:
         for client in self._clients:
             client.close()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
         # the port must really be closed before a test relies on "unreachable"
         deadline = time.monotonic() + 10
