@@ -10,6 +10,8 @@ Two families, both in the platform's signed envelope (finance_platform.md §1):
   the extensions for its own business with the platform.
 * **terminal-api methods** at ``/terminal/api/<method>`` (:data:`TERMINAL_METHODS`): between our
   terminals and the sync server only (docs/EMERGENCY.md "Wire contract").
+* **terminal insurance methods** at ``/insurance/api/<method>`` (:data:`INSURANCE_METHODS`):
+  terminals ask the sync server to run insurance transactions (docs/INSURANCE.md).
 
 Platform methods are grouped by how they behave, which is what every party decides on:
 
@@ -230,3 +232,38 @@ TERMINAL_METHODS: frozenset[str] = frozenset({
     TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
     TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
 })
+
+# ---------------------------------------------------------------------------------------------
+# Terminal insurance methods at ``/insurance/api/<method>`` (issue 16 §3, docs/INSURANCE.md):
+# terminal <-> sync server; the server speaks the insurance platform's transactions behind them.
+
+#: 9001 for the session's operator -> ``{signNo, signTime}`` (the server caches one per operator).
+INS_SIGN_IN: Final = "insSignIn"
+#: 1101 ``{mdtrtCertType, mdtrtCertNo[, cardSn]}`` -> the person and their insurance rows.
+INS_PERSON_INFO: Final = "insPersonInfo"
+#: 2201 / 2401: a visit registered on the platform; the server's settlement record starts here.
+INS_REGISTER: Final = "insRegister"
+#: 2204 / 2301: fee details of a registered visit.
+INS_UPLOAD_FEES: Final = "insUploadFees"
+#: 2402: an inpatient visit's discharge (before its final settlement).
+INS_DISCHARGE: Final = "insDischarge"
+#: 2206 / 2303: pre-settlement (no settlement is created on the platform).
+INS_PRE_SETTLE: Final = "insPreSettle"
+#: 2207 / 2304: the settlement; recorded in flight before it is sent, resolved by 5203 / 2601.
+INS_SETTLE: Final = "insSettle"
+#: 2208 / 2305: a settled settlement cancelled (negated amounts).
+INS_CANCEL: Final = "insCancel"
+#: 2601: a settlement (or an in-doubt attempt) reversed by its msgid.
+INS_REVERSE: Final = "insReverse"
+#: the server's settlement record, refreshed by 5203 when asked.
+INS_QUERY: Final = "insSettlementQuery"
+#: 3201 per insutype / clr_type for a day, 3202 on mismatch: the reconciliation report.
+INS_RECONCILE: Final = "insReconcile"
+
+#: Every terminal insurance method.
+INSURANCE_METHODS: frozenset[str] = frozenset({
+    INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
+    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE,
+})
+#: Insurance methods that change nothing on the platform.
+INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY})

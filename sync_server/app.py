@@ -10,12 +10,13 @@ from flask import Flask
 
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
-from sync_server.api import health, his_api, http_errors, terminal_api
+from sync_server.api import health, his_api, http_errors, insurance_api, terminal_api
 from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
+from sync_server.insurance.setup import insurance_client
 from sync_server.security.attempts import FailureRecorder
 from sync_server.security.auth import CallerCache
 from sync_server.security.replay import ReplayGuard
@@ -66,7 +67,7 @@ def build_context(cfg: ServerConfig) -> ServerContext:
     private, public = load_or_create_keys(Path(cfg.data_dir))
     clock = SystemClock()
     ctx = ServerContext(config=cfg, engine=engine, upstream=platform_client(cfg, clock), sm2_private=private,
-                        sm2_public=public, clock=clock)
+                        sm2_public=public, clock=clock, insurance=insurance_client(cfg, engine, clock))
     # the PostgreSQL lock's session watch is one of the context's threads (joined by ctx.close())
     ctx.liveness = Liveness(engine, ctx.instance).hold(
         start=lambda watch: ctx.threads.start("liveness", watch, ctx.stop))
@@ -112,6 +113,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app.extensions["sync_failures"] = FailureRecorder(ctx.engine, ctx.clock)
     app.register_blueprint(his_api.bp)
     app.register_blueprint(terminal_api.bp)
+    app.register_blueprint(insurance_api.bp)
     app.register_blueprint(health.bp)
     if cfg.worker == "thread":
         app.extensions["sync_worker"] = Worker(ctx)

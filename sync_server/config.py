@@ -15,6 +15,10 @@ Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
 ``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server worker``)
 ``SYNC_PROCESSES``          server processes sharing the port (Linux; default 1)
 ``SYNC_PUBLIC_URL``         base URL printed in pictureUrl of bills issued locally
+``SYNC_INSURANCE_URL``      the insurance platform's base URL (empty: insurance API off); with
+                            ``SYNC_INSURANCE_PAASID``, ``SYNC_INSURANCE_PASS_TOKEN`` (or the 0600 file
+                            ``SYNC_INSURANCE_TOKEN_FILE``), ``SYNC_INSURANCE_FIXMEDINS_CODE``,
+                            ``SYNC_INSURANCE_URL_STYLE``, ``SYNC_INSURANCE_APP_SECRET``
 """
 
 from __future__ import annotations
@@ -71,6 +75,48 @@ class ServerConfig:
     #: a headless terminal logs in with its machine account ([operator] of its config)
     terminal_session_required: bool = True
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
+    # --- the national insurance platform (issue 16 §3; docs/INSURANCE.md). Empty URL: the
+    # insurance API answers E5605 (not configured) and the worker resolves nothing.
+    insurance_url: str = ""
+    #: single | per_infno | service_path | proxy (spec §1.1; connectors/insurance_gateway.py)
+    insurance_url_style: str = "single"
+    insurance_paasid: str = ""
+    #: the gateway passToken (secret: environment or SYNC_INSURANCE_TOKEN_FILE, never argv)
+    insurance_pass_token: str = ""
+    insurance_fixmedins_code: str = "H44030300001"
+    insurance_fixmedins_name: str = "演示医院"
+    #: 就医地 admin-division code (mdtrtarea_admvs) and the default insured place of 3201 groups
+    insurance_area_code: str = "440300"
+    insurance_recer_sys_code: str = "YBXT"
+    insurance_infver: str = "V1.0"
+    #: "" plain, "SM2"/"SM3", "MOCK" (test environments that skip password checks)
+    insurance_signtype: str = ""
+    insurance_connect_timeout: float = 2.0
+    #: read timeout of a transaction (seconds); a settlement that exceeds it is in doubt
+    insurance_timeout: float = 10.0
+    #: plain | sm4sm2 (spec §4.4: input SM4-encrypted, key SM2-encrypted in cainfo)
+    insurance_crypto: str = "plain"
+    insurance_platform_public_key: str = ""
+    insurance_hospital_private_key: str = ""
+    #: the NHSA app-level scheme's account (spec §4.5), for the channels that use it
+    insurance_app_id: str = ""
+    insurance_app_secret: str = ""
+    #: SM2 user id of the app scheme: appSecret bytes (Java SDK) instead of 1234567812345678
+    insurance_app_user_id_is_secret: bool = False
+    #: a cached sign_no is renewed after this many hours (and at a new day; pitfall 4)
+    insurance_sign_hours: float = 12.0
+    #: stmt_rslt values of 3201 meaning "balanced" (sources disagree: "0" or "000000")
+    insurance_stmt_ok: tuple[str, ...] = ("0", "000000")
+    #: column separator of the 3202 upload file: "tab" (one mock) or "space" (the Hebei build)
+    insurance_detail_separator: str = "tab"
+    #: fund_pay_sumamt includes acct_pay (Zhuhai) or excludes it (Hunan): used by the amount check
+    insurance_fund_includes_acct: bool = False
+    #: words of a refusal (err_msg) that mean "no such settlement / nothing to reverse": 5203 and
+    #: 2601 answer an unknown one with infcode -1 (no official code list exists: spec §12); any
+    #: other refusal leaves an in-doubt settlement in doubt (fail closed)
+    insurance_not_found_hints: tuple[str, ...] = ("不存在", "没有结算", "无结算", "未找到", "无需冲正", "未成功")
+    #: seconds a settlement may stay "settling" before the worker treats its owner as gone
+    insurance_settling_grace: float = 30.0
 
     @property
     def db_url(self) -> str:
@@ -90,6 +136,12 @@ _ENV = {
     "worker": "SYNC_WORKER",
     "processes": "SYNC_PROCESSES",
     "public_url": "SYNC_PUBLIC_URL",
+    "insurance_url": "SYNC_INSURANCE_URL",
+    "insurance_paasid": "SYNC_INSURANCE_PAASID",
+    "insurance_pass_token": "SYNC_INSURANCE_PASS_TOKEN",
+    "insurance_fixmedins_code": "SYNC_INSURANCE_FIXMEDINS_CODE",
+    "insurance_url_style": "SYNC_INSURANCE_URL_STYLE",
+    "insurance_app_secret": "SYNC_INSURANCE_APP_SECRET",
 }
 
 
@@ -126,8 +178,8 @@ def _coerce(name: str, value: Any) -> Any:
         return int(value)
     if kind in ("bool",):
         return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-    if name == "place_codes":
-        return tuple(value)
+    if name in ("place_codes", "insurance_stmt_ok", "insurance_not_found_hints"):
+        return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
     return value
 
 
@@ -149,6 +201,8 @@ def load_config(overrides: dict[str, Any] | None = None, path: str | Path | None
             setattr(cfg, name, _coerce(name, env[var]))
     if env.get("SYNC_FINANCE_KEY_FILE"):
         cfg.finance_key = read_secret_file(Path(env["SYNC_FINANCE_KEY_FILE"]), "SYNC_FINANCE_KEY_FILE")
+    if env.get("SYNC_INSURANCE_TOKEN_FILE"):
+        cfg.insurance_pass_token = read_secret_file(Path(env["SYNC_INSURANCE_TOKEN_FILE"]), "SYNC_INSURANCE_TOKEN_FILE")
     for key, value in (overrides or {}).items():
         if key not in known:
             raise KeyError(f"unknown config key: {key}")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from billing_core.clock import Clock, SystemClock
 from sync_server.config import ServerConfig
 from sync_server.connectors.finance import FinanceClient
+from sync_server.connectors.insurance import InsuranceClient
 from sync_server.threads import ThreadOwner
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class ServerContext:
     wake: threading.Event = field(default_factory=threading.Event)
     stop: threading.Event = field(default_factory=threading.Event)
     liveness: Liveness | None = None
+    #: the insurance platform's client (connectors/insurance.py); None when none is configured
+    insurance: InsuranceClient | None = None
     threads: ThreadOwner = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +61,8 @@ class ServerContext:
         if self.liveness is not None:
             self.liveness.release()
         self.upstream.close()
+        if self.insurance is not None:
+            self.insurance.close()
         self.engine.dispose()
         return left
 

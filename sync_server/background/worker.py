@@ -19,11 +19,13 @@ from sqlalchemy import and_, select, update
 from billing_core.clock import ts17
 from billing_core.envelope import loads
 from sync_server.background.delivery import deliver
-from sync_server.connectors.errors import PlatformUnreachable
+from sync_server.connectors.errors import PlatformRejected, PlatformUnreachable
 from sync_server.context import ServerContext
 from sync_server.emergency.carry_pool import CARRY, kick_carry_pool
 from sync_server.his import batches
 from sync_server.his.issuing import Issuer
+from sync_server.insurance import reconcile as ins_reconcile
+from sync_server.insurance.resolve import resolve_pending
 from sync_server.outbox import queue as outbox
 from sync_server.reconcile import daily as reconcile
 from sync_server.security.audit import SERVER, Actor, audit
@@ -66,6 +68,7 @@ class Worker:
         """One pass; returns the number of items delivered."""
         if self.resolve_claims:
             self.resolve_orphans()
+            self.resolve_insurance()
         if self.ctx.clock.monotonic() - self._last_top_up > TOP_UP_EVERY:
             self._last_top_up = self.ctx.clock.monotonic()
             self.top_up()
@@ -76,7 +79,24 @@ class Worker:
                     reconcile.maybe_daily(self.ctx)
                 except PlatformUnreachable:
                     pass
+                if self.ctx.insurance is not None:
+                    try:
+                        ins_reconcile.maybe_daily(self.ctx, self.ctx.insurance)
+                    except (PlatformUnreachable, PlatformRejected):
+                        log.warning("insurance daily reconciliation failed; tried again later")
         return self.deliver_due()
+
+    def resolve_insurance(self) -> None:
+        """In-doubt insurance settlements (timed out, or left by a killed process): 5203 / 2601
+        (sync_server/insurance/resolve.py). Runs in the first cycle, so at every start."""
+        if self.ctx.insurance is None:
+            return
+        try:
+            counts = resolve_pending(self.ctx, self.ctx.insurance)
+        except PlatformUnreachable:
+            return  # the platform is down: next cycle
+        if counts:
+            log.info("insurance in-doubt settlements resolved: %s", counts)
 
     def top_up(self) -> None:
         """Reserve emergency blocks for billing points that run low."""

@@ -6,6 +6,7 @@
 ``reconcile``  the daily reconciliation by hand (exit 1 when not clean)
 ``admin``      callers, users and the charge-item catalogue
 ``emergency``  terminals' emergency mode: revoke, carry-forward report, alarms, settings
+``insurance``  ``insurance reconcile --day D``: insurance reconciliation (3201 / 3202)
 =============  ==========================================================================
 
 Each command lives in its own module here and is imported only when chosen, so ``admin`` does
@@ -25,6 +26,7 @@ COMMANDS = {
     "reconcile": "sync_server.cli.reconcile",
     "admin": "sync_server.cli.admin",
     "emergency": "sync_server.cli.emergency",
+    "insurance": "sync_server.cli.insurance",
 }
 
 

@@ -22,4 +22,5 @@ def parser(command: str, description: str) -> argparse.ArgumentParser:
 def context(args: argparse.Namespace) -> ServerContext:
     """The server context of the data dir / config the command line names."""
     overrides = {k: v for k, v in {"data_dir": args.data_dir, "finance_url": args.finance_url}.items() if v}
+    overrides |= getattr(args, "extra_overrides", None) or {}
     return build_context(load_config(overrides, path=args.config))

@@ -18,7 +18,11 @@ SECRET_KEYS = frozenset({"key", "sign", "password", "signValue", "appKey", "secr
 PERSONAL_KEYS = frozenset({
     "idCardNo", "tel", "email", "cardNo", "medicalInsuranceID", "accountNo", "noticeValue",
     "alipayCode", "openID",
+    # the insurance platform's (spec §5: 1101, 2201, 2207 ...)
+    "certno", "mdtrt_cert_no", "card_sn", "mdtrtCertNo", "cardSn",
 })
+#: Keys whose values are a person's name: only the first character kept.
+NAME_KEYS = frozenset({"psn_name", "psnName"})
 
 
 def mask_id(value: str) -> str:
@@ -50,6 +54,8 @@ def mask_sensitive(obj: Any) -> Any:
                 out[k] = "***"
             elif k in PERSONAL_KEYS and isinstance(v, str) and v:
                 out[k] = mask_email(v) if "@" in v else mask_id(v)
+            elif k in NAME_KEYS and isinstance(v, str) and v:
+                out[k] = v[:1] + "*" * (len(v) - 1)
             else:
                 out[k] = mask_sensitive(v)
         return out

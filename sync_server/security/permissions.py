@@ -39,6 +39,11 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     # blank paper stock voided (torn, lost) is accounted by finance
     **{m: VOID for m in (methods.INVALID_BLANK_BILL_NO, methods.INVALID_PAYMENT_VOUCHER_PAPER)},
     **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
+    # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the
+    # settlement before the patient leaves; a reversal (2601) and the reconciliation are finance's
+    **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
+                            methods.INS_SETTLE, methods.INS_CANCEL)},
+    **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
 })
 
 #: Terminal-api methods that need no session and always act as the terminal itself: logging in,
@@ -55,16 +60,19 @@ _MACHINE = frozenset({methods.TERMINAL_REGISTER, methods.TERMINAL_HEARTBEAT, met
 #: caller kind -> every method it may call (HIS: the platform interface only, never ``login``).
 CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
     "his": methods.HIS_METHODS,
-    "terminal": methods.HIS_METHODS | methods.TERMINAL_METHODS,
+    "terminal": methods.HIS_METHODS | methods.TERMINAL_METHODS | methods.INSURANCE_METHODS,
     # self-service kiosk: issue, query, print paper and notices; no write-off, void or paper stock.
     # Its prepayment top-ups and inpatient deposits (issue 15 §3) are issued as prepayment vouchers.
     "kiosk": (_ISSUING | methods.QUERIES | _ACCOUNT | _MACHINE
               | {methods.TURN_PAPER, methods.SEND_BILL_NOTICE, methods.INVOICE_PAYMENT_VOUCHER,
                  methods.TERMINAL_STOCK_OUT,
-                 methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD}),
+                 methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD}
+              # a patient settles their own visit; reversal and reconciliation stay with finance
+              | (methods.INSURANCE_METHODS - {methods.INS_REVERSE, methods.INS_RECONCILE})),
     # ward station: inpatient issuing and queries
     "ward": (frozenset({methods.INV_EBILL_HOSPITALIZED, methods.BATCH_INVOICE_EBILL_HOSPITALIZED})
-             | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}),
+             | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}
+             | methods.INSURANCE_QUERIES),
 })
 
 #: Caller kinds where a person works: their role-gated methods need that person's session (or the

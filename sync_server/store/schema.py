@@ -292,4 +292,6 @@ settings = Table(
 AUDITED = frozenset({
     "callers", "caller_points", "users", "billing_points", "bills", "red_bills", "paper_bills",
     "stock_ranges", "conflicts", "batches", "charge_items", "sessions",
+    # insurance (issue 16 §3; store/insurance_schema.py): every transaction and settlement change
+    "ins_transactions", "ins_settlements", "ins_recon_reports",
 })

@@ -35,7 +35,9 @@ from billing_core.crypto.errors import CryptoError
 from sync_server.store.files import private_file, secure_data_dir, write_private
 
 #: JSON keys whose values identify a patient or describe their illness.
-SEALED_KEYS = ("idCardNo", "tel", "medicalInsuranceID", "ICD", "noticeValue", "cardNo")
+SEALED_KEYS = ("idCardNo", "tel", "medicalInsuranceID", "ICD", "noticeValue", "cardNo",
+               # the insurance platform's personal fields (issue 16 §3: ins_settlements, ins_transactions)
+               "certno", "mdtrt_cert_no", "card_sn", "psn_name", "brdy", "dise_codg")
 PREFIX = "sm4:"
 _TOKEN = r'"(?:[^"\\]|\\.)*"|-?\d[\d.eE+\-]*'
 _FIND = re.compile(r'("(?:' + "|".join(SEALED_KEYS) + r')"\s*:\s*)(' + _TOKEN + ")")

@@ -3,6 +3,8 @@ columns, keeps its users, and its existing users can then log in — SQLite and 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from ss_rig import upgrade_to
@@ -44,7 +46,7 @@ def test_0006_database_migrates_forward_and_its_users_log_in(empty_engine: Engin
                       "c": "20260101000000000"})
     run_migrations(empty_engine)
     with empty_engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
         row = conn.execute(select(users).where(users.c.username == "old01")).mappings().one()
     assert row["must_change"] == 0 and row["password_changed_at"] is None
     clock = SystemClock()
@@ -53,3 +55,10 @@ def test_0006_database_migrates_forward_and_its_users_log_in(empty_engine: Engin
     assert got["role"] == "finance" and got["mustChangePassword"] == "0"
     assert sessions.resolve(empty_engine, clock, sessions.Policy(), got["sessionToken"], "TERM01").username == "old01"
     run_migrations(empty_engine)  # idempotent at head
+
+
+def _head() -> str:
+    """The newest revision (migrations are numbered files: 0001_initial.py ...)."""
+    import sync_server.store.migrations.versions as versions
+
+    return max(p.name[:4] for p in Path(versions.__file__).parent.glob("[0-9][0-9][0-9][0-9]_*.py"))

@@ -21,9 +21,10 @@ GROUPS = {
 }
 
 
-def _constants(prefix_terminal: bool) -> dict[str, str]:
+def _constants(prefix_terminal: bool, prefix: str = "TERMINAL_") -> dict[str, str]:
     return {k: v for k, v in vars(methods).items()
-            if k.isupper() and isinstance(v, str) and k.startswith("TERMINAL_") == prefix_terminal}
+            if k.isupper() and isinstance(v, str) and not k.startswith("INS_" if prefix == "TERMINAL_" else "TERMINAL_")
+            and k.startswith(prefix) == prefix_terminal and (prefix_terminal or not k.startswith("INS_"))}
 
 
 def test_groups_partition_the_his_interface() -> None:
@@ -49,6 +50,10 @@ def test_every_constant_is_in_the_vocabulary_and_back() -> None:
     assert len(platform) == len(set(platform.values()))  # one constant per name
     terminal = _constants(prefix_terminal=True)
     assert set(terminal.values()) == methods.TERMINAL_METHODS and len(terminal) == len(methods.TERMINAL_METHODS)
+    insurance = _constants(prefix_terminal=True, prefix="INS_")
+    assert set(insurance.values()) == methods.INSURANCE_METHODS and len(insurance) == len(methods.INSURANCE_METHODS)
+    assert methods.INSURANCE_QUERIES <= methods.INSURANCE_METHODS
+    assert not methods.INSURANCE_METHODS & (methods.PLATFORM_METHODS | methods.TERMINAL_METHODS)
 
 
 def test_issue_methods_carry_their_batch_bill_type_and_bus_types() -> None:

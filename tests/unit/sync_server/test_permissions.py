@@ -21,7 +21,7 @@ def test_every_change_method_needs_a_known_role() -> None:
 
 
 def test_caller_kinds() -> None:
-    everything = methods.HIS_METHODS | methods.TERMINAL_METHODS
+    everything = methods.HIS_METHODS | methods.TERMINAL_METHODS | methods.INSURANCE_METHODS
     assert all(allowed <= everything for allowed in permissions.CALLER_METHODS.values())
     assert permissions.CALLER_METHODS["his"] == methods.HIS_METHODS
     with pytest.raises(RoleError):
@@ -31,6 +31,15 @@ def test_caller_kinds() -> None:
     with pytest.raises(RoleError):
         permissions.check_kind("nobody", "X", methods.GET_EBILL_BY_BUS_NO)
     permissions.check_kind("ward", "W1", methods.INV_EBILL_HOSPITALIZED)
+    # insurance (issue 16 §3): a kiosk settles its patient's visit; reversal and reconciliation are not its
+    permissions.check_kind("kiosk", "K1", methods.INS_SETTLE)
+    for method in (methods.INS_REVERSE, methods.INS_RECONCILE):
+        with pytest.raises(RoleError):
+            permissions.check_kind("kiosk", "K1", method)
+    with pytest.raises(RoleError):
+        permissions.check_kind("ward", "W1", methods.INS_SETTLE)
+    with pytest.raises(RoleError):
+        permissions.check_kind("his", "HIS01", methods.INS_PERSON_INFO)
     permissions.check_kind("kiosk", "K1", methods.INVOICE_PAYMENT_VOUCHER)  # kiosk top-ups and deposits
 
 
@@ -44,3 +53,8 @@ def test_roles() -> None:
     permissions.check_role("it", methods.GET_EBILL_BY_BUS_NO)  # queries: any logged-in user
     assert not permissions.needs_session(methods.TERMINAL_HEARTBEAT)
     assert permissions.needs_session(methods.WRITE_OFF_EBILL)
+    permissions.check_role("cashier", methods.INS_SETTLE)
+    with pytest.raises(UserRoleError):
+        permissions.check_role("cashier", methods.INS_REVERSE)
+    permissions.check_role("finance", methods.INS_RECONCILE)
+    assert permissions.needs_session(methods.INS_SETTLE) and not permissions.needs_session(methods.INS_PERSON_INFO)
