@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select, update
 
 from billing_core.clock import parse_ts17, ts17
+from billing_core.envelope import dumps
 from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
 from sync_server.emergency.terminal_stock import revoked_blocks, unused_numbers
@@ -64,12 +65,32 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _text(value: Any, size: int) -> str | None:
+    return str(value)[:size] if value not in (None, "") else None
+
+
+def reported_health(data: dict[str, Any]) -> dict[str, Any]:
+    """The heartbeat's self-report (kiosks send it; an older terminal sends none): bounded in size,
+    the device table as JSON of ``{role: {ok, detail}}``."""
+    devices = data.get("devices")
+    table = None
+    if isinstance(devices, dict):
+        table = dumps({str(role)[:32]: {"ok": bool(v.get("ok")), "detail": str(v.get("detail") or "")[:120]}
+                       for role, v in list(devices.items())[:16] if isinstance(v, dict)})
+    emergency = data.get("emergency")
+    return {"kind": _text(data.get("kind"), 16), "software_version": _text(data.get("softwareVersion"), 40),
+            "paper": _text(data.get("paper"), 16), "devices_json": table,
+            "emergency": None if emergency is None else int(bool(emergency) and str(emergency) not in ("0", "false")),
+            "unfinished_orders": _int(data.get("unfinishedOrders"))}
+
+
 def heartbeat(ctx: ServerContext, terminal: str, data: dict[str, Any]) -> dict[str, Any]:
     """Record a heartbeat; the extra answer fields ``revokedBlocks`` and ``alarms``."""
     now = ctx.clock.now()
     oldest = str(data.get("oldestPending") or "") or None
     row = {"place_code": str(data.get("placeCode") or "") or None, "stock_remaining": _int(data.get("stockRemaining")),
-           "pending_uploads": _int(data.get("pendingUploads")), "oldest_pending": oldest, "last_seen": ts17(now)}
+           "pending_uploads": _int(data.get("pendingUploads")), "oldest_pending": oldest, "last_seen": ts17(now),
+           **reported_health(data)}
     with write_tx(ctx.engine) as conn:
         if conn.execute(update(terminal_status).where(terminal_status.c.terminal_id == terminal)
                         .values(**row)).rowcount == 0:

@@ -84,6 +84,13 @@ terminal_status = Table(
     Column("pending_uploads", Integer),
     Column("oldest_pending", String(17)),
     Column("last_seen", String(17), nullable=False),
+    # what the terminal reports of itself (migration 0012): kiosk/cashier, version, paper, health
+    Column("kind", String(16)),
+    Column("software_version", String(40)),
+    Column("paper", String(16)),
+    Column("emergency", Integer),
+    Column("devices_json", Text),
+    Column("unfinished_orders", Integer),
 )
 
 terminal_alarms = Table(

@@ -5,6 +5,8 @@ resumed on the next start with the same requestId (money moves once); printer ou
 
 from __future__ import annotations
 
+import json
+
 from decimal import Decimal
 from pathlib import Path
 
@@ -142,6 +144,13 @@ def test_printer_out_of_paper_disables_only_printing_functions(rig, kiosk) -> No
     assert avail["identify_hospital_card"].enabled and avail["query"].enabled
     body = kiosk.heartbeat_body()
     assert body["paper"] == "out" and body["softwareVersion"] and body["devices"]["receipt_printer"]["ok"] is False
+    kiosk.maintain()  # the heartbeat: the server keeps what the kiosk reports of itself
+    import sqlite3
+    with sqlite3.connect(rig.base / "srv" / "sync_server.db") as db:
+        row = db.execute("SELECT kind, software_version, paper, devices_json FROM terminal_status WHERE terminal_id = ?",
+                         (kiosk.terminal.config.terminal,)).fetchone()
+    assert row is not None and row[0] == "kiosk" and row[1] == body["softwareVersion"] and row[2] == "out", row
+    assert json.loads(row[3])["receipt_printer"]["ok"] is False
     printer.paper = PaperState.OK
     assert kiosk.refresh_availability()["outpatient"].enabled
     resumed = kiosk.checkout.resume(print_billed=True)
