@@ -6,7 +6,6 @@ resumed on the next start with the same requestId (money moves once); printer ou
 from __future__ import annotations
 
 import json
-
 from decimal import Decimal
 from pathlib import Path
 
