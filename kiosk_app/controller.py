@@ -45,9 +45,12 @@ class KioskController(QObject):
     """Drives one :class:`KioskWindow` over one :class:`Kiosk`.
 
     :param maintain_ms: the background round (heartbeat, uploads, availability); 0 = never.
+    :param watch_card: watch the social-security card reader (Kiosk.watch_card): a card inserted
+        on the attract screen starts identification, a card pulled resets the session.
     """
 
-    def __init__(self, kiosk: Kiosk, window: KioskWindow, *, maintain_ms: int = 30000) -> None:
+    def __init__(self, kiosk: Kiosk, window: KioskWindow, *, maintain_ms: int = 30000,
+                 watch_card: bool = True) -> None:
         super().__init__(window)
         self.kiosk = kiosk
         self.session = kiosk.session
@@ -98,6 +101,10 @@ class KioskController(QObject):
         if maintain_ms > 0:
             self._maintain.start(maintain_ms)
         self.refresh_functions()
+        if watch_card:
+            # Without the watcher a pulled card left the patient on screen and an inserted card did
+            # nothing until 社保卡 was tapped. It polls on its own thread; kiosk.close() stops it.
+            kiosk.watch_card()
 
     # --- plumbing ------------------------------------------------------------------------
     def call(self, fn: Callable[[], Any], then: Callable[[Any], None], busy: str = "正在查询，请稍候…",
@@ -249,17 +256,20 @@ class KioskController(QObject):
     def start_register_card(self) -> None:
         """首次就诊: the ID card first."""
         self.w.register_card.clear()
+        self.w.register_card.set_minimum(self.kiosk.settings.min_first_top_up)
         self.go("register_card")
 
     def _read_id(self) -> None:
         self.call(self.session.read_id_for_card, self.w.register_card.show_id, "正在读取身份证…")
 
-    def _card_phone(self, phone: str) -> None:
+    def _card_phone(self, phone: str, top_up: Decimal) -> None:
         s = self.session
 
         def priced(fee: Decimal) -> None:
-            self.pay.ask("办理就诊卡（工本费）", fee, None,
-                         lambda choice: s.register_card(phone, Decimal("0.00"), choice), prepay=False)
+            # The HIS opens a card only with a first top-up (min_first_top_up); paying the fee
+            # alone was refused by the session after the patient had chosen how to pay.
+            self.pay.ask(f"办理就诊卡（工本费{fee:.2f}元 + 首次充值{top_up:.2f}元）", fee + top_up, None,
+                         lambda choice: s.register_card(phone, top_up, choice), prepay=False)
 
         self.call(s.card_fee, priced)
 
@@ -353,6 +363,8 @@ class KioskController(QObject):
         if name == kev.KIOSK_RESET and self.w.current().key != "attract":
             self.history.clear()
             self.w.reset()
+        elif name == kev.KIOSK_CARD_INSERTED and self.w.current().key == "attract":
+            self.start_identify("ssc")
         elif name == kev.KIOSK_AVAILABILITY:
             self._show_functions(payload["functions"])
         elif name == kev.KIOSK_PROGRESS:
