@@ -7,13 +7,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from billing_core.printjob import Text
+import dataclasses
 from kiosk_app.audit import all_texts
 from kiosk_app.controller import KioskController
 from kiosk_app.window import KioskWindow
 from qt_common.qt import QPushButton
 from tests.gui.conftest import bg
 from workflows.kiosk.kiosk import Kiosk
+
+
+def _strings(element: Any) -> str:
+    """The texts an element prints (text lines, table cells, key/value rows), one per line."""
+    if isinstance(element, str):
+        return element
+    if isinstance(element, list | tuple):
+        return "\n".join(_strings(x) for x in element)
+    if dataclasses.is_dataclass(element) and not isinstance(element, type):
+        return "\n".join(_strings(getattr(element, f.name)) for f in dataclasses.fields(element)
+                         if f.name not in ("align", "style", "font", "kind") and isinstance(getattr(element, f.name), str | list | tuple) or
+                         dataclasses.is_dataclass(getattr(element, f.name)))
+    return ""
 
 
 @dataclass
@@ -50,6 +63,24 @@ class Ui:
         assert key in keys, f"on {key}: {self.win.error.text.text()} {self.win.error.code.text()}"
         return key
 
+    def pay_by(self, method: str) -> None:
+        """On 确认支付: tap a payment method (``qr`` / ``code`` / ``prepayment``)."""
+        assert self.win.current().key == "confirm_pay", self.win.current().key
+        b = self.win.confirm_pay.methods.buttons[method]
+        assert b.isEnabled(), b.text()
+        b.click()
+
+    def show_code(self, code: str) -> None:
+        """The patient's payment code at the scanner once 请出示付款码 is up."""
+        self.qtbot.waitUntil(lambda: "付款码" in self.win.payment.prompt.text(), timeout=5000)
+        bg(lambda: self.device("scanner").scan(code))
+
+    def qr_shown(self) -> str:
+        """Wait for the payment QR; the order number the kiosk created for it."""
+        self.qtbot.waitUntil(lambda: bool(self.win.payment.qr.payload), timeout=15000)
+        orders = bg(lambda: self.kiosk.checkout.orders())
+        return str(orders[0].order_no)  # newest first
+
     def device(self, role: str) -> Any:
         return self.kiosk.devices.by_role(role)
 
@@ -61,7 +92,7 @@ class Ui:
     def printed(self) -> list[str]:
         """The text of every receipt the virtual receipt printer printed, in order."""
         printer = self.device("receipt_printer")
-        return ["\n".join(e.text for e in job.elements if isinstance(e, Text)) for job in printer.jobs]
+        return ["\n".join(_strings(e) for e in job.elements) for job in printer.jobs]
 
     def receipt_files(self) -> list[Path]:
         return sorted((self.data / "prints").glob("*.png"))
