@@ -3,11 +3,11 @@ what the patient sees (every visible text) and what the virtual receipt printer 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dataclasses
 from kiosk_app.audit import all_texts
 from kiosk_app.controller import KioskController
 from kiosk_app.window import KioskWindow
