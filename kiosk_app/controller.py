@@ -64,7 +64,7 @@ class KioskController(QObject):
         w = window
         w.back_requested.connect(self.back)
         w.home_requested.connect(self.home)
-        w.idle_expired.connect(lambda: self.tasks.run(lambda: self.session.reset("idle"), lambda _r: None))
+        w.idle_expired.connect(lambda: self._reset_session("idle"))
         w.idle.resumed.connect(self.session.touch)
         w.attract.identify.connect(self.start_identify)
         w.attract.register_card.connect(self.start_register_card)
@@ -96,6 +96,7 @@ class KioskController(QObject):
         self._doctors: dict[str, DoctorView] = {}
         self._slots: dict[int, SlotView] = {}
         self._topup_flow = "prepay"
+        self._own_resets = 0  # session resets the GUI started whose kiosk_reset event is still due
         self._maintain = QTimer(self)
         self._maintain.timeout.connect(self.maintain)
         if maintain_ms > 0:
@@ -168,7 +169,14 @@ class KioskController(QObject):
         """退出: drop the patient (session off the GUI thread), clear every screen."""
         self.history.clear()
         self.w.reset()
-        self.tasks.run(lambda: self.session.reset("exit"), lambda _r: None)
+        self._reset_session("exit")
+
+    def _reset_session(self, reason: str) -> None:
+        """Reset the session off the GUI thread after the window already reset itself. Its
+        ``kiosk_reset`` event arrives later; it must not reset the window again: the next patient
+        may have tapped an identification meanwhile (it was thrown back to the attract screen)."""
+        self._own_resets += 1
+        self.tasks.run(lambda: self.session.reset(reason), lambda _r: None)
 
     def maintain(self) -> None:
         """The background round (heartbeat, uploads, availability)."""
@@ -212,6 +220,9 @@ class KioskController(QObject):
     def identified(self, patient: PatientSummary) -> None:
         """A patient is known: greet, menu."""
         self.w.set_patient(f"{mask_name(patient.name)}，您好")
+        # What was typed to find the patient (the face's full phone number, the card number) does
+        # not stay behind in the identify screen's field for the rest of the visit.
+        self.w.identify.clear()
         self.w.home.show_patient(patient)
         self.history.clear()
         self.refresh_functions()
@@ -360,7 +371,9 @@ class KioskController(QObject):
 
     # --- events ---------------------------------------------------------------------------
     def _on_event(self, name: str, payload: dict[str, Any]) -> None:
-        if name == kev.KIOSK_RESET and self.w.current().key != "attract":
+        if name == kev.KIOSK_RESET and self._own_resets > 0:
+            self._own_resets -= 1  # the echo of a reset the window did itself (one event per reset)
+        elif name == kev.KIOSK_RESET and self.w.current().key != "attract":
             self.history.clear()
             self.w.reset()
         elif name == kev.KIOSK_CARD_INSERTED and self.w.current().key == "attract":

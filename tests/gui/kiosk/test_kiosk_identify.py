@@ -80,9 +80,13 @@ def test_e_voucher_qr_on_the_virtual_scanner(qtbot, open_ui, kiosk_stack):
     ui.wait("home")
     _greeted(ui, p)
     # An unknown voucher is refused on the identify screen (with 重新识别), nothing else happens.
+    # The next patient taps at once after 退出: the session's reset (off the GUI thread) must not
+    # throw the new identification back to the attract screen when its event arrives.
     ui.tap("logout")
-    qtbot.waitUntil(lambda: ui.kiosk.session.patient is None, timeout=5000)
     ui.win.attract.methods.buttons["e_voucher"].click()
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: ui.kiosk.session.patient is None, timeout=5000)
+    assert ui.win.current().key == "identify", ui.win.current().key
     bg(lambda: ui.device("scanner").scan("EVUNKNOWNVOUCHER0000099"))
     qtbot.waitUntil(lambda: ui.win.identify.message.isVisible(), timeout=20000)
     assert ui.win.current().key == "identify" and ui.win.identify.again.isVisible()
