@@ -111,6 +111,33 @@ def test_outpatient_qr_late_success_paid_once(qtbot, open_ui, kiosk_stack):
     assert [o.state for o in bg(lambda: ui.kiosk.checkout.orders())] == ["printed"]
 
 
+def test_outpatient_qr_not_paid_by_the_deadline_is_closed_uncharged(qtbot, open_ui, kiosk_stack):
+    """The phone scans but the payment would land only after the QR deadline: the kiosk closes
+    the order, says 未扣款 (no internal state word as an error code), the charges stay to pay."""
+    p = kiosk_stack.patient(name="卫超时", prepay="0.00")
+    kiosk_stack.charge(p["patientId"], count=1)
+    ui = open_ui(payment={"qr_deadline": 3.0})
+    _hospital_card(ui, p["hospitalCard"])
+    ui.win.home.tiles.buttons["outpatient"].click()
+    ui.wait("outpatient")
+    ui.tap("outpatientPay")
+    bg(lambda: kiosk_stack.pay.control.knobs(next={"outcome": "late", "late_seconds": 6}))
+    ui.pay_by("qr")
+    order_no = ui.qr_shown()
+    bg(lambda: kiosk_stack.pay.control.scan(order_no, "wechat"))
+    ui.wait("result", timeout=60000)
+    seen = ui.texts()
+    assert ui.win.result.headline.text().startswith("✘") and "未扣款" in ui.win.result.headline.text(), seen
+    assert "错误代码" not in seen and f"订单号：{order_no}" in seen
+    assert ui.printed() == []
+    assert kiosk_stack.pay_get(f"/_sim/orders/{order_no}")["trade_state"] == "CLOSED"
+    assert _settled_by(kiosk_stack, p["patientId"], order_no) == []
+    ui.tap("resultAgain")
+    ui.win.home.tiles.buttons["outpatient"].click()
+    ui.wait("outpatient")
+    assert len(ui.win.outpatient.checks) == 1  # still to pay
+
+
 def test_prepay_and_deposit_top_ups_then_discharge_self_pay(qtbot, open_ui, kiosk_stack):
     """预交金充值 200 by payment code; an inpatient's 住院押金 typed on the keypad; 出院结算 where
     the deposit falls short: the self-pay part paid by payment code, the stay discharged."""
