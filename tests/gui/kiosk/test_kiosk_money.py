@@ -1,6 +1,6 @@
-"""Money flows on the kiosk window, paid the ways a patient pays: 办就诊卡 with a first top-up by
-QR (the payment simulator's scan control plays the phone), 门诊缴费 by QR with a late success,
-预交金 and 住院押金 top-ups by payment code (the virtual scanner), 出院结算 with the self-pay part.
+"""Money flows on the kiosk window, paid the ways a patient pays: 门诊缴费 from the prepayment,
+办就诊卡 with a first top-up by QR (the payment simulator's scan control plays the phone), 门诊缴费
+by QR with a late success and one paid too late, 预交金 and 住院押金 top-ups by payment code (the virtual scanner), 出院结算 with the self-pay part.
 Each checks the screen the patient sees and the receipt the virtual printer printed."""
 
 from __future__ import annotations
@@ -46,6 +46,37 @@ def _paid(ui, amount: Decimal, timeout: int = 60000) -> str:  # type: ignore[no-
     jobs = ui.printed()
     assert len(jobs) > before or before == 0 and jobs, "nothing printed"
     return "\n".join(jobs[before:])
+
+
+def test_hospital_card_outpatient_paid_from_prepayment(qtbot, open_ui, kiosk_stack):
+    """就诊卡 typed on the keypad -> menu -> 门诊缴费 -> 预交金支付 -> result with the receipt printed."""
+    p = kiosk_stack.patient(name="韩预交", prepay="500.00")
+    kiosk_stack.charge(p["patientId"], count=2)
+    ui = open_ui()
+    ui.win.attract.methods.buttons["hospital_card"].click()
+    assert ui.win.current().key == "identify"
+    ui.type(ui.win.identify.keypad, p["hospitalCard"])
+    ui.tap("identifyOk")
+    ui.wait("home")
+    assert p["idNo"] not in ui.texts()  # the ID number is only ever shown masked
+    assert ui.win.home.balance.text() == "预交金余额：¥500.00"
+    ui.win.home.tiles.buttons["outpatient"].click()
+    ui.wait("outpatient")
+    assert len(ui.win.outpatient.checks) == 1
+    total = ui.win.outpatient.total_of(ui.win.outpatient.selected())
+    ui.tap("outpatientPay")
+    assert ui.win.current().key == "confirm_pay"
+    ui.pay_by("prepayment")
+    ui.wait("result", timeout=60000)
+    assert ui.win.result.headline.text().startswith("✔"), ui.win.result.headline.text()
+    seen = ui.texts()
+    assert "凭条：已打印，请取走" in seen and f"余额：¥{Decimal('500.00') - total:,.2f}" in seen, seen
+    assert ui.receipt_files(), "nothing printed"
+    receipt = ui.printed()[0]
+    assert "门诊缴费凭条" in receipt and f"¥{total:,.2f}" in receipt and "预交金" in receipt, receipt
+    assert p["idNo"] not in receipt and p["phone"] not in receipt
+    ui.finish()
+    assert p["name"] not in ui.texts()
 
 
 def test_register_card_first_top_up_by_qr(qtbot, open_ui, kiosk_stack):
