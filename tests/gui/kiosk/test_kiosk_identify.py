@@ -109,3 +109,34 @@ def test_face_with_the_phone_on_the_keypad(qtbot, open_ui, kiosk_stack):
     ui.tap("identifyOk")
     ui.wait("home")
     _greeted(ui, p)
+
+
+def test_ssc_pulled_during_a_qr_payment_finishes_the_payment_first(qtbot, open_ui, pcsc, kiosk_stack):
+    """GIVEN a QR payment on screen WHEN the social-security card is pulled THEN the payment screen
+    stays (the money path finishes first); once the phone pays, the result is shown without any
+    patient data, the receipt printed once, and 继续办理 leads back to the attract screen."""
+    from tests.rigs.pcscd import READER
+    p = next(x for x in kiosk_stack.his.demo["patients"] if x.get("ssCard") == "A12345678")
+    kiosk_stack.charge(p["id"], count=1)
+    ui = open_ui(ssc={"driver": "pcsc", "reader": READER})
+    pcsc.insert(FIX / "ssse_zhangsan.json")
+    ui.wait("home", timeout=30000)
+    ui.win.home.tiles.buttons["outpatient"].click()
+    ui.wait("outpatient")
+    ui.tap("outpatientPay")
+    ui.pay_by("qr")
+    order_no = ui.qr_shown()
+    pcsc.remove()
+    qtbot.wait(1000)  # the card watcher polls every 0.3 s
+    assert ui.win.current().key == "payment" and ui.win.payment.qr.payload
+    bg(lambda: kiosk_stack.pay.control.scan(order_no, "wechat"))
+    ui.wait("result", timeout=30000)
+    assert ui.win.result.headline.text().startswith("✔"), ui.texts()
+    qtbot.waitUntil(lambda: ui.kiosk.session.patient is None, timeout=5000)
+    seen = ui.texts()
+    assert ui.win.patient.text() == "" and ui.win.home.who.text() == ""
+    assert p["name"] not in seen and mask_name(p["name"]) not in seen and p["idNo"][-4:] not in seen
+    assert len([t for t in ui.printed() if "门诊缴费凭条" in t]) == 1
+    assert kiosk_stack.pay_get(f"/_sim/orders/{order_no}")["trade_state"] == "SUCCESS"
+    ui.tap("resultAgain")
+    assert ui.win.current().key == "attract"
