@@ -214,3 +214,27 @@ def test_prepay_and_deposit_top_ups_then_discharge_self_pay(qtbot, open_ui, kios
     receipt = _paid(ui, due)
     assert "出院" in receipt, receipt
     assert bg(lambda: ui.kiosk.session.inpatient()).status == "discharged"
+
+
+def test_top_up_out_of_range_refused_back_on_the_top_up_screen(qtbot, open_ui, kiosk_stack):
+    """An amount the kiosk does not take (over 50000) is refused before any money moves, and the
+    patient is back on 充值 with the reason (not left on the payment screen without a way out)."""
+    p = kiosk_stack.patient(name="过大额", prepay="0.00")
+    ui = open_ui()
+    _hospital_card(ui, p["hospitalCard"])
+    ui.win.home.tiles.buttons["prepay"].click()
+    ui.wait("topup")
+    ui.type(ui.win.topup.keypad, "60000")
+    ui.tap("topupOk")
+    ui.wait("confirm_pay")
+    ui.pay_by("code")
+    ui.show_code(WECHAT_CODE)
+    qtbot.waitUntil(lambda: ui.win.current().key != "payment", timeout=10000)
+    assert ui.win.current().key == "topup", ui.win.current().key
+    assert ui.win.topup.message.text() == "充值金额：须在1.00元到50000.00元之间"
+    assert ui.win.back.isVisible() and ui.win.to_home.isVisible()
+    assert bg(lambda: ui.kiosk.checkout.orders()) == [] and ui.printed() == []
+    ui.win.topup.presets.buttons["500"].click()
+    ui.pay_by("code")
+    ui.show_code(WECHAT_CODE)
+    _paid(ui, Decimal("500.00"))
