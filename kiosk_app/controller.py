@@ -45,9 +45,12 @@ class KioskController(QObject):
     """Drives one :class:`KioskWindow` over one :class:`Kiosk`.
 
     :param maintain_ms: the background round (heartbeat, uploads, availability); 0 = never.
+    :param watch_card: watch the social-security card reader (Kiosk.watch_card): a card inserted
+        on the attract screen starts identification, a card pulled resets the session.
     """
 
-    def __init__(self, kiosk: Kiosk, window: KioskWindow, *, maintain_ms: int = 30000) -> None:
+    def __init__(self, kiosk: Kiosk, window: KioskWindow, *, maintain_ms: int = 30000,
+                 watch_card: bool = True) -> None:
         super().__init__(window)
         self.kiosk = kiosk
         self.session = kiosk.session
@@ -61,7 +64,7 @@ class KioskController(QObject):
         w = window
         w.back_requested.connect(self.back)
         w.home_requested.connect(self.home)
-        w.idle_expired.connect(lambda: self.tasks.run(lambda: self.session.reset("idle"), lambda _r: None))
+        w.idle_expired.connect(lambda: self._reset_session("idle"))
         w.idle.resumed.connect(self.session.touch)
         w.attract.identify.connect(self.start_identify)
         w.attract.register_card.connect(self.start_register_card)
@@ -93,11 +96,16 @@ class KioskController(QObject):
         self._doctors: dict[str, DoctorView] = {}
         self._slots: dict[int, SlotView] = {}
         self._topup_flow = "prepay"
+        self._own_resets = 0  # session resets the GUI started whose kiosk_reset event is still due
         self._maintain = QTimer(self)
         self._maintain.timeout.connect(self.maintain)
         if maintain_ms > 0:
             self._maintain.start(maintain_ms)
         self.refresh_functions()
+        if watch_card:
+            # Without the watcher a pulled card left the patient on screen and an inserted card did
+            # nothing until 社保卡 was tapped. It polls on its own thread; kiosk.close() stops it.
+            kiosk.watch_card()
 
     # --- plumbing ------------------------------------------------------------------------
     def call(self, fn: Callable[[], Any], then: Callable[[Any], None], busy: str = "正在查询，请稍候…",
@@ -161,7 +169,14 @@ class KioskController(QObject):
         """退出: drop the patient (session off the GUI thread), clear every screen."""
         self.history.clear()
         self.w.reset()
-        self.tasks.run(lambda: self.session.reset("exit"), lambda _r: None)
+        self._reset_session("exit")
+
+    def _reset_session(self, reason: str) -> None:
+        """Reset the session off the GUI thread after the window already reset itself. Its
+        ``kiosk_reset`` event arrives later; it must not reset the window again: the next patient
+        may have tapped an identification meanwhile (it was thrown back to the attract screen)."""
+        self._own_resets += 1
+        self.tasks.run(lambda: self.session.reset(reason), lambda _r: None)
 
     def maintain(self) -> None:
         """The background round (heartbeat, uploads, availability)."""
@@ -205,6 +220,9 @@ class KioskController(QObject):
     def identified(self, patient: PatientSummary) -> None:
         """A patient is known: greet, menu."""
         self.w.set_patient(f"{mask_name(patient.name)}，您好")
+        # What was typed to find the patient (the face's full phone number, the card number) does
+        # not stay behind in the identify screen's field for the rest of the visit.
+        self.w.identify.clear()
         self.w.home.show_patient(patient)
         self.history.clear()
         self.refresh_functions()
@@ -249,17 +267,20 @@ class KioskController(QObject):
     def start_register_card(self) -> None:
         """首次就诊: the ID card first."""
         self.w.register_card.clear()
+        self.w.register_card.set_minimum(self.kiosk.settings.min_first_top_up)
         self.go("register_card")
 
     def _read_id(self) -> None:
         self.call(self.session.read_id_for_card, self.w.register_card.show_id, "正在读取身份证…")
 
-    def _card_phone(self, phone: str) -> None:
+    def _card_phone(self, phone: str, top_up: Decimal) -> None:
         s = self.session
 
         def priced(fee: Decimal) -> None:
-            self.pay.ask("办理就诊卡（工本费）", fee, None,
-                         lambda choice: s.register_card(phone, Decimal("0.00"), choice), prepay=False)
+            # The HIS opens a card only with a first top-up (min_first_top_up); paying the fee
+            # alone was refused by the session after the patient had chosen how to pay.
+            self.pay.ask(f"办理就诊卡（工本费{fee:.2f}元 + 首次充值{top_up:.2f}元）", fee + top_up, None,
+                         lambda choice: s.register_card(phone, top_up, choice), prepay=False)
 
         self.call(s.card_fee, priced)
 
@@ -350,9 +371,13 @@ class KioskController(QObject):
 
     # --- events ---------------------------------------------------------------------------
     def _on_event(self, name: str, payload: dict[str, Any]) -> None:
-        if name == kev.KIOSK_RESET and self.w.current().key != "attract":
+        if name == kev.KIOSK_RESET and self._own_resets > 0:
+            self._own_resets -= 1  # the echo of a reset the window did itself (one event per reset)
+        elif name == kev.KIOSK_RESET and self.w.current().key != "attract":
             self.history.clear()
             self.w.reset()
+        elif name == kev.KIOSK_CARD_INSERTED and self.w.current().key == "attract":
+            self.start_identify("ssc")
         elif name == kev.KIOSK_AVAILABILITY:
             self._show_functions(payload["functions"])
         elif name == kev.KIOSK_PROGRESS:

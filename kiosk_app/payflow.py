@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from devices.errors import DeviceTimeout
 from kiosk_app.window import KioskWindow
 from qt_common.tasks import TaskRunner
+from workflows.kiosk.errors import KioskInputError
 from workflows.kiosk.models import FlowResult, PayChoice
 from workflows.payment_session import PAY_FAILED, PAY_PAID, PAY_WAITING_CONFIRM, PAY_WAITING_SCAN
 
@@ -32,6 +33,8 @@ class Host(Protocol):
     tasks: TaskRunner
 
     def go(self, key: str) -> None: ...
+
+    def back(self) -> None: ...
 
     def run_flow(self, fn: Callable[[], FlowResult], busy: str = ...) -> None: ...
 
@@ -88,7 +91,7 @@ class PayFlow:
         if method == "qr":
             pay.amount_label.setText(f"应付：¥{self.amount:,.2f}")
             pay.show_status("正在生成付款二维码…")
-            self.ctl.tasks.run(lambda: fn(PayChoice.qr()), self.done, self.ctl.failed)
+            self.ctl.tasks.run(lambda: fn(PayChoice.qr()), self.done, self._failed)
         else:
             pay.show_code(self.amount, code_s)
             self.ctl.tasks.run(lambda: fn(PayChoice.code(self._read_code(code_s))), self.done, self._code_failed)
@@ -111,6 +114,18 @@ class PayFlow:
     def _code_failed(self, exc: BaseException) -> None:
         if isinstance(exc, PaymentCancelled):
             self.ctl.show_result(FlowResult(False, "payment", "未完成支付，未扣款", amount=self.amount))
+            return
+        self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        """The flow refused before any money moved (an amount out of range …): back to the screen
+        the order came from, the refusal said there. Left on the payment screen the patient was
+        stuck: no 返回, no 首页, no idle reset, and 取消支付 had nothing left to cancel."""
+        if isinstance(exc, KioskInputError):
+            self._fn = None
+            self.w.payment.clear()
+            self.ctl.back()
+            self.w.current().say(exc.message)
             return
         self.ctl.failed(exc)
 

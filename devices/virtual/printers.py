@@ -190,6 +190,7 @@ class VirtualReceiptPrinter(ReceiptPrinter):
         self.output = _FileOutput(self.config.out_dir)
         self.paper = PaperState.OK
         self.drawer_kicks = 0
+        self.jobs: list[PrintJob] = []  # what was printed, in order (tests and the demo read the text back)
 
     def address(self) -> str:
         """The output folder."""
@@ -218,6 +219,7 @@ class VirtualReceiptPrinter(ReceiptPrinter):
         if any(isinstance(e, OpenDrawer) for e in job.elements):
             self.drawer_kicks += 1
         render_receipt(job).save(self.output.path(job.title, ".png"))
+        self.jobs.append(job)
 
     @runs_in_device_thread
     def open_drawer(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from billing_core.money import format_yuan
@@ -12,13 +13,15 @@ from qt_common.qt import QVBoxLayout, QWidget, Signal
 
 
 class RegisterCardScreen(Screen):
-    """办就诊卡: the ID card is read, the patient types a phone number (required) and confirms."""
+    """办就诊卡: the ID card is read, the patient types a phone number (required), picks the
+    first top-up (the HIS opens a card only with one) and confirms."""
 
     key = "register_card"
     title = "办理就诊卡"
     with_patient = False
     read_id = Signal()
-    submit = Signal(str)
+    submit = Signal(str, object)  # phone, first top-up (Decimal)
+    TOP_UPS = ("50", "100", "200", "500")
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,20 +41,44 @@ class RegisterCardScreen(Screen):
         self.body.addWidget(self.phone)
         self.keypad = Keypad(self.phone)
         self.body.addWidget(self.keypad)
+        self.top_up_hint = label("首次充值金额（存入预交金）", "title", name="registerTopUpHint")
+        self.body.addWidget(self.top_up_hint)
+        self.top_ups = ChoiceList(columns=3)
+        self.top_ups.chosen.connect(self._top_up_chosen)
+        self.body.addWidget(self.top_ups)
+        self.top_up = Decimal("0.00")
+        self.minimum = Decimal("10.00")
         self.confirm = button("确认办卡", self._submit, role="primary", name="registerConfirm")
         self.body.addWidget(self.confirm)
         self.body.addStretch(1)
         self.clear()
+        self.set_minimum(self.minimum)
 
     def show_id(self, v: Any) -> None:
         """An :class:`workflows.kiosk.models.IdCardView` (ID masked): on to the phone number."""
         self.person.setText(f"姓名：{v.name}　性别：{v.sex}　出生：{v.birth_date:%Y年%m月%d日}")
         self.id_line.setText(f"身份证号：{v.id_no_masked}")
         self.address.setText(f"住址：{v.address}" + ("（已有档案，将为您补办就诊卡）" if v.known_patient else ""))
-        self.step.setText("第二步：请输入手机号，核对信息后确认")
-        for w in (self.person_box, self.phone, self.keypad, self.confirm):
+        self.step.setText("第二步：请输入手机号，选择首次充值金额后确认")
+        for w in (self.person_box, self.phone, self.keypad, self.top_up_hint, self.top_ups, self.confirm):
             w.show()
         self.read.hide()
+
+    def set_minimum(self, minimum: Decimal) -> None:
+        """The smallest first top-up the HIS accepts: the presets start there (it is pre-chosen)."""
+        self.minimum = minimum
+        amounts = sorted({minimum.quantize(Decimal("0.01"))}
+                         | {Decimal(a).quantize(Decimal("0.01")) for a in self.TOP_UPS if Decimal(a) > minimum})
+        self.top_ups.set_choices([Choice(f"{a}", f"{a.normalize():f}元") for a in amounts])
+        self._top_up_chosen(f"{amounts[0]}")
+
+    def _top_up_chosen(self, amount: str) -> None:
+        self.top_up = Decimal(amount)
+        for key, b in self.top_ups.buttons.items():
+            b.setProperty("role", "primary" if key == amount else "")
+            b.style().unpolish(b)
+            b.style().polish(b)
+        self.top_up_hint.setText(f"首次充值金额：{format_yuan(self.top_up)}（存入预交金，不低于{format_yuan(self.minimum)}）")
 
     def _submit(self) -> None:
         phone = self.phone.text()
@@ -59,7 +86,7 @@ class RegisterCardScreen(Screen):
             self.say("手机号：请输入11位手机号码")
             return
         self.say("")
-        self.submit.emit(phone)
+        self.submit.emit(phone, self.top_up)
 
     def clear(self) -> None:
         super().clear()
@@ -67,7 +94,7 @@ class RegisterCardScreen(Screen):
             w.clear()
         self.phone.clear()
         self.step.setText("第一步：请将身份证放在感应区")
-        for w in (self.person_box, self.phone, self.keypad, self.confirm):
+        for w in (self.person_box, self.phone, self.keypad, self.top_up_hint, self.top_ups, self.confirm):
             w.hide()
         self.read.show()
 

@@ -73,7 +73,9 @@ def flow_result(order: KioskOrder) -> FlowResult:
                       settlement_no=order.settlements[-1] if order.settlements else "", bill=bill,
                       receipt=receipt, refunded=state == "refunded",
                       balance=None if balance is None else Decimal(str(balance)),
-                      queue_no=str(order.result.get("queueNo") or ""), code="" if ok else state,
+                      queue_no=str(order.result.get("queueNo") or ""),
+                      # not the state: the result screen shows ``code`` as 错误代码 ("错误代码：failed")
+                      code="",
                       notes=tuple(notes))
 
 
