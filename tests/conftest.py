@@ -22,6 +22,10 @@ from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
+# One pcscd per machine: its session fixture is defined once, here, for every folder (devices,
+# kiosk workflows, kiosk window); a re-export in a folder's conftest would start a second one.
+from tests.rigs.fixtures import pcsc, pcscd_rig  # noqa: F401  (re-export the pcscd rig fixtures)
+
 #: Seconds a thread that outlived its test, module or session may take to end before it counts as
 #: leaked (stop() of a server or worker signals its threads; they notice within their poll interval).
 GRACE = 5.0

@@ -16,7 +16,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 from tests.gui.conftest import bg, io_guard  # noqa: E402,F401  (the GUI-thread I/O guard)
-from tests.rigs.fixtures import pcsc, pcscd_rig  # noqa: E402,F401  (re-export the pcscd rig fixtures)
 from tests.rigs.his_rig import HisProcess  # noqa: E402
 from tests.rigs.payment import PaySimProcess  # noqa: E402
 from tests.rigs.stack import ServerProcess, Simulator  # noqa: E402

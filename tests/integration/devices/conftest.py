@@ -6,4 +6,5 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.rigs.fixtures import *  # noqa: E402,F401,F403  (re-export every rig fixture)
+# pcscd_rig / pcsc come from the root conftest: one session pcscd for every folder that uses it
+from tests.rigs.fixtures import cups_pdf, escpos_rig, id_reader, pty_pair  # noqa: E402,F401  (re-export)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.integration.kiosk.rig import KioskRig
-from tests.rigs.fixtures import pcsc, pcscd_rig  # noqa: F401  (re-export the pcscd rig fixtures)
 from workflows.events import Events
 from workflows.kiosk.kiosk import Kiosk
 
