@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -46,14 +47,14 @@ class FlowBase:
     _paying: bool
     _reset_after_payment: str
 
-    # Provided by the session.
-    def _require_patient(self) -> Patient: raise NotImplementedError
-    def _gate(self, function: str) -> None: raise NotImplementedError
-    def _his(self, call: Any, *args: Any) -> Any: raise NotImplementedError
-    def _set_state(self, state: SessionState) -> None: raise NotImplementedError
-    def _found(self, patient: Patient, method: IdentifyMethod) -> Any: raise NotImplementedError
-    def reset(self, reason: str = "exit") -> None: raise NotImplementedError
-    def touch(self) -> None: raise NotImplementedError
+    # Provided by the session (workflows.kiosk.session.KioskSession), declared for the type checker.
+    _require_patient: Callable[[], Patient]
+    _gate: Callable[[str], None]
+    _his: Callable[..., Any]
+    _set_state: Callable[[SessionState], None]
+    _found: Callable[[Patient, IdentifyMethod], Any]
+    reset: Callable[..., None]
+    touch: Callable[[], None]
 
     def _receipt_patient(self, p: Patient | None) -> dict[str, str]:
         if p is None:
