@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--printer", default="", help="receipt printer: tcp://host:port, file:/path (ESC/POS bytes) or dir:/path (virtual, PNG)")
     p.add_argument("--screenshot", default="", help="save the logged-in main window to this PNG")
     p.add_argument("--quit-after-screenshot", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--self-test", action="store_true", help="安装自检：字体、打印渲染、本地数据库、国密算法，然后退出")
     args = p.parse_args(argv)
+    if args.self_test:
+        from qt_common.selftest import run
+
+        return run("收费窗口")
     if not args.config and not args.demo:
         p.error("需要 --config FILE 或 --demo")
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

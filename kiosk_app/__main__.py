@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--payment-url", default="http://127.0.0.1:18091")
     p.add_argument("--screenshot", default="", help="save the window to this PNG once it is up")
     p.add_argument("--quit-after-screenshot", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--self-test", action="store_true", help="安装自检：字体、打印渲染、本地数据库、国密算法，然后退出")
     args = p.parse_args(argv)
+    if args.self_test:
+        from qt_common.selftest import run
+
+        return run("患者自助机")
     if not args.config and not args.demo:
         p.error("需要 --config FILE 或 --demo")
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

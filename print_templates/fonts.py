@@ -1,7 +1,10 @@
 """The one pinned CJK font of every renderer: WenQuanYi Micro Hei (Debian ``fonts-wqy-microhei``).
 
-Installed by the setup command (deploy/apt-packages.txt), not bundled: its licence (GPLv3 with
-font exception / Apache 2.0) allows bundling, but the Debian package keeps one copy per machine.
+Installed by the setup command (deploy/apt-packages.txt) and a dependency of the .deb, so not
+bundled there: its licence (GPLv3 with font exception / Apache 2.0) allows bundling, but the Debian
+package keeps one copy per machine. A PyInstaller bundle carries its own copy (``fonts/`` beside
+the executable, build_spec/) for machines without the package (Windows), used when the system
+file is absent.
 It is registered with QFontDatabase explicitly so that Qt never substitutes another family;
 :func:`pinned_font` raises when Qt would. The apps reuse this module for on-screen previews.
 """
@@ -9,6 +12,7 @@ It is registered with QFontDatabase explicitly so that Qt never substitutes anot
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QGuiApplication
@@ -16,7 +20,18 @@ from PySide6.QtWidgets import QApplication
 
 from print_templates.errors import FontUnavailableError
 
-FONT_PATH = Path(os.environ.get("EBILL_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
+SYSTEM_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _default_font() -> Path:
+    """The system font file, else the copy a frozen bundle carries (``sys._MEIPASS/fonts``)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle is not None and not SYSTEM_FONT.is_file():
+        return Path(bundle) / "fonts" / SYSTEM_FONT.name
+    return SYSTEM_FONT
+
+
+FONT_PATH = Path(os.environ.get("EBILL_CJK_FONT") or _default_font())
 FAMILY = "WenQuanYi Micro Hei"
 
 _registered: str | None = None

@@ -40,6 +40,13 @@ else:
 _local = threading.local()
 
 
+class SchemaVersionError(ServerError):
+    """After the migrations the database is not at the revision this code needs."""
+
+    code = "E5029"
+    default_message = "数据库结构版本与程序不符"
+
+
 class AuditMissingError(ServerError):
     """A transaction changed an audited table without writing its audit row."""
 
@@ -262,6 +269,12 @@ def run_migrations(engine: Engine) -> None:
             _local.immediate = False
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+    from sync_server.store.migrations import HEAD
+
+    with engine.connect() as conn:
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if revision != HEAD:
+        raise SchemaVersionError(f"数据库结构版本为 {revision}，程序需要 {HEAD}：迁移文件缺失或程序版本过旧，请重新安装")
 
 
 def check_data_key(engine: Engine, sealer: Sealer) -> None:
