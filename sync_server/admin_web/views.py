@@ -18,6 +18,7 @@ from billing_core.errors import BillingError
 from sync_server.admin_web import auth, forms
 from sync_server.connectors.masking import mask_text
 from sync_server.fleet import logs, queues, settings, terminals
+from sync_server.fleet.errors import AdminSessionError
 from sync_server.store.db import read_tx
 
 bp = Blueprint("admin_web", __name__, url_prefix="/admin", template_folder="templates")
@@ -94,9 +95,11 @@ def login() -> Any:
             auth.set_cookie(resp, auth.COOKIE, token)
             resp.delete_cookie(auth.PRE_COOKIE, path=auth.PATH)
             return resp
+    if not error and request.method == "GET" and request.args.get("next"):
+        error = f"{AdminSessionError.code} {AdminSessionError.default_message}"
     pre = auth.login_form_token()
     resp = Response(render_template("login.html", error=error, csrf=pre, next=target),
-                    status=401 if error else 200, mimetype="text/html")
+                    status=401 if request.method == "POST" else 200, mimetype="text/html")
     auth.set_cookie(resp, auth.PRE_COOKIE, pre, max_age=3600)
     return resp
 
