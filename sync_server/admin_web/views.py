@@ -220,11 +220,14 @@ def logs_page() -> Any:
                        entity=a.get("entity", "").strip(), entity_id=a.get("entity_id", "").strip(),
                        day_from=a.get("from", "").strip(), day_to=a.get("to", "").strip(),
                        before=int(before) if before.isdigit() else 0)
+    size = a.get("size", "")
+    size_n = min(max(int(size), 10), 200) if size.isdigit() else logs.PAGE
     context = auth.ctx()
     with read_tx(context.engine) as conn:
-        rows, next_before = logs.page(conn, f)
+        rows, next_before = logs.page(conn, f, size_n)
     query = {k: v for k, v in (("actor", f.actor), ("action", f.action), ("entity", f.entity),
-                               ("entity_id", f.entity_id), ("from", f.day_from), ("to", f.day_to)) if v}
+                               ("entity_id", f.entity_id), ("from", f.day_from), ("to", f.day_to),
+                               ("size", size if size.isdigit() else "")) if v}
     return _page("logs.html", rows=rows, f=f, next_before=next_before, query=query)
 
 

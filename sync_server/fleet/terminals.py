@@ -19,6 +19,10 @@ from sync_server.store.schema import audit_log, caller_points, callers
 #: A terminal not heard of for longer than this is shown as stale (terminals beat every few seconds
 #: to a minute; five minutes of silence means it is off, offline or hung).
 STALE_AFTER = timedelta(minutes=5)
+#: device roles as the kiosk names them (workflows.kiosk.kiosk.LABELS; its heartbeat sends the roles)
+DEVICE_NAMES = {"receipt_printer": "凭条打印机", "bill_printer": "票据打印机", "ssc_reader": "社保卡读卡器",
+                "id_reader": "身份证读卡器", "scanner": "扫码器", "camera": "摄像头", "card_reader": "读卡器",
+                "cash_acceptor": "纸币识别器"}
 PAPER_NAMES = {"ok": "正常", "low": "纸将尽", "out": "缺纸", "unknown": "未知"}
 
 
@@ -29,7 +33,7 @@ def _devices(raw: str | None) -> list[dict[str, Any]]:
         table = json.loads(raw)
     except ValueError:
         return []
-    return [{"role": str(role), "ok": bool(v.get("ok")), "detail": str(v.get("detail") or "")}
+    return [{"role": DEVICE_NAMES.get(str(role), str(role)), "ok": bool(v.get("ok")), "detail": str(v.get("detail") or "")}
             for role, v in table.items() if isinstance(v, dict)]
 
 
