@@ -5,8 +5,8 @@ pseudo-terminal :data:`WEB_TERMINAL`: the password is checked against its argon2
 attempt is audited, and ``login_max_failures`` failures in ``login_window_minutes`` lock the
 user (the count is read from the audit rows, so it holds across server processes) — the rate
 limit of the login form. Only a user of the ``admin`` role keeps the session; anyone else's is
-revoked at once (E5101). A password that must change first is refused too (the web has no
-password form; ``python -m sync_server admin`` resets it).
+revoked at once (E5101). A password that must change first (expired, or reset by the admin CLI)
+is refused with E2031 and the login page offers the change (:func:`change_password`).
 
 The session token lives in an HttpOnly, SameSite=Strict cookie scoped to ``/admin`` (Secure when
 served over TLS); the store keeps only its SHA-256. Every POST carries a CSRF token: after login
@@ -27,7 +27,7 @@ from flask import current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from sync_server.context import ServerContext
-from sync_server.errors import SessionError
+from sync_server.errors import PasswordChangeRequired, SessionError
 from sync_server.fleet.errors import AdminRoleError, CsrfError
 from sync_server.security import sessions
 from sync_server.security.audit import Actor
@@ -91,8 +91,16 @@ def log_in(username: str, password: str) -> tuple[str, str]:
         sessions.logout(context.engine, context.clock, token, WEB_TERMINAL)
         if profile["role"] != ADMIN_ROLE:
             raise AdminRoleError(f"用户{profile['username']}不是系统管理员，不能登录终端管理平台")
-        raise AdminRoleError("密码已过期或被重置，请先用 python -m sync_server admin 修改密码")
+        raise PasswordChangeRequired("密码已过期或被重置，请先修改密码再登录")
     return token, profile["displayName"]
+
+
+def change_password(username: str, old: str, new: str) -> None:
+    """An expired or reset password changed from the login page (old one checked like a login,
+    new one checked for strength; every session of the user ends). Whoever knows the old password
+    may change it (as at a terminal); only administrators then log in here."""
+    context = ctx()
+    sessions.change_password(context.engine, context.clock, policy(context), username[:64], old, new, WEB_TERMINAL)
 
 
 def log_out() -> None:

@@ -17,6 +17,7 @@ from billing_core import terminal_params as tp
 from billing_core.errors import BillingError
 from sync_server.admin_web import auth, forms
 from sync_server.connectors.masking import mask_text
+from sync_server.errors import PasswordChangeRequired, WeakPasswordError
 from sync_server.fleet import logs, queues, settings, terminals
 from sync_server.fleet.errors import AdminSessionError
 from sync_server.store.db import read_tx
@@ -84,10 +85,24 @@ def login() -> Any:
     target = request.values.get("next", "")
     if not target.startswith("/admin/") or urlsplit(target).netloc:
         target = url_for("admin_web.terminals")
-    if request.method == "POST":
+    change = request.values.get("change") == "1"
+    if request.method == "POST" and change:
+        try:
+            auth.check_login_csrf()
+            if request.form.get("new_password", "") != request.form.get("confirm_password", ""):
+                raise WeakPasswordError("两次输入的新密码不一致")
+            auth.change_password(request.form.get("username", ""), request.form.get("password", "")[:256],
+                                 request.form.get("new_password", "")[:256])
+        except BillingError as exc:
+            error = f"{exc.code} {exc.message}"
+        else:
+            return redirect(url_for("admin_web.login", changed="1"))
+    elif request.method == "POST":
         try:
             auth.check_login_csrf()
             token, _name = auth.log_in(request.form.get("username", "")[:64], request.form.get("password", "")[:256])
+        except PasswordChangeRequired as exc:
+            error, change = f"{exc.code} {exc.message}", True
         except BillingError as exc:
             error = f"{exc.code} {exc.message}"
         else:
@@ -98,7 +113,9 @@ def login() -> Any:
     if not error and request.method == "GET" and request.args.get("next"):
         error = f"{AdminSessionError.code} {AdminSessionError.default_message}"
     pre = auth.login_form_token()
-    resp = Response(render_template("login.html", error=error, csrf=pre, next=target),
+    resp = Response(render_template("login.html", error=error, csrf=pre, next=target, change=change,
+                                    changed=request.args.get("changed") == "1",
+                                    username=request.form.get("username", "")[:64]),
                     status=401 if request.method == "POST" else 200, mimetype="text/html")
     auth.set_cookie(resp, auth.PRE_COOKIE, pre, max_age=3600)
     return resp

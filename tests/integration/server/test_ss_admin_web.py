@@ -83,6 +83,31 @@ def test_login_rules(server: ServerThread) -> None:
     assert client.get("/admin/terminals").status_code == 302
 
 
+def test_expired_admin_password_is_changed_on_the_login_page(server: ServerThread) -> None:
+    from sync_server.cli.admin import add_user, reset_password
+
+    name = f"adm{server.port}"
+    add_user(server.ctx.engine, name, "第二管理员", "admin")
+    one_time = reset_password(server.ctx.engine, name)["password"]
+    client = server.app.test_client()
+    csrf = _csrf(client.get("/admin/login").get_data(as_text=True))
+    page = client.post("/admin/login", data={"csrf": csrf, "username": name, "password": one_time})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 401 and "E2031" in html and 'name="new_password"' in html
+    assert client.get_cookie("ebill_admin", path="/admin") is None
+    change = {"csrf": csrf, "change": "1", "username": name, "password": one_time}
+    weak = client.post("/admin/login", data=change | {"new_password": "short1", "confirm_password": "short1"})
+    assert "E2034" in weak.get_data(as_text=True)
+    differ = client.post("/admin/login", data=change | {"new_password": "Good-pass-2026", "confirm_password": "x"})
+    assert "两次输入的新密码不一致" in differ.get_data(as_text=True)
+    done = client.post("/admin/login", data=change | {"new_password": "Good-pass-2026",
+                                                     "confirm_password": "Good-pass-2026"})
+    assert done.status_code == 302 and "changed=1" in done.headers["Location"]
+    resp = client.post("/admin/login", data={"csrf": csrf, "username": name, "password": "Good-pass-2026"})
+    assert resp.status_code == 302 and client.get("/admin/terminals").status_code == 200
+    assert _audit(server, "change_password", name)
+
+
 def test_every_page_renders(server: ServerThread) -> None:
     term = server.terminal("TERM01")
     term.ok("heartbeat", {"kind": "cashier", "softwareVersion": "1.4.2", "paper": "low", "stockRemaining": 37,
