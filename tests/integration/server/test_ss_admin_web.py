@@ -108,6 +108,24 @@ def test_expired_admin_password_is_changed_on_the_login_page(server: ServerThrea
     assert _audit(server, "change_password", name)
 
 
+def test_login_attempts_are_rate_limited(server: ServerThread) -> None:
+    """After login_max_failures (5) wrong passwords the user is locked, the right one included."""
+    from sync_server.cli.admin import add_user
+
+    name = f"lock{server.port}"
+    password = add_user(server.ctx.engine, name, "锁定测试", "admin")["password"]
+    client = server.app.test_client()
+    csrf = _csrf(client.get("/admin/login").get_data(as_text=True))
+    codes = []
+    for _ in range(6):
+        page = client.post("/admin/login", data={"csrf": csrf, "username": name, "password": "Wrong-pass-1"})
+        codes.append(re.search(r"E\d{4}", page.get_data(as_text=True)).group(0))  # type: ignore[union-attr]
+    assert codes == ["E2014"] * 5 + ["E2032"]
+    page = client.post("/admin/login", data={"csrf": csrf, "username": name, "password": password})
+    assert page.status_code == 401 and "E2032" in page.get_data(as_text=True)
+    assert _audit(server, "login_locked", name)
+
+
 def test_every_page_renders(server: ServerThread) -> None:
     term = server.terminal("TERM01")
     term.ok("heartbeat", {"kind": "cashier", "softwareVersion": "1.4.2", "paper": "low", "stockRemaining": 37,
