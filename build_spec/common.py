@@ -32,8 +32,10 @@ TERMINAL_HIDDEN = [
 
 
 def server_datas() -> list[tuple[str, str]]:
-    """Alembic reads the migrations as files (env.py, the template, versions/*.py)."""
+    """Alembic reads the migrations as files (env.py, the template, versions/*.py); Flask reads
+    the admin web's templates and static files from beside its package."""
     return [*collect_data_files("sync_server", include_py_files=True, includes=["store/migrations/**"]),
+            *collect_data_files("sync_server", includes=["admin_web/templates/*", "admin_web/static/**"]),
             *collect_data_files("billing_core", includes=["data/*"])]
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
+from sync_server.admin_web import views as admin_web
 from sync_server.api import health, his_api, http_errors, insurance_api, terminal_api
 from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
@@ -115,6 +116,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(terminal_api.bp)
     app.register_blueprint(insurance_api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin_web.bp)  # /admin: the terminal-management web (issue 19 §1)
     if cfg.worker == "thread":
         app.extensions["sync_worker"] = Worker(ctx)
         app.extensions["sync_worker"].start()

@@ -64,6 +64,7 @@ from workflows.emergency.upload import Progress, Uploader, UploadReport
 from workflows.emergency.writeoff import WriteOffQueue
 from workflows.errors import BusNoReusedError, LinkDownError, LinkError, PrintFailedError
 from workflows.printing import NoticePrinter, NoticePrinting, PrintResult
+from workflows.pushed_config import PushedConfig
 from workflows.sync_client import SyncClient
 
 CrashHook = Callable[[str], None]
@@ -167,9 +168,13 @@ class IssuingWorkflow:
         self.db = db
         self.clock = clock
         self.identity = identity
-        self.limits = limits or EmergencyLimits()
-        self.printing = NoticePrinting(db, printer, clock, width_mm=width_mm, crash_hook=crash_hook)
+        #: what the management web pushed (issue 19 §1): its emergency limits win over ``limits``
+        self.pushed = PushedConfig(db, limits or EmergencyLimits())
+        self.limits = self.pushed.limits()
+        self.printing = NoticePrinting(db, printer, clock, width_mm=self.pushed.params.get("printer_width_mm", width_mm),
+                                       crash_hook=crash_hook)
         self.emergency = EmergencyIssuer(db, identity, signer, self.limits, crash_hook)
+        self.pushed.listeners.append(self._apply_pushed)
         self.signer = signer
         self.stock = StockManager(db, sync, clock, identity.place_code)
         self.uploader = Uploader(db, sync, clock, identity.terminal_id, crash_hook=crash_hook)
@@ -357,6 +362,8 @@ class IssuingWorkflow:
         done["registered"] = self.register_key()
         if beat.ok and isinstance(beat.message, dict):
             done["revoked"] = self.stock.apply_revocations(list(beat.message.get("revokedBlocks") or []))
+            if self.pushed.apply(beat.message.get("terminalConfig")):
+                done["configVersion"] = self.pushed.version
         done["upload"] = self.upload_pending().as_dict()
         done["returns"] = [r.as_dict() for r in self.stock.retry_returns()]
         if top_up > 0 and stock.remaining(self.db, self.identity.place_code) <= self.limits.low_stock:
@@ -384,10 +391,15 @@ class IssuingWorkflow:
         usage = self._usage()
         body = {"terminalId": self.identity.terminal_id, "placeCode": self.identity.place_code,
                 "stockRemaining": usage.remaining_stock, "pendingUploads": usage.pending_count,
-                "oldestPending": usage.oldest_pending or ""}
+                "oldestPending": usage.oldest_pending or "", "configVersion": self.pushed.version}
         if self.heartbeat_extra is not None:
             body = self.heartbeat_extra() | body
         return body
+
+    def _apply_pushed(self, pushed: PushedConfig) -> None:
+        """A new pushed configuration: emergency limits and receipt width from now on."""
+        self.limits = self.emergency.limits = pushed.limits()
+        self.printing.width_mm = int(pushed.params.get("printer_width_mm", self.printing.width_mm))
 
     # --- status ------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 * ``register``        — ``{sm2PublicKey}`` (hex, 64 or 65 bytes): the key that verifies the
   terminal's emergency bills (issue 7).
 * ``heartbeat``       — terminal status -> server time, outbox backlog, ``revokedBlocks``, ``alarms``
-  (services/terminal_watch.py: overdue and low-stock alarms on the server side).
+  (services/terminal_watch.py: overdue and low-stock alarms on the server side) and
+  ``terminalConfig`` (fleet/settings.py: the functions, parameters and upgrade the management
+  web pushes to the terminal's scene; the terminal reports the version it applied as ``configVersion``).
 * ``login``           — ``{username, password}`` -> the user's name, role, ``sessionToken``,
   ``expiresAt`` and ``mustChangePassword`` (E2014 wrong, E2032 locked out; HIS callers: E2015).
   Later requests carry the token in the signed data (``sessionToken``, api/access.py).
@@ -49,6 +51,7 @@ from sync_server.errors import (
     TerminalSignatureError,
     UnknownMethodError,
 )
+from sync_server.fleet import settings as fleet_settings
 from sync_server.outbox import queue as outbox
 from sync_server.security import sessions
 from sync_server.security.audit import audit
@@ -95,8 +98,12 @@ def _catalog(ctx: ServerContext, caller: Caller) -> dict[str, Any]:
 def _heartbeat(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
     with read_tx(ctx.engine) as conn:
         backlog = outbox.counts(conn).get("pending", 0)
-    return {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog),
-            **terminal_watch.heartbeat(ctx, caller.appid, data)}
+    answer = {"serverTime": ts17(ctx.clock.now()), "outboxPending": str(backlog),
+              **terminal_watch.heartbeat(ctx, caller.appid, data)}
+    pushed = fleet_settings.delivery_for(ctx.engine, caller.kind)  # issue 19: the scene's functions, params, upgrade
+    if pushed is not None:
+        answer["terminalConfig"] = pushed
+    return answer
 
 
 def _login(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:

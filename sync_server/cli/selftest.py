@@ -9,7 +9,8 @@ line (``通过`` / ``失败``):
    and encrypt/decrypt with a fresh key on the configured backend;
 2. the platform envelope signs and verifies;
 3. a fresh SQLite database in a temporary directory migrates to the newest schema revision;
-4. the app factory builds a server on it and ``/health`` answers 200 (every blueprint imported);
+4. the app factory builds a server on it, ``/health`` answers 200 and the management web's login
+   page renders (every blueprint and its templates came along);
 5. the optional parts a deployment may use load: waitress, psycopg (PostgreSQL), argon2.
 
 Exit 0 when every check passed, 1 otherwise. Touches nothing outside its temporary directory.
@@ -77,10 +78,14 @@ def _server(work: Path) -> str:
             raise AssertionError("数据库不可用")
         with ctx.engine.connect() as conn:
             revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-        answer = app.test_client().get("/health")
+        client = app.test_client()
+        answer = client.get("/health")
         if answer.status_code != 200:
             raise AssertionError(f"/health 返回 {answer.status_code}")
-        return f"数据库版本 {revision}，/health 200"
+        page = client.get("/admin/login")  # the management web's templates came along
+        if page.status_code != 200 or "登录" not in page.get_data(as_text=True):
+            raise AssertionError(f"管理网页 /admin/login 返回 {page.status_code}")
+        return f"数据库版本 {revision}，/health 200，/admin/login 200"
     finally:
         ctx.close()
 

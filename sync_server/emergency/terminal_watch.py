@@ -81,7 +81,9 @@ def reported_health(data: dict[str, Any]) -> dict[str, Any]:
     return {"kind": _text(data.get("kind"), 16), "software_version": _text(data.get("softwareVersion"), 40),
             "paper": _text(data.get("paper"), 16), "devices_json": table,
             "emergency": None if emergency is None else int(bool(emergency) and str(emergency) not in ("0", "false")),
-            "unfinished_orders": _int(data.get("unfinishedOrders"))}
+            "unfinished_orders": _int(data.get("unfinishedOrders")),
+            # the pushed terminalConfig version it applied (issue 19: the management web shows it)
+            "config_version": _int(data.get("configVersion"))}
 
 
 def heartbeat(ctx: ServerContext, terminal: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,8 @@ terminal_status = Table(
     Column("emergency", Integer),
     Column("devices_json", Text),
     Column("unfinished_orders", Integer),
+    # the terminalConfig version the terminal reports having applied (migration 0013, issue 19)
+    Column("config_version", Integer),
 )
 
 terminal_alarms = Table(

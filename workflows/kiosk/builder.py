@@ -57,7 +57,7 @@ def build_kiosk(config: TerminalConfig, devices: DeviceSet, events: Events | Non
     paper = PaperService(api, bills, config.place_code, config.paper_batch_code, events, clock)
     writeoff = WriteOffService(api, bills, paper, config.place_code, events, clock, workflow=terminal.workflow)
     kiosk.session = KioskSession(KioskContext(his=his, payments=payments, devices=devices, checkout=kiosk.checkout,
-                                              workflow=terminal.workflow, db=terminal.db, settings=config.kiosk,
+                                              workflow=terminal.workflow, db=terminal.db, settings=kiosk.settings,
                                               events=events, clock=clock, availability=kiosk.availability,
                                               receipt_printer=receipt, width_mm=config.printer_width_mm,
                                               bills=bills, paper=paper, writeoff=writeoff))

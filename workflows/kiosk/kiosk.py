@@ -27,11 +27,13 @@ from workflows.kiosk.errors import FunctionUnavailableError
 from workflows.kiosk.events import KIOSK_AVAILABILITY, KIOSK_CARD_INSERTED, KIOSK_MODE, KIOSK_PRINT
 from workflows.kiosk.models import DeviceHealth, FlowResult, FunctionAvailability, ReceiptInfo
 from workflows.kiosk.outcome import CST
+from workflows.kiosk.pushed import merged_settings
 from workflows.kiosk.reconcile import ReconciliationReport, compare
 from workflows.kiosk.session import KioskSession
 from workflows.kiosk.settings import KioskSettings
 from workflows.link import LinkEvent
 from workflows.payment_client import PaymentClient
+from workflows.pushed_config import PushedConfig
 from workflows.terminal.builder import Terminal
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,19 @@ class Kiosk:
         self.session: KioskSession
         terminal.workflow.heartbeat_extra = self._heartbeat_extra
         terminal.sync.events.subscribe(self._on_link)
+        #: the [kiosk] settings of the config file; ``settings`` is them with the pushed values over them
+        self.own_settings = settings
+        self.settings = merged_settings(settings, terminal.workflow.pushed)
+        terminal.workflow.pushed.listeners.append(self.apply_pushed)
+
+    def apply_pushed(self, pushed: PushedConfig) -> None:
+        """A new configuration from the management web: idle timeout, survey and functions now
+        (the session's too), availability re-checked."""
+        self.settings = merged_settings(self.own_settings, pushed)
+        session = getattr(self, "session", None)  # None while build_kiosk is still wiring the kiosk
+        if session is not None:
+            session.use_settings(self.settings)
+        self.refresh_availability()
 
     def _on_link(self, event: LinkEvent) -> None:
         # The breaker reports every drop and return, from a flow's issue call or the background round.

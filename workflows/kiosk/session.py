@@ -45,6 +45,7 @@ from workflows.kiosk.models import (
     PatientSummary,
     SessionState,
 )
+from workflows.kiosk.settings import KioskSettings
 from workflows.kiosk.views import patient_summary
 from workflows.payment_client import PaymentError
 
@@ -70,6 +71,11 @@ class KioskSession(SessionFlows):
         self._paying = False
         self._reset_after_payment = ""
         self._clear()
+
+    def use_settings(self, settings: KioskSettings) -> None:
+        """Settings changed by the management web (idle timeout, survey, functions): from the next
+        idle check and the next screen on."""
+        self._ctx.settings = settings
 
     def _clear(self) -> None:
         # Every reference to patient data lives in these attributes (and nowhere else): reset()

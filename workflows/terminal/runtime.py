@@ -131,6 +131,11 @@ class TerminalRuntime:
     def cmd_maintain(self, req: dict[str, Any]) -> Any:
         return self.workflow.maintain(top_up=int(req.get("top_up", 0)))
 
+    def cmd_pushed(self, req: dict[str, Any]) -> Any:
+        """What the management web pushed and this terminal applied (version, parameters,
+        functions, upgrade offer, the emergency limits in force)."""
+        return self.workflow.pushed.as_dict()
+
     def cmd_probe(self, req: dict[str, Any]) -> Any:
         return {"up": self.sync.probe(), "state": self.sync.state.value}
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from billing_core import terminal_params as tp
 from billing_core.clock import ManualClock
 from offline_store import journal, stock
 from workflows.emergency.limits import (
@@ -122,3 +123,14 @@ def test_offline_hours_count_from_oldest_pending_bill() -> None:
     from workflows.emergency.limits import offline_hours
     assert offline_hours(usage, start + timedelta(hours=5)) == Decimal("5.00")
     assert offline_hours(Usage(0, Decimal(0), None, None, 100), start) == Decimal(0)
+
+
+def test_pushed_limits_apply_to_the_next_bill(db, clock, signer) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 §1: a heartbeat's pushed max_bills stops emergency issuing at once."""
+    wf = make_workflow(db, clock, signer)
+    wf.issue(METHOD, outpatient("PUSH-1"))
+    assert wf.pushed.apply(tp.delivery(5, "cashier", None, tp.check_params({"max_bills": 1}), {}))
+    assert wf.limits.max_bills == 1 and wf.emergency.limits.max_bills == 1
+    assert wf._heartbeat_body()["configVersion"] == 5
+    with pytest.raises(LimitExceededError):
+        wf.issue(METHOD, outpatient("PUSH-2"))
