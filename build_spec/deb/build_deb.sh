@@ -3,6 +3,7 @@
 # bundles: build_spec/deb/build_deb.sh DIST_DIR OUT_DIR [VERSION]
 #   DIST_DIR  holds sync-server/ and optionally cashier/ and kiosk/ (pyinstaller build_spec/*.spec)
 #   OUT_DIR   receives hospital-ebill_VERSION_ARCH.deb (its path is printed)
+# DEB_COMPRESS=gzip builds faster (the tests); the default xz is smaller (a release).
 # The package installs the bundles under /opt/hospital-ebill, commands in /usr/bin, the server's
 # systemd unit (enabled and started when systemd runs), its config as a conffile, the system
 # account `ebill` owning /var/lib/hospital-ebill, desktop entries for the cashier app, and the
@@ -61,5 +62,5 @@ install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"
 
 mkdir -p "$out"
 deb="$out/hospital-ebill_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group "-Z${DEB_COMPRESS:-xz}" --build "$root" "$deb" >/dev/null
 echo "$deb"
