@@ -13,6 +13,7 @@ from billing_core.clock import Clock, SystemClock
 from sync_server.api import health, his_api, http_errors, insurance_api, terminal_api
 from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
+from sync_server.backup.after_restore import reconcile_after_restore
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
@@ -76,11 +77,14 @@ def build_context(cfg: ServerConfig) -> ServerContext:
 
 def _seed(ctx: ServerContext) -> None:
     """First-start seeding in demo mode only (idempotent): demo callers, users, billing points,
-    demo.json. A real start seeds nothing: its callers and users come from the admin CLI."""
+    demo.json. A real start seeds nothing: its callers and users come from the admin CLI. The
+    first start after a restore reconciles the restored emergency stock (sync_server.backup)."""
 
     if ctx.config.seed_demo:
         seed(ctx)
         ensure_demo_json(ctx)
+    # after ``admin restore``: retire the restored emergency blocks before any request is served
+    reconcile_after_restore(ctx)
 
 
 def prepare(cfg: ServerConfig) -> None:
