@@ -112,9 +112,12 @@ def running_servers(cfg: ServerConfig) -> int:
     try:
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
+                # a server process holds its liveness lock (an advisory lock, store/liveness.py) on a
+                # session named after the installation's schema
                 return int(conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"
-                    " AND pid <> pg_backend_pid()"), {"name": pg_application_name(cfg.database_schema)}).scalar() or 0)
+                    "SELECT count(DISTINCT a.pid) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+                    " WHERE a.application_name = :name AND l.locktype = 'advisory' AND l.objsubid = 2"
+                    " AND l.granted"), {"name": pg_application_name(cfg.database_schema)}).scalar() or 0)
     finally:
         engine.dispose()
     import fcntl  # SQLite servers run on Linux here; the liveness locks are flocks
