@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
@@ -109,6 +110,11 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     ctx = build_context(cfg)
     _seed(ctx)
     app = Flask("sync_server")
+    if cfg.trusted_proxies > 0:
+        # behind the TLS proxy every peer is the proxy: the client's address (audit rows, the
+        # notice page's per-address limit) comes from the header the trusted proxies appended
+        n = cfg.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)
     app.extensions["sync_replay"] = ReplayGuard(ctx.engine)

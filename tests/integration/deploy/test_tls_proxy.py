@@ -5,8 +5,10 @@ only, and a client that does not trust the CA never talks to the server."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
+import sqlite3
 import ssl
 import uuid
 import warnings
@@ -32,7 +34,8 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     base = tmp_path_factory.mktemp("tls")
     ca, cert, key = make_certificates(base / "tls")
     sim = Simulator(base / "fin").start()
-    server = ServerProcess(base / "srv", sim.url, "--server", "gunicorn", "--processes", "2").start()
+    server = ServerProcess(base / "srv", sim.url, "--server", "gunicorn", "--processes", "2",
+                           env={"SYNC_TRUSTED_PROXIES": "1"}).start()
     nginx = Nginx(base / "nginx", [server.port], cert, key)
     checked = nginx.check()
     assert checked.returncode == 0, checked.stderr
@@ -102,3 +105,24 @@ def test_tls_1_2_and_up_only(proxied: dict[str, Any]) -> None:
     assert _handshake(port, ca, ssl.TLSVersion.TLSv1_3) == "TLSv1.3"
     with pytest.raises(ssl.SSLError):
         _handshake(port, ca, ssl.TLSVersion.TLSv1_1)
+
+
+def test_the_server_sees_the_client_address_the_proxy_appended(proxied: dict[str, Any]) -> None:
+    # a refused signature from 127.0.0.2 claiming another address: the audit row names the real one
+    from billing_core import envelope
+    from billing_core.ids import new_noise
+
+    body = envelope.dumps(envelope.encode_request("NOSUCHHIS", "k" * 32, {"busNo": "X"}, noise=new_noise())).encode("utf-8")
+    ctx = ssl.create_default_context(cafile=str(proxied["ca"]))
+    conn = http.client.HTTPSConnection("127.0.0.1", proxied["nginx"].port, context=ctx, timeout=10,
+                                       source_address=("127.0.0.2", 0))
+    try:
+        conn.request("POST", "/medical-web/api/medical/invoiceEBillOutpatient", body=body,
+                     headers={"Content-Type": "application/json", "X-Forwarded-For": "6.6.6.6"})
+        assert conn.getresponse().status == 200  # a signed refusal envelope, never an HTML page
+    finally:
+        conn.close()
+    with sqlite3.connect(proxied["server"].data_dir / "sync_server.db", timeout=30) as db:
+        rows = [r[0] for r in db.execute("SELECT after_json FROM audit_log WHERE action = 'signature_failed'"
+                                         " AND entity_id = 'NOSUCHHIS'")]
+    assert rows and json.loads(rows[-1])["remote"] == "127.0.0.2", rows
