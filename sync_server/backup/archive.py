@@ -14,6 +14,7 @@ import logging
 import shutil
 import sqlite3
 import subprocess
+import sys
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,11 @@ from sqlalchemy import Engine, make_url, text
 from sync_server.backup.errors import BackupError, RestoreFailed, RestoreRefused
 from sync_server.config import ServerConfig
 from sync_server.store.db import make_engine, pg_application_name
+
+if sys.platform == "win32":  # one waitress process per database there; nothing else to find
+    fcntl = None
+else:
+    import fcntl
 
 log = logging.getLogger(__name__)
 PREFIX = "sync_server-"
@@ -120,8 +126,9 @@ def running_servers(cfg: ServerConfig) -> int:
                     " AND l.granted"), {"name": pg_application_name(cfg.database_schema)}).scalar() or 0)
     finally:
         engine.dispose()
-    import fcntl  # SQLite servers run on Linux here; the liveness locks are flocks
-
+    if sys.platform == "win32":
+        return 0
+    # SQLite: every server process holds an flock on its file here (store/liveness.py)
     folder = Path((make_url(cfg.db_url).database or "") + ".instances")
     alive = 0
     for lock in folder.glob("*.lock"):

@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -153,8 +154,6 @@ def _check(engine: Engine, sim: Simulator, answered: dict[str, tuple[str, str]],
     assert not {b: v for b, v in live.items() if len(v) > 1}, "a busNo with two bills on the server"
     lost = {b: n for b, n in answered.items() if live.get(b) != [n] and n not in voided}
     assert not lost, f"answered bills lost on the server: {lost}"
-    import sqlite3
-
     with sqlite3.connect(sim.data_dir / "finance.sqlite3", timeout=30) as conn:
         rows = conn.execute("SELECT bus_no, bill_batch_code, bill_no FROM bills WHERE doc = 'bill'"
                             " AND kind = 'blue'").fetchall()
