@@ -1,12 +1,13 @@
 """Run the whole system on this machine (the README's run command calls this).
 
-Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS and payment simulators, and the
-(``--app kiosk``: the patient kiosk instead of the) cashier
-app with virtual devices logged in as the demo cashier. Prints URLs and demo credentials and
+Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS and payment simulators, and
+the app ``--app`` names with virtual devices: ``cashier`` (default; logged in as the demo cashier), ``kiosk`` (the
+patient kiosk), ``ward`` (the cashier app, whose ward workspace opens for the demo ward nurse), ``all`` (cashier
+and kiosk together). Prints URLs (the terminal-management web ``/admin/`` too) and demo credentials and
 keeps running until Ctrl-C, then stops everything it started. With no display it starts Xvfb
 (or falls back to Qt's offscreen platform) and saves a screenshot of the main window.
 
-Usage: python scripts/demo.py [--app cashier|kiosk] [--data-dir var/demo] [--finance-port 18080] [--server-port 18000] [--his-port 18090]
+Usage: python scripts/demo.py [--app cashier|kiosk|ward|all] [--data-dir var/demo] [--finance-port 18080] [--server-port 18000] [--his-port 18090]
        [--no-app] [--screenshot PATH]
 """
 
@@ -66,8 +67,9 @@ def main() -> int:
     parser.add_argument("--server-port", type=int, default=18000)
     parser.add_argument("--his-port", type=int, default=18090)
     parser.add_argument("--payment-port", type=int, default=18091)
-    parser.add_argument("--app", choices=("cashier", "kiosk"), default="cashier",
-                        help="which app to start (kiosk: the patient self-service kiosk, 1080x1920)")
+    parser.add_argument("--app", choices=("cashier", "kiosk", "ward", "all"), default="cashier",
+                        help="which app to start (kiosk: the patient self-service kiosk, 1080x1920; ward: the "
+                             "cashier app's ward workspace; all: cashier and kiosk)")
     parser.add_argument("--no-app", action="store_true", help="start only the simulator and the server")
     parser.add_argument("--screenshot", default=str(ROOT / "var" / "demo" / "cashier_main_window.png"))
     args = parser.parse_args()
@@ -141,21 +143,28 @@ def main() -> int:
             print(f"  调用方 {caller['name']}: appid={caller['appid']} key={caller['key']}")
 
         print(f"统一支付平台（模拟）:       {payment_url}/pay/<operation>（docs/PAYMENT.md）")
-        if not args.no_app and args.app == "kiosk":
+        print(f"终端管理平台（浏览器）:   {server_url}/admin/（以上方 admin 角色的用户登录）")
+        apps = {"all": ("cashier", "kiosk")}.get(args.app, (args.app,)) if not args.no_app else ()
+        if apps:
             start_display(env, procs)
+        if "kiosk" in apps:
             shot = str(Path(args.screenshot).with_name("kiosk_attract.png"))
             procs.append(subprocess.Popen(
                 [py, "-m", "kiosk_app", "--demo", "--windowed", "--data-dir", str(data / "kiosk"), "--stack-dir",
                  str(data), "--server-url", server_url, "--his-url", his_url, "--payment-url", payment_url,
                  "--screenshot", shot], env=env))
             print(f"自助机已启动（虚拟设备，F5插社保卡 F7放身份证 F8扫医保码 F9扫付款码 F10模拟扫码支付）；截图 {shot}")
-        elif not args.no_app:
-            start_display(env, procs)
+        if "cashier" in apps or "ward" in apps:
+            shot = args.screenshot if "cashier" in apps else str(Path(args.screenshot).with_name("ward_main_window.png"))
             app_cmd = [py, "-m", "cashier_app", "--demo", "--server-url", server_url,
                        "--server-data-dir", str(server_dir), "--data-dir", str(data / "cashier"),
-                       "--screenshot", args.screenshot]
+                       "--screenshot", shot]
             procs.append(subprocess.Popen(app_cmd, env=env))
-            print(f"收费员客户端已启动（虚拟设备）；主窗口截图保存到 {args.screenshot}")
+            print(f"收费员客户端已启动（虚拟设备）；主窗口截图保存到 {shot}")
+            if "ward" in apps:
+                nurses = [u for u in demo.get("users", []) if u.get("role") == "ward_nurse"]
+                who = f"{nurses[0]['username']} / {nurses[0]['password']}" if nurses else "护士账号"
+                print(f"病区工作站：在收费员客户端中以病区护士登录（{who}）")
         print("按 Ctrl-C 停止全部服务。\n")
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

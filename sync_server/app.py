@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from billing_core.breaker import Breaker
 from billing_core.clock import Clock, SystemClock
@@ -14,6 +15,7 @@ from sync_server.admin_web import views as admin_web
 from sync_server.api import health, his_api, http_errors, insurance_api, terminal_api
 from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
+from sync_server.backup.after_restore import reconcile_after_restore
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
@@ -77,11 +79,14 @@ def build_context(cfg: ServerConfig) -> ServerContext:
 
 def _seed(ctx: ServerContext) -> None:
     """First-start seeding in demo mode only (idempotent): demo callers, users, billing points,
-    demo.json. A real start seeds nothing: its callers and users come from the admin CLI."""
+    demo.json. A real start seeds nothing: its callers and users come from the admin CLI. The
+    first start after a restore reconciles the restored emergency stock (sync_server.backup)."""
 
     if ctx.config.seed_demo:
         seed(ctx)
         ensure_demo_json(ctx)
+    # after ``admin restore``: retire the restored emergency blocks before any request is served
+    reconcile_after_restore(ctx)
 
 
 def prepare(cfg: ServerConfig) -> None:
@@ -106,6 +111,11 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     ctx = build_context(cfg)
     _seed(ctx)
     app = Flask("sync_server")
+    if cfg.trusted_proxies > 0:
+        # behind the TLS proxy every peer is the proxy: the client's address (audit rows, the
+        # notice page's per-address limit) comes from the header the trusted proxies appended
+        n = cfg.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["sync_server"] = ctx
     app.extensions["sync_callers"] = CallerCache(ctx.engine)
     app.extensions["sync_replay"] = ReplayGuard(ctx.engine)

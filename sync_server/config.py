@@ -15,6 +15,7 @@ Environment (prefix ``SYNC_`` except DATABASE_URL, the conventional name):
 ``SYNC_WORKER``             "thread" (default) or "none" (run ``python -m sync_server worker``)
 ``SYNC_PROCESSES``          server processes sharing the port (Linux; default 1)
 ``SYNC_PUBLIC_URL``         base URL printed in pictureUrl of bills issued locally
+``SYNC_TRUSTED_PROXIES``    reverse proxies in front (1 behind deploy/nginx): client address from X-Forwarded-For
 ``SYNC_INSURANCE_URL``      the insurance platform's base URL (empty: insurance API off); with
                             ``SYNC_INSURANCE_PAASID``, ``SYNC_INSURANCE_PASS_TOKEN`` (or the 0600 file
                             ``SYNC_INSURANCE_TOKEN_FILE``), ``SYNC_INSURANCE_FIXMEDINS_CODE``,
@@ -54,6 +55,9 @@ class ServerConfig:
     #: cap of the outbox's exponential backoff (seconds)
     outbox_max_backoff: float = 30.0
     public_url: str = "http://127.0.0.1:8080"
+    #: reverse proxies in front of the server whose X-Forwarded-For/-Proto are trusted (1 behind
+    #: the nginx of deploy/nginx; 0: none, the peer address is the client's)
+    trusted_proxies: int = 0
     #: emergency numbers reserved per billing point while online (spec §17 emergencyStockOut)
     emergency_block_size: int = 200
     emergency_low_water: int = 50
@@ -136,6 +140,7 @@ _ENV = {
     "worker": "SYNC_WORKER",
     "processes": "SYNC_PROCESSES",
     "public_url": "SYNC_PUBLIC_URL",
+    "trusted_proxies": "SYNC_TRUSTED_PROXIES",
     "insurance_url": "SYNC_INSURANCE_URL",
     "insurance_paasid": "SYNC_INSURANCE_PAASID",
     "insurance_pass_token": "SYNC_INSURANCE_PASS_TOKEN",

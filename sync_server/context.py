@@ -56,7 +56,7 @@ class ServerContext:
         """Shut down: stop and join every owned thread, then release the liveness lock (our claims
         stay ours until our threads are done with them) and the database pool. Idempotent; the
         names of threads that did not end in time. The default timeout fits a clean stop inside
-        the 10 s the process supervisor (sync_server.processes) grants a child before SIGKILL."""
+        the 10 s gunicorn grants a worker before SIGKILL (graceful_timeout, sync_server.serving)."""
         left = self.threads.shutdown(timeout)
         if self.liveness is not None:
             self.liveness.release()

@@ -11,14 +11,21 @@ Two method families, both with the platform envelope (finance_platform.md §1):
 Failures are classified so the caller can tell "not sent" (safe to issue an emergency bill)
 from "sent, answer lost" (in doubt: the emergency bill is marked ``in_doubt`` and the server
 resolves it at carry-forward, offline_rules.md §2.1 "In-doubt documents").
+
+Several server hosts (two instances on one PostgreSQL database, docs/OPERATIONS.md) are given as
+a list of base URLs: a request that could not be sent to the current host (connection refused,
+connect timeout) goes to the next one at once, and the host that answered stays current. Only
+when no host takes the request does the breaker count a failure. A request that was sent and
+lost its answer is never re-sent elsewhere here: that is the issuing workflow's lookup rule.
 """
+
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -45,7 +52,9 @@ TERMINAL_PREFIX = "/terminal/api"
 class SyncClient:
     """Calls the sync server as one terminal.
 
-    :param base_url: ``http://host:port`` of the sync server.
+    :param base_url: ``https://host:port`` of the sync server, or a list of them (failover, in order).
+    :param verify: TLS verification for requests: True (system CAs), or the CA bundle file that
+        signed the hospital's server certificate.
     :param appid: the terminal's caller id; :param key: its secret (never sent).
     :param clock: injectable clock (the breaker's timing).
     :param connect_timeout: seconds to wait for the TCP connection: the outage-detection unit.
@@ -56,11 +65,17 @@ class SyncClient:
     Thread-safe: each thread gets its own HTTP session; the breaker is shared.
     """
 
-    def __init__(self, base_url: str, appid: str, key: str, *, clock: Clock | None = None,
+    def __init__(self, base_url: str | Sequence[str], appid: str, key: str, *, clock: Clock | None = None,
                  connect_timeout: float = 1.5, read_timeout: float = 10.0, failure_threshold: int = 2,
                  open_seconds: float = 2.0, max_open_seconds: float = 30.0, his_prefix: str = HIS_PREFIX,
-                 terminal_prefix: str = TERMINAL_PREFIX, events: LinkObserver | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
+                 terminal_prefix: str = TERMINAL_PREFIX, events: LinkObserver | None = None,
+                 verify: bool | str = True) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("SyncClient needs at least one server URL")
+        self.base_urls = [u.rstrip("/") for u in urls]
+        self._active = 0  # index of the host that answered last
+        self.verify = verify
         self.appid = appid
         self._key = key
         self.clock = clock or SystemClock()
@@ -85,6 +100,11 @@ class SyncClient:
     # --- state -------------------------------------------------------------------------------
 
     @property
+    def base_url(self) -> str:
+        """The server host requests go to now (the one that answered last)."""
+        return self.base_urls[self._active]
+
+    @property
     def events(self) -> LinkObserver:
         """Link up/down events (the GUI's status bar subscribes)."""
         return self.breaker.events
@@ -103,16 +123,16 @@ class SyncClient:
 
     def his(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call an HIS-interface method (e.g. ``invoiceEBillOutpatient``) through the sync server."""
-        return self._call(f"{self.base_url}{self.his_prefix}/{method}", data, timeout)
+        return self._call(f"{self.his_prefix}/{method}", data, timeout)
 
     def his_now(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Like :meth:`his` but even while the breaker is open: the one ``getEBillByBusNo`` lookup
         after a lost answer (spec §3.6) must be tried before a bill goes emergency in doubt."""
-        return self._send(f"{self.base_url}{self.his_prefix}/{method}", data, timeout)
+        return self._send(f"{self.his_prefix}/{method}", data, timeout)
 
     def terminal(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call a terminal-api method (heartbeat, catalog, emergency stock, upload)."""
-        return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout, stamp=method)
+        return self._call(f"{self.terminal_prefix}/{method}", data, timeout, stamp=method)
 
     def probe(self) -> bool:
         """A heartbeat when the breaker allows one; True when the link is (now) up.
@@ -123,7 +143,7 @@ class SyncClient:
         if not self.breaker.allow():
             return False
         try:
-            self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}",
+            self._send(f"{self.terminal_prefix}/{methods.TERMINAL_HEARTBEAT}",
                        {"terminalId": self.appid}, None, stamp=methods.TERMINAL_HEARTBEAT)
         except LinkError:
             return False
@@ -187,7 +207,7 @@ class SyncClient:
                 return True  # another thread logged in meanwhile
             username, password = self._account
             self.session_token = ""
-            ans = self._send(f"{self.base_url}{self.terminal_prefix}/{methods.TERMINAL_LOGIN}",
+            ans = self._send(f"{self.terminal_prefix}/{methods.TERMINAL_LOGIN}",
                              {"username": username, "password": password}, None, stamp=methods.TERMINAL_LOGIN,
                              relogin=False)
             if not ans.ok or not isinstance(ans.message, Mapping) or not ans.message.get("sessionToken"):
@@ -209,24 +229,24 @@ class SyncClient:
             self._local.session = session
         return session
 
-    def _call(self, url: str, data: Mapping[str, Any], timeout: float | None,
+    def _call(self, path: str, data: Mapping[str, Any], timeout: float | None,
               stamp: str | None = None) -> envelope.Response:
         if not self.breaker.allow():
             raise LinkDownError(f"同步服务器连接中断（约{self.breaker.seconds_to_probe():.0f}秒后重试），可使用应急开票")
-        return self._send(url, data, timeout, stamp=stamp)
+        return self._send(path, data, timeout, stamp=stamp)
 
-    def _send(self, url: str, data: Mapping[str, Any], timeout: float | None,
+    def _send(self, path: str, data: Mapping[str, Any], timeout: float | None,
               stamp: str | None = None, relogin: bool = True) -> envelope.Response:
         """POST one signed request; ``stamp`` = the terminal-api method signed into the noise with
         the wall-clock send time (billing_core.request_stamp; the server checks both). A machine
         account whose session is missing or over logs in and the request is sent once more."""
         token = self.session_token
-        response = self._post(url, data, timeout, stamp)
+        response = self._post(path, data, timeout, stamp)
         if relogin and response.result == SESSION_REFUSED and self._account is not None and self._relogin(token):
-            response = self._post(url, data, timeout, stamp)
+            response = self._post(path, data, timeout, stamp)
         return response
 
-    def _post(self, url: str, data: Mapping[str, Any], timeout: float | None,
+    def _post(self, path: str, data: Mapping[str, Any], timeout: float | None,
               stamp: str | None = None) -> envelope.Response:
         payload = dict(data)
         if self.session_token:
@@ -235,26 +255,7 @@ class SyncClient:
         noise = request_stamp.make(stamp, int(time.time() * 1000)) if stamp else new_noise()
         body = envelope.encode_request(self.appid, self._key, payload, noise=noise)
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        try:
-            reply = self._session().post(url, data=envelope.dumps(body).encode("utf-8"), headers=headers,
-                                         timeout=(self.connect_timeout, timeout or self.read_timeout))
-        except requests.ConnectTimeout:
-            self.breaker.failure("连接同步服务器超时")
-            raise LinkDownError("连接同步服务器超时，可使用应急开票") from None
-        except requests.ConnectionError as exc:
-            # Refused / unreachable before sending vs dropped after: requests folds both into
-            # ConnectionError; a refused connect carries NewConnectionError in its chain.
-            sent = "NewConnectionError" not in repr(exc) and "Connection refused" not in str(exc)
-            self.breaker.failure("同步服务器连接中断")
-            if sent:
-                raise AnswerLostError("同步服务器连接在应答前中断") from None
-            raise LinkDownError("无法连接同步服务器，可使用应急开票") from None
-        except requests.Timeout:
-            self.breaker.failure("同步服务器应答超时")
-            raise AnswerLostError("同步服务器应答超时") from None
-        except requests.RequestException as exc:
-            self.breaker.failure("同步服务器通信错误")
-            raise AnswerLostError(f"同步服务器通信错误：{type(exc).__name__}") from None
+        reply = self._post_any(path, envelope.dumps(body).encode("utf-8"), headers, timeout)
         if reply.status_code != 200:
             self.breaker.failure(f"HTTP {reply.status_code}")
             raise BadAnswerError(f"同步服务器应答HTTP {reply.status_code}")
@@ -265,3 +266,44 @@ class SyncClient:
             raise BadAnswerError(f"同步服务器应答无法识别：{exc.message}") from None
         self.breaker.success()
         return response
+
+    def _post_any(self, path: str, body: bytes, headers: dict[str, str], timeout: float | None) -> requests.Response:
+        """POST to the current host, then to the others in turn while the request could not be
+        sent; the host that answers becomes current. Raises LinkDownError when none took it,
+        AnswerLostError when one took it and the answer was lost (never re-sent elsewhere)."""
+        # (the breaker's reason, the message) of the last host that did not take the request
+        first, why = self._active, ("同步服务器连接中断", "无法连接同步服务器")
+        for step in range(len(self.base_urls)):
+            index = (first + step) % len(self.base_urls)
+            try:
+                reply = self._session().post(f"{self.base_urls[index]}{path}", data=body, headers=headers,
+                                             timeout=(self.connect_timeout, timeout or self.read_timeout),
+                                             verify=self.verify)
+            except requests.ConnectTimeout:
+                why = ("连接同步服务器超时", "连接同步服务器超时")
+                continue
+            except requests.exceptions.SSLError as exc:
+                # the handshake failed before any request byte: not sent; never a silent fallback to http
+                log.warning("TLS handshake with %s failed: %s", self.base_urls[index], exc)
+                why = ("同步服务器证书校验失败", "同步服务器证书校验失败")
+                continue
+            except requests.ConnectionError as exc:
+                # Refused / unreachable before sending vs dropped after: requests folds both into
+                # ConnectionError; a refused connect carries NewConnectionError in its chain.
+                if "NewConnectionError" in repr(exc) or "Connection refused" in str(exc):
+                    why = ("同步服务器连接中断", "无法连接同步服务器")
+                    continue
+                self.breaker.failure("同步服务器连接中断")
+                raise AnswerLostError("同步服务器连接在应答前中断") from None
+            except requests.Timeout:
+                self.breaker.failure("同步服务器应答超时")
+                raise AnswerLostError("同步服务器应答超时") from None
+            except requests.RequestException as exc:
+                self.breaker.failure("同步服务器通信错误")
+                raise AnswerLostError(f"同步服务器通信错误：{type(exc).__name__}") from None
+            if index != self._active:
+                log.warning("sync server %s unreachable; now using %s", self.base_url, self.base_urls[index])
+                self._active = index
+            return reply
+        self.breaker.failure(why[0])
+        raise LinkDownError(f"{why[1]}，可使用应急开票") from None

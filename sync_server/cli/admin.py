@@ -9,6 +9,7 @@
 ``python -m sync_server admin list``
 ``python -m sync_server admin charge-items catalog.csv`` (收费项目目录: chargeCode,chargeName,unit,std,initials)
 ``python -m sync_server admin audit verify`` (exit 1 and the first broken row when the chain is broken)
+``python -m sync_server admin backup | restore | restore-report`` (sync_server.cli.backup)
 
 Keys and passwords are generated (never chosen by hand, DESIGN.md §3: no weak passwords) and
 printed once; every change writes its audit row. Changing commands require ``--operator NAME``
@@ -30,7 +31,7 @@ from sqlalchemy import Engine, insert, select, update
 from billing_core.clock import Clock, SystemClock, ts17
 from billing_core.errors import ValidationError
 from sync_server.bills.catalog import import_items, read_csv
-from sync_server.cli import common
+from sync_server.cli import backup, common
 from sync_server.errors import RequestDataError, UnknownPlaceError
 from sync_server.security.audit import Actor, audit, verify_chain
 from sync_server.security.auth import ROLES, hash_password
@@ -174,6 +175,9 @@ def listing(engine: Engine) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """The admin CLI."""
+    # backup / restore live in their own module (they must not build a context before a restore)
+    if any(arg in backup.COMMANDS for arg in (argv or sys.argv[1:])[:5]):
+        return backup.main(list(argv or sys.argv[1:]))
 
     ap = common.parser("admin", "同步服务器调用方与用户管理")
     sub = ap.add_subparsers(dest="cmd", required=True)

@@ -4,8 +4,9 @@ Starts the server under waitress (works on Windows servers too) on SQLite in the
 unless DATABASE_URL names another database. Only in demo mode (``--demo`` or ``SYNC_DEMO=1``)
 does the first start seed demo callers, users, billing points and write DIR/demo.json (0600);
 a real start seeds nothing. The finance key comes from ``SYNC_FINANCE_KEY`` or a 0600 file
-(``--finance-key-file``), never from the command line. ``--processes N`` (Linux) runs N server processes on the
-port under a supervisor (sync_server/processes.py).
+(``--finance-key-file``), never from the command line. On Linux ``--processes N`` (N > 1) or ``--server gunicorn`` serves under gunicorn instead
+(N worker processes on the port, sync_server/serving); waitress stays for Windows, single-process
+starts and the in-process demo.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import argparse
 import json
 import logging
 import signal
-import socket
 import sys
 from pathlib import Path
 
 from waitress import serve
 
-from sync_server.app import create_app, prepare
+from sync_server.app import create_app
 from sync_server.config import (
     DEMO_FINANCE_APPID,
     DEMO_FINANCE_KEY,
@@ -30,7 +30,6 @@ from sync_server.config import (
     read_secret_file,
 )
 from sync_server.connectors.masking import install_log_masking
-from sync_server.processes import Supervisor, die_with_parent, listen
 from sync_server.store.files import secure_umask
 
 
@@ -51,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     # (docs/BENCHMARKS.md); raise it when the platform answers slowly.
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--worker", choices=("thread", "none"), default=None)
-    # One process uses one core (the GIL): N processes share the port (Linux; sync_server/processes.py).
+    # One process uses one core (the GIL): N processes share the port under gunicorn (Linux).
     parser.add_argument("--processes", type=int, default=None, help="服务进程数（仅 Linux，默认 1）")
-    parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by the supervisor
+    parser.add_argument("--server", choices=("auto", "gunicorn", "waitress"), default="auto",
+                        help="HTTP 服务：auto（多进程用 gunicorn，否则 waitress）、gunicorn（仅 Linux）、waitress")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()  # no ID, phone or insurance number in any log line (issue 14)
@@ -77,19 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     if processes > 1 and not sys.platform.startswith("linux"):
         parser.error("--processes 大于 1 仅支持 Linux（Windows 请运行单进程）")
 
-    if processes > 1 and args.listen_fd is None:
-        return _supervise(args, cfg, processes)
+    if args.server == "gunicorn" and sys.platform == "win32":
+        parser.error("gunicorn 仅支持 Linux（Windows 请用 --server waitress）")
+    if args.server == "gunicorn" or (args.server == "auto" and processes > 1):
+        return _gunicorn(args, cfg, processes)
 
-    if args.listen_fd is not None:
-        die_with_parent()
     app = create_app(cfg)
-    if args.listen_fd is None:
-        _banner(args, cfg)
+    _banner(args, cfg)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    where = ({"sockets": [socket.socket(fileno=args.listen_fd)]} if args.listen_fd is not None
-             else {"host": args.host, "port": args.port})
     try:
-        serve(app, threads=args.threads, connection_limit=1000, channel_timeout=60, ident="sync_server", **where)
+        serve(app, threads=args.threads, connection_limit=1000, channel_timeout=60, ident="sync_server",
+              host=args.host, port=args.port)
     finally:
         # SIGTERM ends serve() with SystemExit: stop and join the worker, carry pool and batch threads
         app.extensions["sync_server"].close()
@@ -105,22 +103,9 @@ def _banner(args: argparse.Namespace, cfg: ServerConfig) -> None:
         print("演示调用方: " + ", ".join(c["appid"] for c in callers) + f"（密钥见 {demo}）", flush=True)
 
 
-def _supervise(args: argparse.Namespace, cfg: ServerConfig, processes: int) -> int:
-    """Prepare the database once, bind the port, run ``processes`` server processes."""
-    prepare(cfg)  # migrations and first-start seeding, before the children race to do them
-    sock = listen(args.host, args.port)  # after: an open port means demo.json and the schema exist
-
-    def child_argv(slot: int) -> list[str]:
-        worker = cfg.worker if slot == 0 else "none"  # one outbox worker for the whole group
-        out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads),
-               "--listen-fd", str(sock.fileno()), "--worker", worker, "--data-dir", str(cfg.data_dir)]
-        for flag, value in (("--finance-url", args.finance_url), ("--finance-appid", args.finance_appid),
-                            ("--finance-key-file", args.finance_key_file), ("--config", args.config)):
-            if value is not None:
-                out += [flag, value]
-        return out + (["--demo"] if cfg.seed_demo else [])
+def _gunicorn(args: argparse.Namespace, cfg: ServerConfig, processes: int) -> int:
+    """Serve under gunicorn (Linux): its master migrates and seeds once, then forks the workers."""
+    from sync_server.serving import runner  # imports gunicorn, which needs fcntl: Linux only
 
     _banner(args, cfg)
-    print(f"服务进程: {processes} 个（共用端口 {args.port}）", flush=True)
-    return Supervisor(processes, child_argv, sock).run()
-
+    return runner.run(cfg, args.host, args.port, processes, args.threads)

@@ -54,6 +54,11 @@ class AuditMissingError(ServerError):
     default_message = "状态变更缺少审计记录，已回滚"
 
 
+def pg_application_name(schema: str | None) -> str:
+    """The PostgreSQL application_name of every session of the installation in ``schema``."""
+    return f"sync_server:{schema or 'public'}"[:63]
+
+
 def make_engine(url: str, schema: str | None = None, pool_size: int = 20) -> Engine:
     """Create the engine for ``url`` (sqlite:///path or postgresql+psycopg://...)."""
     if url.startswith("sqlite"):
@@ -66,7 +71,10 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 20) -> Eng
     else:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True, hide_parameters=True)
+        # the application name tells which installation a session belongs to (pg_stat_activity):
+        # ``admin restore`` refuses while a server of the same schema is connected
+        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"application_name": pg_application_name(schema)})
         if schema:
             _pg_schema_events(engine, schema)
     _audit_events(engine)

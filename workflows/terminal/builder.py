@@ -80,8 +80,8 @@ def terminal_key(data_dir: Path, configured: str = "") -> str:
 def sync_client(config: TerminalConfig, clock: Clock | None = None) -> SyncClient:
     """The terminal's one HTTP client with one breaker, from ``[server]`` and ``[link]``."""
     link = {name: cast(config.link[name]) for name, cast in LINK_KEYS.items() if name in config.link}
-    sync = SyncClient(config.server_url, config.appid, config.key, clock=clock,
-                      terminal_prefix=config.terminal_prefix, **link)
+    sync = SyncClient(config.server_urls or [config.server_url], config.appid, config.key, clock=clock,
+                      terminal_prefix=config.terminal_prefix, verify=config.ca_file or True, **link)
     if config.operator:
         sync.use_account(config.operator, config.operator_password)
     return sync

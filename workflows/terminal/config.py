@@ -5,7 +5,8 @@ dataclass and :func:`workflows.terminal.builder.build_terminal`. The file is TOM
 name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Terminal TOML"::
 
     data_dir = "var/cashier"                  # optional; default: the file's folder
-    [server]   url, appid, key, terminal_prefix
+    [server]   url (one URL or a list: failover hosts), appid, key, terminal_prefix,
+               ca_file (CA of the server's TLS certificate), demo (plain http allowed)
     [window]   place_code (required), place_name, hospital, terminal_id, paper_batch_code
     [session]  idle_seconds
     [devices.receipt_printer]                 # devices registry table (+ width_mm of the roll)
@@ -38,6 +39,7 @@ from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
 from workflows.kiosk_config import HisSettings, KioskConfigError, KioskSettings, his_settings, kiosk_settings
 from workflows.payment_config import PaymentSettings, payment_settings
+from workflows.terminal.server_urls import server_urls
 
 HIS_PATH = "/medical-web/api/medical"
 
@@ -63,7 +65,7 @@ def _default_link() -> dict[str, float]:
 class TerminalConfig:
     """Everything a terminal needs to start (defaults: the demo hospital's first window)."""
 
-    server_url: str = ""
+    server_url: str = ""  # the first (or only) server host
     appid: str = ""
     key: str = ""
     place_code: str = "001"
@@ -92,10 +94,16 @@ class TerminalConfig:
     # server requires a session for role-gated methods (issue 14); empty = a person logs in
     operator: str = ""
     operator_password: str = ""
+    # every server host in failover order (empty: server_url alone); docs/OPERATIONS.md "two hosts"
+    server_urls: list[str] = field(default_factory=list)
+    ca_file: str = ""  # CA bundle that signed the server's certificate (empty: the system's CAs)
+    demo: bool = False  # demo mode: plain http:// server URLs allowed (workflows.terminal.server_urls)
 
     def __post_init__(self) -> None:
         # Callers (tests, the demo) pass data_dir as text; everything below works on a Path.
         self.data_dir = Path(self.data_dir)
+        if not self.server_urls and self.server_url:
+            self.server_urls = [self.server_url]
 
     @property
     def terminal(self) -> str:
@@ -148,6 +156,18 @@ def _private_key(em: dict[str, Any], where: str) -> str:
     return ""
 
 
+def _ca_file(value: Any, p: Path) -> str:
+    """``[server].ca_file``: the CA bundle a terminal trusts for the server's certificate."""
+    if not value:
+        return ""
+    path = Path(str(value))
+    if not path.is_absolute():
+        path = p.parent / path
+    if not path.is_file():
+        raise WindowConfigError(f"终端配置文件{p}的[server].ca_file不存在：{path}")
+    return str(path)
+
+
 def operator_account(table: dict[str, Any], where: str) -> tuple[str, str]:
     """(username, password) of a machine account table ``{username, password | password_file}``;
     the password file is read here so it never sits in the config itself. ('', '') when absent."""
@@ -170,11 +190,14 @@ def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     server, window = raw.get("server", {}), raw.get("window", {})
     devices = raw.get("devices", {})
     for key in ("url", "appid", "key"):
-        if not str(server.get(key, "")).strip():
+        if not server.get(key) or not str(server.get(key, "")).strip():
             raise WindowConfigError(f"终端配置文件{p}缺少[server].{key}")
     if not str(window.get("place_code", "")).strip():
         raise WindowConfigError(f"终端配置文件{p}缺少[window].place_code")
-    cfg = TerminalConfig(server_url=server["url"], appid=server["appid"], key=server["key"])
+    demo = bool(server.get("demo", False))
+    urls = server_urls(server["url"], demo=demo, where=f"终端配置文件{p}的[server].url")
+    cfg = TerminalConfig(server_url=urls[0], appid=server["appid"], key=server["key"], server_urls=urls,
+                         ca_file=_ca_file(server.get("ca_file"), p), demo=demo)
     if server.get("terminal_prefix"):
         cfg.terminal_prefix = str(server["terminal_prefix"])
     for name in ("place_code", "place_name", "hospital", "terminal_id", "paper_batch_code"):

@@ -8,6 +8,7 @@ Keys (docs/EMERGENCY.md §5)::
     printer = {driver = "escpos", transport, host, port, timeout, status_query, width_mm} | absent
     limits, link, terminal_prefix, maintain_interval, stock_top_up, upload_batch_size, crash_at
     operator = {username, password | password_file}             the machine account (server sessions)
+    server_url (one URL or a list), ca_file, demo               as [server] of the sectioned layout
 
 Kept so that existing runtime files (and the test rigs that write them) work unchanged; new files
 use the sectioned layout of :mod:`workflows.terminal.config`. Errors here keep the runtime's code
@@ -23,6 +24,7 @@ from typing import Any
 from workflows.emergency.limits import EmergencyLimits
 from workflows.errors import ConfigError
 from workflows.terminal.config import TerminalConfig, operator_account
+from workflows.terminal.server_urls import server_urls
 
 REQUIRED = ("terminal_id", "appid", "key", "server_url", "place_code", "data_dir")
 #: The escpos settings the runtime has always read; other keys of its printer table were ignored.
@@ -64,9 +66,12 @@ def from_flat(raw: dict[str, Any], p: Path) -> TerminalConfig:
         operator, password = operator_account(raw.get("operator") or {}, f"终端配置文件{p}的operator")
     except ConfigError as exc:
         raise ConfigError(exc.message) from None  # the runtime's own code (E8701)
+    demo = bool(raw.get("demo", False))
+    urls = server_urls(raw["server_url"], demo=demo, where=f"终端配置文件{p}的server_url")
     return TerminalConfig(
         terminal_id=str(raw["terminal_id"]), appid=str(raw["appid"]), key=str(raw["key"]),
-        server_url=str(raw["server_url"]), place_code=str(raw["place_code"]),
+        server_url=urls[0], server_urls=urls, ca_file=str(raw.get("ca_file") or ""), demo=demo,
+        place_code=str(raw["place_code"]),
         data_dir=Path(raw["data_dir"]), private_key=str(key_text),
         hospital=str(raw.get("hospital_name") or ""), place_name=str(raw.get("place_name") or ""),
         receipt_printer=printer, printer_width_mm=width, limits=limits, link=dict(raw.get("link") or {}),

@@ -1,7 +1,9 @@
-"""``python -m sync_server --processes 2``: two server processes on one port, on SQLite and on
+"""``python -m sync_server --processes 2``: two gunicorn workers on one port, on SQLite and on
 PostgreSQL. Both serve; 20 concurrent repeats of one busNo spread over both give one bill with
 the call log of a single server; a caller added to the database is accepted by every process at
-once; a killed process is restarted; killing the supervisor stops the whole group."""
+once; a killed worker is restarted (and only one worker runs the outbox worker); killing the
+gunicorn master stops the whole group; workers that cannot boot stop gunicorn instead of
+restarting for ever (with IT's own ``gunicorn -c python:sync_server.serving.gunicorn_conf``)."""
 
 from __future__ import annotations
 
@@ -170,20 +172,15 @@ def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path) -
     assert not (tmp_path / "d").exists()
 
 
-def test_the_supervisor_gives_up_on_children_that_keep_failing_at_start() -> None:
-    import signal as signals
-
-    from sync_server.processes import Supervisor, listen
-
-    sock = listen("127.0.0.1", free_port())
-    before = signals.getsignal(signals.SIGTERM), signals.getsignal(signals.SIGINT)
+def test_gunicorn_gives_up_on_workers_that_cannot_boot(tmp_path: Path) -> None:
+    # IT's own gunicorn command line with the package's config module; the app cannot be imported
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SYNC_DATA_DIR=str(tmp_path / "d"), SYNC_PROCESSES="2",
+               SYNC_BIND=f"127.0.0.1:{free_port()}")
     started = time.monotonic()
-    try:
-        # every child refuses its arguments at once (exit code 2): restarting them for ever helps nobody
-        rc = Supervisor(2, lambda slot: ["--processes", "0"], sock).run()
-    finally:
-        signals.signal(signals.SIGTERM, before[0])
-        signals.signal(signals.SIGINT, before[1])
-    assert rc == 1
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "python:sync_server.serving.gunicorn_conf",
+                           "sync_server.serving.no_such_module:application"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode != 0
     assert time.monotonic() - started < 60
-    assert sock.fileno() == -1, "the listening socket is closed"
+    # the master migrated the database before forking (on_starting), once
+    assert (tmp_path / "d" / "sync_server.db").exists()

@@ -59,7 +59,7 @@ def test_kiosk_and_his_tables_are_checked_naming_the_key(tmp_path: Path) -> None
     (tmp_path / "his.key").write_text("secret\n", encoding="utf-8")
     h = his_settings({"url": "http://127.0.0.1:1", "appid": "K", "key_file": str(tmp_path / "his.key")})
     assert h is not None and h.key == "secret" and "secret" not in repr(h)
-    base = {"server": {"url": "http://s", "appid": "a", "key": "k"}, "window": {"place_code": "005"}}
+    base = {"server": {"url": "https://s", "appid": "a", "key": "k"}, "window": {"place_code": "005"}}
     cfg = from_sections(base | {"his": {"url": "http://h", "appid": "K", "key": "x"}, "kiosk": {}}, tmp_path / "t.toml")
     assert cfg.his is not None and cfg.kiosk is not None
     with pytest.raises(WindowConfigError) as win:

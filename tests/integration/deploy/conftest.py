@@ -1,0 +1,8 @@
+"""The deployment tests' rigs (tls_rig: certificates and real nginx) import by module name."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
