@@ -67,9 +67,13 @@ def test_refusal_reading() -> None:
 
 def test_reconciliation_files() -> None:
     rows = [{"setl_id": "S1", "mdtrt_id": "M1", "psn_no": "P1", "medfee_sumamt": Decimal("10"),
-             "fund_pay_sumamt": Decimal("7"), "acct_pay": Decimal("2")}]
+             "fund_pay_sumamt": Decimal("7"), "acct_pay": Decimal("2"), "refd_setl_flag": "0"}]
     assert reconcile.detail_file(rows, "tab") == b"S1\tM1\tP1\t10.00\t7.00\t2.00\t0\n"
     assert reconcile.detail_file(rows, "space") == b"S1 M1 P1 10.00 7.00 2.00 0\n"
+    # a cancel (refund) line: its own setl_id, negative amounts, refd_setl_flag 1
+    cancel = {"setl_id": "C1", "mdtrt_id": "M1", "psn_no": "P1", "medfee_sumamt": Decimal("-10"),
+              "fund_pay_sumamt": Decimal("-7"), "acct_pay": Decimal("-2"), "refd_setl_flag": "1"}
+    assert reconcile.detail_file([cancel], "tab") == b"C1\tM1\tP1\t-10.00\t-7.00\t-2.00\t1\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("r.txt", "psn_no\tmdtrt_id\tsetl_id\nP1\tM1\tS1\tMSG\t000103\t0\t金额不符\t10.00\t7.00\t2.00\n")
