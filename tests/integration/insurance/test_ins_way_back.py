@@ -127,3 +127,31 @@ def test_inpatient_way_back_in_order(server: ServerThread, ins_sim: InsSimProces
     finally:
         term.close()
         kiosk.close()
+
+
+def _list_data(sid: int, amt: str) -> dict[str, object]:
+    return {"settlementId": sid,
+            "setlinfo": {"billCode": "44060126", "billNo": f"{sid:010d}", "bizSn": f"BIZ{sid}", "hiSetlLv": "1"},
+            "diseinfo": [{"diagType": "1", "diagCode": "J06.900", "diagName": "急性上呼吸道感染", "maindiagFlag": "1"}],
+            "iteminfo": [{"medChrgitm": "04", "amt": amt, "claaSumfee": amt}]}
+
+
+def test_settlement_list_4101(term: InsTerminal, ins_sim: InsSimProcess) -> None:
+    done = settled(term, new_person(ins_sim), 2)
+    sid = done["settlementId"]
+    code, msg = term.call("insUploadSettlementList", _list_data(sid, "49.99"))
+    assert code == "E5618" and "iteminfo" in msg
+    no_main = _list_data(sid, "50.00") | {"diseinfo": [{"diagType": "1", "diagCode": "J06.900", "diagName": "x",
+                                                         "maindiagFlag": "0"}]}
+    code, msg = term.call("insUploadSettlementList", no_main)
+    assert code == "E5610" and "maindiagFlag" in msg
+    bad_head = _list_data(sid, "50.00") | {"setlinfo": {"billCode": "44060126"}}
+    code, msg = term.call("insUploadSettlementList", bad_head)
+    assert code == "E5610" and "setlinfo.billNo" in msg
+    listed = term.ok("insUploadSettlementList", _list_data(sid, "50.00"))
+    assert listed["setlListId"] and listed["state"] == "settled"
+    code, msg = term.call("insUploadSettlementList", _list_data(sid, "50.00"))
+    assert code == "E5618" and listed["setlListId"] in msg  # one list per settlement
+    other = settled(term, new_person(ins_sim), 1)
+    term.ok("insCancel", {"settlementId": other["settlementId"]})
+    assert term.call("insUploadSettlementList", _list_data(other["settlementId"], "25.00"))[0] == "E5618"
