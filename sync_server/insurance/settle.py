@@ -1,5 +1,6 @@
 """The settlement service behind the insurance API (issue 16 §3): register, upload fees,
-pre-settle, settle, cancel, reverse — with the rules integrators learned:
+pre-settle, settle, reverse, query (the cancel: cancel.py; the way back: way_back.py) — with the
+rules integrators learned:
 
 * **one settlement at a time per patient**: the visit's row takes ``live_psn`` (UNIQUE) before
   anything is sent to the platform; a second open visit of the person is refused (E5611).
@@ -65,11 +66,13 @@ class Desk:
 
 
 def request_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What the row keeps of the visit's requests (``register``, ``fees``, ``settle``, ``discharge``)."""
     loaded = json.loads(row["request_json"])
     return loaded if isinstance(loaded, dict) else {}
 
 
 def audit_row(conn: Any, desk: Desk, action: str, settlement_id: int, before: Any, after: Any) -> None:
+    """The audit row of a change of settlement ``settlement_id`` by the desk's actor."""
     audit(conn, desk.ctx.clock, desk.actor, action, "ins_settlement", settlement_id, before, after)
 
 
@@ -145,6 +148,7 @@ def register(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- fees, pre-settle
 
 def visit_of(row: Mapping[str, Any]) -> Visit:
+    """The transactions of the row's visit kind (outpatient / inpatient)."""
     return VISITS[row["visit"]]
 
 
