@@ -10,7 +10,7 @@ visit**, and every settlement the server calls settled is valid on the platform 
 one cancelled). At the end of each example the knobs are cleared, whatever is in doubt is resolved
 (the worker's pass) and ``insReconcile`` for the day must be clean.
 
-CI-sized: 10 derandomized examples of up to 20 steps (``INS_DAY_EXAMPLES`` changes the count); the server's
+CI-sized: 8 derandomized examples of up to 20 steps (``INS_DAY_EXAMPLES`` changes the count); the server's
 insurance timeout is 1 s and a timed-out answer is held 1.5 s.
 """
 
@@ -243,7 +243,7 @@ class MixedDay(RuleBasedStateMachine):
 
 
 def test_a_day_of_mixed_traffic_ends_clean(day: Day) -> None:
-    examples = int(os.environ.get("INS_DAY_EXAMPLES", "10"))
+    examples = int(os.environ.get("INS_DAY_EXAMPLES", "8"))
     run_state_machine_as_test(MixedDay, settings=settings(
         # derandomized: the same day every run (CI stays deterministic; INS_DAY_EXAMPLES explores more)
         max_examples=examples, stateful_step_count=20, deadline=None, database=None, derandomize=True,
