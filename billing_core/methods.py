@@ -259,11 +259,22 @@ INS_REVERSE: Final = "insReverse"
 INS_QUERY: Final = "insSettlementQuery"
 #: 3201 per insutype / clr_type for a day, 3202 on mismatch: the reconciliation report.
 INS_RECONCILE: Final = "insReconcile"
+#: 2205 / 2302: fee details cancelled (by ``chrgBchno`` / ``feedetlSn``; "0000" = every unsettled line).
+INS_CANCEL_FEES: Final = "insCancelFees"
+#: 2202 / 2404: the registration (admission) cancelled — the last step of the way back.
+INS_CANCEL_REGISTRATION: Final = "insCancelRegistration"
+#: 2403: an inpatient's admission data changed while in hospital.
+INS_CHANGE_ADMISSION: Final = "insChangeAdmission"
+#: 2405: an inpatient's discharge cancelled (no valid final settlement).
+INS_CANCEL_DISCHARGE: Final = "insCancelDischarge"
+#: 4101: the settlement list (医疗保障基金结算清单) of a settled settlement.
+INS_UPLOAD_SETTLEMENT_LIST: Final = "insUploadSettlementList"
 
 #: Every terminal insurance method.
 INSURANCE_METHODS: frozenset[str] = frozenset({
     INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
-    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE,
+    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE, INS_CANCEL_FEES, INS_CANCEL_REGISTRATION,
+    INS_CHANGE_ADMISSION, INS_CANCEL_DISCHARGE, INS_UPLOAD_SETTLEMENT_LIST,
 })
 #: Insurance methods that change nothing on the platform.
 INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY})

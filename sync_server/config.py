@@ -113,6 +113,9 @@ class ServerConfig:
     insurance_stmt_ok: tuple[str, ...] = ("0", "000000")
     #: column separator of the 3202 upload file: "tab" (one mock) or "space" (the Hebei build)
     insurance_detail_separator: str = "tab"
+    #: refd_setl_flag of the daily 3201/3202: "1" counts every settlement and its cancel (negative),
+    #: so refunds are reconciled; "0" only the settlements still valid
+    insurance_recon_refd: str = "1"
     #: fund_pay_sumamt includes acct_pay (Zhuhai) or excludes it (Hunan): used by the amount check
     insurance_fund_includes_acct: bool = False
     #: words of a refusal (err_msg) that mean "no such settlement / nothing to reverse": 5203 and

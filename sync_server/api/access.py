@@ -46,6 +46,11 @@ def session_token() -> str:
     return str(g.get("session_token", "") or "")
 
 
+def session_role() -> str:
+    """The role of the current request's session ('' = no session: the caller acts as itself)."""
+    return str(g.get("session_role", "") or "")
+
+
 def current_actor(caller: Caller) -> Actor:
     """The actor :func:`authorise` found for this request (the caller itself before that)."""
     who = g.get("actor")
@@ -75,4 +80,5 @@ def _authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:
     session = sessions.resolve(ctx.engine, ctx.clock, policy(ctx), token, caller.appid)
     sessions.require_changed(session, method, permissions.SESSIONLESS)
     permissions.check_role(session.role, method)
+    g.session_role = session.role  # the insurance API's scope: finance and admin see every settlement
     return Actor(session.username, caller=caller.appid, terminal=caller.appid)

@@ -16,6 +16,14 @@ session roles through api/access.py (security/permissions.py). Methods (billing_
 * ``insReverse``          — 2601 ``{settlementId}``
 * ``insSettlementQuery``  — the record ``{settlementId[, refresh: "1"]}`` (refresh: with 5203)
 * ``insReconcile``        — 3201/3202 for ``{day}`` -> the report
+* ``insCancelFees``       — 2205/2302 ``{settlementId, chrgBchno | feedetlSn}`` (the way back, step 2)
+* ``insCancelRegistration`` — 2202/2404 ``{settlementId}`` (the way back, last step)
+* ``insChangeAdmission``  — 2403 ``{settlementId, ...changed fields}`` (inpatient, in hospital)
+* ``insCancelDischarge``  — 2405 ``{settlementId}`` (inpatient, no valid final settlement)
+* ``insUploadSettlementList`` — 4101 ``{settlementId, setlinfo, diseinfo[], iteminfo[], payinfo[]}``
+
+A settlement is reached only by the caller that made it, a caller sharing one of its billing
+points, or a finance / admin session (insurance/scope.py); anything else is E5614, as missing.
 """
 
 from __future__ import annotations
@@ -28,17 +36,18 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from billing_core import methods
-from sync_server.api.access import authorise
+from sync_server.api.access import authorise, session_role
 from sync_server.api.envelope_io import handle
 from sync_server.api.terminal_api import check_stamp
 from sync_server.connectors.insurance_envelope import KIOSK, OPERATOR, Operator
 from sync_server.connectors.masking import mask_id
 from sync_server.context import ServerContext
 from sync_server.errors import UnknownMethodError
-from sync_server.insurance import fields, reconcile, settle
+from sync_server.insurance import cancel, fields, reconcile, settle, settlement_list, way_back
 from sync_server.insurance.errors import InsuranceOffError, InsuranceRequestError
+from sync_server.insurance.scope import ALL_SETTLEMENTS, Scope
 from sync_server.insurance.settle import Desk
-from sync_server.security.auth import Caller
+from sync_server.security.auth import Caller, CallerCache
 
 bp = Blueprint("insurance_api", __name__)
 
@@ -84,11 +93,27 @@ ROUTES: dict[str, Route] = {
     methods.INS_DISCHARGE: settle.discharge,
     methods.INS_PRE_SETTLE: settle.pre_settle,
     methods.INS_SETTLE: settle.settle,
-    methods.INS_CANCEL: settle.cancel,
+    methods.INS_CANCEL: cancel.cancel,
     methods.INS_REVERSE: settle.reverse,
     methods.INS_QUERY: settle.query,
     methods.INS_RECONCILE: _reconcile,
+    methods.INS_CANCEL_FEES: way_back.cancel_fees,
+    methods.INS_CANCEL_REGISTRATION: way_back.cancel_registration,
+    methods.INS_CHANGE_ADMISSION: way_back.change_admission,
+    methods.INS_CANCEL_DISCHARGE: way_back.cancel_discharge,
+    methods.INS_UPLOAD_SETTLEMENT_LIST: settlement_list.upload,
 }
+
+
+def scope_of(caller: Caller, role: str, callers: CallerCache | None) -> Scope:
+    """What the request reaches: its caller's settlements and those of callers sharing a billing
+    point; every settlement for a finance / admin session."""
+
+    def places_of(appid: str) -> frozenset[str]:
+        other = callers.get(appid) if callers is not None else None
+        return other.places if other is not None else frozenset()
+
+    return Scope(caller.appid, caller.places, places_of, everything=role in ALL_SETTLEMENTS)
 
 
 def dispatch(ctx: ServerContext, caller: Caller, method: str, data: dict[str, Any]) -> Any:
@@ -101,7 +126,8 @@ def dispatch(ctx: ServerContext, caller: Caller, method: str, data: dict[str, An
     if client is None:
         raise InsuranceOffError()
     op = Operator(actor.actor[:30], actor.actor[:50], KIOSK if caller.kind == "kiosk" else OPERATOR)
-    return route(Desk(ctx, client, op, actor, caller.appid), data)
+    scope = scope_of(caller, session_role(), current_app.extensions.get("sync_callers"))
+    return route(Desk(ctx, client, op, actor, caller.appid, scope), data)
 
 
 @bp.post("/insurance/api/<method>")

@@ -37,7 +37,8 @@ from sync_server.connectors.insurance_types import (
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """The infnos of one visit kind: register, fee upload, pre-settle, settle, cancel."""
+    """The infnos of one visit kind: register, fee upload, pre-settle, settle, cancel, and the way
+    back's fee cancel and registration cancel."""
 
     kind: str
     register: str
@@ -45,13 +46,17 @@ class Visit:
     pre_settle: str
     settle: str
     cancel: str
+    fees_cancel: str
+    register_cancel: str
 
 
-OUTPATIENT = Visit("outpatient", "2201", "2204", "2206", "2207", "2208")
-INPATIENT = Visit("inpatient", "2401", "2301", "2303", "2304", "2305")
+OUTPATIENT = Visit("outpatient", "2201", "2204", "2206", "2207", "2208", "2205", "2202")
+INPATIENT = Visit("inpatient", "2401", "2301", "2303", "2304", "2305", "2302", "2404")
 VISITS: Mapping[str, Visit] = {v.kind: v for v in (OUTPATIENT, INPATIENT)}
-#: 2402: discharge of an inpatient visit.
-INPATIENT_DISCHARGE = "2402"
+#: 2402: discharge of an inpatient visit; 2403 / 2405: admission change, discharge cancel.
+INPATIENT_DISCHARGE, ADMISSION_CHANGE, DISCHARGE_CANCEL = "2402", "2403", "2405"
+#: 4101: the settlement list (医疗保障基金结算清单).
+SETTLEMENT_LIST = "4101"
 #: The settlements whose unknown outcome is resolved by 5203 / 2601, never by a re-send.
 SETTLE_INFNOS = frozenset({OUTPATIENT.settle, INPATIENT.settle})
 
@@ -195,6 +200,46 @@ class InsuranceClient:
         """5203: the platform's settlements of the visit (by ``mdtrt_id``) or the one ``setl_id``."""
         data = {"psn_no": psn_no, "setl_id": setl_id, "mdtrt_id": mdtrt_id}
         return Settlement.parse_many(self._call("5203", {"data": data}, op, insuplc))
+
+    # ------------------------------------------------------------------ the way back, changes, lists
+
+    def cancel_fees(self, op: Operator, visit: Visit, insuplc: str, *, mdtrt_id: str, psn_no: str,
+                    selectors: Sequence[str]) -> None:
+        """2205 (one ``chrg_bchno`` per call; "0000" = every unsettled line) / 2302 (``data`` rows
+        of ``feedetl_sn``; "0000" = all)."""
+        if visit is INPATIENT:
+            rows_ = [{"feedetl_sn": s, "mdtrt_id": mdtrt_id, "psn_no": psn_no} for s in selectors]
+            self._call(visit.fees_cancel, {"data": rows_}, op, insuplc)
+            return
+        for bchno in selectors:
+            self._call(visit.fees_cancel, {"data": {"mdtrt_id": mdtrt_id, "chrg_bchno": bchno, "psn_no": psn_no}},
+                       op, insuplc)
+
+    def cancel_registration(self, op: Operator, visit: Visit, insuplc: str, *, mdtrt_id: str, psn_no: str,
+                            ipt_otp_no: str) -> None:
+        """2202 (outpatient registration) / 2404 (admission) cancelled."""
+        data = {"psn_no": psn_no, "mdtrt_id": mdtrt_id}
+        if visit is OUTPATIENT:
+            data["ipt_otp_no"] = ipt_otp_no
+        self._call(visit.register_cancel, {"data": data}, op, insuplc)
+
+    def change_admission(self, op: Operator, insuplc: str, adminfo: Mapping[str, Any],
+                         diseinfo: Sequence[Mapping[str, Any]] = ()) -> None:
+        """2403: the admission's data changed (``adminfo`` node, ``diseinfo`` rows)."""
+        self._call(ADMISSION_CHANGE, {"adminfo": dict(adminfo), "diseinfo": [dict(d) for d in diseinfo]}, op, insuplc)
+
+    def cancel_discharge(self, op: Operator, insuplc: str, *, mdtrt_id: str, psn_no: str) -> None:
+        """2405: the discharge cancelled (the patient is in hospital again)."""
+        self._call(DISCHARGE_CANCEL, {"data": {"mdtrt_id": mdtrt_id, "psn_no": psn_no}}, op, insuplc)
+
+    def upload_settlement_list(self, op: Operator, insuplc: str, input_: Mapping[str, Any]) -> str:
+        """4101 (``setlinfo``, ``payinfo[]``, ``diseinfo[]``, ``iteminfo[]`` ...): the platform's
+        ``setl_list_id``."""
+        out = self._call(SETTLEMENT_LIST, dict(input_), op, insuplc)
+        found = out.get("setl_list_id") if isinstance(out, Mapping) else None
+        if found is None and isinstance(out, Mapping) and isinstance(out.get("data"), Mapping):
+            found = out["data"].get("setl_list_id")
+        return text(found)
 
     # ------------------------------------------------------------------ reconciliation
 

@@ -1,4 +1,4 @@
-"""Errors of the insurance room and API (E5605-E5619; the connector's are E5601-E5604).
+"""Errors of the insurance room and API (E5605-E5618; the connector's are E5601-E5604).
 
 Every code is listed in docs/ERRORS.md, section "sync server: insurance".
 """
@@ -63,3 +63,28 @@ class AmountMismatchError(InsuranceError):
 
     code = "E5615"
     default_message = "医保结算金额不平"
+
+
+class WayBackOrderError(InsuranceError):
+    """A step of the way back out of order (seed 003: 不允许跨单回退): the message names the step
+    that must come first (cancel the settlement, then the fees, then the registration; the
+    discharge before the admission)."""
+
+    code = "E5616"
+    default_message = "医保回退须按业务顺序逐步进行"
+
+
+class CancelInDoubtError(InsuranceError):
+    """A settlement cancel (2208/2305) whose answer was lost: the server checks it (5203 by the
+    settlement, 2601 on the cancel's msgid when it did not land) — never cancel again meanwhile."""
+
+    code = "E5617"
+    default_message = "医保结算撤销结果不确定，正在向医保平台核实，请稍后查询，切勿重复撤销"
+
+
+class SettlementListError(InsuranceError):
+    """A settlement list (4101) that cannot be sent: not a valid settlement, already uploaded, or
+    its item amounts do not add up to the settlement's total (the message names the field)."""
+
+    code = "E5618"
+    default_message = "医保结算清单不能上传"

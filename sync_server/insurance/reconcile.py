@@ -1,8 +1,11 @@
 """Insurance reconciliation (issue 16 §5): a day's local settlements against the platform.
 
-1. Local settlements of the day in state ``settled`` (cancelled and reversed ones excluded, as the
-   platform's 3201 counts non-cancelled settlements) are grouped by (insutype, clr_type,
-   setl_optins) — one **3201** per group with the group's totals and count.
+1. The day's local lines, counted as the platform counts them for the configured
+   ``insurance_recon_refd`` (``refd_setl_flag``): "1" (default) every settlement of the day —
+   cancelled ones too, reversed ones never — and every cancel of the day as a negative line (the
+   platform's cancel row, dated when the cancel was sent); "0" only the settlements still valid.
+   Grouped by (insutype, clr_type, setl_optins) — one **3201** per group with its totals and count.
+   A settlement or cancel of the day still in doubt makes the report not clean (``inDoubt``).
 2. A group whose ``stmt_rslt`` is not a balanced code (configurable: ``insurance_stmt_ok``) is
    reconciled in detail: its settlements as a text file (one per line: setl_id, mdtrt_id, psn_no,
    medfee_sumamt, fund_pay_sumamt, acct_pay, refd_setl_flag; TAB or space separated, configurable),
@@ -27,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from billing_core.clock import CST, date10, ts17
 from sync_server.connectors.insurance import InsuranceClient
@@ -52,30 +55,55 @@ def _clr_type(row: Mapping[str, Any]) -> str:
     return str(row["clr_type"] or ("21" if row["visit"] == "inpatient" else "11"))
 
 
-def local_groups(ctx: ServerContext, day: str) -> dict[tuple[str, str, str], list[Mapping[str, Any]]]:
-    """The day's settled settlements by (insutype, clr_type, setl_optins)."""
+#: States of a row whose settlement the platform still counts with refd_setl_flag 1 (it was
+#: settled, maybe cancelled since; never reversed). A closed row counts when a cancel closed it.
+_SETTLED_ONCE = (state.SETTLED, state.CANCELLING, state.CANCEL_IN_DOUBT, state.CANCELLED)
+
+
+def _line(row: Mapping[str, Any], refd: str) -> dict[str, Any]:
+    """One reconciliation line: a settlement (flag 0) or its cancel (flag 1, amounts negated)."""
+    sign = -1 if refd == "1" else 1
+    return {"setl_id": str((row["cancel_setl_id"] or row["setl_id"]) if refd == "1" else row["setl_id"]),
+            "mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"], "refd_setl_flag": refd, "row": row,
+            **{k: sign * (row[k] or ZERO) for k in ("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay")}}
+
+
+def local_groups(ctx: ServerContext, day: str, refd: str = "0") -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """The day's lines by (insutype, clr_type, setl_optins), counted as the platform's 3201 counts
+    them: ``refd`` "0" the settlements of the day still valid; "1" every settlement of the day
+    (cancelled ones too, reversed ones never) and every cancel of the day, negative."""
+    c = ins_settlements.c
     with read_tx(ctx.engine) as conn:
-        rows = conn.execute(select(ins_settlements).where(ins_settlements.c.settle_day == day,
-                                                          ins_settlements.c.state == state.SETTLED)
-                            .order_by(ins_settlements.c.id)).mappings().all()
-    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for found in rows:
-        row = dict(found)
+        if refd == "0":
+            rows = conn.execute(select(ins_settlements).where(c.settle_day == day, c.state == state.SETTLED)
+                                .order_by(c.id)).mappings().all()
+            lines = [_line(dict(r), "0") for r in rows]
+        else:
+            settled = conn.execute(select(ins_settlements).where(
+                c.settle_day == day, c.setl_id.is_not(None),
+                or_(c.state.in_(_SETTLED_ONCE), and_(c.state == state.CLOSED, c.cancel_day.is_not(None))))
+                .order_by(c.id)).mappings().all()
+            cancels = conn.execute(select(ins_settlements).where(
+                c.cancel_day == day, c.state.in_((state.CANCELLED, state.CLOSED))).order_by(c.id)).mappings().all()
+            lines = [_line(dict(r), "0") for r in settled] + [_line(dict(r), "1") for r in cancels]
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for line in lines:
+        row = line["row"]
         key = (str(row["insutype"]), _clr_type(row), str(row["clr_optins"] or row["insuplc_admdvs"]))
-        groups.setdefault(key, []).append(row)
+        groups.setdefault(key, []).append(line)
     return groups
 
 
-def _sum(rows: list[Mapping[str, Any]], column: str) -> Decimal:
-    return sum((r[column] or ZERO for r in rows), ZERO)
+def _sum(lines: list[dict[str, Any]], column: str) -> Decimal:
+    return sum((line[column] for line in lines), ZERO)
 
 
-def detail_file(rows: list[Mapping[str, Any]], separator: str) -> bytes:
-    """The 3202 upload file's text (UTF-8), one settlement per line."""
+def detail_file(lines: list[dict[str, Any]], separator: str) -> bytes:
+    """The 3202 upload file's text (UTF-8), one settlement or cancel per line."""
     sep = "\t" if separator == "tab" else " "
-    lines = [sep.join((str(r["setl_id"]), str(r["mdtrt_id"]), str(r["psn_no"]), f"{r['medfee_sumamt'] or ZERO:.2f}",
-                       f"{r['fund_pay_sumamt'] or ZERO:.2f}", f"{r['acct_pay'] or ZERO:.2f}", "0")) for r in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    text = [sep.join((str(r["setl_id"]), str(r["mdtrt_id"]), str(r["psn_no"]), f"{r['medfee_sumamt']:.2f}",
+                      f"{r['fund_pay_sumamt']:.2f}", f"{r['acct_pay']:.2f}", r["refd_setl_flag"])) for r in lines]
+    return ("\n".join(text) + "\n").encode("utf-8")
 
 
 def zipped(name: str, content: bytes) -> bytes:
@@ -109,12 +137,17 @@ def run(ctx: ServerContext, client: InsuranceClient, day: str, op: Operator | No
     op = op or Operator("server", "同步服务器")
     ok_codes = set(cfg.insurance_stmt_ok)
     groups_out: list[dict[str, Any]] = []
-    local = local_groups(ctx, day)
+    refd = cfg.insurance_recon_refd
+    local = local_groups(ctx, day, refd)
     with read_tx(ctx.engine) as conn:
-        by_setl = {r["setl_id"]: r for r in conn.execute(
-            select(ins_settlements.c.id, ins_settlements.c.setl_id, ins_settlements.c.state,
-                   ins_settlements.c.settle_msgid, ins_settlements.c.medfee_sumamt)
-            .where(ins_settlements.c.setl_id.is_not(None))).mappings()}
+        by_setl: dict[str, Mapping[str, Any]] = {}
+        for r in conn.execute(select(ins_settlements.c.id, ins_settlements.c.setl_id, ins_settlements.c.cancel_setl_id,
+                                     ins_settlements.c.state, ins_settlements.c.settle_msgid,
+                                     ins_settlements.c.medfee_sumamt)
+                              .where(ins_settlements.c.setl_id.is_not(None))).mappings():
+            by_setl[str(r["setl_id"])] = dict(r)
+            if r["cancel_setl_id"]:
+                by_setl.setdefault(str(r["cancel_setl_id"]), dict(r))
     for (insutype, clr_type, optins), rows in sorted(local.items()):
         totals = {"medfee_sumamt": _sum(rows, "medfee_sumamt"), "fund_pay_sumamt": _sum(rows, "fund_pay_sumamt"),
                   "acct_pay": _sum(rows, "acct_pay"), "cash_payamt": _sum(rows, "psn_cash_pay")}
@@ -122,7 +155,7 @@ def run(ctx: ServerContext, client: InsuranceClient, day: str, op: Operator | No
             "insutype": insutype, "clr_type": clr_type, "setl_optins": optins, "stmt_begndate": day,
             "stmt_enddate": day, "medfee_sumamt": str(totals["medfee_sumamt"]),
             "fund_pay_sumamt": str(totals["fund_pay_sumamt"]), "acct_pay": str(totals["acct_pay"]),
-            "fixmedins_setl_cnt": len(rows), "refd_setl_flag": "0"})
+            "fixmedins_setl_cnt": len(rows), "refd_setl_flag": refd})
         group: dict[str, Any] = {
             "insutype": insutype, "clrType": clr_type, "setlOptins": optins, "count": len(rows),
             **{k: str(v) for k, v in totals.items()}, "stmtRslt": stmt.stmt_rslt, "stmtRsltDscr": stmt.stmt_rslt_dscr,
@@ -134,7 +167,7 @@ def run(ctx: ServerContext, client: InsuranceClient, day: str, op: Operator | No
                 "setl_optins": optins, "file_qury_no": info.file_qury_no, "stmt_begndate": day, "stmt_enddate": day,
                 "medfee_sumamt": str(totals["medfee_sumamt"]), "fund_pay_sumamt": str(totals["fund_pay_sumamt"]),
                 "cash_payamt": str(totals["cash_payamt"]), "fixmedins_setl_cnt": len(rows), "clr_type": clr_type,
-                "refd_setl_flag": "0"})
+                "refd_setl_flag": refd})
             for line in result_rows(client.download_file(op, result)):
                 if line.get("stmt_rslt", "") in ok_codes:
                     continue
@@ -143,8 +176,14 @@ def run(ctx: ServerContext, client: InsuranceClient, day: str, op: Operator | No
                     "settlementId": mine["id"], "state": mine["state"], "msgid": mine["settle_msgid"],
                     "medfeeSumamt": f"{mine['medfee_sumamt'] or ZERO:.2f}"}, "localNote": "" if mine else "本地无此结算"})
         groups_out.append(group)
-    report = {"day": day, "clean": all(g["balanced"] for g in groups_out), "groups": groups_out,
-              "note": "" if groups_out else "当日本地无医保结算"}
+    with read_tx(ctx.engine) as conn:
+        # settlements or cancels of the day still being resolved: their count may change
+        unsure = [int(i) for i in conn.execute(select(ins_settlements.c.id).where(
+            or_(ins_settlements.c.settle_day == day, ins_settlements.c.cancel_day == day,
+                ins_settlements.c.updated_at.like(day.replace("-", "") + "%")),
+            ins_settlements.c.state.in_(sorted(state.UNSURE)))).scalars()]
+    report = {"day": day, "clean": all(g["balanced"] for g in groups_out) and not unsure, "groups": groups_out,
+              "refdSetlFlag": refd, "inDoubt": unsure, "note": "" if groups_out else "当日本地无医保结算"}
     text = json.dumps(report, ensure_ascii=False, indent=1)
     with write_tx(ctx.engine) as conn:
         conn.execute(insert(ins_recon_reports).values(day=day, created_at=ts17(ctx.clock.now()),

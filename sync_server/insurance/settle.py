@@ -1,5 +1,6 @@
 """The settlement service behind the insurance API (issue 16 §3): register, upload fees,
-pre-settle, settle, cancel, reverse — with the rules integrators learned:
+pre-settle, settle, reverse, query (the cancel: cancel.py; the way back: way_back.py) — with the
+rules integrators learned:
 
 * **one settlement at a time per patient**: the visit's row takes ``live_psn`` (UNIQUE) before
   anything is sent to the platform; a second open visit of the person is refused (E5611).
@@ -40,9 +41,11 @@ from sync_server.insurance.errors import (
 )
 from sync_server.insurance.journal import mark, record
 from sync_server.insurance.resolve import RESOLVED_SETTLED, resolve_one, settled_values
+from sync_server.insurance.scope import SERVER, Scope
+from sync_server.insurance.scope import load as scoped
 from sync_server.security.audit import Actor, audit
 from sync_server.store.db import inserted_id, read_tx, write_tx
-from sync_server.store.insurance_schema import OPEN_STATES, ins_settlements
+from sync_server.store.insurance_schema import ins_settlements
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,21 @@ class Desk:
     op: Operator
     actor: Actor
     caller: str
+    scope: Scope = SERVER
 
     def now17(self) -> str:
         """The business time stamp (ts17)."""
         return ts17(self.ctx.clock.now())
 
 
-def _request(row: Mapping[str, Any]) -> dict[str, Any]:
+def request_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What the row keeps of the visit's requests (``register``, ``fees``, ``settle``, ``discharge``)."""
     loaded = json.loads(row["request_json"])
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _audit(conn: Any, desk: Desk, action: str, settlement_id: int, before: Any, after: Any) -> None:
+def audit_row(conn: Any, desk: Desk, action: str, settlement_id: int, before: Any, after: Any) -> None:
+    """The audit row of a change of settlement ``settlement_id`` by the desk's actor."""
     audit(conn, desk.ctx.clock, desk.actor, action, "ins_settlement", settlement_id, before, after)
 
 
@@ -121,7 +127,7 @@ def register(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
                 insutype=req["insutype"], mdtrt_id="", ipt_otp_no=req["ipt_otp_no"], settle_attempts=0,
                 caller=desk.caller, opter=desk.op.opter, request_json=json.dumps({"register": req}, ensure_ascii=False),
                 created_at=now, updated_at=now)))
-            _audit(conn, desk, "ins_register", sid, None, {"state": state.BORN, "visit": visit.kind})
+            audit_row(conn, desk, "ins_register", sid, None, {"state": state.BORN, "visit": visit.kind})
     except IntegrityError:
         raise PatientBusyError() from None
     try:
@@ -130,18 +136,19 @@ def register(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
         with write_tx(desk.ctx.engine) as conn:
             state.move(conn, sid, "abandon", psn_no, note=f"登记失败：{getattr(exc, 'message', type(exc).__name__)}"[:500],
                        updated_at=desk.now17())
-            _audit(conn, desk, "ins_register_failed", sid, {"state": state.BORN}, {"state": state.CANCELLED})
+            audit_row(conn, desk, "ins_register_failed", sid, {"state": state.BORN}, {"state": state.CANCELLED})
         raise
     with write_tx(desk.ctx.engine) as conn:
         conn.execute(update(ins_settlements).where(ins_settlements.c.id == sid)
                      .values(mdtrt_id=mdtrt_id, updated_at=desk.now17()))
-        _audit(conn, desk, "ins_registered", sid, None, {"mdtrt_id": mdtrt_id})
+        audit_row(conn, desk, "ins_registered", sid, None, {"mdtrt_id": mdtrt_id})
         return records.answer(records.load(conn, sid))
 
 
 # ----------------------------------------------------------------------------- fees, pre-settle
 
-def _visit(row: Mapping[str, Any]) -> Visit:
+def visit_of(row: Mapping[str, Any]) -> Visit:
+    """The transactions of the row's visit kind (outpatient / inpatient)."""
     return VISITS[row["visit"]]
 
 
@@ -153,7 +160,7 @@ def upload_fees(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(fees, list) or not fees or not all(isinstance(f, Mapping) for f in fees):
         raise InsuranceRequestError("fees必须是非空的费用明细列表")
     with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
     if not state.TRANSITIONS["upload_fees"].allows(row["state"]):
         raise SettlementStateError(f"医保结算{sid}处于{state.STATE_NAMES[row['state']]}，不能上传费用")
     details, total = [], Decimal("0.00")
@@ -166,13 +173,17 @@ def upload_fees(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
         details.append(d | {"det_item_fee_sumamt": str(amt), "mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"],
                             "chrg_bchno": chrg_bchno, "fee_ocur_time": d.get("fee_ocur_time") or
                             f"{desk.ctx.clock.now().astimezone(CST):%Y-%m-%d %H:%M:%S}"})
-    results = desk.client.upload_fees(desk.op, _visit(row), row["insuplc_admdvs"], details)
+    results = desk.client.upload_fees(desk.op, visit_of(row), row["insuplc_admdvs"], details)
     with write_tx(desk.ctx.engine) as conn:
         row = records.load(conn, sid)
         before = row["medfee_sumamt"] or Decimal("0.00")
+        # every line is kept (sealed) for the way back: 2205/2302 cancel them by batch or serial number
+        lines = request_of(row).get("fees", []) + [{"sn": str(d["feedetl_sn"]), "bchno": chrg_bchno,
+                                                   "amt": str(d["det_item_fee_sumamt"]), "live": True} for d in details]
         state.move(conn, sid, "upload_fees", row["psn_no"], chrg_bchno=chrg_bchno, medfee_sumamt=before + total,
+                   request_json=json.dumps(request_of(row) | {"fees": lines}, ensure_ascii=False),
                    updated_at=desk.now17())
-        _audit(conn, desk, "ins_fees", sid, {"state": row["state"], "medfee_sumamt": str(before)},
+        audit_row(conn, desk, "ins_fees", sid, {"state": row["state"], "medfee_sumamt": str(before)},
                {"state": state.FEES_UPLOADED, "medfee_sumamt": str(before + total), "lines": len(details)})
         out = records.answer(records.load(conn, sid))
     out["fees"] = [{"feedetlSn": r.feedetl_sn, "detItemFeeSumamt": str(r.det_item_fee_sumamt),
@@ -186,10 +197,10 @@ def discharge(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     recorded with the visit and audited)."""
     sid = fields.settlement_id(data)
     with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
     if row["visit"] != "inpatient" or row["state"] not in (state.REGISTERED, state.FEES_UPLOADED, state.PRE_SETTLED):
         raise SettlementStateError(f"医保结算{sid}不是未结算的住院就诊，不能办理出院")
-    reg = _request(row).get("register", {})
+    reg = request_of(row).get("register", {})
     info = {"mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"], "insutype": row["insutype"],
             "endtime": fields.optional(data, "endtime", f"{desk.ctx.clock.now().astimezone(CST):%Y-%m-%d %H:%M:%S}"),
             "dise_codg": fields.optional(data, "diseCodg", reg.get("dise_codg", "")),
@@ -201,13 +212,13 @@ def discharge(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     with write_tx(desk.ctx.engine) as conn:
         row = records.load(conn, sid)
         conn.execute(update(ins_settlements).where(ins_settlements.c.id == sid).values(
-            request_json=json.dumps(_request(row) | {"discharge": info}, ensure_ascii=False), updated_at=desk.now17()))
-        _audit(conn, desk, "ins_discharge", sid, None, {"endtime": info["endtime"], "dise_codg": info["dise_codg"]})
+            request_json=json.dumps(request_of(row) | {"discharge": info}, ensure_ascii=False), updated_at=desk.now17()))
+        audit_row(conn, desk, "ins_discharge", sid, None, {"endtime": info["endtime"], "dise_codg": info["dise_codg"]})
         return records.answer(records.load(conn, sid)) | {"discharged": info["endtime"]}
 
 
 def _settle_data(row: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    reg = _request(row).get("register", {})
+    reg = request_of(row).get("register", {})
     data = {"psn_no": row["psn_no"], "mdtrt_cert_type": reg.get("mdtrt_cert_type", ""),
             "mdtrt_cert_no": reg.get("mdtrt_cert_no", ""), "med_type": reg.get("med_type", ""),
             "medfee_sumamt": str(row["medfee_sumamt"] or Decimal("0.00")), "psn_setlway": extra.get("psn_setlway", "01"),
@@ -225,17 +236,17 @@ def pre_settle(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
              "acct_used_flag": fields.one_of(data, "acctUsedFlag", ("0", "1"), "1"),
              "mid_setl_flag": fields.one_of(data, "midSetlFlag", ("0", "1"), "0")}
     with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
     if not state.TRANSITIONS["pre_settle"].allows(row["state"]):
         raise SettlementStateError(f"医保结算{sid}处于{state.STATE_NAMES[row['state']]}，不能预结算")
-    pre = desk.client.pre_settle(desk.op, _visit(row), row["insuplc_admdvs"], _settle_data(row, extra))
+    pre = desk.client.pre_settle(desk.op, visit_of(row), row["insuplc_admdvs"], _settle_data(row, extra))
     check_amounts(pre, desk.ctx.config.insurance_fund_includes_acct)
     with write_tx(desk.ctx.engine) as conn:
         row = records.load(conn, sid)
-        req = _request(row) | {"settle": extra}
+        req = request_of(row) | {"settle": extra}
         state.move(conn, sid, "pre_settle", row["psn_no"], request_json=json.dumps(req, ensure_ascii=False),
                    updated_at=desk.now17())
-        _audit(conn, desk, "ins_pre_settle", sid, {"state": row["state"]},
+        audit_row(conn, desk, "ins_pre_settle", sid, {"state": row["state"]},
                {"state": state.PRE_SETTLED, "medfee_sumamt": str(pre.medfee_sumamt)})
         out = records.answer(records.load(conn, sid))
     return out | {"preSettlement": pre.wire()}
@@ -247,17 +258,17 @@ def settle(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     """2207 / 2304 with the rules of the module docstring."""
     sid = fields.settlement_id(data)
     with write_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
         if row["state"] in (state.SETTLING, state.IN_DOUBT):
             raise SettlementInDoubtError(f"医保结算{sid}正在结算或结果待核实，切勿重复结算")
-        visit = _visit(row)
+        visit = visit_of(row)
         msgid = record(conn, desk.ctx.clock, desk.ctx.config.insurance_fixmedins_code, visit.settle, desk.op.opter,
                        {"data": {"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"]}}, settlement_id=sid)
         state.move(conn, sid, "begin_settle", row["psn_no"], settle_msgid=msgid, owner=desk.ctx.instance,
                    settle_attempts=row["settle_attempts"] + 1, note=None, updated_at=desk.now17())
-        _audit(conn, desk, "ins_settle_begin", sid, {"state": row["state"]}, {"state": state.SETTLING, "msgid": msgid})
+        audit_row(conn, desk, "ins_settle_begin", sid, {"state": row["state"]}, {"state": state.SETTLING, "msgid": msgid})
     # committed: the msgid is on disk before anything is sent (a SIGKILL from here on is resolved at restart)
-    settle_data = _settle_data(row, _request(row).get("settle", {}))
+    settle_data = _settle_data(row, request_of(row).get("settle", {}))
     try:
         result = desk.client.settle(desk.op, visit, row["insuplc_admdvs"], settle_data, msgid)
     except InsuranceRejected as exc:
@@ -269,7 +280,7 @@ def settle(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
             raise
         with write_tx(desk.ctx.engine) as conn:
             state.move(conn, sid, "doubt", row["psn_no"], note=exc.message[:500], updated_at=desk.now17())
-            _audit(conn, desk, "ins_settle_in_doubt", sid, {"state": state.SETTLING}, {"state": state.IN_DOUBT})
+            audit_row(conn, desk, "ins_settle_in_doubt", sid, {"state": state.SETTLING}, {"state": state.IN_DOUBT})
         outcome = resolve_one(desk.ctx, desk.client, sid)
         with read_tx(desk.ctx.engine) as conn:
             now_row = records.load(conn, sid)
@@ -281,7 +292,7 @@ def settle(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
                                      "请稍后查询，切勿重复结算") from exc
     with write_tx(desk.ctx.engine) as conn:
         state.move(conn, sid, "settled", row["psn_no"], **settled_values(result, desk.now17()))
-        _audit(conn, desk, "ins_settled", sid, {"state": state.SETTLING},
+        audit_row(conn, desk, "ins_settled", sid, {"state": state.SETTLING},
                {"state": state.SETTLED, "setl_id": result.setl_id, "medfee_sumamt": str(result.medfee_sumamt)})
         return records.answer(records.load(conn, sid))
 
@@ -289,54 +300,31 @@ def settle(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
 def _back(desk: Desk, sid: int, psn_no: str, transition: str, why: str) -> None:
     with write_tx(desk.ctx.engine) as conn:
         state.move(conn, sid, transition, psn_no, owner=None, note=why[:500], updated_at=desk.now17())
-        _audit(conn, desk, "ins_settle_refused", sid, {"state": state.SETTLING}, {"state": state.PRE_SETTLED,
+        audit_row(conn, desk, "ins_settle_refused", sid, {"state": state.SETTLING}, {"state": state.PRE_SETTLED,
                                                                                    "why": why[:200]})
 
 
-# ----------------------------------------------------------------------------- cancel, reverse, query
-
-def cancel(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
-    """2208 / 2305 for a settled settlement; an unsettled visit is closed locally (frees the person)."""
-    sid = fields.settlement_id(data)
-    with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
-    if row["state"] in (state.SETTLING, state.IN_DOUBT):
-        raise SettlementInDoubtError(f"医保结算{sid}结果待核实，暂不能撤销")
-    if row["state"] in OPEN_STATES:
-        with write_tx(desk.ctx.engine) as conn:
-            state.move(conn, sid, "abandon", row["psn_no"], note="未结算即撤销", updated_at=desk.now17())
-            _audit(conn, desk, "ins_abandon", sid, {"state": row["state"]}, {"state": state.CANCELLED})
-            return records.answer(records.load(conn, sid))
-    if row["state"] != state.SETTLED:
-        raise SettlementStateError(f"医保结算{sid}处于{state.STATE_NAMES[row['state']]}，不能撤销")
-    result = desk.client.cancel(desk.op, _visit(row), row["insuplc_admdvs"], setl_id=row["setl_id"],
-                                mdtrt_id=row["mdtrt_id"], psn_no=row["psn_no"])
-    with write_tx(desk.ctx.engine) as conn:
-        state.move(conn, sid, "cancel", row["psn_no"], cancel_setl_id=result.setl_id or None, updated_at=desk.now17())
-        _audit(conn, desk, "ins_cancel", sid, {"state": state.SETTLED},
-               {"state": state.CANCELLED, "cancel_setl_id": result.setl_id})
-        return records.answer(records.load(conn, sid)) | {"cancellation": result.wire()}
-
+# ----------------------------------------------------------------------------- reverse, query (cancel: cancel.py)
 
 def reverse(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     """2601 of the settlement's msgid (a settled one, e.g. when the hospital side failed after it);
     an in-doubt one is resolved first (5203, 2601 when the platform has none)."""
     sid = fields.settlement_id(data)
     with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
     if row["state"] in (state.SETTLING, state.IN_DOUBT):
         resolve_one(desk.ctx, desk.client, sid)
         with read_tx(desk.ctx.engine) as conn:
             return records.answer(records.load(conn, sid))
     if row["state"] != state.SETTLED:
         raise SettlementStateError(f"医保结算{sid}处于{state.STATE_NAMES[row['state']]}，不能冲正")
-    visit = _visit(row)
+    visit = visit_of(row)
     desk.client.reverse(desk.op, row["insuplc_admdvs"], psn_no=row["psn_no"], omsgid=row["settle_msgid"],
                         oinfno=visit.settle)
     with write_tx(desk.ctx.engine) as conn:
         state.move(conn, sid, "reverse", row["psn_no"], updated_at=desk.now17())
         mark(conn, desk.ctx.clock, desk.actor, row["settle_msgid"], "reversed", "2601冲正")
-        _audit(conn, desk, "ins_reverse", sid, {"state": state.SETTLED}, {"state": state.REVERSED})
+        audit_row(conn, desk, "ins_reverse", sid, {"state": state.SETTLED}, {"state": state.REVERSED})
         return records.answer(records.load(conn, sid))
 
 
@@ -344,7 +332,7 @@ def query(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
     """The settlement record; with ``refresh`` = "1" also the platform's 5203 view of the visit."""
     sid = fields.settlement_id(data)
     with read_tx(desk.ctx.engine) as conn:
-        row = records.load(conn, sid)
+        row = scoped(conn, sid, desk.scope)
     out = records.answer(row)
     if fields.optional(data, "refresh") == "1" and row["mdtrt_id"]:
         found = desk.client.query_settlement(desk.op, row["insuplc_admdvs"], psn_no=row["psn_no"],

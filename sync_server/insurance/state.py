@@ -10,6 +10,17 @@
                                         |   refused / not sent
     registered | fees_uploaded | pre_settled -> cancelled (visit abandoned before settling)
 
+The way back (seed 003 回退流程, one step at a time, never across a step; sync_server/insurance/
+way_back.py checks the order and names the missing step)::
+
+    settled -> cancelling -> cancelled                          (2208/2305 answered)
+                    |    \\-> settled                            (refused / not sent)
+                    +-> cancel_in_doubt -> cancelled             (5203: the settlement is cancelled)
+                                       -> settled               (5203: still valid; 2601 on the cancel)
+    fees_uploaded | pre_settled -> fees_uploaded | registered    (2205/2302: some / all lines cancelled)
+    cancelled: 2205/2302 on the lines the cancel gave back (state kept)
+    registered | cancelled | reversed -> closed                 (2202/2404: registration cancelled)
+
 ``live_psn`` is the person's ``psn_no`` while the state is one of OPEN_STATES and NULL after: its
 UNIQUE constraint is "one settlement at a time per patient". :func:`move` is one conditional
 ``UPDATE ... WHERE id = :id AND state IN (guard)``: a concurrent writer that moved the row first
@@ -29,10 +40,14 @@ from sync_server.store.insurance_schema import OPEN_STATES, ins_settlements
 
 REGISTERED, FEES_UPLOADED, PRE_SETTLED, SETTLING = "registered", "fees_uploaded", "pre_settled", "settling"
 SETTLED, CANCELLED, REVERSED, IN_DOUBT = "settled", "cancelled", "reversed", "in_doubt"
+CANCELLING, CANCEL_IN_DOUBT, CLOSED = "cancelling", "cancel_in_doubt", "closed"
+#: States whose outcome on the platform is being established (never act on them meanwhile).
+UNSURE = frozenset({SETTLING, IN_DOUBT, CANCELLING, CANCEL_IN_DOUBT})
 
 STATE_NAMES = {
     REGISTERED: "已登记", FEES_UPLOADED: "已上传费用", PRE_SETTLED: "已预结算", SETTLING: "结算中",
     SETTLED: "已结算", CANCELLED: "已撤销", REVERSED: "已冲正", IN_DOUBT: "结果待核实",
+    CANCELLING: "撤销中", CANCEL_IN_DOUBT: "撤销结果待核实", CLOSED: "已撤销登记",
 }
 
 
@@ -65,9 +80,16 @@ TRANSITIONS: Mapping[str, Transition] = {t.name: t for t in (
     _t("settle_refused", {SETTLING}, PRE_SETTLED),
     _t("doubt", {SETTLING}, IN_DOUBT),
     _t("doubt_cleared", {SETTLING, IN_DOUBT}, PRE_SETTLED),
-    _t("cancel", {SETTLED}, CANCELLED),
     _t("reverse", {SETTLED}, REVERSED),
     _t("abandon", {REGISTERED, FEES_UPLOADED, PRE_SETTLED}, CANCELLED),
+    _t("begin_cancel", {SETTLED}, CANCELLING),
+    _t("cancel_done", {CANCELLING, CANCEL_IN_DOUBT}, CANCELLED),
+    _t("cancel_refused", {CANCELLING}, SETTLED),
+    _t("cancel_doubt", {CANCELLING}, CANCEL_IN_DOUBT),
+    _t("cancel_cleared", {CANCELLING, CANCEL_IN_DOUBT}, SETTLED),
+    _t("fees_cancelled_some", {FEES_UPLOADED, PRE_SETTLED}, FEES_UPLOADED),
+    _t("fees_cancelled_all", {FEES_UPLOADED, PRE_SETTLED}, REGISTERED),
+    _t("close", {REGISTERED, CANCELLED, REVERSED}, CLOSED),
 )}
 
 #: The state a new settlement row is born in.
@@ -91,3 +113,15 @@ def move(conn: Connection, settlement_id: int, name: str, psn_no: str, **values:
     if res.rowcount != 1:
         raise TransitionRefused(f"医保结算{settlement_id}当前状态不允许{name}（需处于"
                                 f"{'、'.join(STATE_NAMES[s] for s in sorted(t.guard))}）")
+
+
+def update_values(conn: Connection, settlement_id: int, expected: str, **values: Any) -> None:
+    """Write ``values`` on a row still in state ``expected`` (no change of state: a fee cancel
+    after the settlement's cancel, a discharge cancel, an admission change).
+
+    :raises TransitionRefused: the row's state changed meanwhile.
+    """
+    res = conn.execute(update(ins_settlements).where(ins_settlements.c.id == settlement_id,
+                                                     ins_settlements.c.state == expected).values(**values))
+    if res.rowcount != 1:
+        raise TransitionRefused(f"医保结算{settlement_id}的状态已变化，请重新查询后再操作")

@@ -42,7 +42,9 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the
     # settlement before the patient leaves; a reversal (2601) and the reconciliation are finance's
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
-                            methods.INS_SETTLE, methods.INS_CANCEL)},
+                            methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_CANCEL_FEES,
+                            methods.INS_CANCEL_REGISTRATION, methods.INS_CHANGE_ADMISSION,
+                            methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
 })
 
@@ -67,8 +69,10 @@ CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
               | {methods.TURN_PAPER, methods.SEND_BILL_NOTICE, methods.INVOICE_PAYMENT_VOUCHER,
                  methods.TERMINAL_STOCK_OUT,
                  methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD}
-              # a patient settles their own visit; reversal and reconciliation stay with finance
-              | (methods.INSURANCE_METHODS - {methods.INS_REVERSE, methods.INS_RECONCILE})),
+              # a patient settles (and backs out of) their own outpatient visit; reversal, reconciliation,
+              # inpatient changes and the settlement list stay with staff
+              | (methods.INSURANCE_METHODS - {methods.INS_REVERSE, methods.INS_RECONCILE, methods.INS_CHANGE_ADMISSION,
+                                              methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST})),
     # ward station: inpatient issuing and queries
     "ward": (frozenset({methods.INV_EBILL_HOSPITALIZED, methods.BATCH_INVOICE_EBILL_HOSPITALIZED})
              | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}

@@ -24,7 +24,8 @@ metadata = MetaData()
 AMOUNT = Numeric(18, 2)
 
 #: Every settlement state (docs/INSURANCE.md "Settlement states").
-STATES = ("registered", "fees_uploaded", "pre_settled", "settling", "settled", "cancelled", "reversed", "in_doubt")
+STATES = ("registered", "fees_uploaded", "pre_settled", "settling", "settled", "cancelled", "reversed", "in_doubt",
+          "cancelling", "cancel_in_doubt", "closed")
 #: States in which the visit holds its person's one open settlement (``live_psn`` set).
 OPEN_STATES = ("registered", "fees_uploaded", "pre_settled", "settling", "in_doubt")
 #: Outcomes of a logged transaction.
@@ -76,6 +77,11 @@ ins_settlements = Table(
     Column("settle_msgid", String(40), unique=True),
     Column("settle_attempts", Integer, nullable=False, default=0),
     Column("cancel_setl_id", String(30)),
+    # migration 0013: the cancel's msgid (recorded before 2208/2305 is sent), the day its cancel
+    # row counts in reconciliation, and the settlement list's id (4101)
+    Column("cancel_msgid", String(40)),
+    Column("cancel_day", String(10)),
+    Column("setl_list_id", String(40)),
     Column("owner", String(32)),
     Column("caller", String(64), nullable=False),
     Column("opter", String(64), nullable=False),

@@ -144,10 +144,13 @@ class InsSimProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> InsSimProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulators.insurance", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        # stderr (its request log) goes to a file: a pipe nobody reads fills up after ~64 KiB and
+        # then blocks the simulator mid-request (a long test, e.g. the mixed-day state machine)
+        with open(self.data_dir / "simulator.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "simulators.insurance", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--data-dir", str(self.data_dir)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                env=dict(os.environ, PYTHONPATH=str(ROOT)))
         wait_port(self.port, self.proc)
         return self
 

@@ -16,7 +16,9 @@ from ins_stack import (
     NO_FINANCE,
     fees_data,
     insurance_config,
+    new_person,
     register_data,
+    settled,
     sim_settlements,
     terminal,
     write_config,
@@ -97,6 +99,56 @@ def test_sigkill_between_call_and_answer_is_resolved_at_restart(
         valid = [s for s in sim_settlements(ins_sim, mdtrt_id=reg["mdtrtId"]) if s["state"] == "valid"]
         assert [s["medins_setl_id"] for s in valid] == [row["settleMsgid"]]  # exactly one
         assert row["settleAttempts"] == 1 and row["setlId"] == valid[0]["setl_id"]
+    finally:
+        ins_sim.knobs(timeout_commit=None)
+        term.close()
+        proc.stop()
+
+
+def test_sigkill_during_a_cancel_is_resolved_at_restart(
+        ins_sim: InsSimProcess, db: dict[str, Any], tmp_path: Path) -> None:
+    """The same for a refund: the cancel (2208) is recorded in flight (``cancelling``) before it is
+    sent; killed between the call and the answer, the restarted server's worker finds it applied
+    with 5203 — the settlement cancelled once, never a second 2208."""
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()
+    config = write_config(tmp_path / "server.json", db | insurance_config(ins_sim, timeout=30.0))
+    proc = ServerProcess(data_dir, NO_FINANCE, config=config).start()
+    base = f"http://127.0.0.1:{proc.port}"
+    term = terminal(base, proc.demo)
+    answers: list[Any] = []
+    try:
+        done = settled(term, new_person(ins_sim))
+        sid = done["settlementId"]
+        ins_sim.knobs(timeout_commit={"count": 1, "infnos": ["2208"], "hang_seconds": 6})
+
+        def cancel() -> None:
+            try:
+                answers.append(term.call("insCancel", {"settlementId": sid}))
+            except Exception as exc:  # noqa: BLE001 - the connection dies with the server
+                answers.append(exc)
+
+        caller = threading.Thread(target=cancel, name="ins-kill-cancel")
+        caller.start()
+        deadline = time.monotonic() + 15
+        while not [s for s in sim_settlements(ins_sim, mdtrt_id=done["mdtrtId"]) if s["state"] == "cancel"]:
+            assert time.monotonic() < deadline, "the simulator never committed the cancel"
+            time.sleep(0.05)
+        proc.kill()
+        caller.join(15)
+        assert answers and not (isinstance(answers[0], tuple) and answers[0][0] == "S0000")
+        assert _state(data_dir, db, sid) == "cancelling"  # recorded in flight before the call
+
+        proc = ServerProcess(data_dir, NO_FINANCE, config=write_config(
+            tmp_path / "server.json", db | insurance_config(ins_sim, timeout=3.0)), port=proc.port).start()
+        term.close()
+        term = terminal(base, proc.demo)
+        deadline = time.monotonic() + 20
+        while (row := term.ok("insSettlementQuery", {"settlementId": sid}))["state"] != "cancelled":
+            assert time.monotonic() < deadline, row
+            time.sleep(0.2)
+        states = sorted(s["state"] for s in sim_settlements(ins_sim, mdtrt_id=done["mdtrtId"]))
+        assert states == ["cancel", "cancelled"]  # exactly one cancel
     finally:
         ins_sim.knobs(timeout_commit=None)
         term.close()

@@ -13,7 +13,9 @@ from sync_server.connectors.insurance_errors import InsuranceRejected
 from sync_server.connectors.insurance_types import Settlement
 from sync_server.insurance import fields, reconcile
 from sync_server.insurance.errors import AmountMismatchError, InsuranceRequestError
-from sync_server.insurance.resolve import not_found, ours
+from sync_server.insurance.resolve import not_found, ours, platform_day
+from sync_server.insurance.scope import SERVER as SERVER_SCOPE
+from sync_server.insurance.scope import Scope
 from sync_server.insurance.settle import check_amounts
 
 pytestmark = pytest.mark.unit
@@ -67,9 +69,13 @@ def test_refusal_reading() -> None:
 
 def test_reconciliation_files() -> None:
     rows = [{"setl_id": "S1", "mdtrt_id": "M1", "psn_no": "P1", "medfee_sumamt": Decimal("10"),
-             "fund_pay_sumamt": Decimal("7"), "acct_pay": Decimal("2")}]
+             "fund_pay_sumamt": Decimal("7"), "acct_pay": Decimal("2"), "refd_setl_flag": "0"}]
     assert reconcile.detail_file(rows, "tab") == b"S1\tM1\tP1\t10.00\t7.00\t2.00\t0\n"
     assert reconcile.detail_file(rows, "space") == b"S1 M1 P1 10.00 7.00 2.00 0\n"
+    # a cancel (refund) line: its own setl_id, negative amounts, refd_setl_flag 1
+    cancel = {"setl_id": "C1", "mdtrt_id": "M1", "psn_no": "P1", "medfee_sumamt": Decimal("-10"),
+              "fund_pay_sumamt": Decimal("-7"), "acct_pay": Decimal("-2"), "refd_setl_flag": "1"}
+    assert reconcile.detail_file([cancel], "tab") == b"C1\tM1\tP1\t-10.00\t-7.00\t-2.00\t1\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("r.txt", "psn_no\tmdtrt_id\tsetl_id\nP1\tM1\tS1\tMSG\t000103\t0\t金额不符\t10.00\t7.00\t2.00\n")
@@ -79,3 +85,18 @@ def test_reconciliation_files() -> None:
                     "acct_pay": "2.00"}]
     with zipfile.ZipFile(io.BytesIO(reconcile.zipped("a.txt", b"x"))) as zf:
         assert zf.read("a.txt") == b"x"
+
+
+def test_scope_reaches_own_and_shared_point_settlements_only() -> None:
+    points = {"TERM01": frozenset({"P1"}), "KIOSK01": frozenset({"P9"}), "SELF01": frozenset({"P9"})}
+    kiosk = Scope("SELF01", points["SELF01"], lambda appid: points.get(appid, frozenset()))
+    assert kiosk.sees({"caller": "SELF01"}) and kiosk.sees({"caller": "KIOSK01"})  # its own, its point's
+    assert not kiosk.sees({"caller": "TERM01"}) and not kiosk.sees({"caller": "GONE"})
+    assert Scope("SELF01", points["SELF01"], everything=True).sees({"caller": "TERM01"})  # finance / admin
+    assert SERVER_SCOPE.sees({"caller": "anyone"})
+
+
+def test_the_day_a_settlement_counts() -> None:
+    assert platform_day("2026-12-02 23:59:58", "20261203000001000") == "2026-12-02"  # the platform's date
+    assert platform_day("", "20261203000001000") == "2026-12-03"  # none answered: ours
+    assert platform_day("20261202235958", "20261203000001000") == "2026-12-03"  # not a date-time text

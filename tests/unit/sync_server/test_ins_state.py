@@ -21,7 +21,8 @@ from sync_server.store.insurance_schema import ins_settlements
 
 pytestmark = pytest.mark.unit
 
-ALL = ("registered", "fees_uploaded", "pre_settled", "settling", "settled", "cancelled", "reversed", "in_doubt")
+ALL = ("registered", "fees_uploaded", "pre_settled", "settling", "settled", "cancelled", "reversed", "in_doubt",
+       "cancelling", "cancel_in_doubt", "closed")
 OPEN = {"registered", "fees_uploaded", "pre_settled", "settling", "in_doubt"}
 EXPECTED = {
     "upload_fees": ({"registered", "fees_uploaded"}, "fees_uploaded"),
@@ -31,9 +32,18 @@ EXPECTED = {
     "settle_refused": ({"settling"}, "pre_settled"),
     "doubt": ({"settling"}, "in_doubt"),
     "doubt_cleared": ({"settling", "in_doubt"}, "pre_settled"),
-    "cancel": ({"settled"}, "cancelled"),
     "reverse": ({"settled"}, "reversed"),
     "abandon": ({"registered", "fees_uploaded", "pre_settled"}, "cancelled"),
+    # a settlement's cancel, recorded in flight like the settlement (migration 0013's states)
+    "begin_cancel": ({"settled"}, "cancelling"),
+    "cancel_done": ({"cancelling", "cancel_in_doubt"}, "cancelled"),
+    "cancel_refused": ({"cancelling"}, "settled"),
+    "cancel_doubt": ({"cancelling"}, "cancel_in_doubt"),
+    "cancel_cleared": ({"cancelling", "cancel_in_doubt"}, "settled"),
+    # the way back: fee details, then the registration
+    "fees_cancelled_some": ({"fees_uploaded", "pre_settled"}, "fees_uploaded"),
+    "fees_cancelled_all": ({"fees_uploaded", "pre_settled"}, "registered"),
+    "close": ({"registered", "cancelled", "reversed"}, "closed"),
 }
 
 
@@ -99,6 +109,18 @@ def test_one_open_settlement_per_person(engine: Engine) -> None:
     with engine.begin() as conn:
         _audit(conn)
         state.move(conn, again, "abandon", "P1")
+
+
+def test_update_values_keeps_the_state_or_refuses(engine: Engine) -> None:
+    sid = _row(engine, "cancelled", "P3")
+    with engine.begin() as conn:
+        _audit(conn)
+        state.update_values(conn, sid, "cancelled", note="fees gone")
+        with pytest.raises(state.TransitionRefused):
+            state.update_values(conn, sid, "settled", note="never")
+    with engine.begin() as conn:
+        got = conn.execute(select(ins_settlements.c.state, ins_settlements.c.note).where(ins_settlements.c.id == sid)).one()
+    assert tuple(got) == ("cancelled", "fees gone")
 
 
 def test_unknown_state_is_refused_by_the_database(engine: Engine) -> None:
