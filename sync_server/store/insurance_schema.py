@@ -77,7 +77,7 @@ ins_settlements = Table(
     Column("settle_msgid", String(40), unique=True),
     Column("settle_attempts", Integer, nullable=False, default=0),
     Column("cancel_setl_id", String(30)),
-    # migration 0013: the cancel's msgid (recorded before 2208/2305 is sent), the day its cancel
+    # migration 0014: the cancel's msgid (recorded before 2208/2305 is sent), the day its cancel
     # row counts in reconciliation, and the settlement list's id (4101)
     Column("cancel_msgid", String(40)),
     Column("cancel_day", String(10)),

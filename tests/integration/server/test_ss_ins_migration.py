@@ -1,4 +1,4 @@
-"""Migration 0013 (issue 16, insurance server remainder): a 0012 database's ``ins_settlements``
+"""Migration 0014 (issue 16, insurance server remainder): a 0012 database's ``ins_settlements``
 gains ``cancel_msgid``, ``cancel_day`` and ``setl_list_id`` and the states ``cancelling``,
 ``cancel_in_doubt`` and ``closed``, keeps its rows, and its CHECK constraint still refuses an
 unknown state — SQLite (table rebuilt) and PostgreSQL (constraint replaced)."""

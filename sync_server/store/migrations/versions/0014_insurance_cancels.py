@@ -5,8 +5,8 @@ reconciliation with ``refd_setl_flag`` 1) and ``setl_list_id`` (4101's answer); 
 constraint gains ``cancelling``, ``cancel_in_doubt`` and ``closed`` (registration / admission
 cancelled on the platform). See sync_server/store/insurance_schema.py.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
