@@ -294,4 +294,6 @@ AUDITED = frozenset({
     "stock_ranges", "conflicts", "batches", "charge_items", "sessions",
     # insurance (issue 16 §3; store/insurance_schema.py): every transaction and settlement change
     "ins_transactions", "ins_settlements", "ins_recon_reports",
+    # bill stock lifecycle (issue 18 §2; store/stock_schema.py)
+    "stock_lots", "stock_pieces", "stock_moves", "stock_applies", "stock_thresholds",
 })
