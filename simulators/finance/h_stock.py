@@ -29,7 +29,7 @@ from billing_core.clock import parse_ts17
 from simulators.finance import errors as E
 from simulators.finance.errors import SimError
 from simulators.finance.platform import CallCtx, Platform, method
-from simulators.finance.platform_paper import used_numbers
+from simulators.finance.platform_paper import merge_paper_rows, used_numbers
 from simulators.finance.store import P_BATCH, P_BILL_CODE, P_BILL_NAME
 
 #: The bureau's paper pool (kind FP): numbers applications draw on, disjoint from seeded stock.
@@ -146,6 +146,8 @@ def confirm(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str, A
     db.execute("UPDATE stock SET kind = 'P', operator = ?, created = ? WHERE kind = 'PA' AND remark = ?",
                (operator, now, apply_no))
     db.execute("UPDATE stock_applies SET state = 'confirmed', confirmed = ? WHERE apply_no = ?", (now, apply_no))
+    for r in json.loads(row["ranges_json"] or "[]"):
+        merge_paper_rows(db, "", str(r["billBatchCode"]))
     return "成功"
 
 
@@ -170,6 +172,7 @@ def _take_unit(db: sqlite3.Connection, item: dict[str, Any], kind: str, operator
         if a <= b:
             db.execute(f"INSERT INTO stock ({cols}) VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (k, row["bill_code"], row["bill_name"], batch, a, b, a, now, who, note))
+    merge_paper_rows(db, "", batch)
 
 
 @method(methods.RETURN_BILL_STOCK, raw=True)
