@@ -108,9 +108,9 @@ class StockDesk:
         self.view = StockView()
         self._pending: dict[tuple[Any, ...], str] = {}
 
-    def _request(self, key: tuple[Any, ...], method: str, data: dict[str, Any]) -> Any:
+    def _request(self, key: tuple[Any, ...], method: str, data: dict[str, Any], prefix: str = "") -> Any:
         """Send a change with the request id of ``key`` (the same until it succeeds)."""
-        rid = self._pending.setdefault(key, uuid.uuid4().hex)
+        rid = self._pending.setdefault(key, prefix + uuid.uuid4().hex[:20] if prefix else uuid.uuid4().hex)
         answer = self._terminal(method, {**data, "requestId": rid})
         del self._pending[key]
         return answer
@@ -132,8 +132,9 @@ class StockDesk:
         """票据申领."""
         data = {"billCode": _need(bill_code, "票据种类"), "count": _whole(count, "申领数量", 1, 100_000),
                 "reason": reason.strip()}
+        # the request id is the form number (申领单号) people read: "SQ" + 20 hex digits
         return self._request(("apply", data["billCode"], data["count"], data["reason"]),
-                             methods.TERMINAL_STOCK_APPLY, data)
+                             methods.TERMINAL_STOCK_APPLY, data, prefix="SQ")
 
     def refresh_apply(self, apply_no: str) -> Any:
         """The platform's decision on a form."""
