@@ -4,15 +4,21 @@ the page's task runner; StockDesk checks the input (E3070-E3089) before anything
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from cashier_app.pages.common import chain_enter, combo, line
 from qt_common.qt import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
-from workflows.stock_desk import DEFAULT_BILL_CODE
+from workflows.stock_desk import DEFAULT_BILL_CODE, StockDesk
 
-if TYPE_CHECKING:
-    from cashier_app.pages.stock import StockPage
+
+class StockPage(Protocol):
+    """What a form needs of its page (cashier_app.pages.stock.StockPage)."""
+
+    desk: StockDesk
+
+    def run(self, call: Callable[[], Any], done: str) -> None: ...
 
 PAPER_BATCH = "44060126"
 APPLY_STATE = {"applied": "待审批", "approved": "已批准", "rejected": "未批准", "confirmed": "已入库"}
