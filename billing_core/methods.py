@@ -274,12 +274,14 @@ TERMINAL_STOCK_VOID: Final = "stockVoid"
 TERMINAL_STOCK_GIVE_BACK: Final = "stockReturn"
 #: a low-stock threshold: ``{placeCode, terminalId, billCode, minCount}``.
 TERMINAL_STOCK_THRESHOLD: Final = "stockThreshold"
+#: 年结: ``{year, close}`` -> the year's summary, or its closure (issue 18 §5).
+TERMINAL_STOCK_YEAR_END: Final = "stockYearEnd"
 
 #: The finance office's stock methods.
 TERMINAL_STOCK_METHODS: frozenset[str] = frozenset({
     TERMINAL_STOCK_VIEW, TERMINAL_STOCK_MOVES, TERMINAL_STOCK_OPENING, TERMINAL_STOCK_APPLY,
     TERMINAL_STOCK_APPLY_REFRESH, TERMINAL_STOCK_CONFIRM, TERMINAL_STOCK_DISTRIBUTE, TERMINAL_STOCK_RECALL,
-    TERMINAL_STOCK_VOID, TERMINAL_STOCK_GIVE_BACK, TERMINAL_STOCK_THRESHOLD,
+    TERMINAL_STOCK_VOID, TERMINAL_STOCK_GIVE_BACK, TERMINAL_STOCK_THRESHOLD, TERMINAL_STOCK_YEAR_END,
 })
 
 #: Every terminal-api method.

@@ -174,6 +174,11 @@ class StockDesk:
             "placeCode": place_code.strip(), "terminalId": terminal_id.strip(),
             "billCode": _need(bill_code, "票据种类"), "minCount": _whole(min_count, "预警值", 0, 1_000_000)})
 
+    def year_end(self, year: str, close: bool = False) -> Any:
+        """年结: the year's summary, or its closure (refused while anything of it is open)."""
+        return self._terminal(methods.TERMINAL_STOCK_YEAR_END, {"year": _whole(year, "年度", 2000, 2999),
+                                                               "close": close})
+
     def moves(self, day_from: str, day_to: str, actions: tuple[str, ...] = ()) -> Any:
         """The journal and 领用存 between two days (yyyy-MM-dd)."""
         return self._terminal(methods.TERMINAL_STOCK_MOVES, {"dayFrom": _need(day_from, "开始日期"),

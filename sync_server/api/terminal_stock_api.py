@@ -1,7 +1,7 @@
 """The finance office's bill-stock methods of the terminal API (issue 18 §2; docs/STOCK.md):
 ``stockView``, ``stockMoves``, ``stockOpening``, ``stockApply``, ``stockApplyRefresh``,
 ``stockConfirm``, ``stockDistribute``, ``stockRecall``, ``stockVoid``, ``stockReturn``,
-``stockThreshold``. Roles: finance and admin (security/permissions.py)."""
+``stockThreshold``, ``stockYearEnd``. Roles: finance and admin (security/permissions.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from billing_core import methods
 from sync_server.api.access import current_actor
 from sync_server.context import ServerContext
 from sync_server.security.auth import Caller, CallerCache
-from sync_server.stock import applies, lifecycle, stock_read
+from sync_server.stock import applies, lifecycle, stock_read, year_end
 from sync_server.stock.errors import StockInputError
 from sync_server.store.db import read_tx
 
@@ -62,4 +62,5 @@ STOCK_ROUTES: dict[str, Route] = {
     methods.TERMINAL_STOCK_VOID: _act(lifecycle.void),
     methods.TERMINAL_STOCK_GIVE_BACK: _act(lifecycle.give_back),
     methods.TERMINAL_STOCK_THRESHOLD: _act(applies.set_threshold),
+    methods.TERMINAL_STOCK_YEAR_END: _act(year_end.year_end),
 }

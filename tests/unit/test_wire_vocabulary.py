@@ -138,6 +138,7 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     desk.void("44060126", "6", "6", "撕毁")
     desk.give_back("44060126", "7", "10", "申退")
     desk.set_threshold("001", "0602", "10")
+    desk.year_end("2026")
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
     assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)
