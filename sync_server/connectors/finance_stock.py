@@ -75,6 +75,12 @@ class FinanceStockClient:
                                                             "reason": reason, "remark": "",
                                                             "billNoList": [entry]})
 
+    def valid_numbers(self, place_code: str, batch: str) -> list[dict[str, Any]]:
+        """getValidBillNo: the point's unused ranges of a batch (a query: retried by the policy)."""
+        got = self.client.call(methods.GET_VALID_BILL_NO, {"placeCode": place_code, "billBatchCode": batch})
+        rows = got.get("billNoList") if isinstance(got, Mapping) else None
+        return [dict(r) for r in rows or [] if isinstance(r, Mapping)]
+
     def void_blank(self, place_code: str, entry: dict[str, str], author: str, reason: str, now: Any) -> Any:
         """invalidBlankBillNo: a point's unused paper voided."""
         return self.client.call(methods.INVALID_BLANK_BILL_NO, {

@@ -145,13 +145,17 @@ def _check_holder(conn: Any, place_code: str, terminal_id: str) -> None:
 def range_op(ctx: ServerContext, who: Actor, data: dict[str, Any], *, action: str, states: tuple[str, ...],
              platform: Callable[[FinanceStockClient, dict[str, Any], dict[str, str]], Any],
              final: Callable[[dict[str, Any]], dict[str, Any]], reason: str | None = None,
-             holder: tuple[str, str] | None = None) -> dict[str, Any]:
+             holder: tuple[str, str] | None = None,
+             done: Callable[[FinanceStockClient, dict[str, Any], dict[str, str]], bool] | None = None,
+             ) -> dict[str, Any]:
     """Hold -> platform call -> finish (or release) one range (module docstring).
 
     :param states: the piece states the whole range must be in.
     :param platform: the call, given the client, the held piece and its ``billNoList`` entry.
     :param final: the piece's new columns, given the held piece.
     :param holder: (placeCode, terminalId) of a distribution, checked before anything is held.
+    :param done: after a lost answer, when the repeat is refused: whether the platform shows the
+        operation done (a query); None when the platform offers no way to tell.
     """
     rid = request_id(data)
     batch, bgn, end, _width = number_range(data)
@@ -185,8 +189,11 @@ def range_op(ctx: ServerContext, who: Actor, data: dict[str, Any], *, action: st
         _release(ctx, who, held, action)
         raise StockPlatformDown(f"财政平台暂不可达，库存操作未办理：{exc.message}") from exc
     except PlatformRejected as exc:
-        _release(ctx, who, held, action)
-        raise StockPlatformRefused(f"财政平台拒绝：{exc.code} {exc.message}") from exc
+        # a repeat of a request whose answer was lost: the first call may have done it, and the
+        # platform then refuses the repeat — look before giving the numbers back
+        if not (piece["busy"] == rid and done is not None and _looked_up(ctx, done, held, entry)):
+            _release(ctx, who, held, action)
+            raise StockPlatformRefused(f"财政平台拒绝：{exc.code} {exc.message}") from exc
     with write_tx(ctx.engine) as conn:
         ledger.lock(conn)
         values = final(held)
@@ -204,6 +211,29 @@ def range_op(ctx: ServerContext, who: Actor, data: dict[str, Any], *, action: st
               {"state": piece["state"], "placeCode": piece["place_code"], "terminalId": piece["terminal_id"]},
               {**values, "requestId": rid, "moveId": move["id"]})
     return _answer(move, width)
+
+
+def _looked_up(ctx: ServerContext, done: Callable[[FinanceStockClient, dict[str, Any], dict[str, str]], bool],
+               held: dict[str, Any], entry: dict[str, str]) -> bool:
+    """The platform's answer to "was it done?" (False when the query itself fails)."""
+    try:
+        return done(FinanceStockClient(ctx.upstream), held, entry)
+    except (PlatformUnreachable, PlatformRejected):
+        return False
+
+
+def _at_point(client: FinanceStockClient, place: str, entry: dict[str, str]) -> bool:
+    """The whole range is among the point's valid paper numbers (getValidBillNo)."""
+    got = client.valid_numbers(place, entry["billBatchCode"])
+    bgn, end = int(entry["billBgnNo"]), int(entry["billEndNo"])
+    return any(int(r["billBgnNo"]) <= bgn and int(r["billEndNo"]) >= end for r in got)
+
+
+def _none_at_point(client: FinanceStockClient, place: str, entry: dict[str, str]) -> bool:
+    """No number of the range is among the point's valid paper numbers any more."""
+    got = client.valid_numbers(place, entry["billBatchCode"])
+    bgn, end = int(entry["billBgnNo"]), int(entry["billEndNo"])
+    return not any(int(r["billBgnNo"]) <= end and int(r["billEndNo"]) >= bgn for r in got)
 
 
 def _lot_width(ctx: ServerContext, lot_id: int) -> int:
@@ -228,7 +258,8 @@ def distribute(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str
     terminal = text(data, "terminalId", "终端编号", 64, required=False)
     return range_op(ctx, who, data, action="distribute", states=("store",), holder=(place, terminal),
                     platform=lambda c, p, e: c.stock_out(place, e, who.actor, remark=terminal),
-                    final=lambda p: {"state": "distributed", "place_code": place, "terminal_id": terminal or None})
+                    final=lambda p: {"state": "distributed", "place_code": place, "terminal_id": terminal or None},
+                    done=lambda c, p, e: _at_point(c, place, e))
 
 
 def recall(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +267,8 @@ def recall(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, An
     reason = text(data, "reason", "收回原因", 250, required=False) or "收回库房"
     return range_op(ctx, who, data, action="recall", states=("distributed",), reason=reason,
                     platform=lambda c, p, e: c.stock_return(p["place_code"], e, who.actor, reason),
-                    final=lambda p: {"state": "store", "place_code": None, "terminal_id": None})
+                    final=lambda p: {"state": "store", "place_code": None, "terminal_id": None},
+                    done=lambda c, p, e: _none_at_point(c, p["place_code"], e))
 
 
 def void(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, Any]:
@@ -248,8 +280,12 @@ def void(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, Any]
             return c.void_unit(e, who.actor, reason)
         return c.void_blank(p["place_code"], e, who.actor, reason, ctx.clock.now())
 
+    def voided(c: FinanceStockClient, p: dict[str, Any], e: dict[str, str]) -> bool:
+        # a point's voided blank numbers leave its valid numbers; the unit's stock has no query
+        return p["state"] == "distributed" and _none_at_point(c, p["place_code"], e)
+
     return range_op(ctx, who, data, action="void", states=("store", "distributed"), reason=reason,
-                    platform=call, final=lambda p: {"state": "voided"})
+                    platform=call, final=lambda p: {"state": "voided"}, done=voided)
 
 
 def give_back(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, Any]:

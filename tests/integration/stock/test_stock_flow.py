@@ -137,3 +137,40 @@ def test_moves_and_ledger_read_the_journal(server: ServerThread, fin: Finance) -
     assert ledger["closing"] == ledger["opening"] + ledger["received"] - ledger["distributed"] - ledger["voided"] \
         - ledger["returned"]
     assert fin.call("stockMoves", {"dayFrom": "2026/01/01", "dayTo": day})[0] == "E5941"
+
+
+def test_a_lost_answer_keeps_the_hold_and_the_repeat_finishes(server: ServerThread, sim: Simulator,
+                                                              fin: Finance) -> None:
+    """billStockOut done on the platform, its answer lost (drop_response): the range stays held
+    (E5951) and nobody else can take it (E5944); the same request again is refused by the
+    platform (the numbers already left the unit), which the server recognises through
+    getValidBillNo at the point and finishes the distribution exactly once."""
+    fin.ok("stockOpening", rng(960001, 960050, billCode=PAPER_CODE))
+    req = rng(960001, 960010, placeCode="002")
+    sim.faults(drop_response=1, drop_methods=["billStockOut"])
+    try:
+        code, msg = fin.call("stockDistribute", req)
+    finally:
+        sim.faults(drop_response=0, drop_methods=[])
+    assert code == "E5951" and "相同请求编号" in msg
+    held = {n for (batch, n), v in snapshot(server)["numbers"].items() if v[4] == req["requestId"]}
+    assert held == set(range(960001, 960011))
+    assert fin.call("stockVoid", rng(960005, 960006, reason="损毁"))[0] == "E5944"
+    assert fin.call("stockDistribute", rng(960001, 960010, placeCode="001"))[0] == "E5944"
+    assert _point_has(sim, "002", 960001, 960010)  # the platform did it
+    done = fin.ok("stockDistribute", req)
+    assert (done["placeCode"], done["count"]) == ("002", 10)
+    lot = _lot(fin.ok("stockView", {}), 960001)
+    assert (lot["distributed"], lot["held"], lot["balance"], lot["store"]) == (10, 10, 40, 40)
+    assert fin.ok("stockDistribute", req) == done  # and a third time: the recorded move
+    # the same for a recall (billStockReturn): its repeat sees the numbers gone from the point
+    back = rng(960001, 960005)
+    sim.faults(drop_response=1, drop_methods=["billStockReturn"])
+    try:
+        code, _ = fin.call("stockRecall", back)
+    finally:
+        sim.faults(drop_response=0, drop_methods=[])
+    assert code == "E5951"
+    assert fin.ok("stockRecall", back)["count"] == 5
+    lot = _lot(fin.ok("stockView", {}), 960001)
+    assert (lot["distributed"], lot["held"], lot["store"], lot["ok"]) == (5, 5, 45, True)
