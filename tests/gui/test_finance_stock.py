@@ -68,6 +68,10 @@ def _done(qtbot, w: Window, button, expect: str) -> None:
 
 
 def _shot(w: Window, name: str) -> None:
+    """Save the window, after checking nothing on it is cut off at 1366x768."""
+    from cashier_app.screenshots import cut_off
+
+    assert cut_off(w.win) == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert w.win.grab().save(str(SHOTS / f"finance_stock_{name}.png"))
 
