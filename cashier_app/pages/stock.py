@@ -1,5 +1,6 @@
-"""票据库存 (finance workspace, issue 18 §2): the stock overview and the forms of
-cashier_app/pages/stock_forms.py, all over workflows.stock_desk.StockDesk (Qt-free).
+"""票据库存 (finance workspace, issue 18 §2, §5): the stock overview, the forms of
+cashier_app/pages/stock_forms.py and the 年结 tab (stock_year.py), all over
+workflows.stock_desk.StockDesk (Qt-free).
 
 The overview shows the store's lots with their balance equation, what each point and terminal
 holds, the low-stock warnings and the emergency blocks (issue 7) in one place.
@@ -13,6 +14,7 @@ from typing import Any
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine
 from cashier_app.pages.stock_forms import ApplyForm, MoveForm, ThresholdForm
+from cashier_app.pages.stock_year import YearEndForm
 from qt_common.qt import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
 from workflows.stock_desk import StockDesk, StockView
@@ -73,7 +75,7 @@ class StockOverview(QWidget):
 
 
 class StockPage(QWidget):
-    """The finance office's stock workspace (tabs: 总览, 申领入库, 分发收回, 作废申退, 预警设置)."""
+    """The finance office's stock workspace (tabs: 总览, 申领入库, 分发收回, 作废申退, 预警设置, 年结)."""
 
     def __init__(self, ctx: PageContext) -> None:
         super().__init__()
@@ -93,9 +95,10 @@ class StockPage(QWidget):
         self.move_form = MoveForm(self, ("distribute", "recall"), "stockMove")
         self.void_form = MoveForm(self, ("void", "return"), "stockVoid")
         self.threshold_form = ThresholdForm(self)
+        self.year_form = YearEndForm(self, ctx.services.clock.now().year)
         for w, label in ((self.overview, "库存总览"), (self.apply_form, "期初 / 申领 / 入库"),
                          (self.move_form, "分发 / 收回"), (self.void_form, "作废 / 申退"),
-                         (self.threshold_form, "预警设置")):
+                         (self.threshold_form, "预警设置"), (self.year_form, "年结")):
             self.tabs.addTab(w, label)
         root.addWidget(self.tabs, 1)
         self.msg = MessageLine("stockResult")
@@ -123,6 +126,11 @@ class StockPage(QWidget):
             self.refresh()
 
         self.ctx.tasks.run(call, ok, self._failed)
+
+    def read(self, call: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        """Run one query off the GUI thread and hand its answer to ``show``."""
+        if self.allowed():
+            self.ctx.tasks.run(call, show, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.msg.bad(getattr(exc, "message", str(exc)))

@@ -156,4 +156,7 @@ def year_end(ctx: ServerContext, who: Actor, data: dict[str, Any]) -> dict[str, 
         summary = year_summary(conn, year)
         summary["closed"] = done is not None
         summary["openItems"] = [] if done is not None else _open_items(conn, year, summary)
+    now = ts17(ctx.clock.now())
+    if done is None and now[:4] <= str(year):
+        summary["openItems"].insert(0, f"{year}年尚未结束（服务器时间{now[:4]}-{now[4:6]}-{now[6:8]}）")
     return summary

@@ -145,6 +145,22 @@ def test_finance_stock_workspace_end_to_end(qtbot, qapp, rig: ServerRig, tmp_pat
     assert ov.emergency.rowCount() > 0  # the server's own emergency blocks in the same view
     assert "财务库房结余 598 张" in ov.summary.text()
     _shot(w, "overview")
+
+    # 年结: this year is still running (the server's clock), so closing it is refused with the reason
+    year = page.year_form
+    page.tabs.setCurrentWidget(year)
+    year.view_btn.click()
+    qtbot.waitUntil(lambda: year.summary is not None, timeout=20000)
+    assert year.summary["year"] == int(year.year.text()) and not year.summary["closed"]
+    assert "尚未结束" in year.summary["openItems"][0] and "尚不能年结" in year.state.text()
+    ledger = {r[0]: r for r in _cells(year.ledger)}["0602"]
+    assert ledger[2:] == ["800", "100", "2", "100", "598"]  # 入库 500 + 300, 年末结存 598
+    page.msg.clear()
+    year.close_btn.click()
+    qtbot.waitUntil(lambda: "✘" in page.msg.text(), timeout=20000)
+    assert "尚未结束" in page.msg.text()
+    w.win.errors.last = None
+    _shot(w, "year_end")
     w.win.close()
 
 

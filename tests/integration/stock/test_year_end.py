@@ -109,6 +109,8 @@ def test_year_end_across_midnight_with_an_outage(year_stack: Stack, tmp_path: Pa
         assert a.create_time.startswith("20261231235") and b.create_time.startswith("202701010005")
         assert {a.bill_batch_code, b.bill_batch_code} == {block.bill_batch_code}  # one block, two years
         _refused(server, "年末后尚未上报")  # the terminal may hold 2026 bills offline
+        view = year_end.year_end(server.ctx, _finance(server), {"year": "2026"})  # stockYearEnd, no close
+        assert not view["closed"] and any("TERM01" in item for item in view["openItems"])
 
         clock.advance(10 * 60)  # 00:20: the link is back
         sync.base_url = online_url
