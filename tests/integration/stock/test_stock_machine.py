@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
+from billing_core.clock import ts17
 from sync_server.stock.stock_read import lot_balances
 from sync_server.store.db import read_tx
 from sync_server.store.stock_schema import stock_pieces
@@ -246,3 +247,15 @@ def test_a_fixed_sequence_on_postgresql(tmp_path_factory: pytest.TempPathFactory
             step()
             m.server_matches_the_model()
         assert len({v[0] for v in m.model.values()}) == 2 and m.model[m.base + 7][1] == "voided"
+        # the read API's SQL on PostgreSQL: the whole view, the journal and the ledger
+        StockMachine.fin.ok("stockThreshold", {"placeCode": "002", "billCode": PAPER_CODE, "minCount": 100})
+        view = StockMachine.fin.ok("stockView", {})
+        assert all(lot["ok"] for lot in view["lots"]) and view["emergency"]
+        at_002 = sum(1 for v in m.model.values() if v[1] == "distributed" and v[2] == "002")
+        assert at_002 == 12  # 20 distributed, 2 voided there, 6 recalled
+        assert [w["remaining"] for w in view["warnings"] if w["placeCode"] == "002"] == [at_002]
+        t = ts17(st_.server.ctx.clock.now())
+        day = f"{t[:4]}-{t[4:6]}-{t[6:8]}"
+        got = StockMachine.fin.ok("stockMoves", {"dayFrom": day, "dayTo": day})
+        (row,) = got["ledger"]
+        assert row["closing"] == sum(1 for v in m.model.values() if v[1] == "store")
