@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from billing_core import methods
 from billing_core.clock import ts17
+from sync_server.security.audit import verify_chain
 from sync_server.store.db import read_tx
 from sync_server.store.schema import audit_log
 from tests.integration.stock.rig import PAPER_BATCH, PAPER_CODE, Finance, no, rid, rng, snapshot
@@ -58,6 +59,8 @@ def test_opening_distribute_recall_void_return_keep_the_balance(server: ServerTh
     code, msg = fin.call("stockDistribute", rng(900095, 900096, placeCode="001"))
     assert code == "E5943" and "财务库房" in msg
     assert snapshot(server) == before
+    with read_tx(server.ctx.engine) as conn:  # the audit rows chain up (nothing altered or missing)
+        assert verify_chain(conn).ok
 
 
 def test_overlapping_opening_is_refused_and_a_repeat_answers_the_first(server: ServerThread, fin: Finance) -> None:
