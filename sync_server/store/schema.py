@@ -296,4 +296,6 @@ AUDITED = frozenset({
     "ins_transactions", "ins_settlements", "ins_recon_reports",
     # terminal management web (issue 19 §1; store/admin_schema.py): what is pushed to terminals
     "terminal_settings",
+    # bill stock lifecycle (issue 18 §2; store/stock_schema.py)
+    "stock_lots", "stock_pieces", "stock_moves", "stock_applies", "stock_thresholds",
 })
