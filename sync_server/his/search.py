@@ -1,6 +1,7 @@
 """``findBills`` (terminal-api, issue 18 §1): a cashier window finds any bill of the hospital.
 
-Criteria (any combination, all must hold): ``busNo`` (exact), ``billNo`` with optional
+Criteria (any combination, all must hold): ``keyword`` (one text the cashier typed: matches a
+busNo, e-bill or paper number, payer prefix, ID number, phone or card number), ``busNo`` (exact), ``billNo`` with optional
 ``billBatchCode`` (the e-bill's number, or the number of the paper it was exchanged for),
 ``payer`` (prefix), ``idCardNo``, ``tel``, ``cardNo`` (exact, through the keyed digests of
 store/person_digest.py: the values are sealed at rest). Only issued bills; newest first; paged
@@ -38,7 +39,7 @@ from sync_server.store.schema import bills, paper_bills
 MAX_PAGE = 100
 #: request field -> digest column
 PERSONAL = {"idCardNo": bills.c.id_digest, "tel": bills.c.tel_digest, "cardNo": bills.c.card_digest}
-_TEXT = ("busNo", "billBatchCode", "billNo", "payer", *PERSONAL)
+_TEXT = ("keyword", "busNo", "billBatchCode", "billNo", "payer", *PERSONAL)
 
 
 def _criteria(data: dict[str, Any]) -> dict[str, str]:
@@ -76,12 +77,21 @@ def _where(conn: Connection, crit: dict[str, str], places: frozenset[str]) -> An
             paper = and_(paper, bills.c.p_bill_batch_code == crit["billBatchCode"])
         cond.append(or_(e_bill, paper))
     if "payer" in crit:
-        escaped = crit["payer"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        cond.append(bills.c.payer.like(escaped + "%", escape="\\"))
+        cond.append(_prefix(crit["payer"]))
     for name, column in PERSONAL.items():
         if name in crit:
             cond.append(column == digest(dialect, crit[name]))
+    if "keyword" in crit:
+        kw = crit["keyword"]
+        hashed = digest(dialect, kw)
+        cond.append(or_(bills.c.bus_no == kw, bills.c.bill_no == kw, bills.c.p_bill_no == kw, _prefix(kw),
+                        *(column == hashed for column in PERSONAL.values())))
     return and_(*cond)
+
+
+def _prefix(text: str) -> Any:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return bills.c.payer.like(escaped + "%", escape="\\")
 
 
 def _masked_request(request: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +140,7 @@ def find_bills(ctx: ServerContext, who: Actor, places: frozenset[str], data: dic
         rows = conn.execute(select(bills).where(where).order_by(bills.c.id.desc())
                             .offset((page_no - 1) * size).limit(size)).mappings().all()
         items = [_item(conn, r) for r in rows]
-    personal = sorted(set(crit) & set(PERSONAL))
+    personal = sorted(set(crit) & {*PERSONAL, "keyword"})
     if personal:  # a read of personal data: who looked whom up by what (never the values)
         with write_tx(ctx.engine) as conn:
             audit(conn, ctx.clock, who, "find_bills", "bill", None, None,
