@@ -108,8 +108,12 @@ def _masked_request(request: dict[str, Any]) -> dict[str, Any]:
 
 def _item(conn: Connection, row: RowMapping) -> dict[str, Any]:
     request = loads(row["request_json"])
-    papers = conn.execute(select(paper_bills.c.p_bill_no, paper_bills.c.state)
+    papers = conn.execute(select(paper_bills.c.p_bill_batch_code, paper_bills.c.p_bill_no, paper_bills.c.state)
                           .where(paper_bills.c.bill_id == row["id"]).order_by(paper_bills.c.id)).all()
+    # the paper in force: the last one still issued (the bill's own columns keep a voided one's number)
+    current = [(code, no) for code, no, state in papers if state == "issued"][-1:] or (
+        [] if papers else [(row["p_bill_batch_code"] or "", row["p_bill_no"] or "")])
+    p_code, p_no = current[0] if current else ("", "")
     item = {
         "busNo": row["bus_no"], "method": row["method"], "busType": row["bus_type"] or "",
         "placeCode": row["place_code"], "payer": row["payer"] or "", "payee": str(request.get("payee", "")),
@@ -117,8 +121,8 @@ def _item(conn: Connection, row: RowMapping) -> dict[str, Any]:
         "billBatchCode": row["bill_batch_code"] or "", "billNo": row["bill_no"] or "",
         "random": row["random"] or "", "createTime": row["create_time"] or "",
         "isScarlet": str(row["is_scarlet"]), "isPrtPaper": str(row["is_prt_paper"]),
-        "pBillBatchCode": row["p_bill_batch_code"] or "", "pBillNo": row["p_bill_no"] or "",
-        "voidedPapers": [str(no) for no, state in papers if state != "issued"],
+        "pBillBatchCode": str(p_code), "pBillNo": str(p_no),
+        "voidedPapers": [str(no) for _code, no, state in papers if state != "issued"],
         "emergency": "0" if row["origin"] == "online" else "1", "carryState": row["carry"],
         "callerAppid": row["caller_appid"], "request": _masked_request(request),
     }

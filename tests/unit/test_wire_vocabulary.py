@@ -21,6 +21,7 @@ from sync_server.connectors import finance_transport as transport
 from sync_server.errors import UnknownMethodError
 from workflows.cashier.login import ServerDirectory
 from workflows.demo.platform import DemoPlatform
+from workflows.hospital_bills import find_bills
 from workflows.server_api import ServerApi
 from workflows.sync_client import SyncClient
 
@@ -125,6 +126,7 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     ServerDirectory(ServerApi(client)).authenticate("u1", "secret")
     client.change_password("u1", "secret", "new-secret-1")
     client.logout()
+    find_bills(ServerApi(client), {"busNo": "B1"})
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
     assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)

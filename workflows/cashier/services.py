@@ -24,6 +24,7 @@ from workflows.emergency.chain import BillSigner
 from workflows.emergency.issuer import Identity
 from workflows.emergency.limits import EmergencyLimits
 from workflows.events import Events
+from workflows.hospital_bills import HospitalBills
 from workflows.issuing import IssuingWorkflow
 from workflows.link_monitor import LinkMonitor
 from workflows.paper import PaperService
@@ -52,6 +53,8 @@ class CashierServices:
     writeoff: WriteOffService
     link: LinkMonitor
     clock: Clock
+    #: any bill of the hospital, found through the server (issue 18 §1)
+    hospital: HospitalBills
 
     def close(self) -> None:
         """Stop relaying link events and close the store."""
@@ -101,4 +104,5 @@ def _wire(window: WindowConfig, workflow: IssuingWorkflow, directory: Directory,
         login=LoginSession(directory, idle_seconds, clock, on_user=lambda user: _send_as(sync, user)),
         issuing=issuing, paper=paper,
         writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock, workflow=workflow),
-        link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)
+        link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock,
+        hospital=HospitalBills(api, bills))
