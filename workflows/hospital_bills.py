@@ -95,7 +95,8 @@ def record_from_server(item: dict[str, Any]) -> BillRecord:
         state=STATE_RED if red else STATE_NORMAL, emergency=item.get("emergency") == "1",
         uploaded=True, carry_state=str(item.get("carryState", "")) if item.get("emergency") == "1" else "",
         paper_batch_code=str(item.get("pBillBatchCode", "")), paper_no=str(item.get("pBillNo", "")),
-        voided_papers=[str(p) for p in item.get("voidedPapers", [])], request=request, source="server")
+        voided_papers=[str(p) for p in item.get("voidedPapers", [])], request=request, source="server",
+        place_name=str(item.get("placeName", "")))
     if red or item.get("scarletBillNo"):
         rec.red_batch_code = str(item.get("scarletBillBatchCode", ""))
         rec.red_bill_no = str(item.get("scarletBillNo", ""))

@@ -68,6 +68,7 @@ class BillRecord:
     #: where the record came from: "local" (this terminal's store) or "server" (a bill of another
     #: window or of HIS found through the server, workflows.hospital_bills; its state lives there)
     source: str = "local"
+    place_name: str = ""  # the billing point's name when the server said it ("" = this window's)
 
     @property
     def amount(self) -> Decimal:

@@ -34,7 +34,7 @@ from sync_server.errors import SearchCriteriaError, SearchPageError
 from sync_server.security.audit import Actor, audit
 from sync_server.store.db import read_tx, write_tx
 from sync_server.store.person_digest import digest
-from sync_server.store.schema import bills, paper_bills
+from sync_server.store.schema import billing_points, bills, paper_bills
 
 MAX_PAGE = 100
 #: request field -> digest column
@@ -106,7 +106,7 @@ def _masked_request(request: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _item(conn: Connection, row: RowMapping) -> dict[str, Any]:
+def _item(conn: Connection, row: RowMapping, point_names: dict[str, str]) -> dict[str, Any]:
     request = loads(row["request_json"])
     papers = conn.execute(select(paper_bills.c.p_bill_batch_code, paper_bills.c.p_bill_no, paper_bills.c.state)
                           .where(paper_bills.c.bill_id == row["id"]).order_by(paper_bills.c.id)).all()
@@ -116,7 +116,7 @@ def _item(conn: Connection, row: RowMapping) -> dict[str, Any]:
     p_code, p_no = current[0] if current else ("", "")
     item = {
         "busNo": row["bus_no"], "method": row["method"], "busType": row["bus_type"] or "",
-        "placeCode": row["place_code"], "payer": row["payer"] or "", "payee": str(request.get("payee", "")),
+        "placeCode": row["place_code"], "placeName": point_names.get(row["place_code"], ""), "payer": row["payer"] or "", "payee": str(request.get("payee", "")),
         "totalAmt": wire(Decimal(row["total_amt"])), "busDateTime": row["bus_date_time"] or "",
         "billBatchCode": row["bill_batch_code"] or "", "billNo": row["bill_no"] or "",
         "random": row["random"] or "", "createTime": row["create_time"] or "",
@@ -143,7 +143,9 @@ def find_bills(ctx: ServerContext, who: Actor, places: frozenset[str], data: dic
         total = int(conn.execute(select(func.count()).select_from(bills).where(where)).scalar() or 0)
         rows = conn.execute(select(bills).where(where).order_by(bills.c.id.desc())
                             .offset((page_no - 1) * size).limit(size)).mappings().all()
-        items = [_item(conn, r) for r in rows]
+        names = {str(c): str(n or "") for c, n in conn.execute(select(billing_points.c.place_code,
+                                                                       billing_points.c.name))}
+        items = [_item(conn, r, names) for r in rows]
     personal = sorted(set(crit) & {*PERSONAL, "keyword"})
     if personal:  # a read of personal data: who looked whom up by what (never the values)
         with write_tx(ctx.engine) as conn:
