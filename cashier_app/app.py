@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cashier_app.printers import WindowPrinters
+from workflows.cashier.card_fill import CardFill
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.services import CashierServices, window_services
 from workflows.catalog import server_catalog
@@ -37,6 +38,15 @@ def make_bill_printer(spec: dict[str, Any]) -> Any | None:
     from devices.registry import build_device  # drivers import their libraries only when used
 
     return build_device("bill_printer", spec)
+
+
+def make_card_readers(tables: dict[str, dict[str, Any]], clock: Any = None) -> CardFill:
+    """The window's card readers (``[devices.ssc_reader]``: ``driver = "pcsc"`` on pcscd;
+    ``[devices.id_reader]``: ``driver = "sam_serial"``) through the devices registry."""
+    from devices.registry import build_device
+
+    return CardFill(*(build_device(role, tables[role]) if tables.get(role) else None
+                      for role in ("ssc_reader", "id_reader")), clock=clock)
 
 
 @dataclass(slots=True)
@@ -61,4 +71,5 @@ def build_from_config(cfg: TerminalConfig) -> Started:
     terminal = build_terminal(cfg, printer=printers if receipt else None)
     api = ServerApi(terminal.sync)
     services = window_services(terminal, directory=ServerDirectory(api), catalog=server_catalog(api, terminal.db))
+    services.cards = make_card_readers(cfg.card_readers, terminal.clock)
     return Started(services, printers)

@@ -326,5 +326,6 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         self.tasks.wait(10000)
         self.ctx.printers.shutdown()
+        self.services.cards.shutdown()
         self.bridge.close()
         super().closeEvent(event)

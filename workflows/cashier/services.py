@@ -13,10 +13,11 @@ by one for demo mode (:mod:`workflows.demo.cashier`) and tests that bring their 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from billing_core.clock import Clock, SystemClock
 from offline_store.db import Database
+from workflows.cashier.card_fill import CardFill
 from workflows.cashier.issuing import IssueService, WindowConfig
 from workflows.cashier.login import Directory, LoginSession, User
 from workflows.catalog import Catalog
@@ -55,6 +56,8 @@ class CashierServices:
     clock: Clock
     #: any bill of the hospital, found through the server (issue 18 §1)
     hospital: HospitalBills
+    #: the card readers that fill the payer fields (issue 18 §1); none configured: empty
+    cards: CardFill = field(default_factory=CardFill)
 
     def close(self) -> None:
         """Stop relaying link events and close the store."""
