@@ -224,4 +224,4 @@ class SearchPageError(ServerError):
     """findBills with a page number or page size that is not a positive integer in range."""
 
     code = "E5921"
-    default_message = "pageNo/pageSize必须是正整数，pageSize不超过100"
+    default_message = "pageNo/pageSize必须是正整数，pageNo不超过100000，pageSize不超过100"

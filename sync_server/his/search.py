@@ -37,6 +37,7 @@ from sync_server.store.person_digest import digest
 from sync_server.store.schema import billing_points, bills, paper_bills
 
 MAX_PAGE = 100
+MAX_PAGE_NO = 100_000  # an offset beyond any store, and within every database's integer range
 #: request field -> digest column
 PERSONAL = {"idCardNo": bills.c.id_digest, "tel": bills.c.tel_digest, "cardNo": bills.c.card_digest}
 _TEXT = ("keyword", "busNo", "billBatchCode", "billNo", "payer", *PERSONAL)
@@ -56,9 +57,9 @@ def _criteria(data: dict[str, Any]) -> dict[str, str]:
 def _page(data: dict[str, Any]) -> tuple[int, int]:
     try:
         page_no, size = int(data.get("pageNo") or 1), int(data.get("pageSize") or 20)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SearchPageError() from None
-    if page_no < 1 or not 1 <= size <= MAX_PAGE:
+    if not 1 <= page_no <= MAX_PAGE_NO or not 1 <= size <= MAX_PAGE:
         raise SearchPageError()
     return page_no, size
 

@@ -115,6 +115,7 @@ def test_bad_searches_are_refused_with_their_codes(server: ServerThread) -> None
     assert term.call("findBills", {"busNo": "X" * 65, "sessionToken": token})[0] == "E5920"
     assert term.call("findBills", {"busNo": "X", "pageSize": "0", "sessionToken": token})[0] == "E5921"
     assert term.call("findBills", {"busNo": "X", "pageNo": "a", "sessionToken": token})[0] == "E5921"
+    assert term.call("findBills", {"busNo": "X", "pageNo": 10**30, "sessionToken": token})[0] == "E5921"
 
 
 def test_only_window_roles_may_search_and_his_and_kiosks_may_not(server: ServerThread) -> None:
