@@ -11,11 +11,13 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from billing_core.qr_payload import BillQr
 from cashier_app.app import build_from_config
 from cashier_app.main_window import MainWindow
 from devices.drivers.qt_bill_printer import QtBillPrinter, QtBillPrinterConfig
@@ -114,6 +116,15 @@ def test_an_his_bill_at_a_cashier_window(qtbot, qapp, rig: ServerRig, printer_ri
     qtbot.mouseClick(_button(query, "noticeButton"), LEFT)
     doc = bg(lambda: printer_rig.wait_document(timeout=15))
     assert bill["billNo"] in doc.text
+
+    # a scanned notice QR of that bill opens it on the paper page too (looked up hospital-wide)
+    qr = BillQr(bill["billBatchCode"], bill["billNo"], bill["random"], Decimal(bill["totalAmt"]),
+                bill["createTime"][:8]).text()
+    win.on_scan(qr)
+    qtbot.waitUntil(lambda: win.paper_page.rec is not None and win.paper_page.rec.bus_no == bill["busNo"],
+                    timeout=15000)
+    assert win.tabs.currentWidget() is win.paper_page
+    win.show_page("query")
 
     # 3. exchanged for paper: onto the CUPS queue, the number the cashier confirmed
     qtbot.mouseClick(_button(query, "toPaperButton"), LEFT)
