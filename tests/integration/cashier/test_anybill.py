@@ -152,3 +152,31 @@ def test_a_special_outpatient_bill_from_the_window(windows) -> None:
     assert rec.kind == "special" and rec.request["busType"] == "04"
     found = cashier.hospital.on_server(BillQuery(bus_no=rec.bus_no)).records
     assert found[0].kind == "special" and found[0].bill_no == rec.bill_no
+
+
+def test_an_emergency_bill_uploaded_by_a_terminal_is_found_by_phone(rig: ServerRig, windows) -> None:
+    """The terminal upload path (sync_server.emergency.terminal_batch, a multi-row insert) fills the
+    keyed digests too: a bill issued during an outage is found by the payer's phone once carried."""
+    import time
+
+    cashier, _finance = windows
+    assert cashier.link.probe() is True  # emergency stock from the server while online
+    tel = f"136{uuid.uuid4().int % 10**8:08d}"
+    rig.stop_server()
+    try:
+        assert cashier.link.probe() is False
+        f = EntryForm("outpatient", cashier.catalog)
+        f.header.update(payer="应急患者", card_no="3101000777", patient_no="MZ0077", sex="男", age="40", tel=tel)
+        f.add_item("102", "1", None)
+        f.set_pay("02", str(f.total))
+        rec = cashier.issuing.issue(f, "收费员")
+        assert rec.emergency and not rec.uploaded
+    finally:
+        rig.start_server()
+    deadline = time.monotonic() + 30
+    while not cashier.link.probe() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert cashier.workflow.status().pending_uploads == 0
+    found = cashier.hospital.on_server(BillQuery(tel=tel)).records
+    assert [(r.bus_no, r.bill_no) for r in found] == [(rec.bus_no, rec.bill_no)]
+    assert found[0].emergency and found[0].tel == f"{tel[:3]}****{tel[-4:]}"
