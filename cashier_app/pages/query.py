@@ -10,6 +10,8 @@ for the window's own bills. 刷新平台状态 asks the platform for the selecte
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, combo, line
 from qt_common.qt import QDate, QDateEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
@@ -89,7 +91,19 @@ class QueryPage(QWidget):
         self.table.setObjectName("queryTable")
         root.addWidget(self.table, 1)
         self.msg = MessageLine("queryResult")
-        root.addWidget(self.msg)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.msg, 1)
+        self.prev_btn, self.next_btn = QPushButton("上一页"), QPushButton("下一页")
+        self.prev_btn.setObjectName("prevPage")
+        self.next_btn.setObjectName("nextPage")
+        self.prev_btn.clicked.connect(lambda: self._turn(-1))
+        self.next_btn.clicked.connect(lambda: self._turn(1))
+        for b in (self.prev_btn, self.next_btn):
+            b.setEnabled(False)
+            bottom.addWidget(b)
+        root.addLayout(bottom)
+        self._query: BillQuery | None = None  # the hospital search shown (for paging)
+        self._pages = 0
 
     def run(self) -> None:
         """Query the terminal store (off the GUI thread) and show the rows."""
@@ -97,6 +111,8 @@ class QueryPage(QWidget):
             return
         bills, day_from, day_to = self.ctx.services.bills, self.day_from.date().toPython(), self.day_to.date().toPython()
         text = self.text.text()
+        self.prev_btn.setEnabled(False)  # the window's own list has no pages
+        self.next_btn.setEnabled(False)
         self.ctx.tasks.run(lambda: bills.find(day_from=day_from, day_to=day_to, text=text), self._show)
 
     def run_hospital(self) -> None:
@@ -107,11 +123,24 @@ class QueryPage(QWidget):
         if not text:
             self.msg.bad("请输入查询内容（业务流水号、票据号码、交款人、身份证号、手机号或卡号）")
             return
+        self._search(BillQuery(**{field: text}))
+
+    def _search(self, query: BillQuery) -> None:
         hospital = self.ctx.services.hospital
-        self.ctx.tasks.run(lambda: hospital.find(BillQuery(**{field: text})), self._show_hospital, self.ctx.errors.show)
+        self._query = query
+        self.ctx.tasks.run(lambda: hospital.find(query), self._show_hospital, self.ctx.errors.show)
+
+    def _turn(self, step: int) -> None:
+        """Another page of the hospital search shown."""
+        q = self._query
+        if q is not None and 1 <= q.page_no + step <= self._pages:
+            self._search(replace(q, page_no=q.page_no + step))
 
     def _show_hospital(self, result: SearchResult) -> None:
         self._show(result.records)
+        self._pages = result.page_count
+        self.prev_btn.setEnabled(result.page_no > 1)
+        self.next_btn.setEnabled(result.page_no < result.page_count)
         mine = sum(1 for r in result.records if r.source == "local")
         if result.server_error:
             self.msg.bad(f"全院查询失败（{result.server_error}），仅显示本窗口票据{len(result.records)}张")

@@ -50,17 +50,19 @@ def rig(tmp_path_factory) -> Iterator[ServerRig]:
     r.stop()
 
 
-def his_issue(rig: ServerRig) -> dict[str, Any]:
-    """HIS01 issues an outpatient bill at point 002 (the window is 001): request | answer."""
+def his_issue(rig: ServerRig, count: int = 1, **changes: Any) -> dict[str, Any]:
+    """HIS01 issues ``count`` outpatient bills at point 002 (the window is 001): the last one's
+    request | answer."""
     sample = json.loads((Path(__file__).parents[1] / "fixtures" / "requests" / "outpatient.json")
                         .read_text(encoding="utf-8"))
     his = next(c for c in rig.demo["callers"] if c["appid"] == "HIS01")
     client = HisClient(f"{rig.server_url}/medical-web/api/medical", his["appid"], his["key"])
     try:
-        bill = sample | {"busNo": f"HISQ{uuid.uuid4().hex[:12]}", "placeCode": "002", "payer": "周慧敏",
-                         "idCardNo": ID_NO}
-        result, answer = client.call("invoiceEBillOutpatient", bill)
-        assert result == "S0000", answer
+        for _ in range(count):
+            bill = sample | {"busNo": f"HISQ{uuid.uuid4().hex[:12]}", "placeCode": "002", "payer": "周慧敏",
+                             "idCardNo": ID_NO} | changes
+            result, answer = client.call("invoiceEBillOutpatient", bill)
+            assert result == "S0000", answer
         return bill | answer
     finally:
         client.close()
@@ -201,3 +203,36 @@ def _button(page: Any, name: str) -> Any:
     assert found is not None, name
     return found
 
+
+def test_hospital_search_pages(qtbot, qapp, rig: ServerRig, tmp_path, io_guard) -> None:
+    """More bills than a page: 下一页 / 上一页 turn the server's pages."""
+    term, cashier = rig.terminal(), rig.user("cashier")
+    payer = f"翻页{uuid.uuid4().hex[:4]}"
+    bg(lambda: his_issue(rig, 21, payer=payer, idCardNo=""))
+    cfg = TerminalConfig(server_url=rig.server_url, appid=term["appid"], key=term["key"], place_code="001",
+                         data_dir=tmp_path)
+    started = bg(lambda: build_from_config(cfg))
+    install_app_font(qapp)
+    win = MainWindow(started.services, started.printers, probe_ms=0)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    w = Window(win, started.services, None, started.printers, None, tmp_path)  # type: ignore[arg-type]
+    login(qtbot, w, cashier["username"], cashier["password"])
+    query = win.query_page
+    win.show_page("query")
+    query.field.setCurrentIndex(query.field.findData("payer"))
+    query.text.setText(payer)
+    qtbot.mouseClick(_button(query, "hospitalQueryButton"), LEFT)
+    qtbot.waitUntil(lambda: len(query.rows) == 20, timeout=20000)
+    assert "全院共21张" in query.msg.text() and "第1/2页" in query.msg.text()
+    assert query.next_btn.isEnabled() and not query.prev_btn.isEnabled()
+    first_page = {r.bus_no for r in query.rows}
+    qtbot.mouseClick(query.next_btn, LEFT)
+    qtbot.waitUntil(lambda: len(query.rows) == 1, timeout=20000)
+    assert query.rows[0].bus_no not in first_page and query.rows[0].payer == payer
+    assert query.prev_btn.isEnabled() and not query.next_btn.isEnabled() and "第2/2页" in query.msg.text()
+    qtbot.mouseClick(query.prev_btn, LEFT)
+    qtbot.waitUntil(lambda: len(query.rows) == 20, timeout=20000)
+    win.close()
