@@ -247,6 +247,8 @@ TERMINAL_STOCK_OUT: Final = "emergencyStock"
 TERMINAL_STOCK_RETURN: Final = "emergencyStockReturn"
 #: the terminal's emergency journal, carried forward by the server.
 TERMINAL_UPLOAD: Final = "uploadEmergencyBills"
+#: a staffed window finds any bill of the hospital (busNo, number, payer, ID, phone, card; issue 18 §1)
+TERMINAL_FIND_BILLS: Final = "findBills"
 
 # The finance office's bill stock (issue 18 §2, docs/STOCK.md): every call carries ``requestId``
 # where it changes something (a repeat answers the recorded outcome).
@@ -286,7 +288,7 @@ TERMINAL_STOCK_METHODS: frozenset[str] = frozenset({
 
 #: Every terminal-api method.
 TERMINAL_METHODS: frozenset[str] = frozenset({
-    TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
+    TERMINAL_FIND_BILLS, TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
     TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
 }) | TERMINAL_STOCK_METHODS
 

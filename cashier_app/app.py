@@ -20,12 +20,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from cashier_app.printers import WindowPrinters
+from workflows.cashier.card_fill import CardFill
 from workflows.cashier.login import ServerDirectory
 from workflows.cashier.services import CashierServices, window_services
 from workflows.catalog import server_catalog
 from workflows.server_api import ServerApi
 from workflows.terminal.builder import build_terminal, make_receipt_printer
 from workflows.terminal.config import TerminalConfig
+
+
+def make_bill_printer(spec: dict[str, Any]) -> Any | None:
+    """The bill printer of a ``[devices.bill_printer]`` table with a ``driver`` (``qprinter``: a CUPS /
+    Windows queue by ``printer_name``, calibrated by ``offset_x_mm`` / ``offset_y_mm``) through the
+    devices registry; None without one (paper bills go to PDF). Opened lazily by its user."""
+    if not spec.get("driver"):
+        return None
+    from devices.registry import build_device  # drivers import their libraries only when used
+
+    return build_device("bill_printer", spec)
+
+
+def make_card_readers(tables: dict[str, dict[str, Any]], clock: Any = None) -> CardFill:
+    """The window's card readers (``[devices.ssc_reader]``: ``driver = "pcsc"`` on pcscd;
+    ``[devices.id_reader]``: ``driver = "sam_serial"``) through the devices registry."""
+    from devices.registry import build_device
+
+    return CardFill(*(build_device(role, tables[role]) if tables.get(role) else None
+                      for role in ("ssc_reader", "id_reader")), clock=clock)
 
 
 @dataclass(slots=True)
@@ -44,9 +65,11 @@ def build_from_config(cfg: TerminalConfig) -> Started:
     ever requested, so an outage refuses to issue (E8201) rather than print unreserved numbers.
     Does I/O (store, key, catalog download): call it off the GUI thread."""
     receipt = make_receipt_printer(cfg.receipt_printer)
-    printers = WindowPrinters(receipt, cfg.bill_pdf_dir or cfg.data_dir / "paper", cfg.hospital, cfg.place_name)
+    printers = WindowPrinters(receipt, cfg.bill_pdf_dir or cfg.data_dir / "paper", cfg.hospital, cfg.place_name,
+                              bill=make_bill_printer(cfg.bill_printer))
     # The window's printers wrap the receipt device so notices and paper share one status line.
     terminal = build_terminal(cfg, printer=printers if receipt else None)
     api = ServerApi(terminal.sync)
     services = window_services(terminal, directory=ServerDirectory(api), catalog=server_catalog(api, terminal.db))
+    services.cards = make_card_readers(cfg.card_readers, terminal.clock)
     return Started(services, printers)

@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.paper_page = PaperPage(self.ctx)
         self.writeoff_page = WriteOffPage(self.ctx)
         self.query_page = QueryPage(self.ctx)
+        self.query_page.paperRequested.connect(self._to_paper)  # any bill of the hospital (issue 18 §1)
+        self.query_page.writeoffRequested.connect(self._to_writeoff)
         self.report_page = ReportPage(self.ctx)
         self.stock_page = StockPage(self.ctx)  # finance workspace (issue 18 §2)
         self.pages = {"issue": self.issue_page, "import": self.import_page, "paper": self.paper_page,
@@ -224,19 +226,17 @@ class MainWindow(QMainWindow):
         if not isinstance(scanned, EBillCode):
             self.errors.show(BillNotFound("扫描的是医保电子凭证，不是电子票据二维码"))
             return
-        batch, no, bills = scanned.bill.bill_batch_code, scanned.bill.bill_no, self.services.bills
-
-        def found(rec: BillRecord | None) -> None:
-            if rec is None:
-                self.errors.show(BillNotFound(f"本窗口没有票据{batch} {no}"))
-                return
-            self._to_paper(rec)
-
-        self.tasks.run(lambda: bills.get(batch, no), found)  # the store is SQLite: off the GUI thread
+        batch, no, hospital = scanned.bill.bill_batch_code, scanned.bill.bill_no, self.services.hospital
+        # this window's bill, else the hospital's through the server (issue 18 §1); off the GUI thread
+        self.tasks.run(lambda: hospital.get(batch, no), self._to_paper, self.errors.show)
 
     def _to_paper(self, rec: BillRecord) -> None:
         self.show_page("paper")
         self.paper_page.load(rec)
+
+    def _to_writeoff(self, rec: BillRecord) -> None:
+        self.writeoff_page.open_bill(rec)
+        self.show_page("writeoff")
 
     # --- link, stock, printer -------------------------------------------------------------
     def probe(self) -> None:
@@ -334,5 +334,6 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         self.tasks.wait(10000)
         self.ctx.printers.shutdown()
+        self.services.cards.shutdown()
         self.bridge.close()
         super().closeEvent(event)

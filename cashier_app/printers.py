@@ -1,9 +1,12 @@
-"""The window's printers: notices on the receipt printer, paper bills to PDF (and previews).
+"""The window's printers: notices on the receipt printer, paper bills on the bill printer (and previews).
 
 The receipt printer is the devices layer's python-escpos driver (TCP / serial / file); every call
 into it runs on its device thread and is started from a task thread, never the GUI thread. Paper
-bills are print_templates' paper-bill template rendered by its QPainter renderer (PDF for the PDF
-"printer", an image for the on-screen preview).
+bills are print_templates' paper-bill template: on the bill printer when the window has one
+(``[devices.bill_printer] driver = "qprinter"``: the devices layer's QPrinter driver on the CUPS /
+Windows queue, with the printer's calibration offset; the pre-printed form's background is not
+printed), otherwise — or when the cashier asks for it — rendered to PDF by the QPainter renderer;
+an image for the on-screen preview.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ class WindowPrinters:
     :param pdf_dir: where paper bills are written as PDF.
     """
 
-    def __init__(self, receipt: Any | None, pdf_dir: str | Path, hospital: str, place_name: str = "") -> None:
+    def __init__(self, receipt: Any | None, pdf_dir: str | Path, hospital: str, place_name: str = "",
+                 bill: Any | None = None) -> None:
         self.receipt = receipt
+        #: a devices BillPrinter (QtBillPrinter on a system queue), or None: paper bills go to PDF
+        self.bill = bill
         self.pdf_dir = Path(pdf_dir)
         self.hospital = hospital
         self.place_name = place_name
@@ -67,13 +73,35 @@ class WindowPrinters:
         return "就绪", "ok"
 
     def shutdown(self) -> None:
-        """Close the receipt printer and stop its device thread — from a helper thread, since
-        closing talks to the device and the caller may be the GUI thread (qt_common.guard)."""
-        if self.receipt is None:
-            return
-        t = threading.Thread(target=self.receipt.shutdown, name="printer-shutdown")
-        t.start()
-        t.join(10)
+        """Close the printers and stop their device threads — from a helper thread, since closing
+        talks to the device and the caller may be the GUI thread (qt_common.guard)."""
+        for device in (self.receipt, self.bill):
+            if device is None:
+                continue
+            t = threading.Thread(target=device.shutdown, name="printer-shutdown")
+            t.start()
+            t.join(10)
+
+    @property
+    def bill_label(self) -> str:
+        return self.bill.address() if self.bill is not None else "PDF"
+
+    def paper_out(self, rec: BillRecord, *, pdf: bool = False) -> tuple[str, str]:
+        """Print the paper bill of ``rec`` (call from a worker thread, after the platform accepted the
+        number: write before print): on the bill printer, and also to PDF when ``pdf`` is set or the
+        window has no bill printer. ``(printer address or "", PDF path or "")``."""
+        printer = path = ""
+        if self.bill is not None:
+            if not self.bill.is_open:
+                self.bill.open()
+            job = paper_job(rec, self.hospital, place_name=self.place_name, background=False)
+            job.title = f"paper_{rec.paper_batch_code}_{rec.paper_no}"
+            self.bill.print_pages(job)
+            self.printed.append(job.title)
+            printer = str(self.bill.address())
+        if pdf or self.bill is None:
+            path = str(self.paper_pdf(rec))
+        return printer, path
 
     def paper_pdf(self, rec: BillRecord) -> Path:
         """Render the paper bill of ``rec`` to ``<pdf_dir>/paper_<batch>_<no>.pdf`` (print_templates)."""

@@ -211,3 +211,17 @@ class WeakPasswordError(AuthError):
 
     code = "E2034"
     default_message = "新密码不符合要求"
+
+
+class SearchCriteriaError(ServerError):
+    """findBills without any criterion, or with a criterion too short to search by (issue 18 §1)."""
+
+    code = "E5920"
+    default_message = "请至少填写一个查询条件：业务流水号、票据号码、交款人、身份证号、手机号或卡号"
+
+
+class SearchPageError(ServerError):
+    """findBills with a page number or page size that is not a positive integer in range."""
+
+    code = "E5921"
+    default_message = "pageNo/pageSize必须是正整数，pageNo不超过100000，pageSize不超过100"

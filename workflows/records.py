@@ -65,6 +65,10 @@ class BillRecord:
     notice_printed: bool = False
     notice_sent: str = ""  # e.g. "1201:138****0000" when sendBillNotice succeeded
     request: dict[str, Any] = field(default_factory=dict)
+    #: where the record came from: "local" (this terminal's store) or "server" (a bill of another
+    #: window or of HIS found through the server, workflows.hospital_bills; its state lives there)
+    source: str = "local"
+    place_name: str = ""  # the billing point's name when the server said it ("" = this window's)
 
     @property
     def amount(self) -> Decimal:
@@ -123,7 +127,14 @@ KIND_BY_METHOD = {methods.INVOICE_EBILL_OUTPATIENT: "outpatient", methods.INV_EB
 COMMON_KINDS = {"09": "transfer", "10": "donation"}
 
 
-def _kind(method: str, request: dict[str, Any]) -> str:
+#: busType 04 (门特, 门诊特殊病) is an outpatient bill shown as its own kind (issue 18 §6).
+SPECIAL_OUTPATIENT = "04"
+
+
+def kind_of(method: str, request: dict[str, Any]) -> str:
+    """The window's kind of a bill from its method and busType (a key of workflows.cashier.entry.KINDS)."""
+    if method == methods.INVOICE_EBILL_OUTPATIENT and str(request.get("busType", "")) == SPECIAL_OUTPATIENT:
+        return "special"
     if method == methods.INVOICE_EBILL_COMMON:
         return COMMON_KINDS.get(str(request.get("busType", "")), "transfer")
     return KIND_BY_METHOD.get(method, "outpatient")
@@ -133,7 +144,7 @@ def _record(row: dict[str, Any]) -> BillRecord:
     data, ans = row["request"], row["answer"]
     emergency = row["mode"] == "emergency"
     rec = BillRecord(
-        bus_no=row["bus_no"], kind=row["kind"] or _kind(row["method"], data), method=row["method"],
+        bus_no=row["bus_no"], kind=row["kind"] or kind_of(row["method"], data), method=row["method"],
         payer=str(data.get("payer", "")), payee=str(data.get("payee", "")), place_code=str(data.get("placeCode", "")),
         total=str(data.get("totalAmt", "0.00")), bus_date_time=str(data.get("busDateTime", "")),
         bill_batch_code=str(ans.get("billBatchCode", "")), bill_no=str(ans.get("billNo", "")),
@@ -204,6 +215,8 @@ class BillBook:
         at = ts17(self.clock.now())
         with self.db.atomic():
             for rec in recs:
+                if rec.source == "server":  # another window's or HIS's bill: the server keeps its state
+                    continue
                 window_bills.set_marks(self.db, rec.bus_no, {
                     "kind": rec.kind, "state": rec.state, "paper_batch_code": rec.paper_batch_code,
                     "paper_no": rec.paper_no, "voided_papers": list(rec.voided_papers),

@@ -15,6 +15,7 @@ from billing_core.errors import BillingError
 from billing_core.money import wire
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, chain_enter, combo, line
+from print_templates.masking import mask_id_no
 from qt_common.qt import (
     QFormLayout,
     QGridLayout,
@@ -32,6 +33,7 @@ from qt_common.qt import (
 )
 from qt_common.widgets.bill_table import BillTable
 from qt_common.widgets.money import MoneyLabel
+from workflows.cashier.card_fill import CARD_TYPE_ID
 from workflows.cashier.entry import HEADER_LABELS, KINDS, EntryForm
 from workflows.records import BillRecord
 
@@ -63,6 +65,21 @@ class IssuePage(QWidget):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         grid.addWidget(QLabel("票据类型"), 0, 0)
         grid.addWidget(self.kind, 0, 1)
+        # card readers fill the payer fields (issue 18 §1); a button per configured reader
+        cards = QHBoxLayout()
+        self.ssc_btn = QPushButton("读社保卡")
+        self.ssc_btn.setObjectName("readSscButton")
+        self.id_btn = QPushButton("读身份证")
+        self.id_btn.setObjectName("readIdButton")
+        has_ssc, has_id = self.ctx.services.cards.labels
+        self.ssc_btn.setEnabled(has_ssc)
+        self.id_btn.setEnabled(has_id)
+        self.ssc_btn.clicked.connect(lambda: self.read_card("ssc"))
+        self.id_btn.clicked.connect(lambda: self.read_card("id"))
+        cards.addWidget(QLabel("读卡填入交款人信息："))
+        cards.addWidget(self.ssc_btn)
+        cards.addWidget(self.id_btn)
+        cards.addStretch(1)
         self.fields: dict[str, QWidget] = {}
         for n, name in enumerate(HEADER_ORDER, start=1):
             w = combo([("男", "男"), ("女", "女")], "sex") if name == "sex" else line(name=name)
@@ -74,6 +91,7 @@ class IssuePage(QWidget):
             grid.addWidget(w, r, c * 2 + 1)
             if isinstance(w, QLineEdit):
                 w.textChanged.connect(lambda _t, k=name: self._header_changed(k))
+        grid.addLayout(cards, len(HEADER_ORDER) // 2 + 1, 0, 1, 4)
         left.addWidget(head)
 
         items = QGroupBox("收费项目（编码/拼音首字母/名称，回车确认；Delete删除选中行）")
@@ -157,6 +175,39 @@ class IssuePage(QWidget):
             sc.activated.connect(slot)
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
         delete.activated.connect(self._delete_line)
+
+    # --- card readers --------------------------------------------------------------------
+    def read_card(self, which: str) -> None:
+        """Read the social-security (``ssc``) or ID (``id``) card off the GUI thread and fill the
+        payer fields with what it holds."""
+        cards, has_card = self.ctx.services.cards, bool(self.form.header.get("card_no", "").strip())
+        self.result.info("请插入社保卡…" if which == "ssc" else "请将身份证放在读卡器上…")
+        work = cards.read_ssc if which == "ssc" else (lambda: cards.read_id_card(has_card_no=has_card))
+        self.ctx.tasks.run(work, self.fill, self._card_failed)
+
+    def fill(self, values: dict[str, str]) -> None:
+        """Put card values into the form as if typed; the ID number is shown masked (DESIGN §3)."""
+        masked = {"id_card_no"} | ({"card_no"} if values.get("card_type") == CARD_TYPE_ID else set())
+        for name, value in values.items():
+            w = self.fields.get(name)
+            if name == "sex" and w is not None:
+                w.setCurrentIndex(max(w.findData(value), 0))  # type: ignore[attr-defined]
+            elif name in masked and w is not None:
+                self.form.header[name] = value
+                w.blockSignals(True)
+                w.setText(mask_id_no(value))  # type: ignore[attr-defined]
+                w.blockSignals(False)
+            elif w is not None:
+                w.setText(value)  # type: ignore[attr-defined]  # textChanged updates the form
+            else:
+                self.form.header[name] = value  # card_type: not a field on screen
+        self._render()
+        self.result.ok(f"已读卡：{values.get('payer', '')}")
+        self.fields["patient_no"].setFocus()
+
+    def _card_failed(self, exc: BaseException) -> None:
+        self.result.bad(getattr(exc, "message", "读卡失败"))
+        self.ctx.errors.show(exc)
 
     # --- form events ---------------------------------------------------------------------
     def _kind_changed(self) -> None:

@@ -2,8 +2,10 @@
 
 The next paper number is fetched and shown before printing; the cashier types the number of the
 form actually in the printer into 确认票号 and the exchange is refused when they differ (spec §7:
-the number sent must be the number printed). The paper bill is written to PDF (the bill printer
-of this build), after the platform accepted the number (write before print).
+the number sent must be the number printed). The paper bill goes to the window's bill printer
+(cashier_app.printers: the QPrinter driver on the CUPS queue, calibrated), or to PDF when the
+window has none or 同时保存PDF is ticked — after the platform accepted the number (write before
+print). A bill is found in the whole hospital (workflows.hospital_bills), not only this window's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from cashier_app.context import PageContext
 from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import (
+    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +25,7 @@ from qt_common.qt import (
     QVBoxLayout,
     QWidget,
 )
+from workflows.hospital_bills import BillQuery, SearchResult
 from workflows.records import BillRecord
 
 
@@ -34,13 +38,14 @@ class PaperPage(QWidget):
         self.rec: BillRecord | None = None
         self.next_no = ""
         self.last_pdf = ""
+        self.last_printer = ""
         root = QHBoxLayout(self)
         left = QVBoxLayout()
         root.addLayout(left, 1)
 
         find = QGroupBox("查找票据")
         ff = QHBoxLayout(find)
-        self.search = line("票据号码 / 业务流水号 / 交款人，回车查找", "paperSearch")
+        self.search = line("票据号码 / 业务流水号 / 交款人 / 证件号 / 手机号 / 卡号（全院），回车查找", "paperSearch")
         self.search.returnPressed.connect(self.find)
         ff.addWidget(self.search)
         left.addWidget(find)
@@ -67,6 +72,9 @@ class PaperPage(QWidget):
         for b in (self.preview_btn, self.exchange_btn, self.reprint_btn, self.void_btn):
             row.addWidget(b)
         of.addRow(row)
+        self.pdf = QCheckBox("同时保存PDF")
+        self.pdf.setObjectName("paperPdf")
+        of.addRow(f"票据打印机：{ctx.printers.bill_label}", self.pdf)
         left.addWidget(op)
 
         blank = QGroupBox("作废空白票据")
@@ -103,16 +111,20 @@ class PaperPage(QWidget):
 
     # --- selection -----------------------------------------------------------------------
     def find(self) -> None:
-        """Look the typed number up in the terminal store (off the GUI thread)."""
-        text, bills = self.search.text(), self.ctx.services.bills
+        """Look the typed text up in this window's store and the hospital's (off the GUI thread)."""
+        text, hospital = self.search.text().strip(), self.ctx.services.hospital
+        if not text:
+            self.msg.bad("请输入票据号码、业务流水号或交款人")
+            return
 
-        def found(hits: list[BillRecord]) -> None:
-            if not hits:
-                self.msg.bad("未找到该票据")
+        def found(result: SearchResult) -> None:
+            if not result.records:
+                self.msg.bad("未找到该票据" + (f"（全院查询失败：{result.server_error}）" if result.server_error else ""))
                 return
-            self.load(hits[-1])
+            exact = [r for r in result.records if text in (r.bill_no, r.bus_no, r.paper_no)]
+            self.load((exact or result.records)[0])
 
-        self.ctx.tasks.run(lambda: bills.find(text=text), found)
+        self.ctx.tasks.run(lambda: hospital.find(BillQuery(keyword=text)), found, self._failed)
 
     def load(self, rec: BillRecord) -> None:
         """Show ``rec`` and fetch the next paper number (off the GUI thread)."""
@@ -156,12 +168,12 @@ class PaperPage(QWidget):
         rec = self._need()
         if rec is None:
             return
-        confirmed, op = self.confirm.text(), self.ctx.operator
+        confirmed, op, pdf = self.confirm.text(), self.ctx.operator, self.pdf.isChecked()
         services, printers = self.ctx.services, self.ctx.printers
 
-        def work() -> tuple[BillRecord, str]:
+        def work() -> tuple[BillRecord, tuple[str, str]]:
             done = services.paper.exchange(rec, confirmed, op)
-            return done, str(printers.paper_pdf(done))
+            return done, printers.paper_out(done, pdf=pdf)
 
         self.ctx.tasks.run(work, self._printed, self._failed)
 
@@ -172,20 +184,21 @@ class PaperPage(QWidget):
         if rec is None:
             return
         confirmed, reason, op = self.confirm.text(), self.reason.text(), self.ctx.operator
-        services, printers = self.ctx.services, self.ctx.printers
+        services, printers, pdf = self.ctx.services, self.ctx.printers, self.pdf.isChecked()
 
-        def work() -> tuple[BillRecord, str]:
+        def work() -> tuple[BillRecord, tuple[str, str]]:
             done = services.paper.reprint(rec, confirmed, reason, op)
-            return done, str(printers.paper_pdf(done))
+            return done, printers.paper_out(done, pdf=pdf)
 
         self.ctx.tasks.run(work, self._printed, self._failed)
 
-    def _printed(self, result: tuple[BillRecord, str]) -> None:
-        rec, pdf = result
-        self.last_pdf = pdf
+    def _printed(self, result: tuple[BillRecord, tuple[str, str]]) -> None:
+        rec, (printer, pdf) = result
+        self.last_printer, self.last_pdf = printer, pdf
         self.confirm.clear()
         self.load(rec)
-        self.msg.ok(f"纸质票据 {rec.paper_no} 已打印（{pdf}）")
+        where = "，".join(x for x in (f"票据打印机 {printer}" if printer else "", pdf) if x)
+        self.msg.ok(f"纸质票据 {rec.paper_no} 已打印（{where}）")
 
     def void(self) -> None:
         if not self.ctx.allowed("void_paper", self.msg.bad):

@@ -3,6 +3,8 @@
 Tick one or more bills (or search), give the reason and press 冲红. A bill with paper is refused
 (E5841) unless 先作废纸质票据 is ticked, in which case the paper is voided first, which red-flushes
 the e-bill in the same call. Each red bill's notice (红字告知单) is printed on the receipt printer.
+A typed number, busNo or payer is searched in the whole hospital (workflows.hospital_bills): a bill
+HIS issued is written off here under the same rules (the server checks the role).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from cashier_app.pages.common import MessageLine, line
 from qt_common.qt import QCheckBox, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from qt_common.widgets.bill_table import BillTable
 from workflows.documents import notice_job
+from workflows.hospital_bills import BillQuery
 from workflows.records import STATE_RED, BillRecord
 from workflows.writeoff import QUEUED_TEXT, BatchResult
 
@@ -25,9 +28,10 @@ class WriteOffPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.rows: list[BillRecord] = []
+        self._tick = ""  # a bill number handed over by the query page: ticked once the list shows it
         root = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.search = line("票据号码 / 交款人 / 业务流水号（空=今日全部）", "writeoffSearch")
+        self.search = line("票据号码 / 交款人 / 业务流水号，全院查找（空=本窗口今日全部）", "writeoffSearch")
         self.search.returnPressed.connect(self.refresh)
         refresh = QPushButton("查询")
         refresh.clicked.connect(self.refresh)
@@ -58,14 +62,27 @@ class WriteOffPage(QWidget):
 
     def refresh(self) -> None:
         """Today's bills (or the typed number's) that are not red yet, read off the GUI thread."""
-        text, bills, today = self.search.text().strip(), self.ctx.services.bills, self._today()
-        self.ctx.tasks.run(lambda: bills.find(text=text) if text else bills.find(day_from=today, day_to=today),
-                           self._show)
+        text, services, today = self.search.text().strip(), self.ctx.services, self._today()
+
+        def work() -> list[BillRecord]:
+            if text:
+                return services.hospital.find(BillQuery(keyword=text)).records
+            return services.bills.find(day_from=today, day_to=today)
+
+        self.ctx.tasks.run(work, self._show, self._failed)
+
+    def open_bill(self, rec: BillRecord) -> None:
+        """Show ``rec`` (handed over by the query page) ticked; the page's refresh finds it again."""
+        self.search.setText(rec.bill_no)
+        self._tick = rec.bill_no
 
     def _show(self, recs: list[BillRecord]) -> None:
         self.rows = [r for r in recs if r.state != STATE_RED]
         self.table.set_rows([["", r.create_time[8:10] + ":" + r.create_time[10:12], r.bill_batch_code, r.bill_no,
                               r.payer, r.total, r.state_label, r.paper_no or "—"] for r in self.rows])
+        if self._tick:
+            self.select(self._tick)
+            self._tick = ""
 
     def _today(self) -> date:
         # Bill dates are China Standard Time (billing_core.clock), not the machine's zone.

@@ -60,8 +60,18 @@ def current_actor(caller: Caller) -> Actor:
 def authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:
     """Check the caller kind's method list and the session's role; the actor of the audit rows
     (also kept for :func:`current_actor`)."""
+    g.session_role = ""
     g.actor = who = _authorise(ctx, caller, method)
     return who
+
+
+def hospital_wide(caller: Caller) -> bool:
+    """True when this request may reach bills at every billing point of the hospital (issue 18 §1):
+    a cashier window (caller kind ``terminal``) with a logged-in session whose role is in
+    :data:`sync_server.security.permissions.HOSPITAL_WIDE`. HIS, kiosks, ward stations and a
+    window acting as itself (no session) keep their granted points."""
+    return (caller.kind in permissions.HOSPITAL_WIDE_KINDS
+            and str(g.get("session_role", "") or "") in permissions.HOSPITAL_WIDE)
 
 
 def _authorise(ctx: ServerContext, caller: Caller, method: str) -> Actor:

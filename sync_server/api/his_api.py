@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from billing_core import methods
-from sync_server.api.access import authorise
+from sync_server.api.access import authorise, hospital_wide
 from sync_server.api.envelope_io import handle
 from sync_server.bills.records import by_number, live_by_busno
 from sync_server.bills.validation import validate
@@ -42,7 +42,12 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
                data: dict[str, Any]) -> frozenset[str]:
     """Every billing point a request names (directly, in a batch, or through a local bill found by
     number, paper number or busNo: sync_server.his.scope) is granted; the points its answer may
-    cover (the placeCode named, else every point granted to the caller)."""
+    cover (the placeCode named, else every point granted to the caller).
+
+    A hospital-wide window session (api/access.hospital_wide, issue 18 §1) names its own point in
+    ``placeCode`` (its paper stock, its cashier) as every caller does, but the bill it touches may
+    be at any point of the hospital; the role table has already been applied (authorise)."""
+    wide = hospital_wide(caller)
     if data.get("placeCode") not in (None, ""):
         cache.check_place(caller, data["placeCode"])
     if method in methods.BATCH:
@@ -55,13 +60,15 @@ def _authorise(ctx: ServerContext, cache: CallerCache, caller: Caller, method: s
         if not touched and method in methods.BILL_CHANGES and data.get("billBatchCode") and data.get("billNo"):
             touched = _platform_places(ctx, method, str(data["billBatchCode"]), str(data["billNo"]))
         for place in sorted(touched):
+            if wide and place in cache.all_places():
+                continue
             try:
                 cache.check_place(caller, place)
             except PlaceNotGrantedError:
                 if method in methods.QUERIES:  # a read: another point's bill does not exist for it
                     raise scope.not_found(method) from None
                 raise
-    return scope.scope(caller.places, data)
+    return scope.scope(cache.all_places() if wide else caller.places, data)
 
 
 def _platform_places(ctx: ServerContext, method: str, code: str, no: str) -> set[str]:

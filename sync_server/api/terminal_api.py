@@ -21,6 +21,9 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 * ``stock*`` — the finance office's bill stock (api/terminal_stock_api.py, docs/STOCK.md).
 * ``uploadEmergencyBills`` — the terminal's emergency journal (services/terminal_bills.py), carried
   forward through the outbox like the server's own emergency bills (issue 7).
+* ``findBills``       — a window finds any bill of the hospital by busNo, number, payer, ID number,
+  phone or card number (his/search.py, issue 18 §1): hospital-wide for cashier / finance / admin
+  sessions (api/access.hospital_wide), else the caller's granted points.
 
 Every terminal request carries a signed stamp in its noise (billing_core.request_stamp, issue 14
 §7): the method, which must be the URL's (E2062), and the send time, within :data:`MAX_SKEW`
@@ -39,7 +42,7 @@ from sqlalchemy import select, update
 from billing_core import methods, request_stamp
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
-from sync_server.api.access import authorise, current_actor, policy, session_token
+from sync_server.api.access import authorise, current_actor, hospital_wide, policy, session_token
 from sync_server.api.envelope_io import handle
 from sync_server.api.terminal_stock_api import STOCK_ROUTES
 from sync_server.bills.catalog import charge_item_list
@@ -54,6 +57,7 @@ from sync_server.errors import (
     UnknownMethodError,
 )
 from sync_server.fleet import settings as fleet_settings
+from sync_server.his import search
 from sync_server.outbox import queue as outbox
 from sync_server.security import sessions
 from sync_server.security.audit import audit
@@ -151,6 +155,11 @@ def _stock_return(ctx: ServerContext, cache: CallerCache, caller: Caller, data: 
     return terminal_stock.stock_return(ctx, current_actor(caller), caller.appid, data)
 
 
+def _find_bills(ctx: ServerContext, cache: CallerCache, caller: Caller, data: dict[str, Any]) -> Any:
+    places = cache.all_places() if hospital_wide(caller) else caller.places
+    return search.find_bills(ctx, current_actor(caller), places, data)
+
+
 Route = Callable[[ServerContext, CallerCache, Caller, dict[str, Any]], Any]
 
 #: Every terminal-api method and its handler, keyed by the vocabulary's constants.
@@ -165,6 +174,7 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_CHANGE_PASSWORD: _change_password,
     methods.TERMINAL_LOGOUT: _logout,
     **STOCK_ROUTES,  # the finance office's bill stock (issue 18 §2)
+    methods.TERMINAL_FIND_BILLS: _find_bills,
 }
 
 

@@ -93,6 +93,11 @@ class CallerCache:
         caller = self.get(appid)
         return caller.key if caller is not None and caller.enabled else None
 
+    def all_places(self) -> frozenset[str]:
+        """Every enabled billing point of the hospital (a hospital-wide window's reach, issue 18 §1)."""
+        self._refresh()
+        return self._places
+
     def check_place(self, caller: Caller, place: Any) -> None:
         """Refuse an unknown billing point (E2012) or one not granted to the caller (E2011)."""
         self._refresh()

@@ -26,6 +26,12 @@ VOID = frozenset({"finance", "admin"})
 STOCK = frozenset({"finance", "admin", "it"})
 #: the finance office's bill stock (issue 18 §2): view and every change
 FINANCE_STOCK = frozenset({"finance", "admin"})
+#: Roles whose window session reaches bills at every billing point of the hospital (issue 18 §1:
+#: any bill at any window), for finding them (``findBills``) and for the changes their role allows
+#: anyway (paper: cashier; write-off: finance) — the role table below is applied unchanged.
+HOSPITAL_WIDE = frozenset({"cashier", "finance", "admin"})
+#: Caller kinds where a hospital-wide session may work: the cashier / finance window only.
+HOSPITAL_WIDE_KINDS = frozenset({"terminal"})
 
 _ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
 
@@ -40,6 +46,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: PAPER for m in (methods.TURN_PAPER, methods.RE_TURN_PAPER, methods.INVALID_PAPER)},
     # blank paper stock voided (torn, lost) is accounted by finance
     **{m: VOID for m in (methods.INVALID_BLANK_BILL_NO, methods.INVALID_PAYMENT_VOUCHER_PAPER)},
+    methods.TERMINAL_FIND_BILLS: HOSPITAL_WIDE,
     **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
     **{m: FINANCE_STOCK for m in methods.TERMINAL_STOCK_METHODS},
     # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from sync_server.store.bill_status import STATUS_COLUMNS, check_name, check_sql
+from sync_server.store.person_digest import card_default, id_default, tel_default
 from sync_server.store.sealing import SealedJson, SealedText
 
 metadata = MetaData()
@@ -125,6 +126,10 @@ bills = Table(
     Column("batch_no", String(60)),
     Column("created_at", String(17), nullable=False),
     Column("updated_at", String(17), nullable=False),
+    # keyed digests of the payer's ID number, phone, card number (store/person_digest.py, migration 0016)
+    Column("id_digest", String(64), default=id_default),
+    Column("tel_digest", String(64), default=tel_default),
+    Column("card_digest", String(64), default=card_default),
     UniqueConstraint("bill_batch_code", "bill_no", name="uq_bills_number"),
     # allowed values of the six status columns (store/bill_status.py; migration 0006 for old databases)
     *(CheckConstraint(check_sql(c), name=check_name(c)) for c in STATUS_COLUMNS),
@@ -132,6 +137,10 @@ bills = Table(
 Index("ix_bills_bus_no", bills.c.bus_no)
 Index("ix_bills_place_day", bills.c.place_code, bills.c.bus_date_time)
 Index("ix_bills_state", bills.c.state)
+Index("ix_bills_id_digest", bills.c.id_digest)
+Index("ix_bills_tel_digest", bills.c.tel_digest)
+Index("ix_bills_card_digest", bills.c.card_digest)
+Index("ix_bills_payer", bills.c.payer)
 
 bill_items = Table(
     "bill_items", metadata,

@@ -106,11 +106,17 @@ class Sealer:
         return hmac_sm3(self.key, b"blind|" + value.strip().upper().encode("utf-8"))
 
 
+_IPAD = int.from_bytes(b"\x36" * 64, "big")
+_OPAD = int.from_bytes(b"\x5c" * 64, "big")
+
+
 def hmac_sm3(key: bytes, message: bytes) -> str:
     """HMAC-SM3 (RFC 2104 over SM3, 64-byte blocks) as 64 hex digits."""
     block = key.ljust(64, b"\0") if len(key) <= 64 else sm3_digest(key).ljust(64, b"\0")
-    inner = sm3_digest(bytes(b ^ 0x36 for b in block) + message)
-    return sm3_hex(bytes(b ^ 0x5C for b in block) + inner)
+    # the pads XORed as one integer: a per-byte generator cost ~20 µs a pad (on every bill insert)
+    k = int.from_bytes(block, "big")
+    inner = sm3_digest((k ^ _IPAD).to_bytes(64, "big") + message)
+    return sm3_hex((k ^ _OPAD).to_bytes(64, "big") + inner)
 
 
 def attach(engine: Engine, sealer: Sealer) -> None:

@@ -21,6 +21,7 @@ from sync_server.connectors import finance_transport as transport
 from sync_server.errors import UnknownMethodError
 from workflows.cashier.login import ServerDirectory
 from workflows.demo.platform import DemoPlatform
+from workflows.hospital_bills import find_bills
 from workflows.server_api import ServerApi
 from workflows.stock_desk import StockDesk
 from workflows.sync_client import SyncClient
@@ -139,6 +140,7 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     desk.give_back("44060126", "7", "10", "申退")
     desk.set_threshold("001", "0602", "10")
     desk.year_end("2026")
+    find_bills(ServerApi(client), {"busNo": "B1"})
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
     assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)

@@ -51,6 +51,8 @@ KINDS: dict[str, BillKind] = {k.key: k for k in (
     BillKind("checkup", "体检", methods.INV_EBILL_CHECKUP, "05", needs_checker=True),
     BillKind("transfer", "往来票", methods.INVOICE_EBILL_COMMON, "09", needs_checker=True, common=True),
     BillKind("donation", "捐赠票", methods.INVOICE_EBILL_COMMON, "10", needs_checker=True, common=True),
+    # 门特 (门诊特殊病, issue 18 §6): an outpatient bill with busType 04
+    BillKind("special", "门特", methods.INVOICE_EBILL_OUTPATIENT, "04"),
 )}
 
 HEADER_LABELS = {
@@ -166,7 +168,7 @@ class EntryForm:
         req = ["payer", "sex", "age"]
         if not k.common:
             req.append("card_no")
-        if k.key == "outpatient":
+        if k.method == methods.INVOICE_EBILL_OUTPATIENT:  # 门诊 and 门特
             req.append("patient_no")
         if k.needs_hospital_no:
             req.append("hospital_no")
@@ -235,7 +237,7 @@ class EntryForm:
         })
         if h.get("dept"):
             data["patientCategory"] = h["dept"]
-        if k.key == "outpatient":
+        if k.method == methods.INVOICE_EBILL_OUTPATIENT:
             data["patientNo"] = h.get("patient_no", "").strip()
         if k.needs_hospital_no:
             data["hospitalNo"] = h.get("hospital_no", "").strip()

@@ -13,10 +13,11 @@ by one for demo mode (:mod:`workflows.demo.cashier`) and tests that bring their 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from billing_core.clock import Clock, SystemClock
 from offline_store.db import Database
+from workflows.cashier.card_fill import CardFill
 from workflows.cashier.issuing import IssueService, WindowConfig
 from workflows.cashier.login import Directory, LoginSession, User
 from workflows.catalog import Catalog
@@ -24,6 +25,7 @@ from workflows.emergency.chain import BillSigner
 from workflows.emergency.issuer import Identity
 from workflows.emergency.limits import EmergencyLimits
 from workflows.events import Events
+from workflows.hospital_bills import HospitalBills
 from workflows.issuing import IssuingWorkflow
 from workflows.link_monitor import LinkMonitor
 from workflows.paper import PaperService
@@ -52,6 +54,10 @@ class CashierServices:
     writeoff: WriteOffService
     link: LinkMonitor
     clock: Clock
+    #: any bill of the hospital, found through the server (issue 18 §1)
+    hospital: HospitalBills
+    #: the card readers that fill the payer fields (issue 18 §1); none configured: empty
+    cards: CardFill = field(default_factory=CardFill)
 
     def close(self) -> None:
         """Stop relaying link events and close the store."""
@@ -101,4 +107,5 @@ def _wire(window: WindowConfig, workflow: IssuingWorkflow, directory: Directory,
         login=LoginSession(directory, idle_seconds, clock, on_user=lambda user: _send_as(sync, user)),
         issuing=issuing, paper=paper,
         writeoff=WriteOffService(api, bills, paper, window.place_code, events, clock, workflow=workflow),
-        link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock)
+        link=LinkMonitor(workflow, events, top_up=top_up, operator=window.terminal_id), clock=clock,
+        hospital=HospitalBills(api, bills))

@@ -10,7 +10,9 @@ name does not end in ``.toml``) in the sectioned layout of docs/CASHIER.md "Term
     [window]   place_code (required), place_name, hospital, terminal_id, paper_batch_code
     [session]  idle_seconds
     [devices.receipt_printer]                 # devices registry table (+ width_mm of the roll)
-    [devices.bill_printer]  pdf_dir
+    [devices.bill_printer]  pdf_dir, + a devices registry table (driver = "qprinter", printer_name,
+                            offset_x_mm, offset_y_mm): paper bills go to that printer, PDF only without it
+    [devices.ssc_reader] [devices.id_reader]  # card readers filling the window's payer fields
     [emergency] enabled, private_key | private_key_file, stock_top_up
     [limits]   emergency limits (workflows.emergency.limits)
     [link]     connect_timeout, read_timeout, failure_threshold, open_seconds, max_open_seconds
@@ -79,6 +81,10 @@ class TerminalConfig:
     receipt_printer: dict[str, Any] = field(default_factory=dict)  # devices registry table; {} = none
     printer_width_mm: int = 80
     bill_pdf_dir: str = ""
+    #: ``[devices.bill_printer]`` without ``pdf_dir``: the bill printer's devices registry table ({} = PDF only)
+    bill_printer: dict[str, Any] = field(default_factory=dict)
+    #: ``[devices.ssc_reader]`` / ``[devices.id_reader]`` registry tables by role (the window's card readers)
+    card_readers: dict[str, dict[str, Any]] = field(default_factory=dict)
     emergency: bool = True
     stock_top_up: int = 50
     limits: EmergencyLimits = field(default_factory=EmergencyLimits)
@@ -207,7 +213,10 @@ def from_sections(raw: dict[str, Any], p: Path) -> TerminalConfig:
     receipt = dict(devices.get("receipt_printer", {}))
     cfg.printer_width_mm = int(receipt.pop("width_mm", cfg.printer_width_mm))  # the job's, not the driver's
     cfg.receipt_printer = receipt
-    cfg.bill_pdf_dir = str(devices.get("bill_printer", {}).get("pdf_dir", ""))
+    bill = dict(devices.get("bill_printer", {}))
+    cfg.bill_pdf_dir = str(bill.pop("pdf_dir", ""))
+    cfg.bill_printer = bill if bill.get("driver") else {}
+    cfg.card_readers = {role: dict(devices[role]) for role in ("ssc_reader", "id_reader") if devices.get(role)}
     cfg.data_dir = Path(raw.get("data_dir", p.parent))
     em = raw.get("emergency", {})
     cfg.emergency = bool(em.get("enabled", True))
