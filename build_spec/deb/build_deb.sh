@@ -7,7 +7,8 @@
 # The package installs the bundles under /opt/hospital-ebill, commands in /usr/bin, the server's
 # systemd unit (enabled and started when systemd runs), its config as a conffile, the system
 # account `ebill` owning /var/lib/hospital-ebill, desktop entries for the cashier app, and the
-# kiosk session (an X session plus a LightDM autologin example) for self-service terminals.
+# kiosk session (an X session plus a LightDM autologin example) for self-service terminals, the
+# nightly backup timer (enabled) and the nginx TLS proxy config to copy into /etc/nginx/conf.d.
 set -euo pipefail
 dist=$(realpath "$1"); out=$(realpath -m "$2")
 version=${3:-$(grep -m1 '^version' "$(dirname "$0")/../../pyproject.toml" | cut -d'"' -f2)}
@@ -25,7 +26,10 @@ for app in sync-server cashier kiosk; do
     fi
 done
 ln -s /opt/hospital-ebill/sync-server/sync-server "$root/usr/bin/hospital-ebill-server"
-install -m 0644 "$here/files/hospital-ebill-server.service" "$root/lib/systemd/system/"
+install -m 0644 "$here/files/hospital-ebill-server.service" "$here/files/hospital-ebill-backup.service" \
+    "$here/files/hospital-ebill-backup.timer" "$root/lib/systemd/system/"
+install -d "$root/usr/share/hospital-ebill/nginx"
+install -m 0644 "$here/../../deploy/nginx/sync_server.conf" "$root/usr/share/hospital-ebill/nginx/"
 install -m 0640 "$here/files/server.toml" "$root/etc/hospital-ebill/server.toml"
 install -m 0644 "$here/files/50-hospital-ebill-kiosk.conf" "$root/usr/share/doc/hospital-ebill/examples/"
 if [ -d "$dist/cashier" ]; then

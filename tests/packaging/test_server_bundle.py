@@ -1,14 +1,13 @@
 """The Linux server bundle (build_spec/server.spec) is built with PyInstaller and smoke-run:
 ``--self-test`` passes, a bundle that lost a migration fails it naming the database check, and
 the bundled server serves: ``/health`` answers and a signed HIS call issues a bill through the
-finance simulator (issue 19 §3). One build per session (about a minute on two cores)."""
+finance simulator (issue 19 §3). The bundle is built once per session (conftest.py)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,19 +20,6 @@ from tests.rigs.stack import ROOT, HisClient, Simulator, free_port, stop_process
 pytestmark = pytest.mark.integration
 
 OUTPATIENT = json.loads((ROOT / "tests" / "fixtures" / "requests" / "outpatient.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``dist/sync-server`` built from this checkout."""
-    work = tmp_path_factory.mktemp("pyinstaller")
-    pyinstaller = Path(sys.executable).with_name("pyinstaller")
-    subprocess.run([str(pyinstaller), "--noconfirm", "--log-level", "ERROR", "--distpath", str(work / "dist"),
-                    "--workpath", str(work / "build"), str(ROOT / "build_spec" / "server.spec")],
-                   cwd=ROOT, check=True, timeout=900)
-    exe = work / "dist" / "sync-server" / "sync-server"
-    assert exe.is_file()
-    return exe
 
 
 @pytest.fixture

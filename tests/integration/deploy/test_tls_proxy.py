@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import requests
-from tls_rig import Nginx, make_certificates
 
 from tests.rigs.stack import ROOT, ServerProcess, Simulator
+from tests.rigs.tls import Nginx, make_certificates
 from workflows.errors import LinkDownError
 from workflows.sync_client import SyncClient
 from workflows.terminal.builder import sync_client

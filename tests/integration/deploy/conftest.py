@@ -1,8 +1,0 @@
-"""The deployment tests' rigs (tls_rig: certificates and real nginx) import by module name."""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
