@@ -260,10 +260,15 @@ INS_QUERY: Final = "insSettlementQuery"
 #: 3201 per insutype / clr_type for a day, 3202 on mismatch: the reconciliation report.
 INS_RECONCILE: Final = "insReconcile"
 
+#: the settlement's electronic voucher (seed 002) queued for 4901 with the bill's layout file.
+INS_VOUCHER_UPLOAD: Final = "insVoucherUpload"
+#: the voucher's state on the server (with 4902 / 5501 when asked to refresh).
+INS_VOUCHER_STATUS: Final = "insVoucherStatus"
+
 #: Every terminal insurance method.
 INSURANCE_METHODS: frozenset[str] = frozenset({
     INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
-    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE,
+    INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE, INS_VOUCHER_UPLOAD, INS_VOUCHER_STATUS,
 })
 #: Insurance methods that change nothing on the platform.
-INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY})
+INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY, INS_VOUCHER_STATUS})

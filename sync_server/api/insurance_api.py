@@ -16,6 +16,8 @@ session roles through api/access.py (security/permissions.py). Methods (billing_
 * ``insReverse``          — 2601 ``{settlementId}``
 * ``insSettlementQuery``  — the record ``{settlementId[, refresh: "1"]}`` (refresh: with 5203)
 * ``insReconcile``        — 3201/3202 for ``{day}`` -> the report
+* ``insVoucherUpload``    — the settlement's voucher queued for 4901 ``{settlementId, billBatchCode, billNo}``
+* ``insVoucherStatus``    — the voucher's state ``{settlementId[, refresh: "1"]}`` (refresh: with 5501)
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from sync_server.connectors.insurance_envelope import KIOSK, OPERATOR, Operator
 from sync_server.connectors.masking import mask_id
 from sync_server.context import ServerContext
 from sync_server.errors import UnknownMethodError
-from sync_server.insurance import fields, reconcile, settle
+from sync_server.insurance import fields, reconcile, settle, vouchers
 from sync_server.insurance.errors import InsuranceOffError, InsuranceRequestError
 from sync_server.insurance.settle import Desk
 from sync_server.security.auth import Caller
@@ -88,6 +90,8 @@ ROUTES: dict[str, Route] = {
     methods.INS_REVERSE: settle.reverse,
     methods.INS_QUERY: settle.query,
     methods.INS_RECONCILE: _reconcile,
+    methods.INS_VOUCHER_UPLOAD: vouchers.queue_upload,
+    methods.INS_VOUCHER_STATUS: vouchers.status,
 }
 
 

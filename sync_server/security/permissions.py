@@ -42,7 +42,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the
     # settlement before the patient leaves; a reversal (2601) and the reconciliation are finance's
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
-                            methods.INS_SETTLE, methods.INS_CANCEL)},
+                            methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_VOUCHER_UPLOAD)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
 })
 

@@ -294,4 +294,6 @@ AUDITED = frozenset({
     "stock_ranges", "conflicts", "batches", "charge_items", "sessions",
     # insurance (issue 16 §3; store/insurance_schema.py): every transaction and settlement change
     "ins_transactions", "ins_settlements", "ins_recon_reports",
+    # the settlement vouchers (issue 16 §2; store/voucher_schema.py)
+    "ins_vouchers",
 })

@@ -21,10 +21,12 @@ settlement in doubt (E5613, or the server's answer lost) stays ``settling``:
 with 5203 / 2601) — it never settles again while the outcome is unknown. A settlement refused after
 the cash was taken refunds the cash to its channel and closes the visit.
 
-Cancel chain (:meth:`InsuredFlow.refund`), every step recorded in ``steps``: checks first (the
-voucher not used for reimbursement, 5501; the bill has no paper) -> insCancel (2208/2305; the
-step most likely to fail, so nothing else moved when the platform is down) -> the e-bill written
-off red -> the cash refunded to the original channel. A retry continues after the last step done.
+Cancel chain (:meth:`InsuredFlow.refund`), the forward steps undone in reverse order, each recorded
+in ``steps``: checks first, before anything moves (the voucher not used for reimbursement, 5501;
+the bill has no paper) -> the e-bill written off red (a user who may not write off is refused here,
+before the settlement is touched) -> insCancel (2208/2305) -> the cash refunded to the original
+channel last, so money leaves only once the settlement is undone. A retry continues after the last
+step done.
 """
 
 from __future__ import annotations
@@ -150,6 +152,8 @@ class InsuredFlow:
             rec = self.api.register(person, visit)
             order = self._move(order, "registered", settlement_id=rec.settlement_id)
             self.api.upload_fees(rec.settlement_id, order_no, fees)
+            if visit.kind == "inpatient":  # the final settlement of a stay needs the discharge (2402)
+                self.api.discharge(rec.settlement_id)
             _, split = self.api.pre_settle(rec.settlement_id)
         except (PlatformError, LinkError) as exc:
             self._abandon_quietly(order, exc)
@@ -356,14 +360,14 @@ class InsuredFlow:
         if order.state != "cancelling":
             raise OrderStateError(f"医保结算单{order_no}处于{order.state}，不能退费")
         steps = list(order.steps)
-        if STEP_CANCEL not in steps:
-            self._cancel_settlement(order)
-            steps.append(STEP_CANCEL)
-            order = self._move(order, "cancelling", "医保结算已撤销", steps=steps)
         if STEP_BILL_RED not in steps:
             self._write_off(order, reason)
             steps.append(STEP_BILL_RED)
             order = self._move(order, "cancelling", "电子票据已冲红", steps=steps)
+        if STEP_CANCEL not in steps:
+            self._cancel_settlement(order)
+            steps.append(STEP_CANCEL)
+            order = self._move(order, "cancelling", "医保结算已撤销", steps=steps)
         if STEP_CASH not in steps:
             if order.cash_fen > 0:
                 result = cash.refund(order.cash_trade_no, order.cash_fen, reason.strip())
@@ -401,7 +405,7 @@ class InsuredFlow:
                     return
             except (PlatformError, LinkError):
                 pass
-            raise CancelIncompleteError(f"撤销医保结算失败，未做任何变更：{exc}") from exc
+            raise CancelIncompleteError(f"电子票据已冲红，撤销医保结算失败（{exc}），请稍后继续退费") from exc
 
     def _write_off(self, order: InsOrder, reason: str) -> None:
         bill = order.bill
@@ -423,7 +427,7 @@ class InsuredFlow:
                     return
             except (PlatformError, LinkError):
                 pass
-            raise CancelIncompleteError(f"医保结算已撤销，电子票据冲红失败（{exc}），请稍后继续退费") from exc
+            raise CancelIncompleteError(f"电子票据冲红失败（{exc}），医保结算与现金均未变动") from exc
 
     # ------------------------------------------------------------------------------ helpers
 
