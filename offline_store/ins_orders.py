@@ -8,6 +8,7 @@ is kept in columns; the certificate number 2201 needs stays in ``params``.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -141,3 +142,15 @@ def next_seq(db: Database, day: str) -> int:
         n = int(db.get_value(key, 0)) + 1
         db.set_value(key, n)
     return n
+
+
+def store_salt(db: Database) -> str:
+    """Four random characters chosen once per store (part of every order number, so two stores of
+    one terminal id — a reinstalled terminal — never make the same number or payment trade number)."""
+    with db.atomic():
+        salt = db.get_value("ins_order_salt")
+        if not salt:
+            alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+            salt = "".join(secrets.choice(alphabet) for _ in range(4))
+            db.set_value("ins_order_salt", salt)
+    return str(salt)

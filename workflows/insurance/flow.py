@@ -142,7 +142,7 @@ class InsuredFlow:
         now = self.clock.now()
         day = now.strftime("%Y-%m-%d")
         seq = ins_orders.next_seq(self.db, day)
-        order_no = f"YB{now:%Y%m%d}{self.terminal_id[-8:]}{seq:05d}"
+        order_no = f"YB{now:%Y%m%d}{self.terminal_id[-8:]}{ins_orders.store_salt(self.db)}{seq:04d}"
         bus_no = str(bill_base.get("busNo") or order_no)
         params = {"person": person.wire(), "visit": visit.wire(), "fees": [f.wire() for f in fees],
                   "billMethod": bill_method, "billBase": dict(bill_base) | {"busNo": bus_no}, "chrgBchno": order_no}
