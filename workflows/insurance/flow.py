@@ -380,8 +380,10 @@ class InsuredFlow:
     def _refund_checks(self, order: InsOrder) -> None:
         """Before anything moves: the voucher is not used for reimbursement; the bill has no paper."""
         try:
-            if order.voucher:
-                status = self.api.voucher_status(_sid(order), refresh=True)
+            if order.voucher:  # a voucher still in the server's outbox is not at the centre yet: nothing to ask
+                status = self.api.voucher_status(_sid(order))
+                if status.state == "uploaded":
+                    status = self.api.voucher_status(_sid(order), refresh=True)
                 if status.reimbursed:
                     raise RefundRefusedError("该结算的电子结算凭证已用于报销，不能退费")
             bill = order.bill

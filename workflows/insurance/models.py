@@ -41,6 +41,13 @@ def yuan(fen_value: int) -> Decimal:
     return (Decimal(fen_value) / 100).quantize(CENT)
 
 
+def mask_no(no: str) -> str:
+    """An ID / card / voucher number masked for screens: ``440***********1234``."""
+    if len(no) <= 8:
+        return no[:1] + "*" * max(0, len(no) - 1)
+    return no[:3] + "*" * (len(no) - 7) + no[-4:]
+
+
 @dataclass(frozen=True, slots=True)
 class InsuredPerson:
     """The person 1101 found (ID number masked by the server)."""
@@ -55,6 +62,11 @@ class InsuredPerson:
     balance: Decimal
     cert_type: str
     cert_no: str
+
+    @property
+    def cert_no_masked(self) -> str:
+        """The certificate number as a screen or receipt may show it (first 3 and last 4 kept)."""
+        return mask_no(self.cert_no)
 
     @property
     def insured(self) -> bool:

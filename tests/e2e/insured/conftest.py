@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .rig import Rig
+from tests.rigs.insured import Rig
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,7 @@ import pytest
 
 from offline_store import ins_orders
 from tests.rigs.insurance import LI, QIAN, ZHAO
-from tests.rigs.payment import WECHAT_CODE
-from workflows.insurance.cash import KioskPay, WindowCash
-from workflows.insurance.errors import CancelIncompleteError
-from workflows.insurance.flow import InsuredFlow
-from workflows.insurance.models import yuan
-from workflows.payment_session import PaymentSession
-
-from .rig import (
+from tests.rigs.insured import (
     INPATIENT,
     OUTPATIENT,
     Rig,
@@ -30,6 +23,12 @@ from .rig import (
     platform_bill_data,
     visit,
 )
+from tests.rigs.payment import WECHAT_CODE
+from workflows.insurance.cash import KioskPay, WindowCash
+from workflows.insurance.errors import CancelIncompleteError
+from workflows.insurance.flow import InsuredFlow
+from workflows.insurance.models import yuan
+from workflows.payment_session import PaymentSession
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 

@@ -12,12 +12,11 @@ import pytest
 
 from offline_store import ins_orders
 from tests.rigs.insurance import LI, QIAN, ZHANG, ZHAO
+from tests.rigs.insured import OUTPATIENT, Rig, bill_base, outpatient_fees, visit
 from tests.rigs.payment import WECHAT_CODE
 from workflows.insurance.cash import CashResult, KioskPay, WindowCash
 from workflows.insurance.errors import InsuranceDownError, SettlementPendingError, SettlementRefusedError
 from workflows.payment_session import PaymentSession
-
-from .rig import OUTPATIENT, Rig, bill_base, outpatient_fees, visit
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.faults]
 

@@ -151,7 +151,7 @@ def bill_base(kind: str, fees: list[FeeLine], payer: str) -> dict[str, Any]:
     for key in _INSURED_KEYS:
         base.pop(key, None)
     total = sum((f.amount for f in fees), Decimal("0.00"))
-    codes = ["004", "003", "005", "001"]
+    codes = ["301", "302", "401", "501"]  # the demo catalog (sync_server/bills/catalog.py)
     base.update({"busNo": f"YB{kind[:2].upper()}{time.time_ns() % 10**13}", "placeCode": "001", "payer": payer,
                  "totalAmt": f"{total:.2f}", "busDateTime": time.strftime("%Y%m%d%H%M%S") + "000",
                  "chargeDetail": [{"sortNo": i, "chargeCode": codes[i - 1], "chargeName": f.name, "unit": "项",
