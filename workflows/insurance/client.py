@@ -122,6 +122,10 @@ class InsuranceApi:
         return VoucherStatus.from_wire(self.call(INS_VOUCHER_UPLOAD, {
             "settlementId": settlement_id, "billBatchCode": bill_batch_code, "billNo": bill_no}))
 
+    def voucher_red(self, settlement_id: int) -> VoucherStatus:
+        """Queue the red-flush voucher of a cancelled settlement whose bill was written off."""
+        return VoucherStatus.from_wire(self.call(INS_VOUCHER_UPLOAD, {"settlementId": settlement_id, "red": "1"}))
+
     def voucher_status(self, settlement_id: int, *, refresh: bool = False) -> VoucherStatus:
         """The voucher's state on the server (``refresh``: 4902 / 5501 asked now)."""
         return VoucherStatus.from_wire(self.call(INS_VOUCHER_STATUS, {"settlementId": settlement_id}

@@ -227,10 +227,12 @@ class VoucherStatus:
     message: str
     cert_state: str = ""  # 5501 elec_setl_cert_stas: 1 normal, 2 red-flushed
     reimbursed: bool = False  # 5501 reim_flag = 1: used for reimbursement elsewhere
+    red_state: str = ""  # the red-flush voucher after a refund: '' none, queued | uploaded | refused
 
     @classmethod
     def from_wire(cls, ans: Mapping[str, Any]) -> VoucherStatus:
         """From an ``insVoucherUpload`` / ``insVoucherStatus`` answer."""
+        red = ans.get("red") if isinstance(ans.get("red"), Mapping) else {}
         return cls(int(ans["settlementId"]), str(ans.get("state", "")), str(ans.get("billBatchCode", "")),
                    str(ans.get("billNo", "")), int(ans.get("attempts") or 0), str(ans.get("message") or ""),
-                   str(ans.get("certState") or ""), str(ans.get("reimFlag") or "") == "1")
+                   str(ans.get("certState") or ""), str(ans.get("reimFlag") or "") == "1", str(red.get("state", "")))

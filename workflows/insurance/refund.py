@@ -28,7 +28,7 @@ from workflows.issuing import IssuingWorkflow
 from workflows.server_api import HisApi
 
 #: Steps of the cancel chain, in order.
-STEP_BILL_RED, STEP_CANCEL, STEP_CASH = "bill_red", "ins_cancelled", "cash_refunded"
+STEP_BILL_RED, STEP_CANCEL, STEP_CASH, STEP_VOUCHER_RED = "bill_red", "ins_cancelled", "cash_refunded", "voucher_red"
 
 
 class CancelChain:
@@ -74,6 +74,14 @@ class CancelChain:
                     raise CancelIncompleteError(f"现金退款未完成：{result.message}")
             steps.append(STEP_CASH)
             order = self._move(order, "cancelling", "现金已原路退回", steps=steps)
+        if order.voucher and order.bill.get("billNo") and STEP_VOUCHER_RED not in steps:
+            # the voucher centre learns of the refund: a red-flush voucher of the red bill (queued
+            # on the server behind the original); the patient's money is already back
+            try:
+                self.api.voucher_red(_sid(order))
+            except (PlatformError, LinkError) as exc:
+                raise CancelIncompleteError(f"已退费，冲红电子结算凭证暂未提交（{exc}），请稍后继续") from exc
+            steps.append(STEP_VOUCHER_RED)
         return self._move(order, "cancelled", steps=steps)
 
     def _refund_checks(self, order: InsOrder) -> None:

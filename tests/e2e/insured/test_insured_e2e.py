@@ -93,12 +93,19 @@ def test_outpatient_at_the_window_cash_part_voucher_and_cancel_chain(rig: Rig, t
     rig.login(term, "finance")
     cancelled = flow.resume(order.order_no, WindowCash())
     assert cancelled.state == "cancelled"
-    assert cancelled.steps == ["bill_red", "ins_cancelled", "cash_refunded"]
+    assert cancelled.steps == ["bill_red", "ins_cancelled", "cash_refunded", "voucher_red"]
     assert flow.api.query(sid).state == "cancelled"
     assert rig.platform_bill(order.bus_no) == [(order.bill["billBatchCode"], order.bill["billNo"], 1)]
     moves = [to for _f, to, _n in ins_orders.history(flow.db, order.order_no)]
     assert moves[:9] == ["created", "registered", "pre_settled", "paying", "paid", "settling", "settled", "billed",
                          "done"]
+    # the voucher centre learns of it: the red-flush voucher uploaded, the original marked red-flushed
+    deadline = time.monotonic() + 30
+    while flow.api.voucher_status(sid).red_state == "queued" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    after = flow.api.voucher_status(sid, refresh=True)
+    assert after.red_state == "uploaded", after
+    assert after.cert_state == "2"  # 5501: the original voucher is red-flushed
     # the same person may be settled again now
     again = flow.start(person, visit("outpatient"), fees, OUTPATIENT, bill_base("outpatient", fees, LI["name"]))
     assert flow.abandon(again.order_no).state == "abandoned"

@@ -127,7 +127,24 @@ def test_voucher_queued_uploaded_and_queried(vserver: ServerThread, term: InsTer
     # another bill for the same settlement: refused
     code, msg = term.call("insVoucherUpload", data | {"billNo": "9999999999"})
     assert code == "E5643" and bill["billNo"] in msg
+    # the red-flush voucher: only for a cancelled settlement whose bill is red
+    code, msg = term.call("insVoucherUpload", {"settlementId": sid, "red": "1"})
+    assert code == "E5641" and "撤销后" in msg
     term.ok("insCancel", {"settlementId": sid})
+    code, msg = term.call("insVoucherUpload", {"settlementId": sid, "red": "1"})
+    assert code == "E5642" and "尚未冲红" in msg
+    vserver.his().ok(methods.WRITE_OFF_EBILL, {"billBatchCode": bill["billBatchCode"], "billNo": bill["billNo"],
+                                              "reason": "退费", "operator": "王芳", "placeCode": "001",
+                                              "busDateTime": time.strftime("%Y%m%d%H%M%S") + "000"})
+    red = term.ok("insVoucherUpload", {"settlementId": sid, "red": "1"})
+    assert red["flag"] == "1" and red["state"] == "queued" and red["billNo"] != bill["billNo"]
+    deadline = time.monotonic() + 30
+    while term.ok("insVoucherStatus", {"settlementId": sid})["red"]["state"] == "queued":
+        assert time.monotonic() < deadline
+        vserver.ctx.wake.set()
+        time.sleep(0.2)
+    after = term.ok("insVoucherStatus", {"settlementId": sid, "refresh": "1"})
+    assert after["red"]["state"] == "uploaded" and after["certState"] == "2"
 
 
 def test_voucher_refusals(vserver: ServerThread, term: InsTerminal) -> None:
