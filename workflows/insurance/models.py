@@ -232,7 +232,8 @@ class VoucherStatus:
     @classmethod
     def from_wire(cls, ans: Mapping[str, Any]) -> VoucherStatus:
         """From an ``insVoucherUpload`` / ``insVoucherStatus`` answer."""
-        red = ans.get("red") if isinstance(ans.get("red"), Mapping) else {}
+        found = ans.get("red")
+        red: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         return cls(int(ans["settlementId"]), str(ans.get("state", "")), str(ans.get("billBatchCode", "")),
                    str(ans.get("billNo", "")), int(ans.get("attempts") or 0), str(ans.get("message") or ""),
                    str(ans.get("certState") or ""), str(ans.get("reimFlag") or "") == "1", str(red.get("state", "")))
