@@ -70,15 +70,16 @@ class Rig:
         assert self.server is not None
         return next(u for u in self.server.demo["users"] if u["role"] == role)
 
-    def terminal(self, data_dir: Path, role: str = "cashier") -> Terminal:
-        """A window terminal (TERM01) logged in as the first demo user of ``role``."""
+    def terminal(self, data_dir: Path, role: str | None = "cashier", appid: str = "TERM01") -> Terminal:
+        """A terminal of demo.json (TERM01: a window; SELF01: a patient kiosk, which acts as itself)
+        logged in as the first demo user of ``role`` (None: nobody)."""
         assert self.server is not None
-        caller = next(c for c in self.server.demo["callers"] if c["appid"] == "TERM01")
-        cfg = TerminalConfig(server_url=self.base, appid=caller["appid"], key=caller["key"], place_code="001",
-                             data_dir=data_dir, emergency=False)
+        caller = next(c for c in self.server.demo["callers"] if c["appid"] == appid)
+        cfg = TerminalConfig(server_url=self.base, appid=caller["appid"], key=caller["key"],
+                             place_code=caller["placeCodes"][0], data_dir=data_dir, emergency=False)
         term = build_terminal(cfg, printer=None)
         self.terminals.append(term)
-        return self.login(term, role)
+        return term if role is None else self.login(term, role)
 
     def login(self, term: Terminal, role: str) -> Terminal:
         """Log the first demo user of ``role`` in at ``term`` (the server session of its requests)."""
@@ -90,7 +91,8 @@ class Rig:
     def flow(self, term: Terminal, desk: str = "cashier") -> InsuredFlow:
         """The insured flow over a terminal."""
         return InsuredFlow(InsuranceApi(term.sync), term.db, term.workflow, ServerApi(term.sync), desk=desk,
-                           terminal_id=term.sync.appid, place_code="001", operator=term.sync.operator)
+                           terminal_id=term.sync.appid, place_code=term.config.place_code,
+                           operator=term.sync.operator or term.sync.appid)
 
     def payment_client(self) -> PaymentClient:
         assert self.pay is not None
@@ -143,7 +145,7 @@ def visit(kind: str) -> Visit:
                  dise_name="肺炎")
 
 
-def bill_base(kind: str, fees: list[FeeLine], payer: str) -> dict[str, Any]:
+def bill_base(kind: str, fees: list[FeeLine], payer: str, place_code: str = "001") -> dict[str, Any]:
     """The e-bill request of the visit without its insurance parts: the sample request of the kind,
     one charge line per fee (化验费 / 床位费 …), a fresh busNo."""
     sample = FIXTURES / ("outpatient.json" if kind == "outpatient" else "inpatient.json")
@@ -152,7 +154,7 @@ def bill_base(kind: str, fees: list[FeeLine], payer: str) -> dict[str, Any]:
         base.pop(key, None)
     total = sum((f.amount for f in fees), Decimal("0.00"))
     codes = ["301", "302", "401", "501"]  # the demo catalog (sync_server/bills/catalog.py)
-    base.update({"busNo": f"YB{kind[:2].upper()}{time.time_ns() % 10**13}", "placeCode": "001", "payer": payer,
+    base.update({"busNo": f"YB{kind[:2].upper()}{time.time_ns() % 10**13}", "placeCode": place_code, "payer": payer,
                  "totalAmt": f"{total:.2f}", "busDateTime": time.strftime("%Y%m%d%H%M%S") + "000",
                  "chargeDetail": [{"sortNo": i, "chargeCode": codes[i - 1], "chargeName": f.name, "unit": "项",
                                    "std": f"{f.amount:.2f}", "number": "1", "amt": f"{f.amount:.2f}", "selfAmt": "0.00"}

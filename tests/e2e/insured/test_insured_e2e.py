@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from offline_store import ins_orders
-from tests.rigs.insurance import LI, QIAN, ZHAO
+from tests.rigs.insurance import LI, QIAN, ZHANG, ZHAO
 from tests.rigs.insured import (
     INPATIENT,
     OUTPATIENT,
@@ -149,3 +149,28 @@ def test_inpatient_discharge_settlement(rig: Rig, tmp_path: Path) -> None:
     rec = flow.api.query(order.settlement_id or 0)
     assert rec.visit == "inpatient" and [s["infno"] for s in rig.sim_settlements(rec.mdtrt_id)] == ["2304"]
     _voucher_uploaded(flow, order.settlement_id or 0)
+
+
+def test_a_patient_kiosk_settles_as_itself_and_leaves_refunds_to_the_window(rig: Rig, tmp_path: Path) -> None:
+    """SELF01 is a caller of kind kiosk (no staff session): it may settle and queue the voucher,
+    never write off — its refund is refused before anything moved."""
+    term = rig.terminal(tmp_path / "self", role=None, appid="SELF01")
+    flow = rig.flow(term, desk="kiosk")
+    person = flow.identify("03", ZHANG["card"], ZHANG["card_sn"])  # the social-security card
+    fees = outpatient_fees()
+    order = flow.start(person, visit("outpatient"), fees, OUTPATIENT,
+                       bill_base("outpatient", fees, ZHANG["name"], term.config.place_code))
+    client = rig.payment_client()
+    try:
+        desk = KioskPay(PaymentSession(client, code_deadline=20), method="code", auth_code=WECHAT_CODE, channel="05")
+        assert order.account_fen > 0 and order.cash_fen == 0  # 张三's account covers his part: nothing to pay
+        done = flow.pay_and_settle(order.order_no, desk)
+        assert done.cash_trade_no == ""  # no payment order was ever created
+        order = _bill_adds_up(rig, flow, done.order_no)
+        _voucher_uploaded(flow, order.settlement_id or 0)
+        with pytest.raises(CancelIncompleteError, match="冲红失败"):
+            flow.refund(order.order_no, desk, "患者要求退费")
+        assert flow.api.query(order.settlement_id or 0).state == "settled"
+        assert rig.platform_bill(order.bus_no)[0][2] == 0
+    finally:
+        client.close_http()
