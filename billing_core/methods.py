@@ -329,11 +329,17 @@ INS_CANCEL_DISCHARGE: Final = "insCancelDischarge"
 #: 4101: the settlement list (医疗保障基金结算清单) of a settled settlement.
 INS_UPLOAD_SETTLEMENT_LIST: Final = "insUploadSettlementList"
 
+#: the settlement's electronic voucher (seed 002) queued for 4901 with the bill's layout file.
+INS_VOUCHER_UPLOAD: Final = "insVoucherUpload"
+#: the voucher's state on the server (with 4902 / 5501 when asked to refresh).
+INS_VOUCHER_STATUS: Final = "insVoucherStatus"
+
 #: Every terminal insurance method.
 INSURANCE_METHODS: frozenset[str] = frozenset({
     INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
     INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE, INS_CANCEL_FEES, INS_CANCEL_REGISTRATION,
     INS_CHANGE_ADMISSION, INS_CANCEL_DISCHARGE, INS_UPLOAD_SETTLEMENT_LIST,
+    INS_VOUCHER_UPLOAD, INS_VOUCHER_STATUS,
 })
 #: Insurance methods that change nothing on the platform.
-INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY})
+INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY, INS_VOUCHER_STATUS})

@@ -14,6 +14,7 @@ from billing_core.errors import BillingError
 from cashier_app.context import PageContext
 from cashier_app.login_page import LoginPage
 from cashier_app.pages.importer import ImportPage
+from cashier_app.pages.insured import InsuredPage
 from cashier_app.pages.issue import IssuePage
 from cashier_app.pages.paper import PaperPage
 from cashier_app.pages.query import QueryPage
@@ -55,7 +56,9 @@ from workflows.records import BillRecord
 from workflows.session_errors import BillNotFound
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
-        ("query", "查询 F5"), ("report", "日结 F6"))
+        ("query", "查询 F5"), ("report", "日结 F6"), ("insured", "医保结算 F8"))
+#: The F-key of each tab (F7 is the issue page's "fill the amount owed").
+TAB_KEYS = {"issue": 1, "import": 2, "paper": 3, "writeoff": 4, "query": 5, "report": 6, "insured": 8}
 
 
 class _ActivityFilter(QObject):
@@ -119,9 +122,10 @@ class MainWindow(QMainWindow):
         self.query_page.writeoffRequested.connect(self._to_writeoff)
         self.report_page = ReportPage(self.ctx)
         self.stock_page = StockPage(self.ctx)  # finance workspace (issue 18 §2)
+        self.insured_page = InsuredPage(self.ctx)
         self.pages = {"issue": self.issue_page, "import": self.import_page, "paper": self.paper_page,
                       "writeoff": self.writeoff_page, "query": self.query_page, "report": self.report_page,
-                      "stock": self.stock_page}
+                      "stock": self.stock_page, "insured": self.insured_page}
         for key, label in TABS:
             self.tabs.addTab(self.pages[key], label)
         # no F-key: F7 belongs to the issue page (fill the amount owed)
@@ -131,8 +135,8 @@ class MainWindow(QMainWindow):
         self.root.addWidget(work)
         self.workspace = work
 
-        for n, (key, _label) in enumerate(TABS):
-            sc = QShortcut(QKeySequence(getattr(Qt.Key, f"Key_F{n + 1}")), self)
+        for key, _label in TABS:
+            sc = QShortcut(QKeySequence(getattr(Qt.Key, f"Key_F{TAB_KEYS[key]}")), self)
             sc.activated.connect(lambda k=key: self.show_page(k))
         lock = QShortcut(QKeySequence(Qt.Key.Key_F12), self)
         lock.activated.connect(self.lock)

@@ -24,6 +24,8 @@ session roles through api/access.py (security/permissions.py). Methods (billing_
 
 A settlement is reached only by the caller that made it, a caller sharing one of its billing
 points, or a finance / admin session (insurance/scope.py); anything else is E5614, as missing.
+* ``insVoucherUpload``    — the settlement's voucher queued for 4901 ``{settlementId, billBatchCode, billNo}``
+* ``insVoucherStatus``    — the voucher's state ``{settlementId[, refresh: "1"]}`` (refresh: with 5501)
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from sync_server.connectors.insurance_envelope import KIOSK, OPERATOR, Operator
 from sync_server.connectors.masking import mask_id
 from sync_server.context import ServerContext
 from sync_server.errors import UnknownMethodError
-from sync_server.insurance import cancel, fields, reconcile, settle, settlement_list, way_back
+from sync_server.insurance import cancel, fields, reconcile, settle, settlement_list, vouchers, way_back
 from sync_server.insurance.errors import InsuranceOffError, InsuranceRequestError
 from sync_server.insurance.scope import ALL_SETTLEMENTS, Scope
 from sync_server.insurance.settle import Desk
@@ -102,6 +104,8 @@ ROUTES: dict[str, Route] = {
     methods.INS_CHANGE_ADMISSION: way_back.change_admission,
     methods.INS_CANCEL_DISCHARGE: way_back.cancel_discharge,
     methods.INS_UPLOAD_SETTLEMENT_LIST: settlement_list.upload,
+    methods.INS_VOUCHER_UPLOAD: vouchers.queue_upload,
+    methods.INS_VOUCHER_STATUS: vouchers.status,
 }
 
 

@@ -138,6 +138,11 @@ class InsuranceClient:
         return self.transport.call(infno, input_, op, sign_no=self.sign_no(op), insuplc_admdvs=insuplc,
                                    timeout=timeout)
 
+    def voucher_call(self, op: Operator, infno: str, data: Mapping[str, Any], insuplc: str = "") -> Any:
+        """The voucher centre (4901 upload, 4902 result, 4905 re-upload, 5501 status; seed 002):
+        input node ``data`` (fields: sync_server/insurance/voucher_fields.py), the raw output."""
+        return self._call(infno, {"data": dict(data)}, op, insuplc)
+
     # ------------------------------------------------------------------ person, visit, fees
 
     def person_info(self, op: Operator, cert_type: str, cert_no: str, *, card_sn: str = "",

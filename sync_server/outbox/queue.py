@@ -24,8 +24,9 @@ from sync_server.store.schema import outbox
 LEASE_SECONDS = 10.0
 MAX_BACKOFF = 30.0
 # Every kind of item: carry-forwards (uploadEmergencyEBill, sent by the carry pool), state changes
-# (write-offs, paper actions... in order behind their bill), and notices (sendBillNotice).
-KINDS = ("carry_forward", "change", "notice")
+# (write-offs, paper actions... in order behind their bill), notices (sendBillNotice), and the
+# insurance settlement vouchers (4901 / 4905 to the voucher centre, sync_server/insurance/vouchers.py).
+KINDS = ("carry_forward", "change", "notice", "ins_voucher")
 
 
 def epoch(clock: Clock) -> float:

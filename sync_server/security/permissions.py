@@ -54,7 +54,8 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                             methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_CANCEL_FEES,
                             methods.INS_CANCEL_REGISTRATION, methods.INS_CHANGE_ADMISSION,
-                            methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST)},
+                            methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST,
+                            methods.INS_VOUCHER_UPLOAD)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
 })
 

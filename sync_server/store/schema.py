@@ -307,4 +307,6 @@ AUDITED = frozenset({
     "terminal_settings",
     # bill stock lifecycle (issue 18 §2; store/stock_schema.py)
     "stock_lots", "stock_pieces", "stock_moves", "stock_applies", "stock_thresholds",
+    # the settlement vouchers (issue 16 §2; store/voucher_schema.py)
+    "ins_vouchers",
 })

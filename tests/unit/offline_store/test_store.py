@@ -29,9 +29,9 @@ def test_file_database_is_wal_with_full_sync_and_records_migrations(tmp_path: Pa
     assert db.pragma("journal_mode") == "wal"
     assert db.pragma("synchronous") == 2  # FULL
     assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue",
-                                      "0004_kiosk_orders"]
+                                      "0004_kiosk_orders", "0005_ins_orders"]
     assert db.applied_now == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue",
-                                      "0004_kiosk_orders"]
+                                      "0004_kiosk_orders", "0005_ins_orders"]
     db.close()
     again = Database(tmp_path / "a" / "t.db")
     assert again.applied_now == []  # recorded, not re-applied
@@ -190,9 +190,9 @@ def test_store_of_an_older_schema_is_upgraded_at_open(tmp_path: Path) -> None:
     old.close()
     db = Database(path)
     assert db.applied_now == ["0002_journal_state_index", "0003_journal_writeoff_queue",
-                                      "0004_kiosk_orders"]
+                                      "0004_kiosk_orders", "0005_ins_orders"]
     assert applied_migrations(db) == ["0001_initial", "0002_journal_state_index", "0003_journal_writeoff_queue",
-                                      "0004_kiosk_orders"]
+                                      "0004_kiosk_orders", "0005_ins_orders"]
     assert db.get_value("chain_head") == "abc"
     assert db.scalar("SELECT name FROM sqlite_master WHERE name = 'journal_state'") == "journal_state"
     assert {"writeoff", "writeoff_result", "writeoff_at"} <= {r["name"] for r in db.all("PRAGMA table_info(journal)")}
