@@ -55,6 +55,22 @@ def get(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any
     return {"inpatient": render_stay(db, dict(row))}
 
 
+@op("inpatient.list", "read", "病区在院患者")
+def list_stays(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``{ward O, status O (in | discharged | all, default in)}`` -> ``{inpatients: [stay]}`` by ward, bed."""
+    ward = str(body.get("ward") or "")
+    status = str(body.get("status") or "in")
+    if status not in ("in", "discharged", "all"):
+        raise HisError(e.FIELD_FORMAT, "status（住院状态）只能是in、discharged或all")
+    sql, args = "SELECT * FROM inpatients WHERE 1 = 1", list[str]()
+    if ward:
+        sql, args = sql + " AND ward = ?", [*args, ward]
+    if status != "all":
+        sql, args = sql + " AND status = ?", [*args, status]
+    rows = db.execute(sql + " ORDER BY ward, bed, admission_no LIMIT 500", args).fetchall()
+    return {"inpatients": [render_stay(db, dict(r)) for r in rows]}
+
+
 def _in_hospital(s: dict[str, Any]) -> None:
     if s["status"] != "in":
         raise HisError(e.ALREADY_DISCHARGED, f"住院号{s['admission_no']}已出院结算")

@@ -216,6 +216,11 @@ class HisClient:
         """The patient's current (else latest) stay."""
         return Inpatient.of(self.call("inpatient.get", {"patientId": patient_id})["inpatient"])
 
+    def inpatients(self, ward: str | None = None, status: str = "in") -> list[Inpatient]:
+        """Stays of one ward (or all), by ward and bed; ``status`` ``in`` / ``discharged`` / ``all``."""
+        return [Inpatient.of(d) for d in self.call("inpatient.list", {"ward": ward or "",
+                                                                      "status": status})["inpatients"]]
+
     def top_up_deposit(self, request_id: str, admission_no: str, amount: Decimal, payment: Payment,
                        issuer: str = "terminal") -> Settlement:
         """住院押金 paid externally."""
