@@ -190,12 +190,57 @@ CREATE TABLE kiosk_survey (
 )
 """
 
+# Issue 16 §4: the insured settlement flow (workflows.insurance.flow). An order is written before
+# the first call and every step (cash paid, settled, billed, voucher queued, each cancel step) is
+# recorded before the next one, so a crash resumes instead of charging or settling twice. Amounts
+# in fen; params / bill / steps are JSON text.
+_M005 = """
+CREATE TABLE ins_orders (
+    order_no TEXT PRIMARY KEY,
+    desk TEXT NOT NULL,
+    visit TEXT NOT NULL CHECK (visit IN ('outpatient', 'inpatient')),
+    psn_no TEXT NOT NULL,
+    params TEXT NOT NULL,
+    settlement_id INTEGER,
+    medfee_fen INTEGER NOT NULL DEFAULT 0 CHECK (medfee_fen >= 0),
+    fund_fen INTEGER NOT NULL DEFAULT 0,
+    account_fen INTEGER NOT NULL DEFAULT 0 CHECK (account_fen >= 0),
+    cash_fen INTEGER NOT NULL DEFAULT 0 CHECK (cash_fen >= 0),
+    cash_channel TEXT NOT NULL DEFAULT '',
+    cash_trade_no TEXT NOT NULL DEFAULT '',
+    setl_id TEXT NOT NULL DEFAULT '',
+    bus_no TEXT NOT NULL,
+    bill TEXT NOT NULL DEFAULT '{}',
+    voucher TEXT NOT NULL DEFAULT '',
+    steps TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL DEFAULT 'created'
+        CHECK (state IN ('created', 'registered', 'pre_settled', 'paying', 'paid', 'settling', 'settled',
+                         'billed', 'done', 'refunding', 'abandoned', 'cancelling', 'cancelled')),
+    message TEXT NOT NULL DEFAULT '',
+    day TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ins_orders_state ON ins_orders(state);
+CREATE INDEX ins_orders_day ON ins_orders(day);
+CREATE UNIQUE INDEX ins_orders_bus_no ON ins_orders(bus_no);
+CREATE TABLE ins_order_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_no TEXT NOT NULL REFERENCES ins_orders(order_no),
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+)
+"""
+
 #: (name, script) in application order. Names are recorded; never rename or edit one.
 SCRIPTS: list[tuple[str, str]] = [
     ("0001_initial", _M001),
     ("0002_journal_state_index", _M002),
     ("0003_journal_writeoff_queue", _M003),
     ("0004_kiosk_orders", _M004),
+    ("0005_ins_orders", _M005),
 ]
 
 

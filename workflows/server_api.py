@@ -38,3 +38,7 @@ class ServerApi:
     def terminal(self, method: str, data: Mapping[str, Any]) -> Any:
         """A terminal-api method (``login``, ``catalog`` ...)."""
         return self.sync.terminal(method, data).payload()
+
+    def insurance(self, method: str, data: Mapping[str, Any]) -> Any:
+        """An insurance-API method (``insPersonInfo``, ``insSettle`` ...; docs/INSURANCE.md §12.3)."""
+        return self.sync.insurance(method, data).payload()

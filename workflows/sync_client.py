@@ -37,6 +37,8 @@ SESSION_REFUSED = "E2030"
 
 HIS_PREFIX = "/medical-web/api/medical"
 TERMINAL_PREFIX = "/terminal/api"
+#: The server's insurance API (docs/INSURANCE.md §12.3): same envelope, method signed into the noise.
+INSURANCE_PREFIX = "/insurance/api"
 
 # Terminal-api method names (docs/EMERGENCY.md "Wire contract"): billing_core.methods.TERMINAL_*,
 # the constants sync_server.api.terminal_api routes on.
@@ -113,6 +115,10 @@ class SyncClient:
     def terminal(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call a terminal-api method (heartbeat, catalog, emergency stock, upload)."""
         return self._call(f"{self.base_url}{self.terminal_prefix}/{method}", data, timeout, stamp=method)
+
+    def insurance(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
+        """Call an insurance-API method (``insPersonInfo``, ``insSettle`` ...; docs/INSURANCE.md §12.3)."""
+        return self._call(f"{self.base_url}{INSURANCE_PREFIX}/{method}", data, timeout, stamp=method)
 
     def probe(self) -> bool:
         """A heartbeat when the breaker allows one; True when the link is (now) up.
