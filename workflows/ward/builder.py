@@ -20,6 +20,7 @@ from workflows.terminal.builder import ReopeningPrinter, Terminal, build_termina
 from workflows.terminal.config import TerminalConfig
 from workflows.ward.desk import WardDesk
 from workflows.ward.errors import WardConfigError, WardError
+from workflows.ward.reports import WardReports
 from workflows.ward.settings import WardSettings
 
 
@@ -32,6 +33,7 @@ class Ward:
     desk: WardDesk
     settings: WardSettings
     events: Events
+    reports: WardReports
 
     def login(self, username: str, password: str) -> None:
         """Open the nurse's server session (the ward caller kind is staffed: issuing needs it);
@@ -79,4 +81,4 @@ def build_ward(config: TerminalConfig, settings: WardSettings, *, receipt_printe
                         receipt_printer=receipt_printer, events=events, clock=clock,
                         qr_channel=config.payment.channel, width_mm=config.printer_width_mm)
     desk = WardDesk(his=his, checkout=checkout, payments=session, settings=settings, db=terminal.db, clock=clock)
-    return Ward(terminal, his, desk, settings, events)
+    return Ward(terminal, his, desk, settings, events, WardReports(desk))

@@ -40,6 +40,7 @@ from workflows.ward import refunds
 from workflows.ward.board import WardRow, board_rows
 from workflows.ward.errors import NotReversibleError, UnknownWardOrderError, WardHisError, WardInputError
 from workflows.ward.settings import CENT, WardSettings
+from workflows.ward.stats import stats_tags
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -126,7 +127,8 @@ class WardDesk:
         name = stay.patient_name if isinstance(stay, Inpatient) else stay.name
         receipt = {"kind": "deposit", "patient": {"name": name, "card": stay.admission_no},
                    "rows": [["住院号", stay.admission_no], ["科室", stay.dept_name], ["床号", stay.bed],
-                            ["业务", "欠费补缴（护士站）"]]}
+                            ["业务", "欠费补缴（护士站）"]],
+                   "stats": stats_tags(stay.dept_name, stay.admission_no)}
         return self.checkout.run(OrderRequest(DEPOSIT, amount, "住院押金补缴", "inpatient.deposit",
                                               {"admissionNo": stay.admission_no, "amount": f"{amount:.2f}"},
                                               stay.patient_id, receipt), pay)
@@ -204,7 +206,8 @@ class WardDesk:
         receipt = {"kind": "discharge", "patient": {"name": stay.patient_name, "card": stay.admission_no},
                    "rows": [["住院号", stay.admission_no], ["费用总额", f"{bill.total:.2f}元"],
                             ["押金", f"{bill.deposit:.2f}元"]],
-                   "items": [[name, "1", f"{amt:.2f}"] for _, name, amt in bill.groups]}
+                   "items": [[name, "1", f"{amt:.2f}"] for _, name, amt in bill.groups],
+                   "stats": stats_tags(stay.dept_name, stay.admission_no)}
         flow = self.checkout.run(OrderRequest(DISCHARGE, bill.due, "出院结算", "inpatient.settleDischarge",
                                               {"admissionNo": stay.admission_no}, patient_id, receipt),
                                  pay or PayChoice.qr())
