@@ -207,7 +207,7 @@ class WardDesk:
                    "rows": [["住院号", stay.admission_no], ["费用总额", f"{bill.total:.2f}元"],
                             ["押金", f"{bill.deposit:.2f}元"]],
                    "items": [[name, "1", f"{amt:.2f}"] for _, name, amt in bill.groups],
-                   "stats": stats_tags(stay.dept_name, stay.admission_no)}
+                   "stats": stats_tags(stay.dept_name, stay.admission_no, total_fen=refunds.fen_of(bill.total))}
         flow = self.checkout.run(OrderRequest(DISCHARGE, bill.due, "出院结算", "inpatient.settleDischarge",
                                               {"admissionNo": stay.admission_no}, patient_id, receipt),
                                  pay or PayChoice.qr())

@@ -21,15 +21,20 @@ from workflows.tabular import Table
 LOCAL, OTHER = "本地", "异地"
 INSURED, SELF_PAY = "医保", "自费"
 CHANNEL_TEXT = {"wechat": "微信", "alipay": "支付宝", "unionpay": "银联", "cash": "现金", "": "押金抵扣",
-                "insurance": "医保统筹+个账"}
+                "insurance": "医保统筹+个账", "none": "—"}
 KIND_TEXT = {"deposit": "押金补缴", "discharge": "出院结算", "insured": "医保出院结算", "admission": "入院登记"}
 DIMENSIONS = {"day": "日期", "dept": "科室", "place": "参保地", "insurance": "险种", "channel": "支付渠道",
               "kind": "业务"}
 
 
-def stats_tags(dept: str, admission_no: str, *, insured: bool = False, place: str = LOCAL) -> dict[str, Any]:
-    """What an order records for the statistics when it is made."""
-    return {"dept": dept, "admissionNo": admission_no, "insured": insured, "place": place}
+def stats_tags(dept: str, admission_no: str, *, insured: bool = False, place: str = LOCAL,
+               total_fen: int | None = None) -> dict[str, Any]:
+    """What an order records for the statistics when it is made (``total_fen``: a settlement's
+    bill total, counted instead of the part paid on top)."""
+    tags: dict[str, Any] = {"dept": dept, "admissionNo": admission_no, "insured": insured, "place": place}
+    if total_fen is not None:
+        tags["totalFen"] = total_fen
+    return tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ def admission_records(stays: Iterable[Inpatient], insured: dict[str, str] | None
     insured ones (from the insured settlements)."""
     marks = insured or {}
     return [Record("admission", s.admitted_on.isoformat(), s.dept_name, marks.get(s.admission_no, LOCAL),
-                   INSURED if s.admission_no in marks else SELF_PAY, "", 0, s.admission_no) for s in stays]
+                   INSURED if s.admission_no in marks else SELF_PAY, "none", 0, s.admission_no) for s in stays]
 
 
 def order_records(orders: Iterable[KioskOrder]) -> list[Record]:
@@ -65,7 +70,8 @@ def order_records(orders: Iterable[KioskOrder]) -> list[Record]:
         tags = dict((o.result.get("receipt") or {}).get("stats") or {})
         channel = o.pay_channel if o.amount_fen else ""
         out.append(Record(o.flow, o.day, str(tags.get("dept", "")), str(tags.get("place", LOCAL)),
-                          INSURED if tags.get("insured") else SELF_PAY, channel, o.amount_fen, o.order_no))
+                          INSURED if tags.get("insured") else SELF_PAY, channel,
+                          int(tags.get("totalFen", o.amount_fen)), o.order_no))
     return out
 
 

@@ -39,11 +39,13 @@ def test_statistics_board_queries_and_exports(rig, ward, tmp_path: Path) -> None
     rows = {r[:2]: r[2:] for r in by_channel.rows}
     assert rows[("押金补缴", "微信")] == ("1", "500.00")  # the reversed 20.50 no longer counts
     assert ("押金补缴", "支付宝") not in rows
-    assert rows[("出院结算", "押金抵扣")] == ("1", "0.00")
+    settled = ward.his.settlements(p["patientId"], "discharge")[0]
+    assert rows[("出院结算", "押金抵扣")] == ("1", f"{settled.amount:.2f}")  # the bill total, paid from the deposit
     assert by_channel.rows[-1][0] == "合计"
     adm = ward.reports.summary(["day", "dept", "place", "insurance"], kinds=["admission"])
     assert any(r[0] == stay["admittedOn"] and r[1] == stay["deptName"] and r[2:4] == ("本地", "自费")
                for r in adm.rows)
+    assert ("入院登记", "—") in {r[:2] for r in ward.reports.summary(["kind", "channel"]).rows}
     with pytest.raises(WardInputError):
         ward.reports.summary(["colour"])
 
