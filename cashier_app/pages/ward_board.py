@@ -14,6 +14,7 @@ from cashier_app.pages.ward_common import QrLabel, WardContext, fill, table
 from qt_common.qt import QDate, QDateEdit, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from workflows.kiosk.models import FlowResult, PayChoice
 from workflows.ward.board import ARREARS, LOW, WardRow
+from workflows.ward.desk import ReversalResult
 
 HEADERS = ["床号", "姓名", "住院号", "科室", "入院日期", "已交押金", "费用累计", "押金余额", "最低押金", "状态"]
 COLOURS = {ARREARS: "#ffcdd2", LOW: "#fff9c4"}
@@ -85,8 +86,8 @@ class WardBoardPage(QWidget):
         prn = QPushButton("打印日清单")
         prn.setObjectName("wardDailyPrint")
         prn.clicked.connect(lambda: self.print_daily(None))
-        for w in (QLabel("日期"), self.day, show, prn):
-            dtop.addWidget(w)
+        for dw in (QLabel("日期"), self.day, show, prn):
+            dtop.addWidget(dw)
         dtop.addStretch(1)
         dl.addLayout(dtop)
         self.daily = table(DAILY, "wardDailyTable")
@@ -201,9 +202,14 @@ class WardBoardPage(QWidget):
             self.message.bad("没有可撤销的补缴")
             return
         no, reason = self.last.order_no, self.reason.text()
-        self.ctx.tasks.run(lambda: self.ctx.ward.desk.reverse(no, reason),
-                           lambda r: (self.message.ok(r.message) if r.done else self.message.bad(r.message),
-                                      self.refresh()), self._failed)
+        self.ctx.tasks.run(lambda: self.ctx.ward.desk.reverse(no, reason), self._reversed, self._failed)
+
+    def _reversed(self, r: ReversalResult) -> None:
+        if r.done:
+            self.message.ok(r.message)
+        else:
+            self.message.bad(r.message)
+        self.refresh()
 
     # --- daily list --------------------------------------------------------------------------
 
