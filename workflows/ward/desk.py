@@ -262,11 +262,11 @@ class WardDesk:
             if rev.get("state") in ("his", "refund") and self._drive_reversal(o).done:
                 done["reversals"] += 1
             if o.flow == DISCHARGE and o.state in ("settled", "billed", "printed"):
-                pending = [x for x in o.result.get("refunds", []) if x["state"] == refunds.PENDING]
-                if pending or (o.result.get("refundDue") and not o.result.get("refunds")):
-                    r = self._refund_surplus(o.order_no)
-                    done["refunds"] += sum(1 for x in r.refunds if x.state == refunds.DONE) - (
-                        len(o.result.get("refunds", [])) - len(pending))
+                lines = o.result.get("refunds", [])
+                before = sum(1 for x in lines if x["state"] == refunds.DONE)
+                if any(x["state"] == refunds.PENDING for x in lines) or (o.result.get("refundDue") and not lines):
+                    after = sum(1 for x in self._refund_surplus(o.order_no).refunds if x.state == refunds.DONE)
+                    done["refunds"] += after - before
         return done
 
     # --- orders -------------------------------------------------------------------------------

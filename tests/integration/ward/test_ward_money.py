@@ -147,3 +147,22 @@ def test_discharge_with_self_pay_top_up_in_one_step(rig, ward) -> None:  # type:
     assert rig.control._get(f"/_sim/orders/{out.flow.order_no}")["total_fee"] == int(bill.due * 100)
     assert ward.his.inpatient(p["patientId"]).status == "discharged"
     assert [o.state for o in kiosk_orders.of_day(ward.terminal.db)] == ["printed"]
+
+
+def test_refund_refused_at_discharge_is_finished_by_the_resume_round_once(rig, ward) -> None:  # type: ignore[no-untyped-def]
+    p, stay = _stay(rig, "27床", days=1)
+    paid = ward.desk.collect(_row(ward, p), Decimal("800.00"), PayChoice.code(WECHAT_CODE))
+    assert paid.ok
+    rig.control.plan(paid.order_no, outcome="success", refund_fail=True)  # the platform refuses its refunds
+    out = ward.desk.discharge(p["patientId"])
+    assert out.flow.ok and out.refund_fen > 0 and out.refunded_fen == 0
+    line = one(list(out.refunds))
+    assert line.state == "pending" and line.out_trade_no == paid.order_no and line.fen == out.refund_fen
+    assert rig.control._get(f"/_sim/orders/{paid.order_no}")["refund_fee"] == 0
+    board = {(r[0], r[3]) for r in ward.reports.abnormal().rows}
+    assert (line.out_refund_no, "押金余额退款处理中") in board
+    rig.control.plan(paid.order_no, outcome="success")  # refunds accepted again
+    assert ward.desk.resume()["refunds"] == 1
+    assert rig.control._get(f"/_sim/orders/{paid.order_no}")["refund_fee"] == out.refund_fen
+    assert ward.desk.resume()["refunds"] == 0  # done: never refunded twice
+    assert rig.control._get(f"/_sim/orders/{paid.order_no}")["refund_fee"] == out.refund_fen
