@@ -232,9 +232,11 @@ class HisClient:
         """日清单 of one day."""
         return DailyList.of(self.call("inpatient.dailyList", {"admissionNo": admission_no, "date": day.isoformat()}))
 
-    def discharge_bill(self, admission_no: str) -> DischargeBill:
-        """The discharge bill: total, deposit, due, surplus to refund."""
-        return DischargeBill.of(self.call("inpatient.dischargeBill", {"admissionNo": admission_no}))
+    def discharge_bill(self, admission_no: str, insurance: Json | None = None) -> DischargeBill:
+        """The discharge bill: total, deposit, due, surplus to refund; with ``insurance`` (the
+        insurance settlement's parts, HIS_ADAPTER §3.4) what is left for the deposit and on top."""
+        data: Json = {"admissionNo": admission_no} | ({"insurance": insurance} if insurance else {})
+        return DischargeBill.of(self.call("inpatient.dischargeBill", data))
 
     def settle_discharge(self, request_id: str, admission_no: str, payment: Payment | None = None,
                          issuer: str = "terminal") -> Settlement:
