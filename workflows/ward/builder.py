@@ -15,11 +15,13 @@ from billing_core.clock import Clock, SystemClock
 from billing_core.errors import BillingError
 from workflows.events import Events
 from workflows.his import HisClient
+from workflows.insurance.client import InsuranceApi
 from workflows.kiosk.checkout import Checkout
 from workflows.terminal.builder import ReopeningPrinter, Terminal, build_terminal
 from workflows.terminal.config import TerminalConfig
 from workflows.ward.desk import WardDesk
 from workflows.ward.errors import WardConfigError, WardError
+from workflows.ward.insured import WardInsurance
 from workflows.ward.reports import WardReports
 from workflows.ward.settings import WardSettings
 
@@ -34,6 +36,7 @@ class Ward:
     settings: WardSettings
     events: Events
     reports: WardReports
+    insurance: WardInsurance
 
     def login(self, username: str, password: str) -> None:
         """Open the nurse's server session (the ward caller kind is staffed: issuing needs it);
@@ -81,4 +84,5 @@ def build_ward(config: TerminalConfig, settings: WardSettings, *, receipt_printe
                         receipt_printer=receipt_printer, events=events, clock=clock,
                         qr_channel=config.payment.channel, width_mm=config.printer_width_mm)
     desk = WardDesk(his=his, checkout=checkout, payments=session, settings=settings, db=terminal.db, clock=clock)
-    return Ward(terminal, his, desk, settings, events, WardReports(desk))
+    insurance = WardInsurance(InsuranceApi(terminal.sync), desk, settings.insurance_codes, settings.admdvs)
+    return Ward(terminal, his, desk, settings, events, WardReports(desk), insurance)

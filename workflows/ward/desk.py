@@ -36,11 +36,10 @@ from workflows.kiosk.checkout import Checkout, OrderRequest
 from workflows.kiosk.models import FlowResult, PayChoice
 from workflows.payment_client import PaymentError
 from workflows.payment_session import PaymentSession
-from workflows.ward import refunds
+from workflows.ward import refunds, stats
 from workflows.ward.board import WardRow, board_rows
 from workflows.ward.errors import NotReversibleError, UnknownWardOrderError, WardHisError, WardInputError
 from workflows.ward.settings import CENT, WardSettings
-from workflows.ward.stats import stats_tags
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,7 +127,7 @@ class WardDesk:
         receipt = {"kind": "deposit", "patient": {"name": name, "card": stay.admission_no},
                    "rows": [["住院号", stay.admission_no], ["科室", stay.dept_name], ["床号", stay.bed],
                             ["业务", "欠费补缴（护士站）"]],
-                   "stats": stats_tags(stay.dept_name, stay.admission_no)}
+                   "stats": stats.stats_tags(stay.dept_name, stay.admission_no)}
         return self.checkout.run(OrderRequest(DEPOSIT, amount, "住院押金补缴", "inpatient.deposit",
                                               {"admissionNo": stay.admission_no, "amount": f"{amount:.2f}"},
                                               stay.patient_id, receipt), pay)
@@ -193,24 +192,30 @@ class WardDesk:
 
     # --- discharge ----------------------------------------------------------------------------
 
-    def discharge(self, patient_id: str, pay: PayChoice | None = None) -> DischargeResult:
-        """出院结算 (self-pay): the deposit first, ``pay`` for what is due on top (one step), the
-        inpatient e-bill issued and its notice printed, then the surplus deposit refunded to its
-        original channels. :raises WardInputError: E3801 due > 0 and no payment chosen."""
+    def discharge(self, patient_id: str, pay: PayChoice | None = None, *, insurance: dict[str, Any] | None = None,
+                  place: str = stats.LOCAL) -> DischargeResult:
+        """出院结算: the insurance part first (``insurance``: the insurance settlement's parts, see
+        :mod:`workflows.ward.insured`), then the deposit, ``pay`` for what is due on top (one step),
+        the inpatient e-bill (with the insurance fields when insured) issued and its notice printed,
+        then the surplus deposit refunded to its original channels.
+        :raises WardInputError: E3801 due > 0 and no payment chosen."""
         stay = self.stay(patient_id)
         if stay.status != "in":
             raise WardInputError(f"住院号：{stay.admission_no}已出院结算")
-        bill = self.discharge_bill(stay.admission_no)
+        bill = self._read(self.his.discharge_bill, stay.admission_no, insurance)
         if bill.due > 0 and pay is None:
             raise WardInputError(f"支付方式：需补缴{bill.due}元，请选择扫码或付款码")
+        rows = [["住院号", stay.admission_no], ["费用总额", f"{bill.total:.2f}元"], ["押金", f"{bill.deposit:.2f}元"]]
+        if insurance:
+            rows.append(["医保支付", f"{bill.insurance_part:.2f}元"])
         receipt = {"kind": "discharge", "patient": {"name": stay.patient_name, "card": stay.admission_no},
-                   "rows": [["住院号", stay.admission_no], ["费用总额", f"{bill.total:.2f}元"],
-                            ["押金", f"{bill.deposit:.2f}元"]],
+                   "rows": rows,
                    "items": [[name, "1", f"{amt:.2f}"] for _, name, amt in bill.groups],
-                   "stats": stats_tags(stay.dept_name, stay.admission_no, total_fen=refunds.fen_of(bill.total))}
+                   "stats": stats.stats_tags(stay.dept_name, stay.admission_no, insured=insurance is not None,
+                                             place=place, total_fen=refunds.fen_of(bill.total))}
+        params: dict[str, Any] = {"admissionNo": stay.admission_no} | ({"insurance": insurance} if insurance else {})
         flow = self.checkout.run(OrderRequest(DISCHARGE, bill.due, "出院结算", "inpatient.settleDischarge",
-                                              {"admissionNo": stay.admission_no}, patient_id, receipt),
-                                 pay or PayChoice.qr())
+                                              params, patient_id, receipt), pay or PayChoice.qr())
         return self._refund_surplus(flow.order_no, flow)
 
     def _refund_surplus(self, order_no: str, flow: FlowResult | None = None) -> DischargeResult:

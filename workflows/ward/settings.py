@@ -4,7 +4,7 @@ minimum deposit, and what the ward's QR posters point at."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,6 +31,10 @@ class WardSettings:
     top_up_url: str = ""
     daily_list_url: str = ""
     max_collect: Decimal = Decimal("50000.00")
+    #: the hospital's item code -> national insurance list code (医保目录对照), for fee uploads
+    insurance_codes: dict[str, str] = field(default_factory=dict)
+    #: the hospital's region (6 digits): an insured place elsewhere counts as 异地
+    admdvs: str = ""
 
 
 def ward_settings(table: Mapping[str, Any] | None, where: str = "[ward]") -> WardSettings | None:
@@ -47,5 +51,9 @@ def ward_settings(table: Mapping[str, Any] | None, where: str = "[ward]") -> War
         raise WardConfigError(f"{where}的minimum_deposit（最低押金）或max_collect不是金额") from None
     if not minimum.is_finite() or minimum < 0 or minimum != minimum.quantize(CENT) or not top.is_finite() or top <= 0:
         raise WardConfigError(f"{where}的minimum_deposit（最低押金）须为不小于0、最多两位小数的金额")
+    codes = table.get("insurance_codes", {})
+    if not isinstance(codes, Mapping):
+        raise WardConfigError(f"{where}的insurance_codes（医保目录对照）须为表")
     return WardSettings(ward, minimum, str(table.get("hospital", "")), str(table.get("top_up_url", "")),
-                        str(table.get("daily_list_url", "")), top)
+                        str(table.get("daily_list_url", "")), top, {str(k): str(v) for k, v in codes.items()},
+                        str(table.get("admdvs", "")))

@@ -36,18 +36,43 @@ class WardRig(KioskRig):
                              capture_output=True, text=True, check=True, timeout=60)
         return dict(json.loads(out.stdout))
 
-    def start(self) -> WardRig:
-        super().start()
+    def start(self, *, insurance: bool = False) -> WardRig:
+        if insurance:
+            self._start_with_insurance()
+        else:
+            super().start()
         assert self.server is not None
         self.ward_caller = self._admin("add-caller", "--appid", "WARDT1", "--name", "测试护士站", "--kind", "ward",
                                        "--places", self.server.demo["placeCodes"][-1])
         self.nurse = self._admin("add-user", "--username", "wardtest1", "--name", "护士一", "--role", "ward_nurse")
         return self
 
+    def _start_with_insurance(self) -> None:
+        # the kiosk rig's processes, the server pointed at a real insurance simulator
+        from tests.integration.insurance.ins_stack import insurance_config
+        from tests.rigs.insurance import InsSimProcess
+        from tests.rigs.stack import ServerProcess
+
+        self.ins = InsSimProcess(self.base / "ins").start()
+        env = {f"SYNC_{k.upper()}": str(v) for k, v in insurance_config(self.ins, timeout=5.0).items()
+               if k in ("insurance_url", "insurance_paasid", "insurance_pass_token", "insurance_fixmedins_code")}
+        self.finance.start()
+        self.server = ServerProcess(self.base / "srv", self.finance.method_url, "--worker", "none", env=env).start()
+        self.his.start()
+        self.pay.start()
+
+    def stop(self) -> None:
+        super().stop()
+        ins = getattr(self, "ins", None)
+        if ins is not None:
+            ins.stop()
+
+    def caller(self) -> dict[str, Any]:
+        return dict(self.ward_caller)
+
     def ward_config(self, data_dir: Path) -> TerminalConfig:
         cfg = self.config(data_dir)
-        cfg.appid, cfg.key = self.ward_caller["appid"], self.ward_caller["key"]
-        cfg.place_code, cfg.place_name, cfg.kiosk = self.ward_caller["placeCodes"][0], "护士站", None
+        cfg.place_name, cfg.kiosk = "护士站", None
         return cfg
 
     def ward(self, data_dir: Path, events: Events | None = None, **settings: Any) -> Ward:
