@@ -58,6 +58,7 @@ class Ward:
         an outage left (orders pushed to the HIS, reversals, refunds)."""
         done = self.terminal.workflow.maintain(top_up=self.terminal.config.top_up, operator="ward")
         done["resumed"] = self.desk.resume()
+        done["vouchers"] = self.insurance.resume()
         return done
 
     def close(self) -> None:

@@ -190,10 +190,39 @@ class WardInsurance:
         place = stats.OTHER if self.admdvs and person["insuplcAdmdvs"][:4] != self.admdvs[:4] else stats.LOCAL
         out = self.desk.discharge(rec["patientId"], pay, insurance=insurance, place=place)
         if out.flow.ok or out.flow.state in ("paid", "settled", "billed", "printed"):
-            self._save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
+            rec = self._save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
+            self.upload_voucher(admission_no)
         elif out.flow.state in ("failed", "refunded") and not self._his_discharged(rec["patientId"]):
             self.cancel_settlement(admission_no, "HIS出院结算未完成")
         return out
+
+    def resume(self) -> int:
+        """Queue the vouchers that could not be queued at discharge; returns how many now were."""
+        done = 0
+        for row in self.desk.db.all("SELECT key FROM kv WHERE key LIKE 'ward_ins:%'"):
+            no = str(row["key"]).split(":", 1)[1]
+            rec = self.record(no)
+            if rec.get("state") == "done" and rec.get("voucher") not in ("queued", "uploaded") \
+                    and self.upload_voucher(no):
+                done += 1
+        return done
+
+    def upload_voucher(self, admission_no: str) -> str:
+        """Queue the electronic settlement voucher (4901 with the e-bill) on the server's outbox once
+        the discharge e-bill exists; returns its state ('' while the bill is still pending)."""
+        rec = self._need(admission_no, "done")
+        if rec.get("voucher") in ("queued", "uploaded"):
+            return str(rec["voucher"])
+        bills = [b for b in self.desk.checkout.bills_of(rec["orderNo"]) if not b.get("pending")]
+        if not bills:
+            return ""  # the e-bill follows on the resume round; so does the voucher
+        try:
+            st = self.api.voucher_upload(rec["settlementId"], bills[0]["billBatchCode"], bills[0]["billNo"])
+        except (BillingError, LinkError) as exc:
+            self._save(admission_no, rec | {"voucherError": str(exc)})
+            return ""
+        self._save(admission_no, rec | {"voucher": st.state})
+        return st.state
 
     def cancel_settlement(self, admission_no: str, reason: str) -> dict[str, Any]:
         """撤销医保结算 (2305) while the HIS has not taken the discharge."""
