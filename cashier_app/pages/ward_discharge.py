@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cashier_app.pages.common import MessageLine, line
+from cashier_app.pages.common import MessageLine, combo, line
 from cashier_app.pages.ward_common import QrLabel, WardContext, fill, table
 from qt_common.qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from workflows.his import DischargeBill
@@ -51,6 +51,24 @@ class WardDischargePage(QWidget):
         for w in (self.code, by_code, by_qr):
             pay.addWidget(w)
         root.addLayout(pay)
+        ins = QHBoxLayout()
+        self.cert = line("医保：身份证号 / 电子凭证 / 社保卡号", "wardInsCert")
+        self.cert_type = combo([("02", "身份证"), ("01", "医保电子凭证"), ("03", "社保卡")], "wardInsCertType")
+        self.disease = line("入院诊断（编码 名称，如 J18.900 肺炎）", "wardInsDisease")
+        admit = QPushButton("医保入院登记")
+        admit.setObjectName("wardInsAdmit")
+        admit.clicked.connect(self.insured_admit)
+        pre = QPushButton("医保预结算")
+        pre.setObjectName("wardInsPre")
+        pre.clicked.connect(self.insured_pre)
+        settle = QPushButton("医保出院结算")
+        settle.setObjectName("wardInsSettle")
+        settle.clicked.connect(self.insured_settle)
+        for iw in (QLabel("医保"), self.cert_type, self.cert, self.disease, admit, pre, settle):
+            ins.addWidget(iw)
+        ins.setStretchFactor(self.cert, 1)
+        ins.setStretchFactor(self.disease, 1)
+        root.addLayout(ins)
         body = QHBoxLayout()
         left = QVBoxLayout()
         self.message = MessageLine("wardDischargeMessage")
@@ -110,6 +128,69 @@ class WardDischargePage(QWidget):
             self.message.bad(f"{f.message}（订单{f.order_no}）")
         fill(self.refunds, [[x.out_trade_no or "—", x.out_refund_no, f"{x.fen / 100:.2f}", STATE.get(x.state, x.state)]
                             for x in out.refunds])
+
+    # --- insured -------------------------------------------------------------------------------
+
+    def _picked(self) -> WardRow | None:
+        self.row = self.pick()
+        if self.row is None:
+            self.message.bad("请先在病区一览中选择患者")
+        else:
+            r = self.row
+            self.head.setText(f"{r.bed} {r.name} 住院号{r.admission_no} {r.dept_name}")
+        return self.row
+
+    def insured_admit(self) -> None:
+        """1101 + 2401 for the selected stay (the diagnosis from the field)."""
+        row = self._picked()
+        if row is None:
+            return
+        code, _, name = self.disease.text().strip().partition(" ")
+        if not code or not name.strip():
+            self.message.bad("入院诊断：请输入诊断编码和名称，中间空一格")
+            return
+        cert_type, cert = str(self.cert_type.currentData()), self.cert.text().strip()
+        ins = self.ctx.ward.insurance
+
+        def work() -> str:
+            person = ins.identify(cert_type, cert)
+            ins.admit(self.ctx.ward.desk.stay(row.patient_id), person, dept_code="", disease_code=code,
+                      disease_name=name.strip(), doctor="主治医师", doctor_no="D001")
+            return person.name
+
+        self.ctx.tasks.run(work, lambda who: self.message.ok(f"医保入院登记完成：{who}"), self._failed)
+
+    def insured_pre(self) -> None:
+        """Upload the closed days' fees and pre-settle: fund / account / self-pay vs the deposit."""
+        row = self._picked()
+        if row is None:
+            return
+        ins = self.ctx.ward.insurance
+
+        def work() -> Any:
+            ins.upload_fees(row.admission_no)
+            return ins.pre_settle(row.admission_no)
+
+        self.ctx.tasks.run(work, self._show_pre, self._failed)
+
+    def _show_pre(self, v: Any) -> None:
+        sp = v.split
+        self.sums.setText(f"医保预结算：医疗费 {sp.medfee:.2f}元 ｜ 统筹基金 {sp.fund:.2f}元 ｜ 个人账户 "
+                          f"{sp.account:.2f}元 ｜ 个人自付 {sp.cash:.2f}元 ｜ 押金 {v.deposit:.2f}元 ｜ 需补缴 "
+                          f"{v.due:.2f}元 ｜ 预计退押金 {v.refund_due:.2f}元")
+        self.message.ok("医保预结算完成")
+
+    def insured_settle(self) -> None:
+        """2402 + 2303 + 2304 and the HIS discharge with the insurance parts in one step."""
+        row = self._picked()
+        if row is None:
+            return
+        code = self.code.text().strip()
+        pay = PayChoice.code(code) if code else None
+        self.code.clear()
+        self.message.info("正在办理医保出院结算…")
+        self.ctx.tasks.run(lambda: self.ctx.ward.insurance.discharge(row.admission_no, pay), self._done,
+                           self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.qr.show_text("")

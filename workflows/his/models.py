@@ -285,12 +285,13 @@ class Inpatient:
     deposit: Decimal
     total_fees: Decimal
     settlement_no: str | None
+    dept_code: str = ""
 
     @classmethod
     def of(cls, d: Json) -> Inpatient:
         return cls(d["admissionNo"], d["patientId"], d["patientName"], d["deptName"], d["ward"], d["bed"],
                    date.fromisoformat(d["admittedOn"]), d["status"], money(d["deposit"]), money(d["totalFees"]),
-                   d.get("settlementNo"))
+                   d.get("settlementNo"), str(d.get("deptCode", "")))
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,11 @@ class ExportFailedError(WardError):
 
     code = "E3806"
     default_message = "导出失败"
+
+
+class WardInsuranceError(WardError):
+    """An inpatient insurance step refused, or the insurance side unreachable (the message names
+    the step; the nurse may settle as self-pay)."""
+
+    code = "E3807"
+    default_message = "医保业务失败"

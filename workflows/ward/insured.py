@@ -31,14 +31,7 @@ from workflows.insurance.models import FeeLine, InsuredPerson, Split, Visit
 from workflows.kiosk.models import PayChoice
 from workflows.ward import stats
 from workflows.ward.desk import DischargeResult, WardDesk
-from workflows.ward.errors import WardError, WardInputError
-
-
-class WardInsuranceError(WardError):
-    """The insurance side refused a step or cannot be reached (the message says which)."""
-
-    code = "E3807"
-    default_message = "医保业务失败"
+from workflows.ward.errors import WardError, WardInputError, WardInsuranceError
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +92,7 @@ class WardInsurance:
         """入院登记 (2401) of the stay. :raises WardInputError: already registered."""
         if self.record(stay.admission_no).get("state") in ("registered", "discharged", "settled"):
             raise WardInputError(f"住院号：{stay.admission_no}已办理医保入院登记")
-        visit = Visit("inpatient", stay.admission_no, dept_code, stay.dept_name, doctor, doctor_no, "21",
+        visit = Visit("inpatient", stay.admission_no, dept_code or stay.dept_code, stay.dept_name, doctor, doctor_no, "21",
                       disease_code, disease_name)
         rec = self._call("医保入院登记", self.api.register, person, visit)
         return self._save(stay.admission_no, {"state": "registered", "settlementId": rec.settlement_id,

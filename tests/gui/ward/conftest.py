@@ -23,6 +23,9 @@ from tests.integration.ward.rig import WardRig  # noqa: E402
 from workflows.demo.cashier import demo_services  # noqa: E402
 from workflows.ward.builder import Ward  # noqa: E402
 
+#: the HIS simulator's ward items -> the insurance simulator's catalogue (医保目录对照)
+INS_CODES = {"C0001": "120100001", "C0002": "110200001", "T0001": "110200001", "J0001": "250101015",
+             "X0012": "XR05CBA037A001010100794", "X0002": "XR05CBA037A001010100794"}
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
@@ -30,7 +33,7 @@ SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WardRig]:
     r = WardRig(tmp_path_factory.mktemp("ward_gui_rig"))
     try:
-        yield r.start()
+        yield r.start(insurance=True)
     finally:
         r.stop()
 
@@ -58,7 +61,8 @@ def ward_window(qtbot, qapp, tmp_path, rig: WardRig, io_guard) -> Iterator[WardW
     services, _platform = bg(lambda: demo_services(tmp_path / "win", printer=printers))
     ward = bg(lambda: rig.ward(tmp_path / "ward", minimum_deposit=Decimal("1000.00"),
                                top_up_url="https://his.example/ward/topup",
-                               daily_list_url="https://his.example/ward/daily"))
+                               daily_list_url="https://his.example/ward/daily", insurance_codes=INS_CODES,
+                               admdvs="440300"))
     bg(ward.maintain)
     win = MainWindow(services, printers, probe_ms=0, ward=ward)
     qtbot.addWidget(win)

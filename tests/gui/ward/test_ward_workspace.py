@@ -153,3 +153,41 @@ def test_daily_list_discharge_statistics(qtbot, ward_window: WardWindow) -> None
     stats.posters(poster_pdf)
     qtbot.waitUntil(lambda: "海报已输出" in stats.message.text(), timeout=15000)
     assert poster_pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_insured_discharge_from_the_discharge_page(qtbot, ward_window: WardWindow) -> None:  # type: ignore[no-untyped-def]
+    from tests.rigs.insurance import WANG
+
+    w = ward_window
+    p = _admit(w, "08床", "0", days=2, name=WANG["name"])
+    _open(qtbot, w)
+    _select(qtbot, w, p["patientId"])
+    board = w.ws.board
+    board.amount.setText("3000.00")
+    board.code.setText(WECHAT_CODE)
+    board.pay_code()
+    qtbot.waitUntil(lambda: "补缴成功" in board.message.text(), timeout=30000)
+    qtbot.waitUntil(lambda: w.win.tasks.busy == 0, timeout=15000)
+    _select(qtbot, w, p["patientId"])
+    page = w.ws.discharge
+    w.ws.setCurrentWidget(page)
+    page.cert.setText(WANG["certno"])
+    page.disease.setText("J18.900")
+    page.insured_admit()
+    qtbot.waitUntil(lambda: "诊断" in page.message.text(), timeout=15000)  # name missing: refused here
+    page.disease.setText("J18.900 肺炎")
+    page.insured_admit()
+    qtbot.waitUntil(lambda: "医保入院登记完成" in page.message.text(), timeout=30000)
+    page.insured_pre()
+    qtbot.waitUntil(lambda: "医保预结算完成" in page.message.text(), timeout=30000)
+    assert "统筹基金" in page.sums.text() and "押金 3000.00元" in page.sums.text()
+    page.insured_settle()
+    qtbot.waitUntil(lambda: "出院结算完成" in page.message.text() or w.win.errors.last is not None, timeout=60000)
+    assert "出院结算完成" in page.message.text(), (page.message.text(), w.win.errors.last)
+    qtbot.waitUntil(lambda: w.win.tasks.busy == 0, timeout=15000)
+    s = bg(lambda: w.ward.his.settlements(p["patientId"], "discharge"))[0]
+    req = s.ebill_request or {}
+    assert s.insurance_part > 0 and Decimal(req["fundPay"]) + Decimal(req["accountPay"]) == s.insurance_part
+    assert req["medicalInsuranceID"] == WANG["psn_no"]
+    assert page.refunds.rowCount() == 1 and page.refunds.item(0, 3).text() == "已原路退回"
+    w.shot("insured_discharge")
