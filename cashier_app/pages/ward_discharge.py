@@ -25,6 +25,7 @@ class WardDischargePage(QWidget):
         self.ctx, self.pick = ctx, pick
         self.bill: DischargeBill | None = None
         self.row: WardRow | None = None
+        self.last_order = ""
         root = QVBoxLayout(self)
         top = QHBoxLayout()
         load = QPushButton("读取出院费用")
@@ -73,6 +74,14 @@ class WardDischargePage(QWidget):
         left = QVBoxLayout()
         self.message = MessageLine("wardDischargeMessage")
         left.addWidget(self.message)
+        send = QHBoxLayout()
+        self.target = line("告知单接收手机号或邮箱", "wardNoticeTarget")
+        push = QPushButton("发送告知单")
+        push.setObjectName("wardNoticeSend")
+        push.clicked.connect(self.send_notice)
+        send.addWidget(self.target, 1)
+        send.addWidget(push)
+        left.addLayout(send)
         self.refunds = table(["原支付订单", "退款单号", "金额", "状态"], "wardRefundTable")
         left.addWidget(self.refunds)
         body.addLayout(left, 1)
@@ -120,6 +129,7 @@ class WardDischargePage(QWidget):
     def _done(self, out: DischargeResult) -> None:
         self.qr.show_text("")
         f = out.flow
+        self.last_order = f.order_no if f.ok else ""
         if f.ok:
             bill = f"，电子票据 {f.bill.bill_no}" if f.bill is not None else ""
             self.message.ok(f"出院结算完成（订单{f.order_no}）{bill}；应退押金{out.refund_fen / 100:.2f}元，"
@@ -191,6 +201,15 @@ class WardDischargePage(QWidget):
         self.message.info("正在办理医保出院结算…")
         self.ctx.tasks.run(lambda: self.ctx.ward.insurance.discharge(row.admission_no, pay), self._done,
                            self._failed)
+
+    def send_notice(self) -> None:
+        """Send the discharge e-bill's notice (it was printed at the ward as well)."""
+        if self.last_order == "":
+            self.message.bad("请先办理出院结算")
+            return
+        no, target = self.last_order, self.target.text()
+        self.ctx.tasks.run(lambda: self.ctx.ward.desk.send_notice(no, target),
+                           lambda bills: self.message.ok(f"告知单已发送（票据{'、'.join(bills)}）"), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.qr.show_text("")

@@ -17,6 +17,7 @@ from workflows.events import Events
 from workflows.his import HisClient
 from workflows.insurance.client import InsuranceApi
 from workflows.kiosk.checkout import Checkout
+from workflows.server_api import ServerApi
 from workflows.terminal.builder import ReopeningPrinter, Terminal, build_terminal
 from workflows.terminal.config import TerminalConfig
 from workflows.ward.desk import WardDesk
@@ -84,6 +85,7 @@ def build_ward(config: TerminalConfig, settings: WardSettings, *, receipt_printe
     checkout = Checkout(db=terminal.db, his=his, payments=session, workflow=terminal.workflow,
                         receipt_printer=receipt_printer, events=events, clock=clock,
                         qr_channel=config.payment.channel, width_mm=config.printer_width_mm)
-    desk = WardDesk(his=his, checkout=checkout, payments=session, settings=settings, db=terminal.db, clock=clock)
+    desk = WardDesk(his=his, checkout=checkout, payments=session, settings=settings, db=terminal.db, clock=clock,
+                    api=ServerApi(terminal.sync))
     insurance = WardInsurance(InsuranceApi(terminal.sync), desk, settings.insurance_codes, settings.admdvs)
     return Ward(terminal, his, desk, settings, events, WardReports(desk), insurance)

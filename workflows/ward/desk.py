@@ -20,12 +20,14 @@ Every step is durable and idempotent:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from billing_core import methods
 from billing_core.clock import Clock
 from offline_store import kiosk_orders
 from offline_store.db import Database
@@ -36,6 +38,7 @@ from workflows.kiosk.checkout import Checkout, OrderRequest
 from workflows.kiosk.models import FlowResult, PayChoice
 from workflows.payment_client import PaymentError
 from workflows.payment_session import PaymentSession
+from workflows.server_api import HisApi
 from workflows.ward import refunds, stats
 from workflows.ward.board import WardRow, board_rows
 from workflows.ward.errors import NotReversibleError, UnknownWardOrderError, WardHisError, WardInputError
@@ -80,9 +83,9 @@ class WardDesk:
     """One nurse station over the HIS, the payment platform and the terminal's Checkout."""
 
     def __init__(self, *, his: HisClient, checkout: Checkout, payments: PaymentSession | None,
-                 settings: WardSettings, db: Database, clock: Clock) -> None:
+                 settings: WardSettings, db: Database, clock: Clock, api: HisApi | None = None) -> None:
         self.his, self.checkout, self.payments = his, checkout, payments
-        self.settings, self.db, self.clock = settings, db, clock
+        self.settings, self.db, self.clock, self.api = settings, db, clock, api
 
     # --- views --------------------------------------------------------------------------------
 
@@ -255,6 +258,24 @@ class WardDesk:
             if rev.get("state") in ("refund", "done"):
                 out[o.order_no] = out.get(o.order_no, 0) + int(rev.get("refundFen", 0))
         return out
+
+    def send_notice(self, order_no: str, target: str) -> list[str]:
+        """Send the e-bill notice(s) of an order to a mobile number or e-mail (the printed notice
+        is the other way); returns the bill numbers sent. :raises WardInputError: E3801."""
+        target = target.strip()
+        if re.fullmatch(r"1\d{10}", target):
+            kind = "1201"
+        elif re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", target):
+            kind = "1202"
+        else:
+            raise WardInputError("接收方：请输入11位手机号码或电子邮箱")
+        bills = [b for b in self._order(order_no).bills if not b.get("pending")]
+        if not bills or self.api is None:
+            raise WardInputError(f"订单号：{order_no}没有已开具的电子票据")
+        for b in bills:
+            self.api.call(methods.SEND_BILL_NOTICE, {"billBatchCode": b["billBatchCode"], "billNo": b["billNo"],
+                                                     "noticeList": [{"noticeType": kind, "noticeValue": target}]})
+        return [str(b["billNo"]) for b in bills]
 
     # --- resume -------------------------------------------------------------------------------
 

@@ -128,6 +128,9 @@ def test_daily_list_discharge_statistics(qtbot, ward_window: WardWindow) -> None
     qtbot.waitUntil(lambda: "出院结算完成" in page.message.text(), timeout=60000)
     assert page.refunds.rowCount() == 1 and page.refunds.item(0, 3).text() == "已原路退回"
     assert page.refunds.item(0, 2).text() == f"{bill.refund_due:.2f}"
+    page.target.setText("13912345678")
+    page.send_notice()
+    qtbot.waitUntil(lambda: "告知单已发送" in page.message.text(), timeout=15000)
     w.shot("discharge")
 
     stats = w.ws.stats

@@ -131,6 +131,9 @@ def test_discharge_with_deposit_larger_than_bill_refunds_original_channels_to_th
     discharge = one(ward.his.settlements(p["patientId"], "discharge"))
     assert discharge.ebill_method == "invEBillHospitalized" and discharge.ebill.status == "issued"
     assert ward.desk.resume()["refunds"] == 0  # a resume round refunds nothing twice
+    assert ward.desk.send_notice(out.flow.order_no, "13912345678") == [out.flow.bill.bill_no]  # or sent
+    with pytest.raises(WardInputError):
+        ward.desk.send_notice(out.flow.order_no, "12345")
     assert sum(rig.control._get(f"/_sim/orders/{no}")["refund_fee"] for no in by_order) == out.refund_fen
 
 
