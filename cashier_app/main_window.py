@@ -20,6 +20,7 @@ from cashier_app.pages.paper import PaperPage
 from cashier_app.pages.query import QueryPage
 from cashier_app.pages.report import ReportPage
 from cashier_app.pages.stock import StockPage
+from cashier_app.pages.ward import WardWorkspace
 from cashier_app.pages.writeoff import WriteOffPage
 from cashier_app.printers import WindowPrinters
 from devices.scanner import EBillCode, parse_scan
@@ -54,6 +55,7 @@ from workflows.link_monitor import carry_summary
 from workflows.online_stock import online_stock
 from workflows.records import BillRecord
 from workflows.session_errors import BillNotFound
+from workflows.ward.builder import Ward
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
         ("query", "查询 F5"), ("report", "日结 F6"), ("insured", "医保结算 F8"))
@@ -77,7 +79,8 @@ class _ActivityFilter(QObject):
 class MainWindow(QMainWindow):
     """The window. Everything comes in by constructor (no global app object)."""
 
-    def __init__(self, services: CashierServices, printers: WindowPrinters, *, probe_ms: int = 3000) -> None:
+    def __init__(self, services: CashierServices, printers: WindowPrinters, *, probe_ms: int = 3000,
+                 ward: Ward | None = None) -> None:
         super().__init__()
         self.services = services
         self.setWindowTitle(f"医疗收费电子票据 · {services.window.hospital} · {services.window.place_name}")
@@ -130,6 +133,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.pages[key], label)
         # no F-key: F7 belongs to the issue page (fill the amount owed)
         self.tabs.addTab(self.stock_page, "票据库存")
+        if ward is not None:  # a nurse station: the ward workspace (cashier_app/pages/ward*.py)
+            self.pages["ward"] = WardWorkspace(ward, self.tasks, self.errors)
+            self.tabs.addTab(self.pages["ward"], "病区")
         self.tabs.currentChanged.connect(self._tab_changed)
         wl.addWidget(self.tabs, 1)
         self.root.addWidget(work)

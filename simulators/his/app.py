@@ -129,8 +129,26 @@ def create_app(ctx: HisContext) -> Flask:
             no = seed.add_inpatient(db, str(b["patientId"]), dept_code=b.get("deptCode", "NK"),
                                     days=int(b.get("days", 3)),
                                     deposit_fen=amount_fen(b.get("deposit", "0"), "deposit", positive=False),
-                                    today=ctx.today(), rng=random.Random(b.get("seed")))
+                                    today=ctx.today(), rng=random.Random(b.get("seed")),
+                                    ward=str(b.get("ward", "")), bed=str(b.get("bed", "")))
             row = db.execute("SELECT * FROM inpatients WHERE admission_no = ?", (no,)).fetchone()
+            return jsonify({"inpatient": render_stay(db, dict(row))})
+
+    @app.post("/_sim/inpatients/<admission_no>/fees")
+    def add_fee(admission_no: str) -> Any:
+        # A ward charge posted today (a test's "charge" step): one line of ``amount``.
+        b = request.get_json(force=True) or {}
+        fen = amount_fen(b.get("amount", "0"), "amount")
+        with ctx.store.tx() as db:
+            row = db.execute("SELECT * FROM inpatients WHERE admission_no = ? AND status = 'in'",
+                             (admission_no,)).fetchone()
+            if row is None:
+                return jsonify({"error": "no such stay in hospital"}), 404
+            db.execute("INSERT INTO daily_fees (admission_no, day, code, name, spec, unit, price_fen, qty,"
+                       " charge_code, charge_name) VALUES (?, ?, ?, ?, '', '次', ?, 1, ?, ?)",
+                       (admission_no, ctx.today().isoformat(), b.get("code", "T0001"), b.get("name", "静脉输液"),
+                        fen, b.get("chargeCode", "401"), b.get("chargeName", "治疗费")))
+            row = db.execute("SELECT * FROM inpatients WHERE admission_no = ?", (admission_no,)).fetchone()
             return jsonify({"inpatient": render_stay(db, dict(row))})
 
     @app.post("/_sim/slots")

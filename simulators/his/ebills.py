@@ -94,9 +94,11 @@ def registration(no: str, patient: dict[str, Any], now: datetime, items: list[di
 
 def hospitalized(no: str, patient: dict[str, Any], now: datetime, items: list[dict[str, Any]],
                  channels: list[tuple[str, int]], stay: dict[str, Any], dept: tuple[str, str], staff: str,
-                 place_code: str, parts: tuple[int, int, int]) -> tuple[str, dict[str, Any]]:
+                 place_code: str, parts: tuple[int, int, int],
+                 insurance: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     """invEBillHospitalized (busType 01) of a discharge settlement; ``parts`` = (deposit used,
-    paid on top, surplus deposit to refund)."""
+    paid on top, surplus deposit to refund); ``insurance`` (fen: fund, other, account; setlId,
+    psnNo, insuplcAdmdvs) fills the insurance fields of an insured discharge."""
     total = sum(it["amountFen"] for it in items)
     admitted = date.fromisoformat(stay["admitted_on"])
     bill = _header(no, "01", patient, now, total, staff, place_code) | _details(no, items) | {
@@ -106,6 +108,14 @@ def hospitalized(no: str, patient: dict[str, Any], now: datetime, items: list[di
         "outHospitalDate": date8(now), "hospitalDays": str(max((now.date() - admitted).days, 1)),
         "isArrears": "0", "cashPay": yuan(parts[0]), "cashRecharge": yuan(parts[1]), "cashRefund": yuan(parts[2]),
         "payChannelDetail": _channels(channels)}
+    if insurance:
+        fund, other, account = insurance["fund"], insurance["other"], insurance["account"]
+        bill |= {"fundPay": yuan(fund), "otherfundPay": yuan(other), "accountPay": yuan(account),
+                 "selfCashPay": yuan(total - fund - other - account), "ownPay": ZERO,
+                 "selfPayAmt": yuan(total - fund - other - account),
+                 "medicalInsuranceID": insurance["psnNo"], "balancedNumber": insurance["setlId"],
+                 "medCareInstitution": insurance["insuplcAdmdvs"],
+                 "payChannelDetail": _channels([("YBTCJJ", fund + other), ("YBK", account), *channels])}
     return methods.INV_EBILL_HOSPITALIZED, bill
 
 

@@ -94,15 +94,17 @@ def check_refusal(ctx: HisContext) -> None:
 
 def create(ctx: HisContext, db: sqlite3.Connection, *, kind: str, appid: str, patient_id: str, amount: int,
            pay: Payment, items: list[dict[str, Any]], who: str, admission_no: str | None = None,
-           refund_due: int = 0, reversal_of: str | None = None, reason: str = "") -> str:
-    """Insert a settlement; returns its number (prefix by kind + date + sequence)."""
+           refund_due: int = 0, reversal_of: str | None = None, reason: str = "", insurance_fen: int = 0) -> str:
+    """Insert a settlement; returns its number (prefix by kind + date + sequence). ``insurance_fen``:
+    what the insurance platform paid (an insured discharge, issue 17)."""
     cur = db.execute(
         "INSERT INTO settlements (kind, patient_id, admission_no, amount_fen, pay_method, pay_channel, pay_ref,"
         " prepay_part_fen, deposit_part_fen, external_part_fen, refund_due_fen, created_at, status, reversal_of,"
-        " reason, issuer, items_json, appid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " reason, issuer, items_json, appid, insurance_part_fen)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (kind, patient_id, admission_no, amount, pay.method, pay.channel, pay.ref, pay.prepay_fen, pay.deposit_fen,
          pay.external_fen, refund_due, ctx.now().isoformat(timespec="milliseconds"),
-         "reversal" if reversal_of else "settled", reversal_of, reason, who, dumps(items), appid))
+         "reversal" if reversal_of else "settled", reversal_of, reason, who, dumps(items), appid, insurance_fen))
     no = f"{PREFIX[kind]}{ctx.now():%Y%m%d}{cur.lastrowid:06d}"
     db.execute("UPDATE settlements SET no = ? WHERE seq = ?", (no, cur.lastrowid))
     return no
@@ -151,6 +153,7 @@ def render(db: sqlite3.Connection, no: str) -> dict[str, Any]:
         "admissionNo": s["admission_no"], "amount": yuan(s["amount_fen"]), "payMethod": s["pay_method"],
         "payChannel": s["pay_channel"], "payRef": s["pay_ref"], "prepayPart": yuan(s["prepay_part_fen"]),
         "depositPart": yuan(s["deposit_part_fen"]), "externalPart": yuan(s["external_part_fen"]),
+        "insurancePart": yuan(s["insurance_part_fen"]),
         "refundDue": yuan(s["refund_due_fen"]), "createdAt": s["created_at"], "status": s["status"],
         "reversalOf": s["reversal_of"], "reversedBy": s["reversed_by"], "reason": s["reason"],
         "issuer": s["issuer"], "items": [item_out(it) for it in loads(s["items_json"])],

@@ -55,6 +55,22 @@ def get(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any
     return {"inpatient": render_stay(db, dict(row))}
 
 
+@op("inpatient.list", "read", "病区在院患者")
+def list_stays(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``{ward O, status O (in | discharged | all, default in)}`` -> ``{inpatients: [stay]}`` by ward, bed."""
+    ward = str(body.get("ward") or "")
+    status = str(body.get("status") or "in")
+    if status not in ("in", "discharged", "all"):
+        raise HisError(e.FIELD_FORMAT, "status（住院状态）只能是in、discharged或all")
+    sql, args = "SELECT * FROM inpatients WHERE 1 = 1", list[str]()
+    if ward:
+        sql, args = sql + " AND ward = ?", [*args, ward]
+    if status != "all":
+        sql, args = sql + " AND status = ?", [*args, status]
+    rows = db.execute(sql + " ORDER BY ward, bed, admission_no LIMIT 500", args).fetchall()
+    return {"inpatients": [render_stay(db, dict(r)) for r in rows]}
+
+
 def _in_hospital(s: dict[str, Any]) -> None:
     if s["status"] != "in":
         raise HisError(e.ALREADY_DISCHARGED, f"住院号{s['admission_no']}已出院结算")
@@ -100,11 +116,34 @@ def daily_list(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[s
             "deposit": yuan(s["deposit_fen"])}
 
 
-def _bill(db: sqlite3.Connection, s: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int, int, int]:
+def _bill(db: sqlite3.Connection, s: dict[str, Any],
+          ins_fen: int = 0) -> tuple[list[dict[str, Any]], int, int, int, int]:
+    """(items, total, deposit used, due on top, surplus deposit); ``ins_fen`` is paid by insurance."""
     items = _fee_items(db, s["admission_no"])
     total = sum(i["amountFen"] for i in items)
-    used = min(total, s["deposit_fen"])
-    return items, total, used, total - used, s["deposit_fen"] - used
+    if ins_fen > total:
+        raise HisError(e.FIELD_AMOUNT, f"insurance（医保支付）{yuan(ins_fen)}超过住院费用总额{yuan(total)}")
+    used = min(total - ins_fen, s["deposit_fen"])
+    return items, total, used, total - ins_fen - used, s["deposit_fen"] - used
+
+
+def _insurance(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The optional ``insurance`` object of an insured discharge (issue 17): the insurance
+    platform's settlement — ``setlId``, ``psnNo``, ``insuplcAdmdvs``, ``fundPay``, ``otherfundPay``
+    O, ``accountPay``; the HIS takes fund + other + account as paid and the rest from the deposit."""
+    raw = body.get("insurance")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise HisError(e.FIELD_FORMAT, "insurance（医保结算）须为对象")
+    out: dict[str, Any] = {k: fields.text(raw, k, name, 60) for k, name in (
+        ("setlId", "医保结算ID"), ("psnNo", "人员编号"), ("insuplcAdmdvs", "参保地"))}
+    for key, wire, name in (("fund", "fundPay", "统筹基金支付"), ("other", "otherfundPay", "其它基金支付"),
+                            ("account", "accountPay", "个人账户支付")):
+        out[key] = amount_fen(raw.get(wire, "0"), f"insurance.{wire}（{name}）", positive=False)
+        if out[key] < 0:
+            raise HisError(e.FIELD_AMOUNT, f"insurance.{wire}（{name}）不能为负")
+    return out
 
 
 @op("inpatient.dischargeBill", "read", "出院费用")
@@ -112,13 +151,15 @@ def discharge_bill(ctx: HisContext, db: sqlite3.Connection, appid: str, body: di
     """``{admissionNo}`` -> fees by charge item, deposit, amount due on top, surplus to refund."""
     s = _stay(db, body)
     _in_hospital(s)
-    items, total, used, due, refund = _bill(db, s)
+    ins = _insurance(body)
+    items, total, used, due, refund = _bill(db, s, ins["fund"] + ins["other"] + ins["account"] if ins else 0)
     groups: dict[str, dict[str, Any]] = {}
     for i in items:
         g = groups.setdefault(i["chargeCode"], {"chargeCode": i["chargeCode"], "chargeName": i["chargeName"], "fen": 0})
         g["fen"] += i["amountFen"]
     return {"inpatient": render_stay(db, s), "total": yuan(total), "deposit": yuan(s["deposit_fen"]),
             "depositUsed": yuan(used), "due": yuan(due), "refundDue": yuan(refund),
+            "insurancePart": yuan(total - used - due),
             "groups": [{"chargeCode": g["chargeCode"], "chargeName": g["chargeName"], "amount": yuan(g["fen"])}
                        for g in groups.values()]}
 
@@ -130,14 +171,16 @@ def settle_discharge(ctx: HisContext, db: sqlite3.Connection, appid: str, body: 
     s = _stay(db, body)
     who = ledger.issuer(ctx, body)
     _in_hospital(s)
-    items, total, used, due, refund = _bill(db, s)
+    ins = _insurance(body)
+    ins_fen = ins["fund"] + ins["other"] + ins["account"] if ins else 0
+    items, total, used, due, refund = _bill(db, s, ins_fen)
     ext = ledger.external(body, due) if due else ledger.Payment("deposit", "", "")
     ledger.check_refusal(ctx)
     pay = ledger.Payment("deposit" if not due else "deposit+external", ext.channel, ext.ref,
                          deposit_fen=used, external_fen=due)
     p = ledger.patient_row(db, s["patient_id"])
     no = ledger.create(ctx, db, kind="discharge", appid=appid, patient_id=p["id"], amount=total, pay=pay,
-                       items=items, who=who, admission_no=s["admission_no"], refund_due=refund)
+                       items=items, who=who, admission_no=s["admission_no"], refund_due=refund, insurance_fen=ins_fen)
     db.execute("UPDATE inpatients SET status = 'discharged', deposit_fen = 0, discharged_on = ?, settlement_no = ?"
                " WHERE admission_no = ?", (ctx.today().isoformat(), no, s["admission_no"]))
     dept = db.execute("SELECT code, name FROM departments WHERE code = ?", (s["dept_code"],)).fetchone()
@@ -145,5 +188,6 @@ def settle_discharge(ctx: HisContext, db: sqlite3.Connection, appid: str, body: 
     place = str(ctx.config.get("placeCode", "")) if who == "his" else ""
     channels = pay.channels(str(ctx.config["prepayChannelCode"]), str(ctx.config["depositChannelCode"]))
     ledger.attach_ebill(db, no, *ebills.hospitalized(no, p, ctx.now(), items, channels, s,
-                                                     (dept["code"], dept["name"]), staff, place, (used, due, refund)))
+                                                     (dept["code"], dept["name"]), staff, place, (used, due, refund),
+                                                     ins))
     return {"settlement": ledger.render(db, no)}

@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS settlements (
     admission_no TEXT, amount_fen INTEGER NOT NULL, pay_method TEXT NOT NULL, pay_channel TEXT NOT NULL,
     pay_ref TEXT NOT NULL, prepay_part_fen INTEGER NOT NULL DEFAULT 0, deposit_part_fen INTEGER NOT NULL DEFAULT 0,
     external_part_fen INTEGER NOT NULL DEFAULT 0, refund_due_fen INTEGER NOT NULL DEFAULT 0,
+    insurance_part_fen INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('settled', 'reversed', 'reversal')),
     reversal_of TEXT, reversed_by TEXT, reason TEXT NOT NULL DEFAULT '', issuer TEXT NOT NULL,
     items_json TEXT NOT NULL, ebill_method TEXT, ebill_request_json TEXT,
@@ -87,6 +88,9 @@ class Store:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            # a data directory from before insured discharges (issue 17) gains the column
+            if "insurance_part_fen" not in {r[1] for r in db.execute("PRAGMA table_info(settlements)")}:
+                db.execute("ALTER TABLE settlements ADD COLUMN insurance_part_fen INTEGER NOT NULL DEFAULT 0")
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def connect(self) -> sqlite3.Connection:

@@ -73,7 +73,9 @@ def _t(name: str, guard: set[str], to: str) -> Transition:
 
 
 TRANSITIONS: Mapping[str, Transition] = {t.name: t for t in (
-    _t("upload_fees", {REGISTERED, FEES_UPLOADED}, FEES_UPLOADED),
+    # an inpatient's daily pre-settlement (2303) is a preview: the next day's fees (2301) still
+    # come, and the visit is pre-settled again before it is settled (issue 17)
+    _t("upload_fees", {REGISTERED, FEES_UPLOADED, PRE_SETTLED}, FEES_UPLOADED),
     _t("pre_settle", {FEES_UPLOADED, PRE_SETTLED}, PRE_SETTLED),
     _t("begin_settle", {PRE_SETTLED}, SETTLING),
     _t("settled", {SETTLING, IN_DOUBT}, SETTLED),

@@ -84,10 +84,19 @@ CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
               # inpatient changes and the settlement list stay with staff
               | (methods.INSURANCE_METHODS - {methods.INS_REVERSE, methods.INS_RECONCILE, methods.INS_CHANGE_ADMISSION,
                                               methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST})),
-    # ward station: inpatient issuing and queries
-    "ward": (frozenset({methods.INV_EBILL_HOSPITALIZED, methods.BATCH_INVOICE_EBILL_HOSPITALIZED})
+    # ward station: inpatient issuing and queries; the deposit voucher of arrears collected at the
+    # nurse station (issue 17); emergency stock so billing goes on offline; the inpatient
+    # insurance steps (admission, fees, discharge, pre-settle, settle, cancel), not reversal
+    "ward": (frozenset({methods.INV_EBILL_HOSPITALIZED, methods.BATCH_INVOICE_EBILL_HOSPITALIZED,
+                        methods.INVOICE_PAYMENT_VOUCHER, methods.TERMINAL_STOCK_OUT,
+                        methods.TERMINAL_STOCK_RETURN, methods.TERMINAL_UPLOAD})
              | methods.QUERIES | _ACCOUNT | _MACHINE | {methods.SEND_BILL_NOTICE}
-             | methods.INSURANCE_QUERIES),
+             | methods.INSURANCE_QUERIES
+             | {methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
+                methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_VOUCHER_UPLOAD,
+                # the inpatient way back (issue 16 §4, issue 17): fees, discharge, admission
+                methods.INS_CANCEL_FEES, methods.INS_CANCEL_DISCHARGE, methods.INS_CANCEL_REGISTRATION,
+                methods.INS_CHANGE_ADMISSION}),
 })
 
 #: Caller kinds where a person works: their role-gated methods need that person's session (or the

@@ -216,6 +216,11 @@ class HisClient:
         """The patient's current (else latest) stay."""
         return Inpatient.of(self.call("inpatient.get", {"patientId": patient_id})["inpatient"])
 
+    def inpatients(self, ward: str | None = None, status: str = "in") -> list[Inpatient]:
+        """Stays of one ward (or all), by ward and bed; ``status`` ``in`` / ``discharged`` / ``all``."""
+        return [Inpatient.of(d) for d in self.call("inpatient.list", {"ward": ward or "",
+                                                                      "status": status})["inpatients"]]
+
     def top_up_deposit(self, request_id: str, admission_no: str, amount: Decimal, payment: Payment,
                        issuer: str = "terminal") -> Settlement:
         """住院押金 paid externally."""
@@ -227,9 +232,11 @@ class HisClient:
         """日清单 of one day."""
         return DailyList.of(self.call("inpatient.dailyList", {"admissionNo": admission_no, "date": day.isoformat()}))
 
-    def discharge_bill(self, admission_no: str) -> DischargeBill:
-        """The discharge bill: total, deposit, due, surplus to refund."""
-        return DischargeBill.of(self.call("inpatient.dischargeBill", {"admissionNo": admission_no}))
+    def discharge_bill(self, admission_no: str, insurance: Json | None = None) -> DischargeBill:
+        """The discharge bill: total, deposit, due, surplus to refund; with ``insurance`` (the
+        insurance settlement's parts, HIS_ADAPTER §3.4) what is left for the deposit and on top."""
+        data: Json = {"admissionNo": admission_no} | ({"insurance": insurance} if insurance else {})
+        return DischargeBill.of(self.call("inpatient.dischargeBill", data))
 
     def settle_discharge(self, request_id: str, admission_no: str, payment: Payment | None = None,
                          issuer: str = "terminal") -> Settlement:

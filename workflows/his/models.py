@@ -234,6 +234,8 @@ class Settlement:
     ebill_method: str | None
     ebill_request: Json | None = field(repr=False, compare=False)
     ebill: EBillState
+    #: what the insurance platform paid (an insured discharge; 0 otherwise)
+    insurance_part: Decimal = Decimal("0.00")
 
     @classmethod
     def of(cls, d: Json) -> Settlement:
@@ -243,7 +245,7 @@ class Settlement:
                    d["status"], d.get("reversalOf"), d.get("reversedBy"), d["issuer"],
                    tuple(Line.of(x) for x in d["items"]), money(d["prepayBalance"]),
                    _opt_money(d.get("depositBalance")), d.get("ebillMethod"), d.get("ebillRequest"),
-                   EBillState.of(d.get("ebill") or {}))
+                   EBillState.of(d.get("ebill") or {}), money(d.get("insurancePart", "0.00")))
 
 
 @dataclass(frozen=True)
@@ -283,12 +285,13 @@ class Inpatient:
     deposit: Decimal
     total_fees: Decimal
     settlement_no: str | None
+    dept_code: str = ""
 
     @classmethod
     def of(cls, d: Json) -> Inpatient:
         return cls(d["admissionNo"], d["patientId"], d["patientName"], d["deptName"], d["ward"], d["bed"],
                    date.fromisoformat(d["admittedOn"]), d["status"], money(d["deposit"]), money(d["totalFees"]),
-                   d.get("settlementNo"))
+                   d.get("settlementNo"), str(d.get("deptCode", "")))
 
 
 @dataclass(frozen=True)
@@ -319,12 +322,14 @@ class DischargeBill:
     due: Decimal
     refund_due: Decimal
     groups: tuple[tuple[str, str, Decimal], ...]
+    insurance_part: Decimal = Decimal("0.00")
 
     @classmethod
     def of(cls, d: Json) -> DischargeBill:
         return cls(Inpatient.of(d["inpatient"]), money(d["total"]), money(d["deposit"]), money(d["depositUsed"]),
                    money(d["due"]), money(d["refundDue"]),
-                   tuple((g["chargeCode"], g["chargeName"], money(g["amount"])) for g in d["groups"]))
+                   tuple((g["chargeCode"], g["chargeName"], money(g["amount"])) for g in d["groups"]),
+                   money(d.get("insurancePart", "0.00")))
 
 
 @dataclass(frozen=True)

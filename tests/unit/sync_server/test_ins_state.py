@@ -25,7 +25,7 @@ ALL = ("registered", "fees_uploaded", "pre_settled", "settling", "settled", "can
        "cancelling", "cancel_in_doubt", "closed")
 OPEN = {"registered", "fees_uploaded", "pre_settled", "settling", "in_doubt"}
 EXPECTED = {
-    "upload_fees": ({"registered", "fees_uploaded"}, "fees_uploaded"),
+    "upload_fees": ({"registered", "fees_uploaded", "pre_settled"}, "fees_uploaded"),
     "pre_settle": ({"fees_uploaded", "pre_settled"}, "pre_settled"),
     "begin_settle": ({"pre_settled"}, "settling"),
     "settled": ({"settling", "in_doubt"}, "settled"),

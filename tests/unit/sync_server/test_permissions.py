@@ -36,8 +36,13 @@ def test_caller_kinds() -> None:
     for method in (methods.INS_REVERSE, methods.INS_RECONCILE):
         with pytest.raises(RoleError):
             permissions.check_kind("kiosk", "K1", method)
-    with pytest.raises(RoleError):
-        permissions.check_kind("ward", "W1", methods.INS_SETTLE)
+    # issue 17: the ward settles inpatients (admission .. settle, cancel) and collects deposits
+    # (their vouchers); reversal and reconciliation stay with finance
+    permissions.check_kind("ward", "W1", methods.INS_SETTLE)
+    permissions.check_kind("ward", "W1", methods.INVOICE_PAYMENT_VOUCHER)
+    for method in (methods.INS_REVERSE, methods.INS_RECONCILE, methods.WRITE_OFF_EBILL):
+        with pytest.raises(RoleError):
+            permissions.check_kind("ward", "W1", method)
     with pytest.raises(RoleError):
         permissions.check_kind("his", "HIS01", methods.INS_PERSON_INFO)
     permissions.check_kind("kiosk", "K1", methods.INVOICE_PAYMENT_VOUCHER)  # kiosk top-ups and deposits

@@ -196,3 +196,30 @@ def test_find_patient_by_each_identifier(his: Caller, demo: dict[str, Any], ctx:
         assert his.ok("patient.find", {"by": by, "value": value})["patient"]["patientId"] == li["id"]
     assert his.call("patient.find", {"by": "hospitalCard", "value": "8899999999"})[0] == "E3520"
     assert his.call("patient.find", {"by": "face", "value": "x"})[0] == "E3511"
+
+
+def test_insured_discharge_takes_the_insurance_part_first(his: Caller, demo: dict[str, Any]) -> None:
+    from decimal import Decimal
+
+    from billing_core.bills import validate_request
+
+    rich = next(p for p in demo["patients"] if p["name"] == "王芳")["admissionNo"]  # 3000.00 deposit
+    ward = his.ok("inpatient.list", {"ward": "", "status": "in"})["inpatients"]
+    assert rich in {s["admissionNo"] for s in ward}
+    assert his.call("inpatient.list", {"status": "gone"})[0] == "E3511"
+    total = Decimal(his.ok("inpatient.dischargeBill", {"admissionNo": rich})["total"])
+    fund, account = (total * Decimal("0.6")).quantize(Decimal("0.01")), Decimal("12.34")
+    ins = {"setlId": "S0001", "psnNo": "44030000000000000001", "insuplcAdmdvs": "440300",
+           "fundPay": f"{fund}", "accountPay": f"{account}"}
+    assert his.call("inpatient.dischargeBill", {"admissionNo": rich, "insurance": ins | {
+        "fundPay": f"{total + 1}"}})[0] == "E3512"
+    bill = his.ok("inpatient.dischargeBill", {"admissionNo": rich, "insurance": ins})
+    part = total - fund - account
+    assert Decimal(bill["depositUsed"]) == part and Decimal(bill["insurancePart"]) == fund + account
+    assert Decimal(bill["refundDue"]) == Decimal("3000.00") - part
+    s = his.ok("inpatient.settleDischarge", {"requestId": rid(), "admissionNo": rich, "insurance": ins})["settlement"]
+    assert Decimal(s["insurancePart"]) + Decimal(s["depositPart"]) + Decimal(s["externalPart"]) == Decimal(s["amount"])
+    req = s["ebillRequest"] | {"placeCode": "001"}
+    assert req["fundPay"] == f"{fund}" and req["accountPay"] == "12.34" and req["selfCashPay"] == f"{part}"
+    assert req["balancedNumber"] == "S0001" and {c["payChannelCode"] for c in req["payChannelDetail"]} >= {"YBTCJJ", "YBK"}
+    assert validate_request(s["ebillMethod"], req)["balancedNumber"] == "S0001"  # raises when invalid

@@ -1,0 +1,63 @@
+"""Errors of the ward workflows (codes E3800-E3849, docs/ERRORS.md "workflows: ward")."""
+
+from __future__ import annotations
+
+from billing_core.errors import BillingError
+
+
+class WardError(BillingError):
+    """Root of the ward's own errors."""
+
+    code = "E3800"
+    default_message = "病区业务失败"
+
+
+class WardInputError(WardError):
+    """Bad input from the nurse station (amount, admission number, date): the message names the
+    field; nothing was done."""
+
+    code = "E3801"
+    default_message = "输入有误"
+
+
+class WardConfigError(WardError):
+    """The ``[ward]`` table (or what it needs: [his], [payment]) is missing or wrong."""
+
+    code = "E3802"
+    default_message = "病区配置有误"
+
+
+class WardHisError(WardError):
+    """The HIS could not be read (unreachable or refused) for a read-only ward view."""
+
+    code = "E3803"
+    default_message = "HIS暂不可用，请稍后重试"
+
+
+class UnknownWardOrderError(WardError):
+    """No ward order with that number in this terminal's store."""
+
+    code = "E3804"
+    default_message = "没有该病区订单"
+
+
+class NotReversibleError(WardError):
+    """The order cannot be reversed (not a settled deposit payment, or already reversed)."""
+
+    code = "E3805"
+    default_message = "该订单不能撤销"
+
+
+class ExportFailedError(WardError):
+    """A statistics export could not be written (disk, permissions)."""
+
+    code = "E3806"
+    default_message = "导出失败"
+
+
+class WardInsuranceError(WardError):
+    """An inpatient insurance step refused, or the insurance side unreachable (the message names
+    the step; the nurse may settle as self-pay)."""
+
+    code = "E3807"
+    default_message = "医保业务失败"
