@@ -8,13 +8,16 @@ PyInstaller's import analysis and must be named here, or the bundle fails its ``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PyInstaller.utils.hooks import collect_data_files, collect_submodules
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRIES = ROOT / "build_spec" / "entries"
-FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+#: the CJK font a bundle carries when asked (Windows): Debian's file, or EBILL_BUNDLE_FONT on a
+#: build machine without it (copy wqy-microhei.ttc from fonts-wqy-microhei)
+FONT = Path(os.environ.get("EBILL_BUNDLE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
 
 #: Modules the product loads by name (importlib) or only on some platforms.
 SERVER_HIDDEN = [
@@ -45,7 +48,9 @@ def terminal_datas(with_font: bool) -> list[tuple[str, str]]:
     datas = [*collect_data_files("print_templates", includes=["forms/*.json"]),
              *collect_data_files("devices", includes=["virtual/assets/*"]),
              *collect_data_files("billing_core", includes=["data/*"])]
-    if with_font and FONT.is_file():
+    if with_font:
+        if not FONT.is_file():
+            raise SystemExit(f"CJK font {FONT} missing: set EBILL_BUNDLE_FONT to wqy-microhei.ttc")
         datas.append((str(FONT), "fonts"))
     return datas
 

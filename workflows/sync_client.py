@@ -138,7 +138,7 @@ class SyncClient:
 
     def insurance(self, method: str, data: Mapping[str, Any], *, timeout: float | None = None) -> envelope.Response:
         """Call an insurance-API method (``insPersonInfo``, ``insSettle`` ...; docs/INSURANCE.md §12.3)."""
-        return self._call(f"{self.base_url}{INSURANCE_PREFIX}/{method}", data, timeout, stamp=method)
+        return self._call(f"{INSURANCE_PREFIX}/{method}", data, timeout, stamp=method)
 
     def probe(self) -> bool:
         """A heartbeat when the breaker allows one; True when the link is (now) up.

@@ -72,9 +72,10 @@ def test_the_package_creates_its_account_and_private_directories(installed: Path
         assert st.st_uid == uid and st.st_mode & 0o777 == 0o700, folder
     conf = (installed / "etc/hospital-ebill/server.toml").stat()
     assert conf.st_mode & 0o777 == 0o640 and conf.st_uid == 0
-    for path in ("usr/bin/hospital-ebill-server", UNIT, "lib/systemd/system/hospital-ebill-backup.timer",
-                 "usr/share/hospital-ebill/nginx/sync_server.conf"):
-        assert (installed / path).exists(), path
+    command = installed / "usr/bin/hospital-ebill-server"  # an absolute link inside the root
+    assert command.is_symlink() and (installed / os.readlink(command).lstrip("/")).is_file()
+    for path in (UNIT, "lib/systemd/system/hospital-ebill-backup.timer", "usr/share/hospital-ebill/nginx/sync_server.conf"):
+        assert (installed / path).is_file(), path
     status = subprocess.run(["chroot", str(installed), "dpkg-query", "-W", "-f=${Status} ${Version}", "hospital-ebill"],
                             capture_output=True, text=True, check=True)
     assert status.stdout == "install ok installed 0.1.0"

@@ -146,6 +146,7 @@ class InsSimProcess:
     def start(self) -> InsSimProcess:
         # stderr (its request log) goes to a file: a pipe nobody reads fills up after ~64 KiB and
         # then blocks the simulator mid-request (a long test, e.g. the mixed-day state machine)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.data_dir / "simulator.log", "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "simulators.insurance", "--host", "127.0.0.1", "--port", str(self.port),
