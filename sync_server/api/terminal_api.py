@@ -50,6 +50,7 @@ from sync_server.errors import (
     UnknownMethodError,
 )
 from sync_server.outbox import queue as outbox
+from sync_server.reports import service as reports
 from sync_server.security import sessions
 from sync_server.security.audit import audit
 from sync_server.security.auth import Caller, CallerCache
@@ -155,6 +156,7 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_STOCK_RETURN: _stock_return,
     methods.TERMINAL_CHANGE_PASSWORD: _change_password,
     methods.TERMINAL_LOGOUT: _logout,
+    methods.TERMINAL_REPORT: lambda ctx, cache, caller, data: reports.run(ctx, data),
 }
 
 

@@ -24,6 +24,8 @@ WRITE_OFF = frozenset({"finance", "admin"})
 PAPER = frozenset({"cashier", "finance", "admin"})
 VOID = frozenset({"finance", "admin"})
 STOCK = frozenset({"finance", "admin", "it"})
+#: hospital-wide reports and the finance configuration (issue 18 §3, §4)
+FINANCE = frozenset({"finance", "admin"})
 
 _ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
 
@@ -44,6 +46,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                             methods.INS_SETTLE, methods.INS_CANCEL)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
+    methods.TERMINAL_REPORT: FINANCE,
 })
 
 #: Terminal-api methods that need no session and always act as the terminal itself: logging in,

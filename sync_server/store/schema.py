@@ -125,6 +125,9 @@ bills = Table(
     Column("batch_no", String(60)),
     Column("created_at", String(17), nullable=False),
     Column("updated_at", String(17), nullable=False),
+    # migration 0017 (issue 18 §3): the request's payee (收费员), so hospital-wide reports filter
+    # and group by cashier in SQL (request_json is sealed JSON, not queryable)
+    Column("payee", String(50)),
     UniqueConstraint("bill_batch_code", "bill_no", name="uq_bills_number"),
     # allowed values of the six status columns (store/bill_status.py; migration 0006 for old databases)
     *(CheckConstraint(check_sql(c), name=check_name(c)) for c in STATUS_COLUMNS),
@@ -132,6 +135,7 @@ bills = Table(
 Index("ix_bills_bus_no", bills.c.bus_no)
 Index("ix_bills_place_day", bills.c.place_code, bills.c.bus_date_time)
 Index("ix_bills_state", bills.c.state)
+Index("ix_bills_create_time", bills.c.create_time)  # migration 0017: reports by issue time
 
 bill_items = Table(
     "bill_items", metadata,
@@ -294,4 +298,6 @@ AUDITED = frozenset({
     "stock_ranges", "conflicts", "batches", "charge_items", "sessions",
     # insurance (issue 16 §3; store/insurance_schema.py): every transaction and settlement change
     "ins_transactions", "ins_settlements", "ins_recon_reports",
+    # base information and configuration (issue 18 §4; store/baseinfo_schema.py)
+    "fin_base_info", "departments", "checkers", "common_payers", "item_groups",
 })
