@@ -18,6 +18,7 @@ from cashier_app.pages.issue import IssuePage
 from cashier_app.pages.paper import PaperPage
 from cashier_app.pages.query import QueryPage
 from cashier_app.pages.report import ReportPage
+from cashier_app.pages.reports import ReportsPage
 from cashier_app.pages.writeoff import WriteOffPage
 from cashier_app.printers import WindowPrinters
 from devices.scanner import EBillCode, parse_scan
@@ -119,6 +120,11 @@ class MainWindow(QMainWindow):
                       "writeoff": self.writeoff_page, "query": self.query_page, "report": self.report_page}
         for key, label in TABS:
             self.tabs.addTab(self.pages[key], label)
+        # finance workspace (issue 18): pages without an F-key, after the window's own
+        self.reports_page = ReportsPage(self.ctx)
+        for key, label, page in (("reports", "报表中心", self.reports_page),):
+            self.pages[key] = page
+            self.tabs.addTab(page, label)
         self.tabs.currentChanged.connect(self._tab_changed)
         wl.addWidget(self.tabs, 1)
         self.root.addWidget(work)

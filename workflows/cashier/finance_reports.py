@@ -106,16 +106,28 @@ class ReportTable:
     def totals_line(self) -> str:
         """The totals in words (合计 ...), by the report's own column titles where they match."""
         titles = {c.key: c.title for c in self.columns}
-        names = {"blueCount": "开票张数", "blueAmount": "开票金额", "redCount": "冲红张数", "redAmount": "冲红金额",
+        names = {"count": "张数", "blueCount": "开票张数", "blueAmount": "开票金额", "redCount": "冲红张数", "redAmount": "冲红金额",
                  "netAmount": "实收金额"}
         return "合计  " + "  ".join(f"{titles.get(k) or names.get(k, k)} {v}" for k, v in self.totals.items())
 
     def chart_points(self) -> list[tuple[str, Decimal]]:
-        """(label, value) per row for a bar chart, or [] when the report has no chart."""
+        """(label, value) for a bar chart, rows of one label added up (开票汇总表 per point and type
+        draws one bar per type), in the order labels first appear; [] when the report has none."""
         if self.chart is None:
             return []
         label, value = self.chart
-        return [(r.get(label, ""), Decimal(r.get(value) or "0")) for r in self.rows]
+        sums: dict[str, Decimal] = {}
+        for r in self.rows:
+            key = r.get(label, "")
+            sums[key] = sums.get(key, Decimal("0.00")) + Decimal(r.get(value) or "0")
+        return list(sums.items())
+
+    def chart_title(self) -> str:
+        """What the chart shows: '<report> · <value column> (按<label column>)'."""
+        if self.chart is None:
+            return ""
+        titles = {c.key: c.title for c in self.columns}
+        return f"{self.title} · {titles.get(self.chart[1], '')}（按{titles.get(self.chart[0], '')}）"
 
 
 def _table(query: ReportQuery, answer: Any) -> ReportTable:

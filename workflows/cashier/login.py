@@ -35,6 +35,7 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "write_off": ("finance",),             # red-flush (冲红), single or batch
     "report": ("cashier", "finance"),      # daily report: view, export, print
     "query": ("cashier", "finance", "it"),  # local bill query
+    "finance_reports": ("finance", "admin"),  # hospital-wide reports from the server (issue 18 §3)
 }
 
 
