@@ -230,15 +230,12 @@ TERMINAL_UPLOAD: Final = "uploadEmergencyBills"
 #: ``{report, dateFrom, dateTo, placeCode?, payee?, busType?, page?, pageSize?}``: a hospital-wide
 #: report (issue 18 §3; docs/REPORTS.md), finance and admin only.
 TERMINAL_REPORT: Final = "financeReport"
-#: ``{table, action: list|save|disable, row?}``: departments, checkers, common payers, item groups
-#: (issue 18 §4); listing for any logged-in user, changes for finance and admin.
+#: ``{table, action: list|save|disable|enable, row?, code?}``: departments, checkers, common
+#: payers, item groups (issue 18 §4), finance and admin.
 TERMINAL_CONFIG: Final = "financeConfig"
-#: ``{}``: download the finance platform's base information (unit, bill kinds, income items) into
-#: the server; ``{kind}`` with ``download`` absent lists what is stored.
-TERMINAL_BASE_INFO: Final = "financeBaseInfo"
-#: ``{action: list|create|role|enable|disable|reset, ...}``: users managed from the finance screens.
+#: ``{action: list|create|role|enable|disable|reset, ...}``: users managed from the screens (admin).
 TERMINAL_USERS: Final = "manageUsers"
-#: ``{action: list|create|enable|disable|grant, ...}``: HIS and terminal callers (appid/key, points).
+#: ``{action: list|create|grant|enable|disable|rotate, ...}``: HIS and terminal callers (admin).
 TERMINAL_CALLERS: Final = "manageCallers"
 #: ``{dateFrom, dateTo, actor?, action?, entity?, page?, pageSize?}``: the audit log, read-only, with
 #: the hash chain's verification.
@@ -248,7 +245,7 @@ TERMINAL_AUDIT: Final = "auditLog"
 TERMINAL_METHODS: frozenset[str] = frozenset({
     TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
     TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
-    TERMINAL_REPORT,
+    TERMINAL_REPORT, TERMINAL_CONFIG, TERMINAL_USERS, TERMINAL_CALLERS, TERMINAL_AUDIT,
 })
 
 # ---------------------------------------------------------------------------------------------

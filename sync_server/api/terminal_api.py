@@ -36,6 +36,7 @@ from sqlalchemy import select, update
 from billing_core import methods, request_stamp
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
+from sync_server.api import finance_api
 from sync_server.api.access import authorise, current_actor, policy, session_token
 from sync_server.api.envelope_io import handle
 from sync_server.bills.catalog import charge_item_list
@@ -50,7 +51,6 @@ from sync_server.errors import (
     UnknownMethodError,
 )
 from sync_server.outbox import queue as outbox
-from sync_server.reports import service as reports
 from sync_server.security import sessions
 from sync_server.security.audit import audit
 from sync_server.security.auth import Caller, CallerCache
@@ -156,7 +156,7 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_STOCK_RETURN: _stock_return,
     methods.TERMINAL_CHANGE_PASSWORD: _change_password,
     methods.TERMINAL_LOGOUT: _logout,
-    methods.TERMINAL_REPORT: lambda ctx, cache, caller, data: reports.run(ctx, data),
+    **finance_api.ROUTES,  # the finance workspace (issue 18): reports, configuration, users, audit
 }
 
 

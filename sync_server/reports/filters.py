@@ -66,7 +66,8 @@ def _day(data: dict[str, Any], name: str, label: str) -> date:
         raise ReportFilterError(f"{name}（{label}）格式应为YYYY-MM-DD：{raw[:20]}") from None
 
 
-def _text(data: dict[str, Any], name: str, label: str, limit: int) -> str | None:
+def text_field(data: dict[str, Any], name: str, label: str, limit: int) -> str | None:
+    """An optional text field (None when absent); E5970 naming it when longer than ``limit``."""
     raw = data.get(name)
     if raw in (None, ""):
         return None
@@ -76,7 +77,8 @@ def _text(data: dict[str, Any], name: str, label: str, limit: int) -> str | None
     return value or None
 
 
-def _int(data: dict[str, Any], name: str, label: str, default: int, top: int) -> int:
+def int_field(data: dict[str, Any], name: str, label: str, default: int, top: int) -> int:
+    """An optional integer field in 1..``top`` (``default`` when absent); E5970 naming it otherwise."""
     raw = data.get(name)
     if raw in (None, ""):
         return default
@@ -97,12 +99,12 @@ def parse_filter(data: dict[str, Any]) -> ReportFilter:
         raise ReportFilterError("dateTo（结束日期）不能早于dateFrom（开始日期）")
     if (date_to - date_from).days + 1 > MAX_DAYS:
         raise ReportFilterError(f"查询日期范围不能超过{MAX_DAYS}天（dateFrom至dateTo）")
-    bus_type = _text(data, "busType", "票据类型", 2)
+    bus_type = text_field(data, "busType", "票据类型", 2)
     if bus_type is not None and bus_type not in BUS_TYPE.entries:
         raise ReportFilterError(f"busType（票据类型）不是已知的业务类型：{bus_type}")
     return ReportFilter(
         date_from, date_to,
-        place_code=_text(data, "placeCode", "开票点", 50), payee=_text(data, "payee", "收费员", 50),
+        place_code=text_field(data, "placeCode", "开票点", 50), payee=text_field(data, "payee", "收费员", 50),
         bus_type=bus_type,
-        page=_int(data, "page", "页码", 1, 1_000_000),
-        page_size=_int(data, "pageSize", "每页条数", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+        page=int_field(data, "page", "页码", 1, 1_000_000),
+        page_size=int_field(data, "pageSize", "每页条数", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))

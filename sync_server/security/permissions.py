@@ -26,6 +26,9 @@ VOID = frozenset({"finance", "admin"})
 STOCK = frozenset({"finance", "admin", "it"})
 #: hospital-wide reports and the finance configuration (issue 18 §3, §4)
 FINANCE = frozenset({"finance", "admin"})
+#: users and callers managed from the screens; the audit log read by admin, finance and IT
+ADMIN = frozenset({"admin"})
+AUDIT_VIEW = frozenset({"admin", "finance", "it"})
 
 _ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
 
@@ -46,7 +49,9 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                             methods.INS_SETTLE, methods.INS_CANCEL)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
-    methods.TERMINAL_REPORT: FINANCE,
+    methods.TERMINAL_REPORT: FINANCE, methods.TERMINAL_CONFIG: FINANCE,
+    methods.TERMINAL_USERS: ADMIN, methods.TERMINAL_CALLERS: ADMIN,
+    methods.TERMINAL_AUDIT: AUDIT_VIEW,
 })
 
 #: Terminal-api methods that need no session and always act as the terminal itself: logging in,

@@ -48,6 +48,8 @@ def test_the_his_interface_routes_every_his_method_to_its_group(monkeypatch: pyt
     monkeypatch.setattr(his_api, "_authorise", lambda *args: None)
     monkeypatch.setattr(his_api, "authorise", lambda ctx, caller, method: None)
     monkeypatch.setattr(his_api, "read_tx", lambda engine: nullcontext())
+    monkeypatch.setattr(his_api.mapping, "to_platform", lambda ctx, caller, method, data: data)
+    monkeypatch.setattr(his_api.checkers, "require_checker", lambda ctx, method, data: None)
     monkeypatch.setattr(his_api, "Issuer", Issuer)
     monkeypatch.setattr(his_api.batches, "receive", record("batch"))
     monkeypatch.setattr(his_api.changes, "change", record("change"))
@@ -136,11 +138,16 @@ def _finance_office_calls(api: ServerApi) -> None:
     """Every terminal method the finance workspace sends, once (answers are not looked at)."""
     from datetime import date
 
-    from workflows.cashier import finance_reports
+    from workflows.cashier import finance_admin, finance_reports
     from workflows.cashier.finance_errors import ReportAnswerInvalid
 
     with pytest.raises(ReportAnswerInvalid):  # the recorded answer is a login profile, not a report
         finance_reports.fetch(api, finance_reports.ReportQuery("invoiceDetail", date(2026, 1, 1), date(2026, 1, 1)))
+    finance_admin.save_config(api, "checkers", {"code": "C1", "name": "王芳"})
+    finance_admin.users(api)
+    finance_admin.callers(api)
+    with pytest.raises(ReportAnswerInvalid):
+        finance_admin.audit_page(api, date(2026, 1, 1), date(2026, 1, 1))
 
 
 def _terminal_calls_with_literals(path: Path) -> list[str]:
