@@ -201,8 +201,29 @@ HIS_METHODS: frozenset[str] = frozenset(ISSUE) | frozenset(BATCH) | QUERIES | CH
 #: Our §17 emergency extensions: between the sync server and the platform only.
 EXTENSIONS: frozenset[str] = frozenset({EMERGENCY_STOCK_OUT, EMERGENCY_STOCK_RETURN, UPLOAD_EMERGENCY_EBILL})
 
+# Our bill-stock lifecycle extensions (issue 18 §2, docs/STOCK.md): 票据申领 -> approval ->
+# numbers issued -> 入库确认, 申退 and voiding of the unit's own stock. The vendor's HIS interface has
+# none of these (spec §8 only moves paper between the unit and its points); like §17 they are
+# between the sync server and the platform only.
+
+#: ``{applyNo, billCode, count, applicant, reason}`` -> ``{applyNo, state}`` (idempotent on applyNo).
+APPLY_BILL_STOCK: Final = "applyBillStock"
+#: ``{applyNo}`` -> ``{applyNo, state, opinion, billNoList}`` (numbers once approved).
+GET_BILL_STOCK_APPLY: Final = "getBillStockApply"
+#: ``{applyNo, operator}``: 入库确认, the approved numbers enter the unit's stock (idempotent).
+CONFIRM_BILL_STOCK_IN: Final = "confirmBillStockIn"
+#: ``{billNoList, returner, reason}``: 申退, unused unit stock given back to finance for ever.
+RETURN_BILL_STOCK: Final = "returnBillStock"
+#: ``{billNoList, author, reason}``: 库存作废 of the unit's own (undistributed) stock.
+INVALID_UNIT_BILL_STOCK: Final = "invalidUnitBillStock"
+
+#: The stock lifecycle extensions.
+STOCK_EXTENSIONS: frozenset[str] = frozenset({
+    APPLY_BILL_STOCK, GET_BILL_STOCK_APPLY, CONFIRM_BILL_STOCK_IN, RETURN_BILL_STOCK, INVALID_UNIT_BILL_STOCK,
+})
+
 #: Every method the finance platform serves.
-PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS
+PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS | STOCK_EXTENSIONS
 
 # ---------------------------------------------------------------------------------------------
 # Terminal-api methods (docs/EMERGENCY.md "Wire contract"): terminal <-> sync server only
@@ -240,13 +261,48 @@ TERMINAL_CALLERS: Final = "manageCallers"
 #: ``{dateFrom, dateTo, actor?, action?, entity?, page?, pageSize?}``: the audit log, read-only, with
 #: the hash chain's verification.
 TERMINAL_AUDIT: Final = "auditLog"
+# The finance office's bill stock (issue 18 §2, docs/STOCK.md): every call carries ``requestId``
+# where it changes something (a repeat answers the recorded outcome).
+
+#: the whole stock view: lots with their balance, pieces, holdings, applications, thresholds,
+#: warnings and the emergency blocks.
+TERMINAL_STOCK_VIEW: Final = "stockView"
+#: the journal between ``dayFrom`` and ``dayTo`` (入库 / 分发 / 作废 / 申退) and the 领用存 ledger.
+TERMINAL_STOCK_MOVES: Final = "stockMoves"
+#: 期初库存: ``{billCode, billName, billBatchCode, billBgnNo, billEndNo}``.
+TERMINAL_STOCK_OPENING: Final = "stockOpening"
+#: 票据申领: ``{billCode, count, reason}`` -> the application (sent to the platform).
+TERMINAL_STOCK_APPLY: Final = "stockApply"
+#: the platform's decision on an application: ``{applyNo}``.
+TERMINAL_STOCK_APPLY_REFRESH: Final = "stockApplyRefresh"
+#: 入库确认 of an approved application: ``{applyNo}``.
+TERMINAL_STOCK_CONFIRM: Final = "stockConfirm"
+#: 分发: ``{billBatchCode, billBgnNo, billEndNo, placeCode, terminalId}`` from the store.
+TERMINAL_STOCK_DISTRIBUTE: Final = "stockDistribute"
+#: 收回: distributed numbers back to the store.
+TERMINAL_STOCK_RECALL: Final = "stockRecall"
+#: 库存作废: ``{billBatchCode, billBgnNo, billEndNo, reason}`` (in the store or at a point).
+TERMINAL_STOCK_VOID: Final = "stockVoid"
+#: 申退: store numbers given back to finance.
+TERMINAL_STOCK_GIVE_BACK: Final = "stockReturn"
+#: a low-stock threshold: ``{placeCode, terminalId, billCode, minCount}``.
+TERMINAL_STOCK_THRESHOLD: Final = "stockThreshold"
+#: 年结: ``{year, close}`` -> the year's summary, or its closure (issue 18 §5).
+TERMINAL_STOCK_YEAR_END: Final = "stockYearEnd"
+
+#: The finance office's stock methods.
+TERMINAL_STOCK_METHODS: frozenset[str] = frozenset({
+    TERMINAL_STOCK_VIEW, TERMINAL_STOCK_MOVES, TERMINAL_STOCK_OPENING, TERMINAL_STOCK_APPLY,
+    TERMINAL_STOCK_APPLY_REFRESH, TERMINAL_STOCK_CONFIRM, TERMINAL_STOCK_DISTRIBUTE, TERMINAL_STOCK_RECALL,
+    TERMINAL_STOCK_VOID, TERMINAL_STOCK_GIVE_BACK, TERMINAL_STOCK_THRESHOLD, TERMINAL_STOCK_YEAR_END,
+})
 
 #: Every terminal-api method.
 TERMINAL_METHODS: frozenset[str] = frozenset({
     TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
     TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
     TERMINAL_REPORT, TERMINAL_CONFIG, TERMINAL_USERS, TERMINAL_CALLERS, TERMINAL_AUDIT,
-})
+}) | TERMINAL_STOCK_METHODS
 
 # ---------------------------------------------------------------------------------------------
 # Terminal insurance methods at ``/insurance/api/<method>`` (issue 16 §3, docs/INSURANCE.md):

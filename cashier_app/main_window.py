@@ -1,4 +1,4 @@
-"""The cashier main window: login/lock, workspace tabs (F1-F6), emergency banner, status bar.
+"""The cashier main window: login/lock, workspace tabs (F1-F6, and 票据库存 of the finance workspace), emergency banner, status bar.
 
 Status bar (issue 8 §1): link (online / emergency), billing point, user, online and emergency
 stock, pending uploads, printer state. The link is probed every few seconds on a worker thread;
@@ -19,6 +19,7 @@ from cashier_app.pages.paper import PaperPage
 from cashier_app.pages.query import QueryPage
 from cashier_app.pages.report import ReportPage
 from cashier_app.pages.reports import ReportsPage
+from cashier_app.pages.stock import StockPage
 from cashier_app.pages.writeoff import WriteOffPage
 from cashier_app.printers import WindowPrinters
 from devices.scanner import EBillCode, parse_scan
@@ -116,10 +117,14 @@ class MainWindow(QMainWindow):
         self.writeoff_page = WriteOffPage(self.ctx)
         self.query_page = QueryPage(self.ctx)
         self.report_page = ReportPage(self.ctx)
+        self.stock_page = StockPage(self.ctx)  # finance workspace (issue 18 §2)
         self.pages = {"issue": self.issue_page, "import": self.import_page, "paper": self.paper_page,
-                      "writeoff": self.writeoff_page, "query": self.query_page, "report": self.report_page}
+                      "writeoff": self.writeoff_page, "query": self.query_page, "report": self.report_page,
+                      "stock": self.stock_page}
         for key, label in TABS:
             self.tabs.addTab(self.pages[key], label)
+        # no F-key: F7 belongs to the issue page (fill the amount owed)
+        self.tabs.addTab(self.stock_page, "票据库存")
         # finance workspace (issue 18): pages without an F-key, after the window's own
         self.reports_page = ReportsPage(self.ctx)
         for key, label, page in (("reports", "报表中心", self.reports_page),):
@@ -193,7 +198,7 @@ class MainWindow(QMainWindow):
             self.lock()
 
     def show_page(self, key: str) -> None:
-        """Switch to a workspace tab (F1-F6)."""
+        """Switch to a workspace tab (F1-F6, or ``stock``)."""
         if self.root.currentWidget() is not self.workspace:
             return
         self.tabs.setCurrentWidget(self.pages[key])
@@ -204,6 +209,9 @@ class MainWindow(QMainWindow):
             self.writeoff_page.refresh()
         elif page is self.query_page:
             self.query_page.run()
+        elif page is self.stock_page and self.services.login.user is not None \
+                and self.services.login.user.has("finance", "admin"):
+            self.stock_page.refresh()
 
     def on_scan(self, code: str) -> None:
         """A scanned e-bill QR (告知单): open the bill on the paper page for exchange (seed 001 5(1))."""

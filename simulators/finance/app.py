@@ -22,7 +22,7 @@ from flask import Flask, Response, jsonify, render_template_string, request
 
 from billing_core.qr_payload import QrPayloadError
 from billing_core.qr_payload import parse as parse_qr
-from simulators.finance import api, h_bills, render
+from simulators.finance import api, h_bills, h_stock, render
 from simulators.finance.errors import SimError
 from simulators.finance.platform import (
     Platform,
@@ -126,6 +126,19 @@ def create_app(platform: Platform) -> Flask:
             db.execute("UPDATE stock SET end_no = ? WHERE id = ?",
                        (row["next_no"] + int(body.get("remaining", 0)) - 1, row["id"]))
         return jsonify({"ok": True})
+
+    @app.post("/_control/stock_apply")
+    def stock_apply() -> Any:
+        """Approve or reject a 票据申领 (``{"applyNo", "approve": true|false, "opinion"}``), as the
+        finance bureau would in its console (issue 18 §2; knob ``stock_approval=manual``)."""
+        body = request.get_json(force=True) or {}
+        try:
+            with platform.store.tx() as db:
+                row = h_stock.decide(platform, db, str(body.get("applyNo", "")), bool(body.get("approve")),
+                                     str(body.get("opinion") or ""))
+        except SimError as exc:
+            return jsonify({"error": exc.message, "code": exc.code}), 409
+        return jsonify({"applyNo": row["apply_no"], "state": row["state"]})
 
     @app.post("/_control/book")
     def book() -> Any:

@@ -18,7 +18,7 @@ from simulators.finance.platform import (
     method,
     red_response,
 )
-from simulators.finance.platform_paper import free_ranges, paper_of, use_paper, used_numbers
+from simulators.finance.platform_paper import free_ranges, merge_paper_rows, paper_of, use_paper, used_numbers
 
 MAX_BLANK_RANGE = 10_000
 
@@ -136,6 +136,8 @@ def _move(db: sqlite3.Connection, src_place: str, dst_place: str, item: dict[str
     db.execute("INSERT INTO stock_moves (day, direction, place_code, bill_code, bill_name, bill_batch_code, bgn_no,"
                " end_no, bill_type, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2', ?)",
                (day, direction, dst_place or src_place, row["bill_code"], row["bill_name"], batch, bgn, end, operator))
+    merge_paper_rows(db, src_place, batch)
+    merge_paper_rows(db, dst_place, batch)
 
 
 @method(methods.BILL_STOCK_OUT)

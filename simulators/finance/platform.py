@@ -67,16 +67,21 @@ class Faults:
     drop_methods: list[str] = field(default_factory=list)
     slow_batch: float = 0.0
     duplicate_busno: str = "return"
+    #: 票据申领 (issue 18 §2): ``auto`` approves an application once ``stock_approval_delay``
+    #: seconds have passed (seen at the next query); ``manual`` waits for ``POST /_control/stock_apply``.
+    stock_approval: str = "auto"
+    stock_approval_delay: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"latency": self.latency, "error_rate": self.error_rate, "drop_response": self.drop_response,
                 "drop_methods": list(self.drop_methods), "slow_batch": self.slow_batch,
-                "duplicate_busno": self.duplicate_busno}
+                "duplicate_busno": self.duplicate_busno, "stock_approval": self.stock_approval,
+                "stock_approval_delay": self.stock_approval_delay}
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a partial update; unknown keys or bad values raise ValueError."""
         for k, v in changes.items():
-            if k in ("latency", "error_rate", "slow_batch"):
+            if k in ("latency", "error_rate", "slow_batch", "stock_approval_delay"):
                 value = float(v)
                 if value < 0 or (k == "error_rate" and value > 1):
                     raise ValueError(k)
@@ -89,6 +94,10 @@ class Faults:
                 if v not in ("return", "reject"):
                     raise ValueError(k)
                 self.duplicate_busno = v
+            elif k == "stock_approval":
+                if v not in ("auto", "manual"):
+                    raise ValueError(k)
+                self.stock_approval = v
             else:
                 raise ValueError(k)
 

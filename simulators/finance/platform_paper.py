@@ -54,3 +54,18 @@ def free_ranges(db: sqlite3.Connection, row: sqlite3.Row) -> list[tuple[int, int
     if start <= row["end_no"]:
         out.append((start, row["end_no"]))
     return out
+
+
+def merge_paper_rows(db: sqlite3.Connection, place: str, batch: str) -> None:
+    """Join neighbouring paper stock rows of a holder (unit ``''`` or a point) and batch, so that a
+    range moved back and forth can be moved, voided or returned again as one (issue 18 §2)."""
+    rows = db.execute("SELECT * FROM stock WHERE kind = 'P' AND place_code = ? AND bill_batch_code = ?"
+                      " AND state = 'active' ORDER BY bgn_no", (place, batch)).fetchall()
+    prev = None
+    for row in rows:
+        if prev is not None and prev["end_no"] + 1 == row["bgn_no"] and prev["bill_code"] == row["bill_code"]:
+            db.execute("UPDATE stock SET end_no = ? WHERE id = ?", (row["end_no"], prev["id"]))
+            db.execute("DELETE FROM stock WHERE id = ?", (row["id"],))
+            prev = db.execute("SELECT * FROM stock WHERE id = ?", (prev["id"],)).fetchone()
+            continue
+        prev = row

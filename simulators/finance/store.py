@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS places (place_code TEXT PRIMARY KEY, name TEXT NOT NU
 CREATE TABLE IF NOT EXISTS caller_places (appid TEXT NOT NULL, place_code TEXT NOT NULL,
     PRIMARY KEY (appid, place_code));
 -- kind: E online e-bill numbers, EP emergency-reservable pool, EB reserved emergency block,
--- P paper numbers, V prepayment voucher numbers. place_code '' = held by the unit.
+-- P paper numbers, V prepayment voucher numbers; FP the finance bureau's paper pool that
+-- applications draw on, PA approved numbers awaiting 入库确认, PR numbers returned (申退) and
+-- PV unit stock voided (issue 18 §2). place_code '' = held by the unit.
 CREATE TABLE IF NOT EXISTS stock (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, place_code TEXT NOT NULL, bill_code TEXT NOT NULL,
     bill_name TEXT NOT NULL, bill_batch_code TEXT NOT NULL, bgn_no INTEGER NOT NULL,
@@ -79,6 +81,13 @@ CREATE TABLE IF NOT EXISTS notices (
 CREATE TABLE IF NOT EXISTS chain (
     seq INTEGER PRIMARY KEY, bill_id INTEGER NOT NULL UNIQUE, entry_kind TEXT NOT NULL,
     content_hash TEXT NOT NULL, prev_hash TEXT NOT NULL, link_hash TEXT NOT NULL, time TEXT NOT NULL);
+-- 票据申领 (issue 18 §2, our extension): state applied | approved | rejected | confirmed;
+-- ranges_json: the numbers issued on approval (stock kind PA until confirmed, then P at the unit).
+CREATE TABLE IF NOT EXISTS stock_applies (
+    apply_no TEXT PRIMARY KEY, appid TEXT NOT NULL, bill_code TEXT NOT NULL, count INTEGER NOT NULL,
+    applicant TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
+    opinion TEXT NOT NULL DEFAULT '', ranges_json TEXT NOT NULL DEFAULT '[]', applied TEXT NOT NULL,
+    decided TEXT NOT NULL DEFAULT '', confirmed TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY, received TEXT NOT NULL, finished TEXT NOT NULL, appid TEXT NOT NULL,
     method TEXT NOT NULL, noise TEXT NOT NULL, bus_no TEXT NOT NULL, result TEXT NOT NULL,

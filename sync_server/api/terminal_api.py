@@ -16,6 +16,7 @@ Same signed envelope as the platform interface, with the terminal's own appid/ke
 * ``catalog``         — 应急开票基础信息: granted billing points, pay channels, charge items.
 * ``emergencyStock``  — ``{placeCode, count}``: a block reserved on the platform for the terminal.
 * ``emergencyStockReturn`` — 申退 of unused numbers (services/terminal_stock.py -> platform).
+* ``stock*`` — the finance office's bill stock (api/terminal_stock_api.py, docs/STOCK.md).
 * ``uploadEmergencyBills`` — the terminal's emergency journal (services/terminal_bills.py), carried
   forward through the outbox like the server's own emergency bills (issue 7).
 
@@ -39,6 +40,7 @@ from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
 from sync_server.api import finance_api
 from sync_server.api.access import authorise, current_actor, policy, session_token
 from sync_server.api.envelope_io import handle
+from sync_server.api.terminal_stock_api import STOCK_ROUTES
 from sync_server.bills.catalog import charge_item_list
 from sync_server.context import ServerContext
 from sync_server.emergency import terminal_bills, terminal_stock, terminal_watch
@@ -156,6 +158,7 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_STOCK_RETURN: _stock_return,
     methods.TERMINAL_CHANGE_PASSWORD: _change_password,
     methods.TERMINAL_LOGOUT: _logout,
+    **STOCK_ROUTES,  # the finance office's bill stock (issue 18 §2)
     **finance_api.ROUTES,  # the finance workspace (issue 18): reports, configuration, users, audit
 }
 

@@ -29,6 +29,8 @@ FINANCE = frozenset({"finance", "admin"})
 #: users and callers managed from the screens; the audit log read by admin, finance and IT
 ADMIN = frozenset({"admin"})
 AUDIT_VIEW = frozenset({"admin", "finance", "it"})
+#: the finance office's bill stock (issue 18 §2): view and every change
+FINANCE_STOCK = frozenset({"finance", "admin"})
 
 _ISSUING = frozenset(methods.ISSUE) | frozenset(methods.BATCH)
 
@@ -44,6 +46,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     # blank paper stock voided (torn, lost) is accounted by finance
     **{m: VOID for m in (methods.INVALID_BLANK_BILL_NO, methods.INVALID_PAYMENT_VOUCHER_PAPER)},
     **{m: STOCK for m in (methods.BILL_STOCK_OUT, methods.BILL_STOCK_RETURN, methods.TERMINAL_STOCK_RETURN)},
+    **{m: FINANCE_STOCK for m in methods.TERMINAL_STOCK_METHODS},
     # insurance (issue 16 §3): who settles may register, upload, pre-settle, settle and cancel the
     # settlement before the patient leaves; a reversal (2601) and the reconciliation are finance's
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,

@@ -300,4 +300,6 @@ AUDITED = frozenset({
     "ins_transactions", "ins_settlements", "ins_recon_reports",
     # base information and configuration (issue 18 §4; store/baseinfo_schema.py)
     "fin_base_info", "departments", "checkers", "common_payers", "item_groups",
+    # bill stock lifecycle (issue 18 §2; store/stock_schema.py)
+    "stock_lots", "stock_pieces", "stock_moves", "stock_applies", "stock_thresholds",
 })

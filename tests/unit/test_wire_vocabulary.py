@@ -22,6 +22,7 @@ from sync_server.errors import UnknownMethodError
 from workflows.cashier.login import ServerDirectory
 from workflows.demo.platform import DemoPlatform
 from workflows.server_api import ServerApi
+from workflows.stock_desk import StockDesk
 from workflows.sync_client import SyncClient
 
 pytestmark = pytest.mark.unit
@@ -127,6 +128,19 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     ServerDirectory(ServerApi(client)).authenticate("u1", "secret")
     client.change_password("u1", "secret", "new-secret-1")
     client.logout()
+    desk = StockDesk(ServerApi(client).terminal)  # the finance office's stock desk (issue 18 §2)
+    desk.refresh()
+    desk.moves("2026-12-01", "2026-12-31")
+    desk.opening("0602", "44060126", "1", "10")
+    desk.apply("0602", "100", "门诊用量")
+    desk.refresh_apply("A1")
+    desk.confirm("A1")
+    desk.distribute("44060126", "1", "5", "001")
+    desk.recall("44060126", "1", "5")
+    desk.void("44060126", "6", "6", "撕毁")
+    desk.give_back("44060126", "7", "10", "申退")
+    desk.set_threshold("001", "0602", "10")
+    desk.year_end("2026")
     # the finance office's calls (issue 18): one per method, each through its workflows module
     _finance_office_calls(ServerApi(client))
     sent = {url.rsplit("/", 1)[1] for url in session.urls}

@@ -36,6 +36,7 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "report": ("cashier", "finance"),      # daily report: view, export, print
     "query": ("cashier", "finance", "it"),  # local bill query
     "finance_reports": ("finance", "admin"),  # hospital-wide reports from the server (issue 18 §3)
+    "stock": ("finance",),                 # bill stock: view, opening, apply, distribute, void, return
 }
 
 

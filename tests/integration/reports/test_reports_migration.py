@@ -1,4 +1,4 @@
-"""Migration 0017 on a database of revision 0012: ``bills.payee`` added and filled from each
+"""Migration 0017 on a database of the revision before it (0016): ``bills.payee`` added and filled from each
 stored request, the create-time index and the base-information tables made; idempotent."""
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def _upgrade_to(engine: Engine, revision: str) -> None:
         command.upgrade(cfg, revision)
 
 
-def test_0012_database_gets_payee_and_base_info_tables(empty_engine: Engine) -> None:
-    _upgrade_to(empty_engine, "0012")
-    with empty_engine.begin() as conn:  # as a 0012 database had it: no payee, no index
+def test_a_database_before_0017_gets_payee_and_base_info_tables(empty_engine: Engine) -> None:
+    _upgrade_to(empty_engine, "0016")
+    with empty_engine.begin() as conn:  # as a database before 0017 had it: no payee, no index
         conn.execute(text("DROP INDEX IF EXISTS ix_bills_create_time"))
         conn.execute(text("ALTER TABLE bills DROP COLUMN payee"))
         for table in ("fin_base_info", "departments", "checkers", "common_payers", "item_groups"):

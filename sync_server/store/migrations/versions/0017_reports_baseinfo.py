@@ -3,7 +3,7 @@ bills already stored) and an index on ``bills.create_time`` for the hospital-wid
 base-information and configuration tables of store/baseinfo_schema.py.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016 (branch h-reports was cut with 0012; chained after h-stock's 0016 at its merge)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sync_server.store.baseinfo_schema import metadata as baseinfo_metadata
 from sync_server.store.schema import AUDIT_HEAD
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
