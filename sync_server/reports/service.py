@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sync_server.context import ServerContext
-from sync_server.reports import details, summaries
+from sync_server.reports import details, stock_reports, summaries
 from sync_server.reports.errors import UnknownReportError
 from sync_server.reports.filters import ReportFilter, parse_filter
 from sync_server.reports.table import Report
@@ -30,6 +30,13 @@ REPORTS: Mapping[str, tuple[str, Callable[[Connection, ReportFilter], Report]]] 
     "cashierSummary": ("收费员汇总表", summaries.cashier_summary),
     "channelSummary": ("缴款渠道汇总表", summaries.channel_summary),
     "dailyDetail": ("日报明细表", details.daily_detail),
+    # stock (issue 18 §2 data, docs/STOCK.md read API)
+    "stockBalance": ("库存结余表", stock_reports.stock_balance),
+    "stockWarnings": ("库存不足预警表", stock_reports.stock_warnings),
+    "stockIn": ("票据入库情况表", stock_reports.stock_in),
+    "stockDistribution": ("票据分发情况表", stock_reports.stock_distribution),
+    "stockVoids": ("库存作废情况表", stock_reports.stock_voids),
+    "stockLedger": ("票据领用存表", stock_reports.stock_ledger),
 })
 
 

@@ -23,6 +23,8 @@ REPORT_TITLES: Mapping[str, str] = {
     "invoiceDetail": "开票明细表", "invoiceSummary": "开票汇总表", "redDetail": "医疗冲红明细表",
     "blockchainDetail": "区块链票据明细表", "cashierSummary": "收费员汇总表",
     "channelSummary": "缴款渠道汇总表", "dailyDetail": "日报明细表",
+    "stockBalance": "库存结余表", "stockWarnings": "库存不足预警表", "stockIn": "票据入库情况表",
+    "stockDistribution": "票据分发情况表", "stockVoids": "库存作废情况表", "stockLedger": "票据领用存表",
 }
 #: the server's page-size limit; exports fetch pages of this size until every row is in
 FETCH_PAGE = 500

@@ -159,3 +159,47 @@ def test_who_may_ask_and_bad_filters(traffic: Traffic) -> None:
     # another day holds nothing
     empty = traffic.report("cashierSummary", dateFrom="2001-01-01", dateTo="2001-01-02")
     assert empty["rows"] == [] and empty["totals"]["net"] == "0.00"
+
+
+def _count(rows: list[dict[str, str]], key: str = "count") -> int:
+    return sum(int(r[key]) for r in rows)
+
+
+def test_stock_reports(traffic: Traffic) -> None:
+    from traffic import STOCK_OPS
+
+    width = {m: sum(end - bgn + 1 for mm, bgn, end, _x in STOCK_OPS if mm == m) for m, *_ in STOCK_OPS}
+    received, distributed = width["stockOpening"], width["stockDistribute"] - width["stockRecall"]
+    void_store, void_point = 2, 1  # the two voids of STOCK_OPS: 900090-900091 in the store, 900016 at 001
+    returned = width["stockReturn"]
+    balance = received - distributed - void_store - returned
+
+    lots = traffic.report("stockBalance")["rows"]
+    assert len(lots) == 1
+    lot = lots[0]
+    assert (int(lot["received"]), int(lot["distributed"]), int(lot["voided"]), int(lot["returned"])) == \
+        (received, distributed, void_store, returned)
+    assert int(lot["balance"]) == balance == 84 and int(lot["held"]) == 4 and int(lot["voidedHeld"]) == void_point
+    assert lot["ok"] == "平衡"
+
+    ledger = traffic.report("stockLedger")
+    assert [(r["billCode"], int(r["opening"]), int(r["received"]), int(r["distributed"]), int(r["voided"]),
+             int(r["returned"]), int(r["closing"])) for r in ledger["rows"]] == \
+        [("0602", 0, received, distributed, void_store, returned, balance)]
+    before = traffic.report("stockLedger", dateFrom="2001-01-01", dateTo="2001-01-01")
+    assert before["rows"] == []
+
+    ins = traffic.report("stockIn")
+    assert [(r["action"], int(r["count"])) for r in ins["rows"]] == [("期初", received)]
+    out = traffic.report("stockDistribution")
+    assert [(r["action"], int(r["count"])) for r in out["rows"]] == [("分发", 10), ("收回", 5)]
+    assert out["rows"][0]["place"] == "001" and out["rows"][0]["terminalId"] == "TERM01"
+    voids = traffic.report("stockVoids")
+    assert sorted((r["action"], r["range"], r["from"]) for r in voids["rows"]) == sorted([
+        ("作废", "0000900016-0000900016", "开票点"), ("作废", "0000900090-0000900091", "财务库房"),
+        ("申退", "0000900092-0000900100", "财务库房")])
+    assert _count(voids["rows"]) == int(voids["totals"]["count"]) == void_store + void_point + returned
+
+    warn = traffic.report("stockWarnings")
+    assert [(r["place"], int(r["minCount"]), int(r["remaining"])) for r in warn["rows"]] == [("财务库房", 1000, balance)]
+    assert traffic.report("stockWarnings", placeCode="001")["rows"] == []

@@ -136,4 +136,26 @@ def seed_day(stack: Stack) -> Traffic:
                                         "password": users["finance"]["password"]})["sessionToken"]
     t.cashier_token = term.ok("login", {"username": users["cashier"]["username"],
                                         "password": users["cashier"]["password"]})["sessionToken"]
+    _stock(t)
     return t
+
+
+#: The stock operations of the day (paper batch 44060126, bill kind 0602; docs/STOCK.md): what
+#: the stock reports must show, written down here as the test's own count.
+STOCK_OPS: tuple[tuple[str, int, int, dict[str, str]], ...] = (
+    ("stockOpening", 900001, 900100, {"billCode": "0602", "billName": "医疗收费票据（机打）"}),
+    ("stockDistribute", 900011, 900020, {"placeCode": "001", "terminalId": "TERM01"}),
+    ("stockRecall", 900011, 900015, {}),
+    ("stockVoid", 900016, 900016, {"reason": "打印机卡纸撕毁"}),  # at the point
+    ("stockVoid", 900090, 900091, {"reason": "受潮"}),  # in the store
+    ("stockReturn", 900092, 900100, {"reason": "申退"}),
+)
+
+
+def _stock(t: Traffic) -> None:
+    term = t.server.terminal("TERM01")
+    for method, bgn, end, extra in STOCK_OPS:
+        term.ok(method, {"requestId": uuid.uuid4().hex, "billBatchCode": "44060126", "billBgnNo": f"{bgn:010d}",
+                         "billEndNo": f"{end:010d}", "sessionToken": t.finance_token} | extra)
+    term.ok("stockThreshold", {"placeCode": "", "billCode": "0602", "minCount": "1000",
+                               "sessionToken": t.finance_token})
