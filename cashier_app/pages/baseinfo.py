@@ -24,6 +24,9 @@ def _cell(key: str, value: Any) -> str:
         return "，".join(f"{i.get('chargeCode')}*{i.get('number')}" for i in value)
     if key == "enabled":
         return "是" if str(value) == "1" else "否"
+    if key == "downloadedAt" and len(str(value)) >= 14:
+        t = str(value)
+        return f"{t[0:4]}-{t[4:6]}-{t[6:8]} {t[8:10]}:{t[10:12]}:{t[12:14]}"
     if key == "payerType":
         return dict(PAYER_TYPES).get(str(value), str(value))
     return str(value)
@@ -39,11 +42,15 @@ class BaseInfoPage(QWidget):
         self.shown = ""  # the table whose rows the grid holds
         root = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.which = combo([(k, v[0]) for k, v in fa.CONFIG_TABLES.items()], "baseinfoTable")
+        self.which = combo([(k, v[0]) for k, v in fa.CONFIG_TABLES.items()]
+                           + [(f"fin:{k}", f"财政·{v}") for k, v in fa.BASE_KINDS.items()], "baseinfoTable")
         self.which.currentIndexChanged.connect(lambda _i: self.refresh())
         load = QPushButton("刷新")
         load.clicked.connect(self.refresh)
-        for w in (QLabel("基础资料"), self.which, load):
+        self.download_btn = QPushButton("从财政平台下载")
+        self.download_btn.setObjectName("baseinfoDownload")
+        self.download_btn.clicked.connect(self.download)
+        for w in (QLabel("基础资料"), self.which, load, self.download_btn):
             top.addWidget(w)
         top.addStretch(1)
         root.addLayout(top)
@@ -76,9 +83,18 @@ class BaseInfoPage(QWidget):
     def table(self) -> str:
         return str(self.which.currentData())
 
+    @property
+    def finance_kind(self) -> str:
+        """The base-information kind chosen ('' for a configuration table)."""
+        return self.table[4:] if self.table.startswith("fin:") else ""
+
     def _fields(self) -> None:
+        fin = bool(self.finance_kind)
         self.payer_type.setVisible(self.table == "commonPayers")
         self.items.setVisible(self.table == "itemGroups")
+        self.download_btn.setVisible(fin)
+        for w in (self.code, self.name, self.save_btn, self.off_btn, self.on_btn):
+            w.setVisible(not fin)  # downloaded information is read-only
 
     def _failed(self, exc: BaseException) -> None:
         self.msg.bad(getattr(exc, "message", str(exc)))
@@ -94,19 +110,26 @@ class BaseInfoPage(QWidget):
             self.rows, self.shown = [], table
             self.grid.setRowCount(0)
             self.msg.info("正在读取…")
-        self.ctx.tasks.run(lambda: (table, fa.config_rows(api, table)), self._show, self._failed)
+        kind = self.finance_kind
+        if kind:
+            self.ctx.tasks.run(lambda: (table, fa.base_info(api, kind)), self._show, self._failed)
+        else:
+            self.ctx.tasks.run(lambda: (table, fa.config_rows(api, table)), self._show, self._failed)
 
     def _show(self, got: tuple[str, list[dict[str, Any]]]) -> None:
         table, rows = got
         if table != self.table:
             return  # another table was chosen meanwhile
         self.rows = rows
-        cols = fa.CONFIG_TABLES[table][1]
+        kind = self.finance_kind
+        cols = (("code", "编码"), ("name", "名称"), ("parentCode", "上级编码"), ("downloadedAt", "下载时间")) \
+            if kind else fa.CONFIG_TABLES[table][1]
         self.grid.clear()
         self.grid.setColumnCount(len(cols))
         self.grid.setHorizontalHeaderLabels([t for _k, t in cols])
         self.grid.set_rows([[_cell(k, r.get(k, "")) for k, _t in cols] for r in rows])
-        self.msg.info(f"{fa.CONFIG_TABLES[table][0]}：共{len(rows)}条")
+        title = fa.BASE_KINDS[kind] if kind else fa.CONFIG_TABLES[table][0]
+        self.msg.info(f"{title}：共{len(rows)}条" + ("（请从财政平台下载）" if kind and not rows else ""))
 
     def _picked(self) -> None:
         sel = self.grid.selectionModel().selectedRows() if self.grid.selectionModel() else []
@@ -119,6 +142,19 @@ class BaseInfoPage(QWidget):
             self.payer_type.setCurrentIndex(max(self.payer_type.findData(str(r.get("payerType", "2"))), 0))
         if self.table == "itemGroups":
             self.items.setText(_cell("items", r.get("items", [])).replace("，", ", "))
+
+    def download(self) -> None:
+        """财政基础信息下载 through the server, then show the chosen kind."""
+        if not self.ctx.allowed("finance_reports", self.msg.bad):
+            return
+        api = self.ctx.services.api
+        self.msg.info("正在从财政平台下载…")
+        self.ctx.tasks.run(lambda: fa.download_base_info(api), self._downloaded, self._failed)
+
+    def _downloaded(self, got: dict[str, Any]) -> None:
+        counts = got.get("counts", {})
+        self.refresh()  # its rows replace this line's text when they arrive
+        self.msg.ok("已下载：" + "，".join(f"{fa.BASE_KINDS.get(k, k)}{n}条" for k, n in counts.items()))
 
     def save(self) -> None:
         """Insert or update the row typed in the form."""

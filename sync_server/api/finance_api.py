@@ -3,6 +3,8 @@
 * ``financeReport``  — reports/service.py (finance, admin);
 * ``financeConfig``  — baseinfo/config_tables.py: departments, checkers, common payers, item
   groups (finance, admin);
+* ``financeBaseInfo`` — baseinfo/download.py: the platform's unit, bill kinds and income items
+  downloaded and listed (finance, admin);
 * ``manageUsers``    — ``{action: list | create {username, name, role} | role {username, role} |
   disable | enable | reset {username}}`` (admin): security/accounts.py, the same functions as
   ``python -m sync_server admin``; a generated password is answered once;
@@ -24,7 +26,7 @@ from flask import current_app
 
 from billing_core import methods
 from sync_server.api.access import current_actor
-from sync_server.baseinfo import config_tables
+from sync_server.baseinfo import config_tables, download
 from sync_server.context import ServerContext
 from sync_server.errors import RequestDataError
 from sync_server.reports import audit_log
@@ -98,6 +100,7 @@ Route = Callable[[ServerContext, CallerCache, Caller, dict[str, Any]], Any]
 ROUTES: dict[str, Route] = {
     methods.TERMINAL_REPORT: lambda ctx, cache, caller, data: reports.run(ctx, data),
     methods.TERMINAL_CONFIG: lambda ctx, cache, caller, data: config_tables.handle(ctx, current_actor(caller), data),
+    methods.TERMINAL_BASE_INFO: lambda ctx, cache, caller, data: download.handle(ctx, current_actor(caller), data),
     methods.TERMINAL_USERS: _users,
     methods.TERMINAL_CALLERS: _callers,
     methods.TERMINAL_AUDIT: lambda ctx, cache, caller, data: audit_log.view(ctx, data),

@@ -52,7 +52,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
     **{m: ISSUERS for m in (methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                             methods.INS_SETTLE, methods.INS_CANCEL)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
-    methods.TERMINAL_REPORT: FINANCE, methods.TERMINAL_CONFIG: FINANCE,
+    methods.TERMINAL_REPORT: FINANCE, methods.TERMINAL_CONFIG: FINANCE, methods.TERMINAL_BASE_INFO: FINANCE,
     methods.TERMINAL_USERS: ADMIN, methods.TERMINAL_CALLERS: ADMIN,
     methods.TERMINAL_AUDIT: AUDIT_VIEW,
 })

@@ -94,6 +94,13 @@ def test_finance_keeps_base_info_and_reads_the_audit_log(qtbot, qapp, server: Se
     page.save_btn.click()
     assert "分组项目" in page.msg.text()
     _shot(w, "baseinfo")
+    # 财政基础信息: downloaded from the platform through the server, shown read-only
+    page.which.setCurrentIndex(page.which.findData("fin:incomeItem"))
+    qtbot.waitUntil(lambda: page.download_btn.isVisible() and not page.save_btn.isVisible(), timeout=5000)
+    page.download_btn.click()
+    qtbot.waitUntil(lambda: ["004", "化验费"] in [r[:2] for r in _rows(page.grid)], timeout=15000)
+    assert "已下载" in page.msg.text() or "收入项目" in page.msg.text()
+    _shot(w, "base_download")
 
     def stored() -> tuple[list[tuple[str, str, int]], str]:
         with read_tx(server.ctx.engine) as conn:

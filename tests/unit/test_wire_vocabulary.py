@@ -158,6 +158,7 @@ def _finance_office_calls(api: ServerApi) -> None:
     with pytest.raises(ReportAnswerInvalid):  # the recorded answer is a login profile, not a report
         finance_reports.fetch(api, finance_reports.ReportQuery("invoiceDetail", date(2026, 1, 1), date(2026, 1, 1)))
     finance_admin.save_config(api, "checkers", {"code": "C1", "name": "王芳"})
+    finance_admin.download_base_info(api)
     finance_admin.users(api)
     finance_admin.callers(api)
     with pytest.raises(ReportAnswerInvalid):

@@ -68,6 +68,24 @@ def parse_group_items(text: str) -> list[dict[str, str]]:
     return items
 
 
+BASE_KINDS = {"unit": "单位信息", "billKind": "票据种类", "incomeItem": "收入项目"}
+
+
+def download_base_info(api: TerminalApi) -> dict[str, Any]:
+    """财政基础信息下载: the server fetches unit, bill kinds and income items from the platform."""
+    return dict(api.terminal(methods.TERMINAL_BASE_INFO, {"action": "download"}))
+
+
+def base_info(api: TerminalApi, kind: str) -> list[dict[str, Any]]:
+    """The downloaded rows of one kind (unit / billKind / incomeItem)."""
+    if kind not in BASE_KINDS:
+        raise ConfigInputInvalid(f"未知的基础信息类型：{kind}")
+    answer = api.terminal(methods.TERMINAL_BASE_INFO, {"action": "list", "kind": kind})
+    if not isinstance(answer, Mapping) or not isinstance(answer.get("rows"), list):
+        raise ReportAnswerInvalid()
+    return [dict(r) for r in answer["rows"]]
+
+
 def users(api: TerminalApi, action: str = "list", **fields: str) -> Any:
     """``manageUsers``: list, create (username, name, role), role, disable, enable, reset."""
     if action != "list":

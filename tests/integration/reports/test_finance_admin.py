@@ -244,3 +244,26 @@ def test_audit_viewer_verifies_the_chain(stack: Stack) -> None:
     assert page["chain"]["ok"] == "0" and page["chain"]["brokenId"] == str(target)
 
 
+
+
+def test_finance_base_info_download(stack: Stack) -> None:
+    srv = stack.server
+    finance = _as(srv, "finance")
+    got = _ok(finance("financeBaseInfo", {"action": "download"}))
+    # the platform's own answer, asked directly with the platform's client: what must be stored
+    platform = stack.sim.client()
+    want = {kind: platform.ok("getBaseInfo", {"kind": kind})["list"] for kind in ("unit", "billKind", "incomeItem")}
+    assert got["counts"] == {k: str(len(v)) for k, v in want.items()}
+    assert {k: len(v) for k, v in want.items()}["billKind"] >= 2  # e-bills and paper at least
+    for kind, rows in want.items():
+        stored = _ok(finance("financeBaseInfo", {"action": "list", "kind": kind}))["rows"]
+        assert [(r["code"], r["name"]) for r in stored] == sorted((r["code"], r["name"]) for r in rows)
+    assert _as(srv, "cashier")("financeBaseInfo", {"action": "list"})[0] == "E2033"
+    # the platform away: E5974, the stored rows untouched
+    stack.sim.stop()
+    try:
+        code, msg = finance("financeBaseInfo", {"action": "download"})
+        assert code == "E5974" and "下载失败" in msg
+        assert len(_ok(finance("financeBaseInfo", {"action": "list"}))["rows"]) == sum(len(v) for v in want.values())
+    finally:
+        stack.sim.start()
