@@ -124,9 +124,7 @@ class BaseInfoPage(QWidget):
         kind = self.finance_kind
         cols = (("code", "编码"), ("name", "名称"), ("parentCode", "上级编码"), ("downloadedAt", "下载时间")) \
             if kind else fa.CONFIG_TABLES[table][1]
-        self.grid.clear()
-        self.grid.setColumnCount(len(cols))
-        self.grid.setHorizontalHeaderLabels([t for _k, t in cols])
+        self.grid.set_headers([t for _k, t in cols], stretch=1)  # the name takes the spare width
         self.grid.set_rows([[_cell(k, r.get(k, "")) for k, _t in cols] for r in rows])
         title = fa.BASE_KINDS[kind] if kind else fa.CONFIG_TABLES[table][0]
         self.msg.info(f"{title}：共{len(rows)}条" + ("（请从财政平台下载）" if kind and not rows else ""))

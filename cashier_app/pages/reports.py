@@ -135,9 +135,7 @@ class ReportsPage(QWidget):
         self.table = table
         self._page = table.query.page
         cols = table.columns
-        self.grid.clear()
-        self.grid.setColumnCount(len(cols))
-        self.grid.setHorizontalHeaderLabels([c.title for c in cols])
+        self.grid.set_headers([c.title for c in cols])
         self.grid.set_rows([[r.get(c.key, "") for c in cols] for r in table.rows])
         self.totals.setText(table.totals_line())
         points = table.chart_points()
