@@ -222,8 +222,15 @@ STOCK_EXTENSIONS: frozenset[str] = frozenset({
     APPLY_BILL_STOCK, GET_BILL_STOCK_APPLY, CONFIRM_BILL_STOCK_IN, RETURN_BILL_STOCK, INVALID_UNIT_BILL_STOCK,
 })
 
+#: 财政基础信息 download (issue 18 §4; our extension, the vendor's HIS interface has none):
+#: ``{kind: unit | billKind | incomeItem}`` -> ``{kind, list: [{code, name, parentCode, ...}]}``.
+GET_BASE_INFO: Final = "getBaseInfo"
+
+#: The base-information extension.
+BASE_INFO_EXTENSIONS: frozenset[str] = frozenset({GET_BASE_INFO})
+
 #: Every method the finance platform serves.
-PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS | STOCK_EXTENSIONS
+PLATFORM_METHODS: frozenset[str] = HIS_METHODS | EXTENSIONS | STOCK_EXTENSIONS | BASE_INFO_EXTENSIONS
 
 # ---------------------------------------------------------------------------------------------
 # Terminal-api methods (docs/EMERGENCY.md "Wire contract"): terminal <-> sync server only
@@ -250,6 +257,22 @@ TERMINAL_UPLOAD: Final = "uploadEmergencyBills"
 #: a staffed window finds any bill of the hospital (busNo, number, payer, ID, phone, card; issue 18 §1)
 TERMINAL_FIND_BILLS: Final = "findBills"
 
+#: ``{report, dateFrom, dateTo, placeCode?, payee?, busType?, page?, pageSize?}``: a hospital-wide
+#: report (issue 18 §3; docs/REPORTS.md), finance and admin only.
+TERMINAL_REPORT: Final = "financeReport"
+#: ``{table, action: list|save|disable|enable, row?, code?}``: departments, checkers, common
+#: payers, item groups (issue 18 §4), finance and admin.
+TERMINAL_CONFIG: Final = "financeConfig"
+#: ``{action: download | list, kind?}``: the finance platform's base information (unit, bill kinds,
+#: income items) downloaded into the server / read back (finance, admin).
+TERMINAL_BASE_INFO: Final = "financeBaseInfo"
+#: ``{action: list|create|role|enable|disable|reset, ...}``: users managed from the screens (admin).
+TERMINAL_USERS: Final = "manageUsers"
+#: ``{action: list|create|grant|enable|disable|rotate, ...}``: HIS and terminal callers (admin).
+TERMINAL_CALLERS: Final = "manageCallers"
+#: ``{dateFrom, dateTo, actor?, action?, entity?, page?, pageSize?}``: the audit log, read-only, with
+#: the hash chain's verification.
+TERMINAL_AUDIT: Final = "auditLog"
 # The finance office's bill stock (issue 18 §2, docs/STOCK.md): every call carries ``requestId``
 # where it changes something (a repeat answers the recorded outcome).
 
@@ -290,6 +313,7 @@ TERMINAL_STOCK_METHODS: frozenset[str] = frozenset({
 TERMINAL_METHODS: frozenset[str] = frozenset({
     TERMINAL_FIND_BILLS, TERMINAL_REGISTER, TERMINAL_HEARTBEAT, TERMINAL_LOGIN, TERMINAL_CATALOG, TERMINAL_STOCK_OUT,
     TERMINAL_STOCK_RETURN, TERMINAL_UPLOAD, TERMINAL_CHANGE_PASSWORD, TERMINAL_LOGOUT,
+    TERMINAL_REPORT, TERMINAL_CONFIG, TERMINAL_BASE_INFO, TERMINAL_USERS, TERMINAL_CALLERS, TERMINAL_AUDIT,
 }) | TERMINAL_STOCK_METHODS
 
 # ---------------------------------------------------------------------------------------------

@@ -13,13 +13,17 @@ from typing import Any
 from billing_core.errors import BillingError
 from cashier_app.context import PageContext
 from cashier_app.login_page import LoginPage
+from cashier_app.pages.audit import AuditPage
+from cashier_app.pages.baseinfo import BaseInfoPage
 from cashier_app.pages.importer import ImportPage
 from cashier_app.pages.insured import InsuredPage
 from cashier_app.pages.issue import IssuePage
 from cashier_app.pages.paper import PaperPage
 from cashier_app.pages.query import QueryPage
 from cashier_app.pages.report import ReportPage
+from cashier_app.pages.reports import ReportsPage
 from cashier_app.pages.stock import StockPage
+from cashier_app.pages.users import UsersPage
 from cashier_app.pages.ward import WardWorkspace
 from cashier_app.pages.writeoff import WriteOffPage
 from cashier_app.printers import WindowPrinters
@@ -133,6 +137,15 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.pages[key], label)
         # no F-key: F7 belongs to the issue page (fill the amount owed)
         self.tabs.addTab(self.stock_page, "票据库存")
+        # finance workspace (issue 18): pages without an F-key, after the window's own
+        self.reports_page = ReportsPage(self.ctx)
+        self.baseinfo_page = BaseInfoPage(self.ctx)
+        self.users_page = UsersPage(self.ctx)
+        self.audit_page = AuditPage(self.ctx)
+        for key, label, page in (("reports", "报表中心", self.reports_page), ("baseinfo", "基础资料", self.baseinfo_page),
+                                 ("users", "用户与接入", self.users_page), ("audit", "审计日志", self.audit_page)):
+            self.pages[key] = page
+            self.tabs.addTab(page, label)
         if ward is not None:  # a nurse station: the ward workspace (cashier_app/pages/ward*.py)
             self.pages["ward"] = WardWorkspace(ward, self.tasks, self.errors)
             self.tabs.addTab(self.pages["ward"], "病区")
@@ -218,6 +231,10 @@ class MainWindow(QMainWindow):
         elif page is self.stock_page and self.services.login.user is not None \
                 and self.services.login.user.has("finance", "admin"):
             self.stock_page.refresh()
+        elif self.services.login.user is not None and (
+                (page is self.baseinfo_page and self.services.login.user.has("finance", "admin"))
+                or (page is self.users_page and self.services.login.user.has("admin"))):
+            page.refresh()  # type: ignore[union-attr]  (one of the two pages above)
 
     def on_scan(self, code: str) -> None:
         """A scanned e-bill QR (告知单): open the bill on the paper page for exchange (seed 001 5(1))."""

@@ -16,6 +16,7 @@ from sync_server.api import health, his_api, http_errors, insurance_api, termina
 from sync_server.api.notice_guard import LookupLimiter
 from sync_server.background.worker import Worker
 from sync_server.backup.after_restore import reconcile_after_restore
+from sync_server.baseinfo import mapping
 from sync_server.config import ServerConfig, load_config
 from sync_server.connectors.finance import FinanceClient
 from sync_server.context import ServerContext
@@ -108,6 +109,7 @@ def create_app(config: ServerConfig | dict[str, Any] | None = None) -> Flask:
     """
 
     cfg = config if isinstance(config, ServerConfig) else load_config(config)
+    mapping.configured(cfg.code_mapping_file)  # a mapping file that cannot be read stops start-up (E1031)
     ctx = build_context(cfg)
     _seed(ctx)
     app = Flask("sync_server")

@@ -79,6 +79,9 @@ class ServerConfig:
     #: a headless terminal logs in with its machine account ([operator] of its config)
     terminal_session_required: bool = True
     place_codes: tuple[str, ...] = ("001", "002", "003", "004", "005")
+    #: the hospital's HIS -> platform code mapping (TOML, billing_core.codes.CodeMapping), applied
+    #: to HIS callers' requests (sync_server/baseinfo/mapping.py); "" = HIS sends platform codes
+    code_mapping_file: str = ""
     # --- the national insurance platform (issue 16 §3; docs/INSURANCE.md). Empty URL: the
     # insurance API answers E5605 (not configured) and the worker resolves nothing.
     insurance_url: str = ""

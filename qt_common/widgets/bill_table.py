@@ -26,6 +26,19 @@ class BillTable(QTableWidget):
         head.setSectionResizeMode(stretch if stretch >= 0 else len(headers) - 1, QHeaderView.ResizeMode.Stretch)
         self._checkable = checkable
 
+    def set_headers(self, headers: Sequence[str], stretch: int = -1) -> None:
+        """New columns (a table whose columns change, e.g. one report after another): rows cleared,
+        every column fitted to its contents, ``stretch`` (default the last) taking the spare width."""
+        self.clear()
+        self.setRowCount(0)
+        self.setColumnCount(len(headers))
+        self.setHorizontalHeaderLabels(list(headers))
+        head = self.horizontalHeader()
+        for c in range(len(headers)):
+            head.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        if headers:
+            head.setSectionResizeMode(stretch if stretch >= 0 else len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+
     def set_rows(self, rows: Sequence[Sequence[str]]) -> None:
         """Replace every row."""
         self.setRowCount(len(rows))

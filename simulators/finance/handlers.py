@@ -8,10 +8,10 @@ happened to be imported before.
 
 from __future__ import annotations
 
-from simulators.finance import h_bills, h_emergency, h_issue, h_paper, h_recon, h_stock
+from simulators.finance import h_baseinfo, h_bills, h_emergency, h_issue, h_paper, h_recon, h_stock
 from simulators.finance.platform import HANDLERS, RAW_METHODS
 
 #: the handler modules, in the order they register
-MODULES = (h_issue, h_emergency, h_bills, h_paper, h_recon, h_stock)
+MODULES = (h_issue, h_emergency, h_bills, h_paper, h_recon, h_stock, h_baseinfo)
 
 __all__ = ["HANDLERS", "MODULES", "RAW_METHODS"]

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app
 from billing_core import methods
 from sync_server.api.access import authorise, hospital_wide
 from sync_server.api.envelope_io import handle
+from sync_server.baseinfo import checkers, mapping
 from sync_server.bills.records import by_number, live_by_busno
 from sync_server.bills.validation import validate
 from sync_server.connectors.errors import PlatformUnreachable
@@ -112,8 +113,9 @@ def dispatch(ctx: ServerContext, cache: CallerCache, caller: Caller, method: str
         raise UnknownMethodError(f"不支持的接口方法：{method}")
     # caller kind's method list, then the terminal session's role (api/access.py): before anything is read
     who = authorise(ctx, caller, method)
-    data = validate(method, data)
+    data = validate(method, mapping.to_platform(ctx, caller, method, data))
     places = _authorise(ctx, cache, caller, method, data)
+    checkers.require_checker(ctx, method, data)
     if method in methods.ISSUE:
         return Issuer(ctx).issue(method, data, who)
     if method in methods.BATCH:

@@ -42,6 +42,7 @@ from sqlalchemy import select, update
 from billing_core import methods, request_stamp
 from billing_core.clock import ts17
 from billing_core.codes import BUS_TYPE, CARD_TYPE, PAY_CHANNEL
+from sync_server.api import finance_api
 from sync_server.api.access import authorise, current_actor, hospital_wide, policy, session_token
 from sync_server.api.envelope_io import handle
 from sync_server.api.terminal_stock_api import STOCK_ROUTES
@@ -175,6 +176,7 @@ ROUTES: dict[str, Route] = {
     methods.TERMINAL_LOGOUT: _logout,
     **STOCK_ROUTES,  # the finance office's bill stock (issue 18 §2)
     methods.TERMINAL_FIND_BILLS: _find_bills,
+    **finance_api.ROUTES,  # the finance workspace (issue 18): reports, configuration, users, audit
 }
 
 

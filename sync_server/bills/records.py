@@ -35,6 +35,12 @@ def by_id(conn: Connection, bill_id: int) -> RowMapping:
     return conn.execute(_BY_ID, {"bill_id": bill_id}).mappings().one()
 
 
+def payee_of(data: dict[str, Any]) -> str | None:
+    """The request's payee (收费员) as kept in ``bills.payee`` for the reports (None when absent)."""
+    value = data.get("payee")
+    return str(value)[:50] if value not in (None, "") else None
+
+
 def public(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     """The audit view of a bill row (no request body)."""
     keys = ("bus_no", "state", "origin", "in_doubt", "carry", "bill_batch_code", "bill_no", "random",

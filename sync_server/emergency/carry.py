@@ -80,7 +80,8 @@ def _conflict(ctx: ServerContext, item: dict[str, Any], payload: dict[str, Any],
             bus_no=row["bus_no"], busno_live=row["bus_no"], method=row["method"], bus_type=row["bus_type"],
             bus_date_time=row["bus_date_time"], place_code=row["place_code"], caller_appid=row["caller_appid"],
             **born("claim"), total_amt=row["total_amt"],
-            payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], request_json=row["request_json"],
+            payer=row["payer"], card_type=row["card_type"], card_no=row["card_no"], payee=row["payee"],
+            request_json=row["request_json"],
             created_at=now, updated_at=now)))
         mark_issued(conn, ctx.clock, SERVER, int(new_id), found, action="adopt_platform_bill")
         _retarget(ctx, conn, item, row, int(new_id), found)

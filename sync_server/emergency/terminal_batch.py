@@ -30,7 +30,7 @@ from billing_core import methods
 from billing_core.clock import ts17
 from billing_core.envelope import dumps
 from billing_core.errors import BillingError
-from sync_server.bills.records import by_number, detail_rows, qty
+from sync_server.bills.records import by_number, detail_rows, payee_of, qty
 from sync_server.bills.state import born
 from sync_server.context import ServerContext
 from sync_server.emergency import errors as ee
@@ -236,7 +236,7 @@ class Batch:
             **born("terminal_conflict" if conflict else "terminal_accepted", in_doubt=bool(up.get("inDoubt"))),
             bill_batch_code=code, bill_no=no, random=random, create_time=str(up["issueTime"]),
             total_amt=Decimal(str(bill["totalAmt"])), payer=bill.get("payer"), card_type=bill.get("cardType"),
-            card_no=bill.get("cardNo"), sign_value=str(up["signValue"]),
+            card_no=bill.get("cardNo"), payee=payee_of(bill), sign_value=str(up["signValue"]),
             request_json=dumps(bill), answer_json=dumps(answer), is_arrears=bill.get("isArrears"),
             void_reason=reason[:250] if conflict else None, created_at=self.now, updated_at=self.now)
 

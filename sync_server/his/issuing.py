@@ -40,7 +40,7 @@ from billing_core.bills import canonical_bill_bytes
 from billing_core.clock import ts17
 from billing_core.envelope import dumps, loads
 from billing_core.errors import BillingError
-from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, public
+from sync_server.bills.records import by_id, issue_answer, live_by_busno, mark_issued, payee_of, public
 from sync_server.bills.state import born, release
 from sync_server.bills.validation import validate
 from sync_server.connectors.policy import Outcome
@@ -58,7 +58,7 @@ _POLL = 0.02
 
 _CLAIM_COLUMNS = ("bus_no", "busno_live", "method", "bus_type", "bus_date_time", "place_code", "caller_appid",
                   "state", "origin", "in_doubt", "carry", "is_scarlet", "is_prt_paper", "total_amt", "payer",
-                  "card_type", "card_no",
+                  "card_type", "card_no", "payee",
                   "request_json", "owner", "batch_no", "created_at", "updated_at")
 _CLAIMS: dict[str, Any] = {}
 
@@ -137,7 +137,7 @@ class Issuer:
                 "place_code": data["placeCode"], "caller_appid": who.caller or who.actor, **born("claim"),
                 "total_amt": data["totalAmt"],
                 "payer": data.get("payer"), "card_type": data.get("cardType"), "card_no": data.get("cardNo"),
-                "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
+                "payee": payee_of(data), "request_json": dumps(data), "owner": ctx.instance, "batch_no": batch_no,
                 "created_at": now, "updated_at": now}
             bill_id = conn.execute(_claim_statement(conn.dialect.name), params).scalar()
             if bill_id is not None:

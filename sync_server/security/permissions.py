@@ -24,6 +24,11 @@ WRITE_OFF = frozenset({"finance", "admin"})
 PAPER = frozenset({"cashier", "finance", "admin"})
 VOID = frozenset({"finance", "admin"})
 STOCK = frozenset({"finance", "admin", "it"})
+#: hospital-wide reports and the finance configuration (issue 18 §3, §4)
+FINANCE = frozenset({"finance", "admin"})
+#: users and callers managed from the screens; the audit log read by admin, finance and IT
+ADMIN = frozenset({"admin"})
+AUDIT_VIEW = frozenset({"admin", "finance", "it"})
 #: the finance office's bill stock (issue 18 §2): view and every change
 FINANCE_STOCK = frozenset({"finance", "admin"})
 #: Roles whose window session reaches bills at every billing point of the hospital (issue 18 §1:
@@ -57,6 +62,9 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
                             methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST,
                             methods.INS_VOUCHER_UPLOAD)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
+    methods.TERMINAL_REPORT: FINANCE, methods.TERMINAL_CONFIG: FINANCE, methods.TERMINAL_BASE_INFO: FINANCE,
+    methods.TERMINAL_USERS: ADMIN, methods.TERMINAL_CALLERS: ADMIN,
+    methods.TERMINAL_AUDIT: AUDIT_VIEW,
 })
 
 #: Terminal-api methods that need no session and always act as the terminal itself: logging in,

@@ -130,6 +130,9 @@ bills = Table(
     Column("id_digest", String(64), default=id_default),
     Column("tel_digest", String(64), default=tel_default),
     Column("card_digest", String(64), default=card_default),
+    # migration 0018 (issue 18 §3): the request's payee (收费员), so hospital-wide reports filter
+    # and group by cashier in SQL (request_json is sealed JSON, not queryable)
+    Column("payee", String(50)),
     UniqueConstraint("bill_batch_code", "bill_no", name="uq_bills_number"),
     # allowed values of the six status columns (store/bill_status.py; migration 0006 for old databases)
     *(CheckConstraint(check_sql(c), name=check_name(c)) for c in STATUS_COLUMNS),
@@ -141,6 +144,7 @@ Index("ix_bills_id_digest", bills.c.id_digest)
 Index("ix_bills_tel_digest", bills.c.tel_digest)
 Index("ix_bills_card_digest", bills.c.card_digest)
 Index("ix_bills_payer", bills.c.payer)
+Index("ix_bills_create_time", bills.c.create_time)  # migration 0018: reports by issue time
 
 bill_items = Table(
     "bill_items", metadata,
@@ -305,6 +309,8 @@ AUDITED = frozenset({
     "ins_transactions", "ins_settlements", "ins_recon_reports",
     # terminal management web (issue 19 §1; store/admin_schema.py): what is pushed to terminals
     "terminal_settings",
+    # base information and configuration (issue 18 §4; store/baseinfo_schema.py)
+    "fin_base_info", "departments", "checkers", "common_payers", "item_groups",
     # bill stock lifecycle (issue 18 §2; store/stock_schema.py)
     "stock_lots", "stock_pieces", "stock_moves", "stock_applies", "stock_thresholds",
     # the settlement vouchers (issue 16 §2; store/voucher_schema.py)

@@ -50,6 +50,8 @@ def test_the_his_interface_routes_every_his_method_to_its_group(monkeypatch: pyt
     monkeypatch.setattr(his_api, "_authorise", lambda *args: None)
     monkeypatch.setattr(his_api, "authorise", lambda ctx, caller, method: None)
     monkeypatch.setattr(his_api, "read_tx", lambda engine: nullcontext())
+    monkeypatch.setattr(his_api.mapping, "to_platform", lambda ctx, caller, method, data: data)
+    monkeypatch.setattr(his_api.checkers, "require_checker", lambda ctx, method, data: None)
     monkeypatch.setattr(his_api, "Issuer", Issuer)
     monkeypatch.setattr(his_api.batches, "receive", record("batch"))
     monkeypatch.setattr(his_api.changes, "change", record("change"))
@@ -141,9 +143,28 @@ def test_the_terminal_client_sends_the_names_the_server_routes() -> None:
     desk.set_threshold("001", "0602", "10")
     desk.year_end("2026")
     find_bills(ServerApi(client), {"busNo": "B1"})
+    # the finance office's calls (issue 18): one per method, each through its workflows module
+    _finance_office_calls(ServerApi(client))
     sent = {url.rsplit("/", 1)[1] for url in session.urls}
     assert all(url.startswith("http://server/terminal/api/") for url in session.urls)
     assert sent == methods.TERMINAL_METHODS == set(terminal_api.ROUTES)
+
+
+def _finance_office_calls(api: ServerApi) -> None:
+    """Every terminal method the finance workspace sends, once (answers are not looked at)."""
+    from datetime import date
+
+    from workflows.cashier import finance_admin, finance_reports
+    from workflows.cashier.finance_errors import ReportAnswerInvalid
+
+    with pytest.raises(ReportAnswerInvalid):  # the recorded answer is a login profile, not a report
+        finance_reports.fetch(api, finance_reports.ReportQuery("invoiceDetail", date(2026, 1, 1), date(2026, 1, 1)))
+    finance_admin.save_config(api, "checkers", {"code": "C1", "name": "王芳"})
+    finance_admin.download_base_info(api)
+    finance_admin.users(api)
+    finance_admin.callers(api)
+    with pytest.raises(ReportAnswerInvalid):
+        finance_admin.audit_page(api, date(2026, 1, 1), date(2026, 1, 1))
 
 
 def _terminal_calls_with_literals(path: Path) -> list[str]:

@@ -35,6 +35,9 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "write_off": ("finance",),             # red-flush (冲红), single or batch
     "report": ("cashier", "finance"),      # daily report: view, export, print
     "query": ("cashier", "finance", "it"),  # local bill query
+    "finance_reports": ("finance", "admin"),  # hospital-wide reports and base info from the server (issue 18)
+    "accounts": ("admin",),                # users, roles and callers managed on screen (issue 18 §4)
+    "audit": ("admin", "finance", "it"),   # the server's audit log, read-only
     "stock": ("finance",),                 # bill stock: view, opening, apply, distribute, void, return
 }
 

@@ -7,4 +7,4 @@ bundle or package) must not serve on a schema it only seems to have, and the bun
 (tests/unit/sync_server/test_ss_migration_head.py) fails until it matches ``versions/``.
 """
 
-HEAD = "0017"
+HEAD = "0018"

@@ -127,7 +127,7 @@ def test_unsupported_list_matches_the_doc_and_handlers_cover_the_issue() -> None
     for row in re.findall(r"^\| ([A-Za-z, ]+) \|", doc, flags=re.MULTILINE):
         documented.update(m.strip() for m in row.split(",") if m.strip() and m.strip() != "method")
     assert documented == set(UNSUPPORTED)
-    from billing_core.methods import STOCK_EXTENSIONS
+    from billing_core.methods import BASE_INFO_EXTENSIONS, STOCK_EXTENSIONS
 
-    assert set(ALL_METHODS) | set(EXT_METHODS) | STOCK_EXTENSIONS == set(HANDLERS)
+    assert set(ALL_METHODS) | set(EXT_METHODS) | STOCK_EXTENSIONS | BASE_INFO_EXTENSIONS == set(HANDLERS)
     assert not set(HANDLERS) & set(UNSUPPORTED)

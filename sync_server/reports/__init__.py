@@ -1,0 +1,1 @@
+"""Hospital-wide reports from the server's records (issue 18 §3; docs/REPORTS.md)."""
