@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
@@ -50,11 +50,28 @@ def _shot(browser: webdriver.Chrome, name: str) -> None:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def _replaced(old: WebElement) -> Callable[[webdriver.Chrome], bool]:
+    """A wait condition: ``old`` left the document. Chromedriver reports a node of a page that
+    was just replaced either as stale or, racing the navigation, as "does not belong to the
+    document" (an inspector error, not StaleElementReferenceException): both mean replaced."""
+    def gone(_browser: webdriver.Chrome) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+    return gone
+
+
 def _click(browser: webdriver.Chrome, element: WebElement) -> None:
     """Click something that loads a page, and wait until the new page replaced the old one."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 30).until(_replaced(old))
 
 
 def _go(browser: webdriver.Chrome, server: ServerThread, path: str) -> str:

@@ -98,7 +98,7 @@ def test_year_end_across_midnight_with_an_outage(year_stack: Stack, tmp_path: Pa
         assert wf.register_key()
         block = wf.request_stock(20, "财务01")  # reserved on 31 December: the block will span midnight
         assert wf.maintain()["linkUp"]  # heard of at 23:40
-        online_url, sync.base_url = sync.base_url, f"http://127.0.0.1:{free_port()}"  # the link is cut
+        online_urls, sync.base_urls = sync.base_urls, [f"http://127.0.0.1:{free_port()}"]  # the link is cut
         clock.advance(15 * 60)  # 23:55
         a = wf.issue(METHOD, outpatient(f"YE-A-{time.time_ns()}", "10.00"))
         clock.advance(10 * 60)  # 00:05 on 1 January 2027
@@ -113,7 +113,7 @@ def test_year_end_across_midnight_with_an_outage(year_stack: Stack, tmp_path: Pa
         assert not view["closed"] and any("TERM01" in item for item in view["openItems"])
 
         clock.advance(10 * 60)  # 00:20: the link is back
-        sync.base_url = online_url
+        sync.base_urls = online_urls
         _wait(sync.probe, "link back")
         first = wf.maintain()  # heartbeat (3 pending, the oldest from 2026), then the upload
         assert first["upload"]["accepted"] == 3, first
