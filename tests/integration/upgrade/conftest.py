@@ -1,19 +1,32 @@
-"""Fixtures of the upgrade tests: one finance simulator per module (tests/rigs/stack.py), restored
-PostgreSQL schemas dropped after each test."""
+"""Fixtures of the upgrade tests: one finance simulator per module on the fixtures' platform
+(tests/rigs/stack.py), restored PostgreSQL schemas dropped after each test."""
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.rigs.stack import Simulator, drop_pg_schema, stack_sim  # noqa: F401  (re-export the fixture)
+from tests.integration.upgrade.rig import FIXTURES
+from tests.rigs.stack import Simulator, drop_pg_schema
 
 
 @pytest.fixture(scope="module")
-def sim(stack_sim: Simulator) -> Simulator:  # noqa: F811  (the fixture imported above)
-    """The module's finance simulator process."""
-    return stack_sim
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    """A finance simulator process on a copy of the platform the fixtures were made against (it
+    knows their bills: lookups and queued write-offs reach a platform that holds them)."""
+    data = tmp_path_factory.mktemp("platform")
+    shutil.copy2(FIXTURES / "platform" / "demo.json", data / "demo.json")
+    with gzip.open(FIXTURES / "platform" / "finance.sqlite3.gz", "rb") as src, \
+            open(data / "finance.sqlite3", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    sim = Simulator(data).start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
 
 
 @pytest.fixture

@@ -46,13 +46,14 @@ def test_terminal_store_upgrades(entry: dict[str, Any], tmp_path: Path) -> None:
         assert not window_bills.WINDOW_MIGRATIONS.pending(db.utils)
         # the old data, through today's functions
         assert catalog.get(db, "charge_item", "001")["chargeName"] == "西药费"  # type: ignore[index]
-        assert [(b.bill_batch_code, b.bgn_no) for b in stock.blocks(db)] == [("44060226", "0009000001")]
+        assert [(b.bill_batch_code, int(b.bgn_no), int(b.end_no)) for b in stock.blocks(db)] == \
+            [("44060226", 9000001, 9000050)]
         assert any(i.kind == "ping" for i in outbox.pending(db))
         assert any(j.ref == "fixture" for j in print_jobs.unfinished(db))
         # the emergency journal: chained from the terminal's genesis, signed, accepted as an upload
         entries = journal.entries(db)
         assert [e.bus_no for e in entries] == [j["busNo"] for j in entry["journal"]]
-        public = SM2PrivateKey.from_hex(entry["key"]).public_key().to_hex()
+        public = SM2PrivateKey.from_hex(entry["key"]).public_key.to_hex()
         uploads = [i.payload for i in outbox.pending(db, UPLOAD_KIND)]
         assert len(uploads) == len(entries)
         prev = genesis(entry["terminalId"])
