@@ -29,6 +29,15 @@ def test_every_server_revision_has_a_fixture() -> None:
     assert {m["server"][f]["revision"] for f in m["revisions"].values()} == set(m["server"])
 
 
+def test_every_server_fixture_holds_the_data_the_upgrade_tests_check() -> None:
+    for kind in ("server", "postgresql"):
+        for entry in manifest()[kind].values():
+            assert len(entry["bills"]) == 3 and all(b["lookup"].get("billNo") for b in entry["bills"])
+            assert entry["steps"]["writeOffEBill"][0] == "S0000"
+            assert entry["steps"]["queuedWriteOff"][0] == "S0000" and entry["counts"]["outbox"] >= 1
+            assert entry["counts"]["stock_ranges"] > 0 and entry["counts"]["audit_log"] > 0
+
+
 def test_postgresql_dumps_cover_the_oldest_and_a_middle_revision() -> None:
     m = manifest()
     dumped = sorted(m["postgresql"])
