@@ -40,6 +40,43 @@ def schema_drift(engine: Engine) -> list[str]:
     return out
 
 
+def upload_old_journal(server: ServerThread, entry: dict[str, Any], data: Path) -> None:
+    """The old terminal's store (paired with this database) opened by today's offline_store; its
+    two emergency bills never uploaded go to today's server through today's workflow, chaining onto
+    the head the old server recorded for the three it received."""
+    from billing_core.clock import SystemClock
+    from offline_store import journal, open_store
+    from sync_server.store.db import read_tx
+    from sync_server.store.schema import terminal_chain
+    from workflows.emergency.chain import BillSigner
+    from workflows.emergency.limits import EmergencyLimits
+    from workflows.issuing import Identity, IssuingWorkflow
+    from workflows.sync_client import SyncClient
+
+    em = entry["emergency"]
+    with read_tx(server.ctx.engine) as conn:
+        head = conn.execute(select(terminal_chain.c.head_hash)
+                            .where(terminal_chain.c.terminal_id == em["terminal"])).scalar()
+    db = open_store(str(data / "terminal.sqlite3"))
+    caller = next(c for c in server.demo["callers"] if c["appid"] == em["terminal"])
+    user = next(u for u in server.demo["users"] if u["role"] == "finance")
+    sync = SyncClient(f"http://127.0.0.1:{server.port}", em["terminal"], caller["key"], read_timeout=30)
+    try:
+        sync.use_account(user["username"], user["password"])
+        entries = {e.bus_no: e for e in journal.entries(db)}
+        assert head == entries[em["uploaded"][-1]].hash  # the old server's head is the old journal's
+        wf = IssuingWorkflow(sync, db, None, SystemClock(), Identity(em["terminal"], em["place"]),
+                             BillSigner(em["key"]), limits=EmergencyLimits())
+        report = wf.upload_pending()
+        assert (report.accepted, report.rejected, report.conflicts) == (len(em["pending"]), 0, 0), report.as_dict()
+        with read_tx(server.ctx.engine) as conn:
+            head = conn.execute(select(terminal_chain.c.head_hash)
+                                .where(terminal_chain.c.terminal_id == em["terminal"])).scalar()
+        assert head == journal.by_bus_no(db, em["pending"][-1]).hash  # type: ignore[union-attr]
+    finally:
+        db.close()
+
+
 def check_upgraded(server: ServerThread, entry: dict[str, Any]) -> None:
     """Every check of one upgraded database (SQLite or PostgreSQL)."""
     from sync_server.security.audit import verify_chain
@@ -102,6 +139,8 @@ def test_sqlite_database_upgrades(entry: dict[str, Any], sim: Simulator, tmp_pat
     server = ServerThread(data, sim.url, seed_demo=True)
     try:
         check_upgraded(server, entry)
+        if entry.get("emergency"):
+            upload_old_journal(server, entry, data)
     finally:
         server.stop()
 
@@ -115,5 +154,7 @@ def test_postgresql_dump_upgrades(entry: dict[str, Any], sim: Simulator, tmp_pat
     server = ServerThread(data, sim.url, seed_demo=True, database_url=PG_URL, database_schema=schema)
     try:
         check_upgraded(server, entry)
+        if entry.get("emergency"):
+            upload_old_journal(server, entry, data)
     finally:
         server.stop()
