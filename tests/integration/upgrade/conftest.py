@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import gzip
 import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.upgrade.rig import FIXTURES
+from tests.integration.upgrade.rig import FIXTURES, gunzip
 from tests.rigs.stack import Simulator, drop_pg_schema
 
 
@@ -19,9 +18,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
     knows their bills: lookups and queued write-offs reach a platform that holds them)."""
     data = tmp_path_factory.mktemp("platform")
     shutil.copy2(FIXTURES / "platform" / "demo.json", data / "demo.json")
-    with gzip.open(FIXTURES / "platform" / "finance.sqlite3.gz", "rb") as src, \
-            open(data / "finance.sqlite3", "wb") as dst:
-        shutil.copyfileobj(src, dst)
+    gunzip(FIXTURES / "platform" / "finance.sqlite3.gz", data / "finance.sqlite3")
     sim = Simulator(data).start()
     try:
         yield sim

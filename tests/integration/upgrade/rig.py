@@ -3,6 +3,7 @@ restored into a fresh schema."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -23,9 +24,20 @@ def manifest() -> dict[str, Any]:
     return dict(json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8")))
 
 
+def gunzip(src: Path, dest: Path) -> Path:
+    """Unpack a gzipped fixture file to ``dest``; returns ``dest``."""
+    with gzip.open(src, "rb") as packed, open(dest, "wb") as out:
+        shutil.copyfileobj(packed, out)
+    return dest
+
+
 def copy_server(entry: dict[str, Any], dest: Path) -> Path:
-    """A server fixture's data dir (database and keys) copied to ``dest``; returns ``dest``."""
+    """A server fixture's data dir (database, paired terminal store, keys) copied to ``dest`` with
+    its SQLite files unpacked; returns ``dest``."""
     shutil.copytree(FIXTURES / entry["path"], dest)
+    for packed in list(dest.glob("*.gz")):
+        gunzip(packed, packed.with_suffix(""))
+        packed.unlink()
     for f in dest.rglob("*"):  # the server refuses key files others can read (0600/0700)
         f.chmod(0o700 if f.is_dir() else 0o600)
     dest.chmod(0o700)

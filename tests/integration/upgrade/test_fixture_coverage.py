@@ -24,7 +24,7 @@ def test_every_server_revision_has_a_fixture() -> None:
     for rev, fixture in m["revisions"].items():
         entry = m["server"][fixture]
         assert fixture >= rev, f"{rev} mapped to an older database {fixture}"
-        assert (FIXTURES / entry["path"] / "sync_server.db").is_file()
+        assert (FIXTURES / entry["path"] / "sync_server.db.gz").is_file()
     # several migrations released in one commit share that commit's database
     assert {m["server"][f]["revision"] for f in m["revisions"].values()} == set(m["server"])
 
@@ -36,6 +36,11 @@ def test_every_server_fixture_holds_the_data_the_upgrade_tests_check() -> None:
             assert entry["steps"]["writeOffEBill"][0] == "S0000"
             assert entry["steps"]["queuedWriteOff"][0] == "S0000" and entry["counts"]["outbox"] >= 1
             assert entry["counts"]["stock_ranges"] > 0 and entry["counts"]["audit_log"] > 0
+            # every version with a terminal API has a paired terminal with an emergency journal
+            if entry["revision"] >= "0002":
+                em = entry["emergency"]
+                assert len(em["uploaded"]) == 3 and len(em["pending"]) == 2
+                assert (FIXTURES / entry["path"] / "terminal.sqlite3.gz").is_file()
 
 
 def test_postgresql_dumps_cover_the_oldest_and_a_middle_revision() -> None:

@@ -42,12 +42,12 @@ def schema_drift(engine: Engine) -> list[str]:
 
 def upload_old_journal(server: ServerThread, entry: dict[str, Any], data: Path) -> None:
     """The old terminal's store (paired with this database) opened by today's offline_store; its
-    two emergency bills never uploaded go to today's server through today's workflow, chaining onto
-    the head the old server recorded for the three it received."""
+    emergency bills never uploaded go to today's server through today's workflow, chaining onto
+    the head the old server recorded for those it received."""
     from billing_core.clock import SystemClock
     from offline_store import journal, open_store
     from sync_server.store.db import read_tx
-    from sync_server.store.schema import terminal_chain
+    from sync_server.store.emergency_schema import terminal_chain
     from workflows.emergency.chain import BillSigner
     from workflows.emergency.limits import EmergencyLimits
     from workflows.issuing import Identity, IssuingWorkflow
@@ -63,16 +63,19 @@ def upload_old_journal(server: ServerThread, entry: dict[str, Any], data: Path) 
     sync = SyncClient(f"http://127.0.0.1:{server.port}", em["terminal"], caller["key"], read_timeout=30)
     try:
         sync.use_account(user["username"], user["password"])
-        entries = {e.bus_no: e for e in journal.entries(db)}
-        assert head == entries[em["uploaded"][-1]].hash  # the old server's head is the old journal's
+        entries = journal.entries(db)
+        sent = em["accepted"]  # what the old server accepted (its head); the rest is still to upload
+        assert [e.bus_no for e in entries] == em["uploaded"] + em["pending"]
+        assert head == (entries[sent - 1].hash if sent else None)
         wf = IssuingWorkflow(sync, db, None, SystemClock(), Identity(em["terminal"], em["place"]),
                              BillSigner(em["key"]), limits=EmergencyLimits())
         report = wf.upload_pending()
-        assert (report.accepted, report.rejected, report.conflicts) == (len(em["pending"]), 0, 0), report.as_dict()
+        assert (report.accepted, report.rejected, report.conflicts) == (len(entries) - sent, 0, 0), \
+            report.as_dict()
         with read_tx(server.ctx.engine) as conn:
             head = conn.execute(select(terminal_chain.c.head_hash)
                                 .where(terminal_chain.c.terminal_id == em["terminal"])).scalar()
-        assert head == journal.by_bus_no(db, em["pending"][-1]).hash  # type: ignore[union-attr]
+        assert head == entries[-1].hash
     finally:
         db.close()
 

@@ -6,14 +6,13 @@ the sync server checks an upload (sync_server.emergency.terminal_chain)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.upgrade.rig import FIXTURES, manifest
+from tests.integration.upgrade.rig import FIXTURES, gunzip, manifest
 
 TERMINAL = sorted(manifest()["terminal"].values(), key=lambda e: e["commit"])
 
@@ -22,8 +21,7 @@ def open_copy(entry: dict[str, Any], tmp_path: Path) -> Any:
     """Today's store on a copy of the fixture (the window's migration set applied too)."""
     from offline_store import open_store, window_bills
 
-    path = tmp_path / "terminal.sqlite3"
-    shutil.copy2(FIXTURES / entry["path"], path)
+    path = gunzip(FIXTURES / entry["path"], tmp_path / "terminal.sqlite3")
     db = open_store(str(path))
     window_bills.ensure_schema(db)
     return db
