@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.upgrade.rig import FIXTURES, manifest
+
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSIONS = ROOT / "sync_server" / "store" / "migrations" / "versions"

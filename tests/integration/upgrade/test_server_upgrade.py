@@ -16,6 +16,8 @@ from sqlalchemy import Engine, inspect, select, text
 from tests.integration.upgrade.rig import FIXTURES, copy_server, manifest, restore_pg
 from tests.rigs.stack import PG_URL, ServerThread, Simulator
 
+pytestmark = pytest.mark.integration
+
 SAMPLE = json.loads((FIXTURES.parents[0] / "requests" / "outpatient.json").read_text(encoding="utf-8"))
 #: fields of a lookup answer that identify the e-bill (the platform's number, check code, amount)
 SAME = ("billBatchCode", "billNo", "random", "totalAmt")

@@ -14,6 +14,8 @@ import pytest
 
 from tests.integration.upgrade.rig import FIXTURES, gunzip, manifest
 
+pytestmark = pytest.mark.integration
+
 TERMINAL = sorted(manifest()["terminal"].values(), key=lambda e: e["commit"])
 
 
