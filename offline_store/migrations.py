@@ -261,12 +261,48 @@ for _name, _script in SCRIPTS:
     MIGRATIONS(name=_name)(_migration(_script))
 
 
+#: The table the first released stores (before sqlite-utils, Nov 2026) recorded their migrations in.
+LEGACY_TABLE = "_migrations"
+
+
+def adopt_legacy_records(db: Database, migrations: Migrations = MIGRATIONS) -> list[str]:
+    """Copy the migrations a store of the first releases recorded in ``_migrations`` into
+    ``_sqlite_migrations``; returns the names adopted.
+
+    Those stores hold the same named migrations (``0001_initial``, ``0002_journal_state_index``,
+    unchanged since), only recorded in their own table: without this, opening one re-ran
+    ``0001_initial`` over its tables and failed (tests/integration/upgrade). The legacy table is
+    kept (a rollback to such a version still finds its records).
+    """
+    utils = db.utils
+    if not utils[LEGACY_TABLE].exists():
+        return []
+    known = {m.name for m in migrations.pending(utils)}
+    legacy = [str(r[0]) for r in utils.execute(f"SELECT name FROM {LEGACY_TABLE} ORDER BY rowid").fetchall()]
+    adopt = [name for name in legacy if name in known]
+    if not adopt:
+        return []
+    with db._lock, utils.atomic():
+        migrations.ensure_migrations_table(utils)
+        for name in adopt:
+            utils[migrations.migrations_table].insert(  # type: ignore[union-attr]
+                {"migration_set": migrations.name, "name": name, "applied_at": "adopted from _migrations"})
+    return adopt
+
+
 def apply_migrations(db: Database, migrations: Migrations = MIGRATIONS,
                      stop_before: str | None = None) -> list[str]:
     """Apply every pending migration; returns the names applied now.
 
+    Records of a first-release store are adopted first (:func:`adopt_legacy_records`).
+
     :param stop_before: leave this migration and later ones pending (upgrade tests).
     """
+    if migrations is MIGRATIONS:
+        try:
+            adopt_legacy_records(db, migrations)
+        except Exception as exc:
+            raise MigrationError(f"本地数据库升级失败（{exc}）") from exc
     names = [m.name for m in migrations.pending(db.utils)]
     if stop_before in names:
         names = names[: names.index(stop_before)]

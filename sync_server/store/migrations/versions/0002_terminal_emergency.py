@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.store import drift
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -17,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # a database created by 0001's code lacks a column its metadata gained without a migration
+    drift.add_red_bills_bus_date_time()
     op.create_table(
         "terminal_uploads",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.store import drift
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -21,6 +23,8 @@ def upgrade() -> None:
     columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("batches")}
     if "owner" not in columns:
         op.add_column("batches", sa.Column("owner", sa.String(40)))
+    # 0004 gained its second index after its release: a database created at 0004 lacks it
+    drift.ensure_outbox_indexes()
 
 
 def downgrade() -> None:

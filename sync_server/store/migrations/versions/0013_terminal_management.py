@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from sync_server.store import drift
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -18,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # schema drift of databases an older version carried past 0002/0005 (sync_server/store/drift.py)
+    drift.repair_all()
     # idempotent like 0011/0012: a database whose version was set back already holds them
     have = sa.inspect(op.get_bind())
     schema = op.get_context().version_table_schema
