@@ -24,6 +24,7 @@ class InsuredFlows(FlowBase):
     """Insured outpatient payment of the identified patient (see the module docstring)."""
 
     _ins_cert: tuple[str, str, str] | None
+    _ins_order: str
 
     def _insurance(self) -> KioskInsurance:
         ins: KioskInsurance | None = self._ctx.insurance
@@ -56,7 +57,9 @@ class InsuredFlows(FlowBase):
         ins = self._insurance()
         self._set_state(SessionState.BUSY)
         try:
-            return ins.quote(p, cert, [pending[c] for c in charge_ids])
+            quote = ins.quote(p, cert, [pending[c] for c in charge_ids])
+            self._ins_order = quote.order_no
+            return quote
         finally:
             self.touch()
             self._set_state(SessionState.IDENTIFIED)
@@ -67,6 +70,7 @@ class InsuredFlows(FlowBase):
         p = self._require_patient()
         ins = self._insurance()
         cash = Decimal(ins.order(order_no).cash_fen) / 100
+        self._ins_order = ""
         self._set_state(SessionState.PAYING if cash > 0 else SessionState.BUSY)
         self._paying = True
         try:
@@ -82,6 +86,8 @@ class InsuredFlows(FlowBase):
 
     def abandon_insured(self, order_no: str) -> None:
         """The patient backed out of the pre-settlement (返回, 自费缴费): the visit is closed."""
+        if self._ins_order == order_no:
+            self._ins_order = ""
         if self._ctx.insurance is not None:
             self._ctx.insurance.abandon(order_no)
 

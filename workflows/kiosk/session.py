@@ -87,6 +87,7 @@ class KioskSession(SessionFlows, InsuredFlows):
         self._slots: dict[int, Any] = {}
         self._admission: str = ""
         self._ins_cert: tuple[str, str, str] | None = None  # the insured credential (workflows.kiosk.insured)
+        self._ins_order = ""  # a pre-settled insured order waiting for the patient's decision
 
     # --- state and idle -------------------------------------------------------------------------
 
@@ -141,11 +142,14 @@ class KioskSession(SessionFlows, InsuredFlows):
         with self._lock:
             if self._paying:
                 self._ctx.checkout.cancel_payment()
+            quoted = self._ins_order  # the patient left at the pre-settlement: close the visit
             self._clear()
             self._reset_after_payment = ""
             self._last_touch = self._ctx.clock.monotonic()
             self._warned = False
         self._set_state(SessionState.ATTRACT)
+        if quoted:
+            self.abandon_insured(quoted)
         self._ctx.events.emit(KIOSK_PATIENT, patient=None)
         self._ctx.events.emit(KIOSK_RESET, reason=reason)
 
