@@ -37,8 +37,8 @@ class InsuredKioskRig(KioskRig):
         self.finance.start()
         config = write_config(self.base / "server.json", insurance_config(self.ins, timeout=5.0))
         (self.base / "srv").mkdir(exist_ok=True)
-        self.server = ServerProcess(self.base / "srv", self.finance.method_url, "--worker", "none",
-                                    config=config).start()
+        # with its outbox worker: it resolves a settlement in doubt (5203 / 2601) and uploads vouchers
+        self.server = ServerProcess(self.base / "srv", self.finance.method_url, config=config).start()
         out = subprocess.run([sys.executable, "-m", "sync_server", "admin", "--data-dir", str(self.base / "srv"),
                               "add-caller", "--appid", "KIOSKT1", "--name", "测试自助机", "--kind", "kiosk",
                               "--places", self.server.demo["placeCodes"][-1], "--operator", "测试"],

@@ -6,6 +6,7 @@ carries them; platform down -> self-pay offered; a HIS refusal undoes the settle
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -143,6 +144,61 @@ def test_his_refusal_cancels_the_settlement_and_refunds_the_cash(rig: InsuredKio
     assert kiosk.payments is not None
     assert sum(r.refund_fee for r in kiosk.payments.refunds_of(order.cash_trade_no)) == order.cash_fen
     assert len(kiosk.session.pending_charges()) == len(ids)  # still to pay
+
+
+def test_social_security_card_settles_by_its_id_number(rig: InsuredKioskRig, kiosk: Kiosk) -> None:
+    """社保卡: found in the HIS by card number, 1101 by the card's 社会保障号码 (02)."""
+    import time
+
+    import requests
+
+    from devices.card_reader import SocialSecurityCard
+
+    n = time.time_ns() % 10**9
+    card = SocialSecurityCard(card_no=f"K{n:08d}"[:9], name="社保患者", id_no=f"440306196{n:09d}", region="440300",
+                              spec_version="3.00")
+    r = requests.post(rig.ins.url + "/_sim/persons", json={
+        "psn_no": f"44030060{n:012d}"[:20], "certno": card.id_no, "psn_name": card.name, "gend": "1",
+        "brdy": "1960-01-01", "card_no": card.card_no, "card_sn": f"SN{n}", "ec_token": f"ECT-SSC-{n:012d}",
+        "insurances": [{"insutype": "310", "psn_insu_stas": "1", "insuplc_admdvs": "440300", "balc": "0.00"}]},
+        timeout=10)
+    assert r.status_code == 200, r.text
+    p = rig.patient(name=card.name, ssCard=card.card_no)
+    rig.charge(p["patientId"])
+    kiosk.devices.by_role("ssc_reader").insert(card)
+    kiosk.session.identify_ssc(timeout=5)
+    assert kiosk.session.insured_offered()
+    quote = kiosk.session.insured_quote([c.charge_id for c in kiosk.session.pending_charges()])
+    assert quote.account == 0 and quote.cash == quote.medfee - quote.fund
+    result = kiosk.session.pay_insured(quote.order_no, PayChoice.code(WECHAT_CODE))
+    assert result.ok, result.message
+    assert [x["state"] for x in rig.ins_settlements(f"44030060{n:012d}"[:20])] == ["valid"]
+
+
+def test_settlement_in_doubt_sends_to_the_window_and_finishes_once(rig: InsuredKioskRig, kiosk: Kiosk) -> None:
+    who, ids = _identified(rig, kiosk, balc="0.00")
+    quote = kiosk.session.insured_quote(ids)
+    # 2207 committed but its answer held past the server's timeout, 5203 refused: nobody can tell yet
+    rig.ins.knobs(timeout_commit={"count": 1, "infnos": ["2207"], "hang_seconds": 7},
+                  refuse={"count": 50, "infcode": -1, "err_msg": "系统繁忙", "infnos": ["5203"]})
+    result = kiosk.session.pay_insured(quote.order_no, PayChoice.code(WECHAT_CODE))
+    assert not result.ok and "人工窗口" in result.message and "勿重复" in result.message
+    order = ins_orders.get(kiosk.terminal.db, quote.order_no)
+    assert order.state == "settling"
+    assert kiosk.maintain()["insuredResumed"] == []  # still unknown: waits, settles nothing again
+    rig.ins.knobs(refuse=None)
+    deadline = time.monotonic() + 60
+    while ins_orders.get(kiosk.terminal.db, quote.order_no).state != "done":
+        assert time.monotonic() < deadline, ins_orders.get(kiosk.terminal.db, quote.order_no)
+        kiosk.maintain()  # the background round: the server's worker resolves with 5203 meanwhile
+        time.sleep(0.5)
+    order = ins_orders.get(kiosk.terminal.db, quote.order_no)
+    assert [x["state"] for x in rig.ins_settlements(who["psn_no"])] == ["valid"]  # exactly one
+    assert kiosk.payments is not None and kiosk.payments.query(order.cash_trade_no).paid
+    assert kiosk.payments.refunds_of(order.cash_trade_no) == ()  # charged once, nothing to give back
+    s = kiosk.his.settlement(order.bill["busNo"])
+    assert s.external_part == quote.cash and s.ebill.status == "issued"
+    assert kiosk.session.pending_charges() == []
 
 
 def test_identified_by_hospital_card_is_not_offered_insurance(rig: InsuredKioskRig, kiosk: Kiosk) -> None:
