@@ -70,11 +70,11 @@ class InsuredFlows(FlowBase):
         p = self._require_patient()
         ins = self._insurance()
         cash = Decimal(ins.order(order_no).cash_fen) / 100
-        self._ins_order = ""
         self._set_state(SessionState.PAYING if cash > 0 else SessionState.BUSY)
         self._paying = True
         try:
             result = ins.pay(order_no, pay, self._receipt_patient(p), self._progress)
+            self._ins_order = ""  # settled, refunded or abandoned: no longer waiting for a decision
         finally:
             self._paying = False
             self.touch()

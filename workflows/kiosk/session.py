@@ -142,7 +142,9 @@ class KioskSession(SessionFlows, InsuredFlows):
         with self._lock:
             if self._paying:
                 self._ctx.checkout.cancel_payment()
-            quoted = self._ins_order  # the patient left at the pre-settlement: close the visit
+            # the patient left at the pre-settlement: close the visit (not while its cash part is
+            # being paid: that order completes, or the background round resumes it)
+            quoted = "" if self._paying else self._ins_order
             self._clear()
             self._reset_after_payment = ""
             self._last_touch = self._ctx.clock.monotonic()
