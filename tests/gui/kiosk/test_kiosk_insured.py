@@ -192,3 +192,21 @@ def test_platform_down_offers_self_pay(qtbot, open_ins, ins_stack) -> None:  # t
     ui.wait("result", timeout=60000)
     assert ui.win.result.headline.text().startswith("✔"), ui.texts()
     assert f"¥{total:,.2f}" in ui.texts()
+
+
+def test_changing_to_self_pay_closes_the_insurance_visit(qtbot, open_ins, ins_stack) -> None:  # type: ignore[no-untyped-def]
+    """改为自费缴费 on 医保结算: back on 门诊缴费 with the self-pay button, the visit closed, nothing paid."""
+    from offline_store import ins_orders
+
+    who = ins_stack.insured_patient(balc="20.00")
+    ui = open_ins()
+    _by_evoucher(ui, who["token"])
+    ui.tap("outpatientInsured")
+    ui.wait("insured")
+    order_no = ui.win.insured.order_no
+    ui.tap("insuredSelfPay")
+    assert ui.win.current().key == "outpatient" and "已取消医保结算" in ui.texts()
+    assert not ui.win.outpatient.go_insured.isVisible() and ui.win.outpatient.go.text() == "自费缴费"
+    qtbot.waitUntil(lambda: bg(lambda: ins_orders.get(ui.kiosk.terminal.db, order_no).state) == "abandoned",
+                    timeout=20000)
+    assert bg(lambda: ins_orders.get(ui.kiosk.terminal.db, order_no).cash_trade_no) == ""
