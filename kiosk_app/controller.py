@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kiosk_app.insured import InsuredPay
 from kiosk_app.payflow import PayFlow
 from kiosk_app.screens.entry import METHODS
 from kiosk_app.widgets import Choice
@@ -61,6 +62,7 @@ class KioskController(QObject):
         self.history: list[str] = []
         self.functions: dict[str, FunctionAvailability] = {}
         self.pay = PayFlow(self)
+        self.insured = InsuredPay(self)
         w = window
         w.back_requested.connect(self.back)
         w.home_requested.connect(self.home)
@@ -81,6 +83,9 @@ class KioskController(QObject):
         w.appointments.check_in.connect(lambda no: self.run_flow(lambda: self.session.check_in(no)))
         w.appointments.cancel.connect(lambda no: self.run_flow(lambda: self.session.cancel_appointment(no)))
         w.outpatient.pay.connect(self._pay_outpatient)
+        w.outpatient.insured.connect(self.insured.quote)
+        w.insured.confirm.connect(self.insured.confirm)
+        w.insured.self_pay.connect(self.insured.to_self_pay)
         w.topup.amount.connect(self._top_up)
         w.discharge.settle.connect(self._settle_discharge)
         w.bills.print_notice.connect(lambda no: self.run_flow(lambda: self.session.print_notice(no)))
@@ -150,6 +155,7 @@ class KioskController(QObject):
             else:
                 self.open_function("registration")
             return
+        self.insured.leaving()
         prev = self.history.pop() if self.history else ("home" if self.session.patient else "attract")
         if prev == "attract":
             self.finish()
@@ -158,6 +164,7 @@ class KioskController(QObject):
 
     def home(self) -> None:
         """返回首页: the menu when a patient is identified, else the attract screen."""
+        self.insured.leaving()
         self.history.clear()
         if self.session.patient is None:
             self.finish()
@@ -237,7 +244,11 @@ class KioskController(QObject):
         elif name == "check_in":
             self.call(s.appointments, lambda a: (w.appointments.show_appointments(a), self.go("appointments")))
         elif name == "outpatient":
-            self.call(s.pending_charges, lambda c: (w.outpatient.show_charges(c), self.go("outpatient")))
+            def charges(c: Any) -> None:
+                w.outpatient.show_charges(c)
+                w.outpatient.offer_insured(bool(c) and s.insured_offered())
+                self.go("outpatient")
+            self.call(s.pending_charges, charges)
         elif name == "prepay":
             p = s.patient
             if p is not None:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from kiosk_app.window import KioskWindow
+from workflows.kiosk.insured import InsuredQuote
 from workflows.kiosk.models import (
     AppointmentView,
     BillHistoryItem,
@@ -113,6 +114,11 @@ def fill(w: KioskWindow, key: str) -> None:
             _line("床位费（三人间）", "", "日", "50.00", "1", "床位费")), D("85.00"), D("3862.40"), D("1500.00")))
     elif key == "survey":
         w.survey.show_questions(list(DEFAULT_SURVEY))
+    elif key == "insured":
+        w.outpatient.show_charges(CHARGES)
+        w.insured.show_quote(InsuredQuote("YB20261203SELF010001", "王*兰", "职工基本医疗保险", D("352.00"), D("198.40"),
+                                          D("60.00"), D("93.60"), tuple((f"{c.kind_text} {c.title}", c.amount)
+                                                                        for c in CHARGES)))
     elif key == "error":
         w.error.show_error("E3906", "医院信息系统暂时无法连接，本次未扣款", "K20261203000018")
     w.show_screen(key)
@@ -120,6 +126,6 @@ def fill(w: KioskWindow, key: str) -> None:
 
 #: Every screen in the order the screenshots number them.
 SCREENS = ("attract", "identify", "home", "register_card", "registration", "appointments", "outpatient", "topup",
-           "discharge", "confirm_pay", "payment", "result", "bills", "query", "survey", "error")
+           "discharge", "confirm_pay", "payment", "result", "bills", "query", "survey", "error", "insured")
 
 __all__ = ["CHARGES", "FUNCTIONS", "PATIENT", "SCREENS", "SECRETS", "SurveyQuestion", "fill"]

@@ -12,6 +12,7 @@ from kiosk_app.idle import IdleWatcher
 from kiosk_app.screens.base import Screen
 from kiosk_app.screens.entry import AttractScreen, IdentifyScreen
 from kiosk_app.screens.home import ErrorScreen, HomeScreen, ResultScreen, SurveyScreen
+from kiosk_app.screens.insured import InsuredScreen
 from kiosk_app.screens.money import (
     ConfirmPayScreen,
     DischargeScreen,
@@ -104,6 +105,7 @@ class KioskWindow(QWidget):
         self.registration = RegistrationScreen()
         self.appointments = AppointmentsScreen()
         self.outpatient = OutpatientScreen()
+        self.insured = InsuredScreen()
         self.topup = TopUpScreen()
         self.discharge = DischargeScreen()
         self.confirm_pay = ConfirmPayScreen()
@@ -115,7 +117,7 @@ class KioskWindow(QWidget):
         self.error = ErrorScreen()
         self.screens: dict[str, Screen] = {}
         for s in (self.attract, self.identify, self.home, self.register_card, self.registration, self.appointments,
-                  self.outpatient, self.topup, self.discharge, self.confirm_pay, self.payment, self.result,
+                  self.outpatient, self.insured, self.topup, self.discharge, self.confirm_pay, self.payment, self.result,
                   self.bills, self.query, self.survey, self.error):
             self.screens[s.key] = s
             self.stack.addWidget(s)

@@ -91,6 +91,8 @@ class KioskSettings:
     max_top_up: Decimal = Decimal("50000.00")
     card_fee: Decimal = Decimal("5.00")  # 工本费 of a hospital card (must equal the HIS's cardFee)
     min_first_top_up: Decimal = Decimal("10.00")  # the HIS's minFirstTopUp (shown on the form)
+    #: the HIS's item code -> national insurance list code (医保目录对照) for the insured 门诊缴费
+    insurance_codes: dict[str, str] = field(default_factory=dict)
 
 
 def _key(table: Mapping[str, Any], where: str) -> str:
@@ -178,4 +180,11 @@ def kiosk_settings(table: Any, where: str = "[kiosk]") -> KioskSettings | None:
     return KioskSettings(secs["idle_seconds"], min(secs["warning_seconds"], secs["idle_seconds"]),
                          bool(table.get("cash_enabled", False)), tuple(functions),
                          _survey(table.get("survey"), where), low, high, fee,
-                         _money(table, "min_first_top_up", Decimal("10.00"), where))
+                         _money(table, "min_first_top_up", Decimal("10.00"), where), _codes(table, where))
+
+
+def _codes(table: Mapping[str, Any], where: str) -> dict[str, str]:
+    codes = table.get("insurance_codes", {})
+    if not isinstance(codes, Mapping):
+        raise KioskConfigError(f"{where}.insurance_codes（医保目录对照）必须是键值表")
+    return {str(k): str(v) for k, v in codes.items()}

@@ -28,6 +28,7 @@ class OutpatientScreen(Screen):
     key = "outpatient"
     title = "门诊缴费"
     pay = Signal(list, object)  # charge ids, their total (Decimal)
+    insured = Signal(list, object)  # the same, settled with the medical insurance (医保结算)
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,6 +41,9 @@ class OutpatientScreen(Screen):
         self.body.addStretch(1)
         self.total = label("", "amount", name="outpatientTotal")
         self.body.addWidget(self.total)
+        self.go_insured = button("医保结算", self._insured, role="primary", name="outpatientInsured")
+        self.go_insured.hide()  # only for a patient identified by 医保电子凭证 / 社保卡 (offer_insured)
+        self.body.addWidget(self.go_insured)
         self.go = button("去支付", self._pay, role="primary", name="outpatientPay")
         self.body.addWidget(self.go)
         self.checks: dict[str, QCheckBox] = {}
@@ -78,10 +82,23 @@ class OutpatientScreen(Screen):
         total = self.total_of(self.selected())
         self.total.setText(f"合计：{format_yuan(total)}（{len(self.selected())}项）" if self.checks else "")
         self.go.setEnabled(bool(self.selected()))
+        self.go_insured.setEnabled(bool(self.selected()))
 
     def _pay(self) -> None:
         if self.selected():
             self.pay.emit(self.selected(), self.total_of(self.selected()))
+
+    def _insured(self) -> None:
+        if self.selected():
+            self.insured.emit(self.selected(), self.total_of(self.selected()))
+
+    def offer_insured(self, on: bool, why_not: str = "") -> None:
+        """Show 医保结算 (and call the other button 自费缴费); ``why_not`` says why it is gone
+        (the platform down: the self-pay path is what is left)."""
+        self.go_insured.setVisible(on)
+        self.go.setText("自费缴费" if on or why_not else "去支付")
+        if why_not:
+            self.say(why_not)
 
     def total_of(self, charge_ids: list[str]) -> Decimal:
         """The sum of the shown amounts of ``charge_ids``."""
@@ -92,6 +109,8 @@ class OutpatientScreen(Screen):
         _remove_all(self.lay, self._rows)
         self.checks, self._amounts = {}, {}
         self.total.clear()
+        self.go_insured.hide()
+        self.go.setText("去支付")
 
 
 class TopUpScreen(Screen):

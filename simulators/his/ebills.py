@@ -6,9 +6,10 @@ are one key. ``placeCode`` is the HIS's configured billing point when issuing it
 the terminal that issues fills in its own. ``payee``/``author``/``checker`` are the caller's
 display name (a terminal may replace them with the logged-in operator).
 
-Self-pay only: every insurance part is 0, ``ownPay = selfCashPay = totalAmt``, so
-Σ chargeDetail.amt = totalAmt = Σ payChannelDetail.payChannelValue. An insured settlement goes
-through the insurance platform first and is outside this simulator.
+Self-pay: every insurance part is 0, ``ownPay = selfCashPay = totalAmt``, so
+Σ chargeDetail.amt = totalAmt = Σ payChannelDetail.payChannelValue. An insured settlement (an
+outpatient one or a discharge) is settled with the insurance platform first; the caller passes
+its parts and :func:`insured` fills the insurance fields (pay channels YBTCJJ, YBK + the rest).
 """
 
 from __future__ import annotations
@@ -67,16 +68,32 @@ def _channels(channels: list[tuple[str, int]]) -> list[dict[str, str]]:
     return [{"payChannelCode": code, "payChannelValue": yuan(fen)} for code, fen in channels if fen > 0]
 
 
+def insured(bill: dict[str, Any], total: int, channels: list[tuple[str, int]],
+            insurance: dict[str, Any]) -> dict[str, Any]:
+    """``bill`` with the insurance fields of an insured settlement (fen: fund, other, account;
+    setlId, psnNo, insuplcAdmdvs): the self-pay part is what the insurance did not pay."""
+    fund, other, account = insurance["fund"], insurance["other"], insurance["account"]
+    own = total - fund - other - account
+    return bill | {"fundPay": yuan(fund), "otherfundPay": yuan(other), "accountPay": yuan(account),
+                   "selfCashPay": yuan(own), "ownPay": ZERO, "selfPayAmt": yuan(own),
+                   "medicalInsuranceID": insurance["psnNo"], "balancedNumber": insurance["setlId"],
+                   "medCareInstitution": insurance["insuplcAdmdvs"],
+                   "payChannelDetail": _channels([("YBTCJJ", fund + other), ("YBK", account), *channels])}
+
+
 def outpatient(no: str, patient: dict[str, Any], now: datetime, items: list[dict[str, Any]],
                channels: list[tuple[str, int]], dept: tuple[str, str], staff: str, place_code: str,
-               prepay_fen: int = 0) -> tuple[str, dict[str, Any]]:
-    """invoiceEBillOutpatient (busType 02) of an outpatient settlement or a card fee."""
+               prepay_fen: int = 0, insurance: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """invoiceEBillOutpatient (busType 02) of an outpatient settlement or a card fee; ``insurance``
+    (see :func:`insured`) fills the insurance fields of an insured one."""
     total = sum(it["amountFen"] for it in items)
     bill = _header(no, "02", patient, now, total, staff, place_code) | _details(no, items) | {
         "patientNo": no[:20], "consultationDate": date8(now), "patientCategory": dept[1],
         "patientCategoryCode": dept[0], "payChannelDetail": _channels(channels)}
     if prepay_fen:
         bill["cashPay"] = yuan(prepay_fen)
+    if insurance:
+        bill = insured(bill, total, channels, insurance)
     return methods.INVOICE_EBILL_OUTPATIENT, bill
 
 
@@ -109,13 +126,7 @@ def hospitalized(no: str, patient: dict[str, Any], now: datetime, items: list[di
         "isArrears": "0", "cashPay": yuan(parts[0]), "cashRecharge": yuan(parts[1]), "cashRefund": yuan(parts[2]),
         "payChannelDetail": _channels(channels)}
     if insurance:
-        fund, other, account = insurance["fund"], insurance["other"], insurance["account"]
-        bill |= {"fundPay": yuan(fund), "otherfundPay": yuan(other), "accountPay": yuan(account),
-                 "selfCashPay": yuan(total - fund - other - account), "ownPay": ZERO,
-                 "selfPayAmt": yuan(total - fund - other - account),
-                 "medicalInsuranceID": insurance["psnNo"], "balancedNumber": insurance["setlId"],
-                 "medCareInstitution": insurance["insuplcAdmdvs"],
-                 "payChannelDetail": _channels([("YBTCJJ", fund + other), ("YBK", account), *channels])}
+        bill = insured(bill, total, channels, insurance)
     return methods.INV_EBILL_HOSPITALIZED, bill
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from simulators.his import ebills, fields, ledger
+from simulators.his import ebills, fields, ledger, ops_inpatient
 from simulators.his import errors as e
 from simulators.his.context import HisContext
 from simulators.his.errors import HisError
@@ -51,8 +51,14 @@ def pending(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str,
 
 @op("outpatient.settle", "money", "门诊结算")
 def settle(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, Any]) -> dict[str, Any]:
-    """``{requestId, patientId, chargeIds, payMethod, payChannel/payRef/payAmount (external), issuer}``
-    -> ``{settlement}``; the charges leave the pending list."""
+    """``{requestId, patientId, chargeIds, payMethod, payChannel/payRef/payAmount (external), issuer,
+    insurance O}`` -> ``{settlement}``; the charges leave the pending list.
+
+    ``insurance`` (optional, as on an insured discharge): the insurance platform's settlement of
+    these charges — ``setlId``, ``psnNo``, ``insuplcAdmdvs``, ``fundPay``, ``otherfundPay`` O,
+    ``accountPay``. The HIS takes fund + other + account as paid (``insurancePart``), the payment
+    covers the rest (nothing to pay when the insurance covers it all), and the e-bill carries the
+    insurance fields."""
     p = ledger.patient_row(db, fields.text(body, "patientId", "患者编号"))
     ids = fields.id_list(body, "chargeIds", "待缴费用编号")
     who = ledger.issuer(ctx, body)
@@ -65,10 +71,17 @@ def settle(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, 
         dept_code = dept_code or row["dept_code"]
         items.extend(charge_items(db, cid))
     total = sum(i["amountFen"] for i in items)
-    pay = ledger.take_payment(ctx, db, body, p["id"], total)
+    ins = ops_inpatient.insurance_of(body)
+    ins_fen = ins["fund"] + ins["other"] + ins["account"] if ins else 0
+    if ins_fen > total:
+        raise HisError(e.FIELD_AMOUNT, f"insurance（医保支付）{yuan(ins_fen)}超过本次费用总额{yuan(total)}")
+    if ins and ins_fen == total:  # the insurance paid it all: no payment fields needed
+        pay = ledger.Payment("external", "", "")
+    else:
+        pay = ledger.take_payment(ctx, db, body, p["id"], total - ins_fen)
     ledger.check_refusal(ctx)
     no = ledger.create(ctx, db, kind="outpatient", appid=appid, patient_id=p["id"], amount=total, pay=pay,
-                       items=items, who=who)
+                       items=items, who=who, insurance_fen=ins_fen)
     db.executemany("UPDATE charges SET status = 'settled', settlement_no = ? WHERE id = ?", [(no, c) for c in ids])
     dept = db.execute("SELECT code, name FROM departments WHERE code = ?", (dept_code,)).fetchone()
     staff = str(ctx.config.get("payee") or ctx.caller_name(appid))
@@ -76,5 +89,5 @@ def settle(ctx: HisContext, db: sqlite3.Connection, appid: str, body: dict[str, 
     channels = pay.channels(str(ctx.config["prepayChannelCode"]), str(ctx.config["depositChannelCode"]))
     ledger.attach_ebill(db, no, *ebills.outpatient(no, p, ctx.now(), items, channels,
                                                    (dept["code"], dept["name"]) if dept else ("MZ", "门诊"),
-                                                   staff, place, prepay_fen=pay.prepay_fen))
+                                                   staff, place, prepay_fen=pay.prepay_fen, insurance=ins))
     return {"settlement": ledger.render(db, no)}

@@ -127,8 +127,9 @@ def _bill(db: sqlite3.Connection, s: dict[str, Any],
     return items, total, used, total - ins_fen - used, s["deposit_fen"] - used
 
 
-def _insurance(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The optional ``insurance`` object of an insured discharge (issue 17): the insurance
+def insurance_of(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The optional ``insurance`` object of an insured discharge (issue 17) or outpatient
+    settlement (the kiosk's insured 门诊缴费): the insurance
     platform's settlement — ``setlId``, ``psnNo``, ``insuplcAdmdvs``, ``fundPay``, ``otherfundPay``
     O, ``accountPay``; the HIS takes fund + other + account as paid and the rest from the deposit."""
     raw = body.get("insurance")
@@ -151,7 +152,7 @@ def discharge_bill(ctx: HisContext, db: sqlite3.Connection, appid: str, body: di
     """``{admissionNo}`` -> fees by charge item, deposit, amount due on top, surplus to refund."""
     s = _stay(db, body)
     _in_hospital(s)
-    ins = _insurance(body)
+    ins = insurance_of(body)
     items, total, used, due, refund = _bill(db, s, ins["fund"] + ins["other"] + ins["account"] if ins else 0)
     groups: dict[str, dict[str, Any]] = {}
     for i in items:
@@ -171,7 +172,7 @@ def settle_discharge(ctx: HisContext, db: sqlite3.Connection, appid: str, body: 
     s = _stay(db, body)
     who = ledger.issuer(ctx, body)
     _in_hospital(s)
-    ins = _insurance(body)
+    ins = insurance_of(body)
     ins_fen = ins["fund"] + ins["other"] + ins["account"] if ins else 0
     items, total, used, due, refund = _bill(db, s, ins_fen)
     ext = ledger.external(body, due) if due else ledger.Payment("deposit", "", "")

@@ -203,12 +203,15 @@ class HisClient:
         """Prescriptions and exam orders waiting to be paid."""
         return [PendingCharge.of(c) for c in self.call("charge.pending", {"patientId": patient_id})["charges"]]
 
-    def settle_outpatient(self, request_id: str, patient_id: str, charge_ids: list[str], payment: Payment,
-                          issuer: str = "terminal") -> Settlement:
-        """门诊结算 of the chosen pending charges."""
-        return Settlement.of(self.call("outpatient.settle", {"requestId": request_id, "patientId": patient_id,
-                                                             "chargeIds": list(charge_ids), "issuer": issuer}
-                                       | payment.wire())["settlement"])
+    def settle_outpatient(self, request_id: str, patient_id: str, charge_ids: list[str], payment: Payment | None,
+                          issuer: str = "terminal", insurance: Json | None = None) -> Settlement:
+        """门诊结算 of the chosen pending charges. ``insurance`` (HIS_ADAPTER §3.3): the insurance
+        settlement's parts; ``payment`` then covers the rest (None when the insurance paid it all)."""
+        body: Json = {"requestId": request_id, "patientId": patient_id, "chargeIds": list(charge_ids),
+                      "issuer": issuer}
+        body |= payment.wire() if payment is not None else {}
+        body |= {"insurance": insurance} if insurance else {}
+        return Settlement.of(self.call("outpatient.settle", body)["settlement"])
 
     # --- inpatients -----------------------------------------------------------------------------
 

@@ -180,11 +180,12 @@ class PendingCharge:
     doctor_name: str
     amount: Decimal
     lines: tuple[Line, ...]
+    dept_code: str = ""
 
     @classmethod
     def of(cls, d: Json) -> PendingCharge:
         return cls(d["chargeId"], d["kind"], d["kindText"], d["title"], d["deptName"], d["doctorName"],
-                   money(d["amount"]), tuple(Line.of(x) for x in d["lines"]))
+                   money(d["amount"]), tuple(Line.of(x) for x in d["lines"]), str(d.get("deptCode", "")))
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,11 @@ class BillPendingError(InsuredFlowError):
 
     code = "E3959"
     default_message = "医保已结算，电子票据暂未开具，稍后自动补开"
+
+
+class BillBaseRefusedError(InsuredFlowError):
+    """The bill-base hook's system (the kiosk: the HIS) refused the settled order: the insurance
+    settlement is cancelled and the cash refunded (E3970, the kiosk's block)."""
+
+    code = "E3970"
+    default_message = "医院系统未接受本次医保结算，已撤销医保结算"

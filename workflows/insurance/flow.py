@@ -47,6 +47,7 @@ from workflows.insurance.cash import IN_DOUBT as CASH_IN_DOUBT
 from workflows.insurance.cash import CashDesk
 from workflows.insurance.client import IN_DOUBT, STATE_REFUSED, InsuranceApi, platform_down
 from workflows.insurance.errors import (
+    BillBaseRefusedError,
     BillPendingError,
     CancelIncompleteError,
     CashInDoubtError,
@@ -77,6 +78,8 @@ log = logging.getLogger(__name__)
 STEP_CLOSED = "visit_closed"
 
 Progress = Callable[[str], None]
+#: A settled order -> the e-bill request base to issue (instead of the one given at start).
+BillBaseHook = Callable[[InsOrder], dict[str, Any]]
 
 
 class InsuredFlow(CancelChain):
@@ -100,6 +103,12 @@ class InsuredFlow(CancelChain):
         self.place_code = place_code
         self.operator = operator
         self.clock = clock or SystemClock()
+        #: Optional: where the e-bill's base comes from once the order is settled — the kiosk tells
+        #: the HIS the settlement (with its insurance parts) and issues the HIS's bill content. It
+        #: runs again on resume, so it must be idempotent (the HIS's requestId is the order number).
+        #: :class:`BillBaseRefusedError` from it undoes the settlement (cancel, cash back); any
+        #: other BillingError / LinkError leaves the order ``settled`` for resume.
+        self.bill_base_hook: BillBaseHook | None = None
 
     # ------------------------------------------------------------------------------ identify / start
 
@@ -201,7 +210,7 @@ class InsuredFlow(CancelChain):
             return self._refund_abandoned(order, cash)
         if order.state == "settled":
             say("正在开具电子票据…")
-            order = self._bill(order)
+            order = self._bill(order, cash)
         if order.state == "billed":
             order = self._voucher(order)
         if order.state not in ("done", "billed"):
@@ -291,6 +300,18 @@ class InsuredFlow(CancelChain):
             raise SettlementRefusedError(f"{why}，现金部分已原路退回，请重新结算")
         return self._move(order, "settled", setl_id=rec.setl_id, **_split_fields(split))
 
+    def _undo_settled(self, order: InsOrder, cash: CashDesk, why: str) -> InsOrder:
+        """A settled order nobody may bill (the bill-base hook refused): the settlement cancelled
+        first, then the cash back and the order abandoned."""
+        try:
+            self.api.cancel(_sid(order))
+        except (PlatformError, LinkError) as exc:
+            self._move(order, "settled", why[:200], message=f"{why}；撤销医保结算暂未完成"[:200])
+            raise CancelIncompleteError(f"{why}，撤销医保结算失败：{exc}") from exc
+        order = self._move(order, "refunding", why[:200], message=why[:200], steps=[STEP_CANCEL])
+        self._refund_abandoned(order, cash)
+        raise SettlementRefusedError(f"{why}，医保结算已撤销，现金部分已原路退回")
+
     def _refuse_after_cash(self, order: InsOrder, cash: CashDesk, why: str) -> InsOrder:
         order = self._move(order, "refunding", why, message=why[:200])
         self._refund_abandoned(order, cash)
@@ -314,17 +335,28 @@ class InsuredFlow(CancelChain):
             steps.append(STEP_CLOSED)
         return self._move(order, "abandoned", "医保结算未成功，已退款", steps=steps)
 
-    def _bill(self, order: InsOrder) -> InsOrder:
+    def _bill(self, order: InsOrder, cash: CashDesk) -> InsOrder:
         p = order.params
         person = InsuredPerson.from_params(p["person"])
         split = _split_of(order)
-        request = insured_request(p["billBase"], split, person, order.setl_id, order.cash_channel or "02")
+        base = p["billBase"]
+        if self.bill_base_hook is not None:
+            try:
+                base = self.bill_base_hook(order)
+            except BillBaseRefusedError as exc:
+                return self._undo_settled(order, cash, exc.message)
+            except (BillingError, LinkError) as exc:
+                text = getattr(exc, "message", str(exc))
+                self._move(order, "settled", text[:200], message=f"电子票据暂未开具：{text}"[:200])
+                raise BillPendingError(f"医保已结算，电子票据暂未开具（{text}），稍后自动补开") from exc
+        request = insured_request(base, split, person, order.setl_id, order.cash_channel or "02")
         try:
             outcome = self.issuing.issue(p["billMethod"], request)
         except BillingError as exc:
             self._move(order, "settled", exc.message, message=f"电子票据暂未开具：{exc.message}")
             raise BillPendingError(f"医保已结算，电子票据暂未开具（{exc.message}），稍后自动补开") from exc
-        bill = {"method": p["billMethod"], "busNo": order.bus_no, "billBatchCode": outcome.bill_batch_code,
+        bus_no = str(request.get("busNo") or order.bus_no)
+        bill = {"method": p["billMethod"], "busNo": bus_no, "billBatchCode": outcome.bill_batch_code,
                 "billNo": outcome.bill_no, "random": outcome.random, "emergency": outcome.emergency,
                 "totalAmt": f"{outcome.total_amt:.2f}"}
         return self._move(order, "billed", bill=bill)

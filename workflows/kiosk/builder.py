@@ -11,9 +11,12 @@ from __future__ import annotations
 from billing_core.clock import Clock, SystemClock
 from devices.registry import DeviceSet
 from workflows.events import Events
+from workflows.insurance.client import InsuranceApi
+from workflows.insurance.flow import InsuredFlow
 from workflows.kiosk.checkout import Checkout
 from workflows.kiosk.context import KioskContext
 from workflows.kiosk.errors import KioskConfigError
+from workflows.kiosk.insured import KioskInsurance
 from workflows.kiosk.kiosk import Kiosk
 from workflows.kiosk.session import KioskSession
 from workflows.paper import PaperService
@@ -56,9 +59,16 @@ def build_kiosk(config: TerminalConfig, devices: DeviceSet, events: Events | Non
     bills = BillBook(terminal.db, clock)
     paper = PaperService(api, bills, config.place_code, config.paper_batch_code, events, clock)
     writeoff = WriteOffService(api, bills, paper, config.place_code, events, clock, workflow=terminal.workflow)
+    flow = InsuredFlow(InsuranceApi(terminal.sync), terminal.db, terminal.workflow, api, desk="kiosk",
+                       terminal_id=config.appid, place_code=config.place_code, operator=config.appid, clock=clock)
+    kiosk.insurance = KioskInsurance(flow, his, terminal.workflow, payments=pay_session,
+                                     resume_payments=kiosk.checkout.resume_payments,
+                                     codes=dict(config.kiosk.insurance_codes), receipt_printer=receipt,
+                                     width_mm=config.printer_width_mm, fault=kiosk.report_fault)
     kiosk.session = KioskSession(KioskContext(his=his, payments=payments, devices=devices, checkout=kiosk.checkout,
                                               workflow=terminal.workflow, db=terminal.db, settings=kiosk.settings,
                                               events=events, clock=clock, availability=kiosk.availability,
                                               receipt_printer=receipt, width_mm=config.printer_width_mm,
-                                              bills=bills, paper=paper, writeoff=writeoff))
+                                              bills=bills, paper=paper, writeoff=writeoff,
+                                              insurance=kiosk.insurance))
     return kiosk

@@ -128,7 +128,7 @@ class Checkout:
         self._live_lock = threading.Lock()
         self._resume_lock = threading.Lock()
         # Resume asks about orders nobody waits for any more: a short deadline, then close / reverse.
-        self._resume_payments = (PaymentSession(payments.client, None, clock=clock, qr_deadline=2.0,
+        self.resume_payments = self._resume_payments = (PaymentSession(payments.client, None, clock=clock, qr_deadline=2.0,
                                                 code_deadline=2.0) if payments is not None else None)
 
     # --- public -------------------------------------------------------------------------------

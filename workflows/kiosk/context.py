@@ -12,6 +12,7 @@ from workflows.events import Events
 from workflows.his import HisClient
 from workflows.issuing import IssuingWorkflow
 from workflows.kiosk.checkout import Checkout
+from workflows.kiosk.insured import KioskInsurance
 from workflows.kiosk.models import FunctionAvailability
 from workflows.kiosk.settings import KioskSettings
 from workflows.paper import PaperService
@@ -40,6 +41,7 @@ class KioskContext:
     bills: BillBook | None = None  # this kiosk's bills (paper and red marks)
     paper: PaperService | None = None  # 换开纸质票据 on the bill printer
     writeoff: WriteOffService | None = None  # 冲红 of a cancelled appointment's bill
+    insurance: KioskInsurance | None = None  # the insured 门诊缴费 (workflows.kiosk.insured)
 
     def device(self, role: str) -> Any | None:
         """The device of a role, opened (None when not installed)."""

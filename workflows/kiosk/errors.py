@@ -68,5 +68,13 @@ class UnknownOrderError(KioskInputError):
     default_message = "没有这笔自助机订单"
 
 
-__all__ = ["KioskError", "KioskInputError", "NotIdentifiedError", "FunctionUnavailableError", "IdentifyError",
+class InsuredUnavailableError(KioskError):
+    """The insured 门诊缴费 cannot be offered for these charges (no insurance credential, an item
+    without an insurance list code): the patient pays as self-pay (E3971)."""
+
+    code = "E3971"
+    default_message = "本次无法医保结算，可按自费缴费"
+
+
+__all__ = ["InsuredUnavailableError", "KioskError", "KioskInputError", "NotIdentifiedError", "FunctionUnavailableError", "IdentifyError",
            "CardRemovedError", "HisUnavailableError", "UnknownOrderError", "KioskConfigError"]

@@ -25,6 +25,7 @@ from workflows.kiosk import functions as fn
 from workflows.kiosk.checkout import Checkout
 from workflows.kiosk.errors import FunctionUnavailableError
 from workflows.kiosk.events import KIOSK_AVAILABILITY, KIOSK_CARD_INSERTED, KIOSK_MODE, KIOSK_PRINT
+from workflows.kiosk.insured import KioskInsurance
 from workflows.kiosk.models import DeviceHealth, FlowResult, FunctionAvailability, ReceiptInfo
 from workflows.kiosk.outcome import CST
 from workflows.kiosk.pushed import merged_settings
@@ -64,6 +65,7 @@ class Kiosk:
         self._watcher: CardWatcher | None = None
         self.checkout: Checkout
         self.session: KioskSession
+        self.insurance: KioskInsurance | None = None
         terminal.workflow.heartbeat_extra = self._heartbeat_extra
         terminal.sync.events.subscribe(self._on_link)
         #: the [kiosk] settings of the config file; ``settings`` is them with the pushed values over them
@@ -99,6 +101,7 @@ class Kiosk:
         self.refresh_availability()
         self.maintain(resume=False)
         done = self.checkout.resume(print_billed=True)
+        self._resume_insured()
         try:
             self.terminal.workflow.resume_prints()
         except Exception as exc:  # a printer fault: the jobs stay for the next start
@@ -115,7 +118,18 @@ class Kiosk:
         self._mode(not done.get("linkUp", False))
         if resume:
             done["resumed"] = [r.order_no for r in self.checkout.resume(print_billed=False)]
+            done["insuredResumed"] = self._resume_insured()
         return done
+
+    def _resume_insured(self) -> list[str]:
+        """Unfinished insured orders (a settlement in doubt, a bill or voucher to follow)."""
+        if self.insurance is None:
+            return []
+        try:
+            return self.insurance.resume()
+        except Exception as exc:  # a store or link fault: the next round tries again
+            log.warning("kiosk: insured resume failed: %s", exc)
+            return []
 
     def watch_card(self, interval: float = 0.3) -> bool:
         """Watch the social-security card reader (a thread of devices.card_events.CardWatcher):

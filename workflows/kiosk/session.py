@@ -38,6 +38,7 @@ from workflows.kiosk.errors import (
 )
 from workflows.kiosk.events import KIOSK_CARD_REMOVED, KIOSK_IDLE, KIOSK_PATIENT, KIOSK_RESET, KIOSK_STATE
 from workflows.kiosk.flows import PHONE, SessionFlows
+from workflows.kiosk.insured_flows import InsuredFlows
 from workflows.kiosk.models import (
     IdCardView,
     IdentifyMethod,
@@ -52,7 +53,7 @@ from workflows.payment_client import PaymentError
 CARD_NO = re.compile(r"^[0-9A-Za-z]{4,32}$")
 
 
-class KioskSession(SessionFlows):
+class KioskSession(SessionFlows, InsuredFlows):
     """One patient at a time on one kiosk (see the module docstring).
 
     Every patient function raises :class:`~workflows.kiosk.errors.NotIdentifiedError` (E3902)
@@ -85,6 +86,8 @@ class KioskSession(SessionFlows):
         self._id_card: Any = None
         self._slots: dict[int, Any] = {}
         self._admission: str = ""
+        self._ins_cert: tuple[str, str, str] | None = None  # the insured credential (workflows.kiosk.insured)
+        self._ins_order = ""  # a pre-settled insured order waiting for the patient's decision
 
     # --- state and idle -------------------------------------------------------------------------
 
@@ -139,11 +142,16 @@ class KioskSession(SessionFlows):
         with self._lock:
             if self._paying:
                 self._ctx.checkout.cancel_payment()
+            # the patient left at the pre-settlement: close the visit (not while its cash part is
+            # being paid: that order completes, or the background round resumes it)
+            quoted = "" if self._paying else self._ins_order
             self._clear()
             self._reset_after_payment = ""
             self._last_touch = self._ctx.clock.monotonic()
             self._warned = False
         self._set_state(SessionState.ATTRACT)
+        if quoted:
+            self.abandon_insured(quoted)
         self._ctx.events.emit(KIOSK_PATIENT, patient=None)
         self._ctx.events.emit(KIOSK_RESET, reason=reason)
 
@@ -234,7 +242,11 @@ class KioskSession(SessionFlows):
             dev.wait_for_card(timeout)
             return dev.read_card()
         card = self._read("ssc_reader", fn.IDENTIFY_SSC, read)
-        return self._find([("ssCard", card.card_no), ("idNo", card.id_no)], IdentifyMethod.SSC)
+        summary = self._find([("ssCard", card.card_no), ("idNo", card.id_no)], IdentifyMethod.SSC)
+        # 1101 by the card's 社会保障号码 (= the ID number, 02): the reader does not give the card
+        # serial (card_sn) that 03 needs.
+        self._ins_cert = ("02", card.id_no, "")
+        return summary
 
     def identify_id_card(self) -> PatientSummary:
         """Read the ID card on the id_reader and find the patient by ID number.
@@ -253,7 +265,9 @@ class KioskSession(SessionFlows):
             raise IdentifyError("请出示医保电子凭证二维码") from exc
         if not isinstance(payload, InsuranceVoucher):
             raise IdentifyError("这是电子票据二维码，请出示医保电子凭证二维码")
-        return self._find([("eVoucher", payload.code)], IdentifyMethod.E_VOUCHER)
+        summary = self._find([("eVoucher", payload.code)], IdentifyMethod.E_VOUCHER)
+        self._ins_cert = ("01", payload.code, "")
+        return summary
 
     def identify_hospital_card(self, card_no: str) -> PatientSummary:
         """Find the patient by hospital card number (typed, or scanned by the GUI).

@@ -47,9 +47,12 @@ def test_kiosk_and_his_tables_are_checked_naming_the_key(tmp_path: Path) -> None
     k = kiosk_settings({"idle_seconds": 90, "cash_enabled": True, "functions": ["outpatient"],
                         "survey": [{"key": "q1", "text": "满意吗？", "options": ["是", "否"]}]})
     assert k is not None and k.idle_seconds == 90.0 and k.cash_enabled and k.functions == ("outpatient",)
-    assert k.survey[0].options == ("是", "否") and k.card_fee == Decimal("5.00")
+    assert k.survey[0].options == ("是", "否") and k.card_fee == Decimal("5.00") and k.insurance_codes == {}
+    coded = kiosk_settings({"insurance_codes": {"X0012": "XR05CBA037A001010100794"}})
+    assert coded is not None and coded.insurance_codes == {"X0012": "XR05CBA037A001010100794"}
     for bad, word in (({"idle_seconds": 0}, "idle_seconds"), ({"functions": ["teleport"]}, "teleport"),
-                      ({"min_top_up": "1.001"}, "min_top_up"), ({"survey": [{"key": "a"}]}, "survey")):
+                      ({"min_top_up": "1.001"}, "min_top_up"), ({"survey": [{"key": "a"}]}, "survey"),
+                      ({"insurance_codes": ["X0012"]}, "insurance_codes")):
         with pytest.raises(KioskConfigError) as err:
             kiosk_settings(bad)
         assert err.value.code == "E3920" and word in err.value.message
