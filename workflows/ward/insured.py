@@ -77,7 +77,8 @@ class WardInsurance:
             out[day] = {"sns": list(sns), "live": [x for x in sns if x not in gone]}
         return out
 
-    def _save(self, admission_no: str, rec: dict[str, Any]) -> dict[str, Any]:
+    def save(self, admission_no: str, rec: dict[str, Any]) -> dict[str, Any]:
+        """Write the stay's record (one transaction); returns it."""
         with self.desk.db.atomic():
             self.desk.db.set_value(f"ward_ins:{admission_no}", rec)
         return rec
@@ -110,7 +111,7 @@ class WardInsurance:
         visit = Visit("inpatient", stay.admission_no, dept_code or stay.dept_code, stay.dept_name, doctor, doctor_no, "21",
                       disease_code, disease_name)
         rec = self._call("医保入院登记", self.api.register, person, visit)
-        return self._save(stay.admission_no, {"state": "registered", "settlementId": rec.settlement_id,
+        return self.save(stay.admission_no, {"state": "registered", "settlementId": rec.settlement_id,
                                               "mdtrtId": rec.mdtrt_id, "person": person.wire(), "days": [],
                                               "patientId": stay.patient_id})
 
@@ -149,7 +150,7 @@ class WardInsurance:
         # the day's line numbers (a reversal names them); a day uploaded again starts afresh
         rec["batches"] = dict(rec.get("batches", {})) | {day.isoformat(): [f.sn for f in fees]}
         rec["cancelledSns"] = [x for x in rec.get("cancelledSns", []) if not x.startswith(f"{day:%Y%m%d}")]
-        self._save(admission_no, rec)
+        self.save(admission_no, rec)
         return 1 if fees else 0
 
     def pre_settle(self, admission_no: str, *, mid: bool = True) -> InsuredView:
@@ -174,7 +175,7 @@ class WardInsurance:
             self._upload_day(admission_no, self.record(admission_no), today)
         rec = self.record(admission_no)
         self._call("医保出院登记", self.api.discharge, rec["settlementId"], dscgWay=way)
-        return self._save(admission_no, rec | {"state": "discharged", "discharged": True})
+        return self.save(admission_no, rec | {"state": "discharged", "discharged": True})
 
     def settle(self, admission_no: str) -> dict[str, Any]:
         """医保出院结算 on the platform only (2402 when not yet, 2303 + 2304): the record with the
@@ -190,7 +191,7 @@ class WardInsurance:
     def _settle(self, admission_no: str, rec: dict[str, Any], view: InsuredView) -> dict[str, Any]:
         done = self._call("医保结算", self.api.settle, rec["settlementId"])
         split = done.split or view.split
-        return self._save(admission_no, rec | {"state": "settled", "setlId": done.setl_id,
+        return self.save(admission_no, rec | {"state": "settled", "setlId": done.setl_id,
                                                "fund": str(split.fund), "account": str(split.account),
                                                "cash": str(split.cash), "medfee": str(split.medfee)})
 
@@ -213,9 +214,9 @@ class WardInsurance:
         place = stats.OTHER if self.admdvs and person["insuplcAdmdvs"][:4] != self.admdvs[:4] else stats.LOCAL
         out = self.desk.discharge(rec["patientId"], pay, insurance=insurance, place=place)
         if out.flow.ok or out.flow.state in ("paid", "settled", "billed", "printed"):
-            rec = self._save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
+            rec = self.save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
             self.upload_voucher(admission_no)
-        elif out.flow.state in ("failed", "refunded") and not self._his_discharged(rec["patientId"]):
+        elif out.flow.state in ("failed", "refunded") and not self.his_discharged(rec["patientId"]):
             self.cancel_settlement(admission_no, "HIS出院结算未完成")
         return out
 
@@ -242,16 +243,17 @@ class WardInsurance:
         try:
             st = self.api.voucher_upload(rec["settlementId"], bills[0]["billBatchCode"], bills[0]["billNo"])
         except (BillingError, LinkError) as exc:
-            self._save(admission_no, rec | {"voucherError": str(exc)})
+            self.save(admission_no, rec | {"voucherError": str(exc)})
             return ""
-        self._save(admission_no, rec | {"voucher": st.state})
+        self.save(admission_no, rec | {"voucher": st.state})
         return st.state
 
     def cancel_settlement(self, admission_no: str, reason: str) -> dict[str, Any]:
         """撤销医保结算 (2305) while the HIS has not taken the discharge (:class:`InsuredWayBack`)."""
         return self.back.cancel_settlement(admission_no, reason)
 
-    def _his_discharged(self, patient_id: str) -> bool:
+    def his_discharged(self, patient_id: str) -> bool:
+        """True when the HIS has taken the discharge (or cannot tell: never cancel blindly)."""
         try:
             return self.desk.stay(patient_id).status != "in"
         except (WardError, HisError):

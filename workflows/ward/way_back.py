@@ -23,11 +23,12 @@ again (same line numbers: the platform allows a cancelled number again).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from billing_core.errors import BillingError
 from workflows.errors import LinkError
-from workflows.insurance.client import platform_down
+from workflows.insurance.client import InsuranceApi, platform_down
+from workflows.ward.desk import WardDesk
 from workflows.ward.errors import (
     WardInputError,
     WardInsuranceError,
@@ -35,8 +36,18 @@ from workflows.ward.errors import (
     WardWayBackPendingError,
 )
 
-if TYPE_CHECKING:
-    from workflows.ward.insured import WardInsurance
+
+class StayRecords(Protocol):
+    """What the way back needs of :class:`workflows.ward.insured.WardInsurance` (no import cycle)."""
+
+    api: InsuranceApi
+    desk: WardDesk
+
+    def record(self, admission_no: str) -> dict[str, Any]: ...
+    def save(self, admission_no: str, rec: dict[str, Any]) -> dict[str, Any]: ...
+    def batches(self, admission_no: str) -> dict[str, dict[str, list[str]]]: ...
+    def admissions(self) -> list[str]: ...
+    def his_discharged(self, patient_id: str) -> bool: ...
 
 #: The server's "the way back goes one step at a time" refusal.
 ORDER_CODE = "E5616"
@@ -53,7 +64,7 @@ INFO_FIELDS = ("begntime", "medType", "diseCodg", "diseName", "deptCode", "deptN
 class InsuredWayBack:
     """The way back of one station's insured stays (``WardInsurance.back``)."""
 
-    def __init__(self, ins: WardInsurance) -> None:
+    def __init__(self, ins: StayRecords) -> None:
         self.ins = ins
 
     # --- the steps ------------------------------------------------------------------------------
@@ -63,7 +74,7 @@ class InsuredWayBack:
         rec = self._open(admission_no, reason)
         if rec.get("state") != "settled" and not self._pending_is(rec, "cancel_settlement"):
             raise WardInputError(f"住院号：{admission_no}没有待撤销的医保结算（状态{_state(rec)}）")
-        if self.ins._his_discharged(rec["patientId"]):
+        if self.ins.his_discharged(rec["patientId"]):
             raise WardInputError("医保结算：HIS已办理出院结算，请到住院处办理退费")
         sid = rec["settlementId"]
         return self._step(admission_no, "cancel_settlement", {"reason": reason}, lambda: self.ins.api.cancel(sid).raw,
@@ -183,7 +194,7 @@ class InsuredWayBack:
                                           "请先重试该步骤")
         resent = bool(pending)
         now = self.ins.desk.clock.now().isoformat(timespec="seconds")
-        self.ins._save(admission_no, rec | {"pending": {"step": step, "args": args, "at": pending["at"] if pending
+        self.ins.save(admission_no, rec | {"pending": {"step": step, "args": args, "at": pending["at"] if pending
                                                         else now}})
         try:
             ans = call()
@@ -213,7 +224,7 @@ class InsuredWayBack:
                  | ({"cancelledFees": ans["cancelledFees"]} if "cancelledFees" in ans else {})
                  | ({"changed": ans["changed"]} if "changed" in ans else {})}
         rec["log"] = [*rec.get("log", []), entry]
-        return self.ins._save(admission_no, rec)
+        return self.ins.save(admission_no, rec)
 
 
 def _discharged(rec: dict[str, Any]) -> bool:
@@ -225,3 +236,28 @@ def _discharged(rec: dict[str, Any]) -> bool:
 
 def _state(rec: dict[str, Any]) -> str:
     return str(rec.get("state") or "未登记")
+
+
+#: The station's record states, as the nurse reads them.
+STATE_NAMES = {"registered": "在院（已医保入院登记）", "discharged": "已医保出院登记", "settled": "已医保结算（HIS未出院）",
+               "done": "已出院结算", "cancelled": "医保结算已撤销（回退中）", "closed": "医保入院登记已撤销"}
+
+
+def describe(rec: dict[str, Any], batches: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    """What the ward page shows of a stay's insurance record (Qt-free): ``head`` (state, ids),
+    ``days`` rows (date, lines, live, state) and ``log`` rows (time, step, reason, result)."""
+    if not rec:
+        return {"head": "未办理医保入院登记", "days": [], "log": []}
+    state = STATE_NAMES.get(str(rec.get("state")), str(rec.get("state")))
+    flags = "；出院登记有效" if _discharged(rec) and rec.get("state") not in ("done", "closed") else ""
+    pending = rec.get("pending")
+    wait = f"；待确认：{STEP_NAMES.get(pending['step'], pending['step'])}（请重试）" if pending else ""
+    head = f"{state}{flags}{wait} ｜ 医保结算号 {rec.get('settlementId', '')} ｜ 就诊ID {rec.get('mdtrtId', '')}"
+    uploaded = set(rec.get("days", []))
+    again = "已撤销，待重新上传" if rec.get("state") == "registered" else "已撤销"
+    days = [[day, str(len(b["sns"])), str(len(b["live"])),
+             "已上传" if day in uploaded and len(b["live"]) == len(b["sns"]) else
+             ("部分撤销" if day in uploaded else again)] for day, b in sorted(batches.items())]
+    log = [[str(e.get("at", "")).replace("T", " ")[:19], str(e.get("name", "")), str(e.get("reason", "")),
+            "成功" if e.get("ok") else f"被拒绝：{e.get('message', '')}"] for e in reversed(rec.get("log", []))]
+    return {"head": head, "days": days, "log": log}

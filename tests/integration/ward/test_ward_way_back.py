@@ -175,7 +175,7 @@ def test_a_step_that_landed_but_whose_answer_was_lost_is_not_done_twice(rig: War
     ins.register_discharge(no)
     # the station recorded the step and sent it; the server did it; the answer never came back
     rec = ins.record(no)
-    ins._save(no, rec | {"pending": {"step": "cancel_discharge", "args": {"reason": "出院有误"}, "at": "x"}})
+    ins.save(no, rec | {"pending": {"step": "cancel_discharge", "args": {"reason": "出院有误"}, "at": "x"}})
     ins.api.cancel_discharge(rec["settlementId"])
     assert sim_visit(rig, rec["mdtrtId"])["state"] == "open"
     assert ins.resume() == 1  # sent again: the server says there is no discharge: it landed
