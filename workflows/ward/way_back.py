@@ -193,6 +193,10 @@ class InsuredWayBack:
             raise WardWayBackPendingError(f"{STEP_NAMES.get(pending['step'], pending['step'])}的结果待确认，"
                                           "请先重试该步骤")
         resent = bool(pending)
+        if pending and _without_reason(pending.get("args", {})) != _without_reason(args):
+            # a resend must be the same request, else a refusal could be mistaken for "it landed"
+            raise WardWayBackPendingError(f"{name}（{_without_reason(pending.get('args', {}))}）的结果待确认，"
+                                          "请先重试该次撤销")
         now = self.ins.desk.clock.now().isoformat(timespec="seconds")
         self.ins.save(admission_no, rec | {"pending": {"step": step, "args": args, "at": pending["at"] if pending
                                                         else now}})
@@ -225,6 +229,10 @@ class InsuredWayBack:
                  | ({"changed": ans["changed"]} if "changed" in ans else {})}
         rec["log"] = [*rec.get("log", []), entry]
         return self.ins.save(admission_no, rec)
+
+
+def _without_reason(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k != "reason"}
 
 
 def _discharged(rec: dict[str, Any]) -> bool:

@@ -160,6 +160,8 @@ def test_a_step_sent_while_the_platform_is_down_is_finished_by_the_resume_round(
     with pytest.raises(WardWayBackPendingError):
         ins.back.cancel_admission(no, "另一步")  # another step waits for the pending one
     assert ins.resume() == 0  # still down: stays pending
+    with pytest.raises(WardWayBackPendingError):
+        ins.back.cancel_fees(no, "费用有误", sns=["other"])  # a resend is the same request or none
     rig.ins.knobs(down=False)
     ward.maintain()
     rec = ins.record(no)
