@@ -198,8 +198,11 @@ class MainWindow(QMainWindow):
         self.st_user.set_value(f"{user.name}（{user.role_label}）", "ok")
         self.root.setCurrentWidget(self.workspace)
         self.login_page.set_login_mode()
-        self.show_page("issue")
-        self.issue_page.fields["payer"].setFocus()
+        if "ward" in self.pages and user.has("nurse", "ward_nurse"):
+            self.show_page("ward")  # a nurse works at the ward workspace (issue 17)
+        else:
+            self.show_page("issue")
+            self.issue_page.fields["payer"].setFocus()
         self.refresh_status()
         if self.probe_ms > 0:
             self.probe_timer.start(self.probe_ms)

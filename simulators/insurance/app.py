@@ -75,6 +75,10 @@ def create_app(platform: Platform) -> Flask:
     def settlements() -> Any:
         return _control(lambda body: control.settlements(platform, request.args.to_dict()))
 
+    @app.get("/_sim/visits/<mdtrt_id>")
+    def visit(mdtrt_id: str) -> Any:
+        return _control(lambda body: control.visit(platform, mdtrt_id))
+
     @app.get("/_sim/messages/<fixmedins_code>/<msgid>")
     def message(fixmedins_code: str, msgid: str) -> Any:
         return _control(lambda body: control.message(platform, fixmedins_code, msgid))

@@ -113,6 +113,20 @@ def settlements(platform: Platform, args: dict[str, str]) -> dict[str, Any]:
     return {"settlements": out}
 
 
+def visit(platform: Platform, mdtrt_id: str) -> dict[str, Any]:
+    """A visit's state (open | discharged | cancelled), its admission data and its fee lines
+    (state up | settled | cancelled): what the way back (2302 / 2404 / 2405) changes."""
+    with platform.store.tx() as db:
+        v = db.execute("SELECT * FROM visits WHERE mdtrt_id = ?", (mdtrt_id,)).fetchone()
+        if v is None:
+            raise ControlError(errors.CONTROL_NOT_FOUND, f"就诊ID{mdtrt_id}不存在")
+        fees = [{"feedetl_sn": r["feedetl_sn"], "state": r["state"], "amount": str(yuan(r["amount"]))}
+                for r in db.execute("SELECT * FROM fees WHERE mdtrt_id = ? ORDER BY id", (mdtrt_id,))]
+    return {"mdtrt_id": mdtrt_id, "kind": v["kind"], "state": v["state"], "psn_no": v["psn_no"],
+            "med_type": v["med_type"], "begntime": v["begntime"], "endtime": v["endtime"],
+            "adminfo": load_json(v["info_json"]), "diseinfo": load_json(v["diseinfo_json"]), "fees": fees}
+
+
 def message(platform: Platform, fixmedins_code: str, msgid: str) -> dict[str, Any]:
     """What the platform recorded for one msgid."""
     with platform.store.tx() as db:

@@ -22,8 +22,9 @@ from workflows.server_api import ServerApi
 log = logging.getLogger(__name__)
 
 ROLE_LABELS = {"cashier": "收费员", "finance": "财务", "admin": "管理员", "it": "信息科", "nurse": "病区护士"}
-#: Roles allowed into the cashier / finance workspaces.
-WINDOW_ROLES = frozenset({"cashier", "finance", "admin", "it"})
+#: Roles allowed into the cashier / finance workspaces (a nurse: the ward workspace, issue 17;
+#: the window opens on its 病区 tab).
+WINDOW_ROLES = frozenset({"cashier", "finance", "admin", "it", "nurse"})
 
 #: Every action of the window -> the roles that may do it (admin always may; LoginSession.require).
 #: Mirrors the server's table (sync_server/security/permissions.py), which refuses the same

@@ -59,5 +59,6 @@ def demo_directory(password: str) -> DemoDirectory:
         "cw01": ("李华", password, ("finance", "cashier")),
         "admin": ("系统管理员", password, ("admin",)),
         "it01": ("赵强", password, ("it",)),
+        "hs01": ("刘静", password, ("nurse",)),
     })
 

@@ -109,6 +109,27 @@ class InsuranceApi:
         """2208 / 2305 of a settled settlement; an unsettled visit is closed by the server locally."""
         return self._record(methods.INS_CANCEL, {"settlementId": settlement_id})
 
+    def cancel_fees(self, settlement_id: int, *, feedetl_sn: Iterable[str] = (), chrg_bchno: str = "") -> dict[str, Any]:
+        """2205 (outpatient: ``chrg_bchno``) / 2302 (inpatient: ``feedetl_sn``, "0000" = every
+        unsettled line): the record (wire form) with ``cancelledFees``."""
+        sns = list(feedetl_sn)
+        data: dict[str, Any] = {"settlementId": settlement_id}
+        data |= {"feedetlSn": sns} if sns else {"chrgBchno": chrg_bchno}
+        return dict(self.call(methods.INS_CANCEL_FEES, data))
+
+    def cancel_registration(self, settlement_id: int) -> SettlementRecord:
+        """2202 / 2404: the registration (admission) cancelled, the record ``closed``."""
+        return self._record(methods.INS_CANCEL_REGISTRATION, {"settlementId": settlement_id})
+
+    def change_admission(self, settlement_id: int, **fields: str) -> dict[str, Any]:
+        """2403 while in hospital: any of ``begntime``, ``medType``, ``diseCodg`` + ``diseName``,
+        ``deptCode``, ``deptName``, ``atddrNo``, ``drName``; the record (wire form) with ``changed``."""
+        return dict(self.call(methods.INS_CHANGE_ADMISSION, {"settlementId": settlement_id} | fields))
+
+    def cancel_discharge(self, settlement_id: int) -> SettlementRecord:
+        """2405: the discharge registration cancelled (no valid final settlement)."""
+        return self._record(methods.INS_CANCEL_DISCHARGE, {"settlementId": settlement_id})
+
     def reverse(self, settlement_id: int) -> SettlementRecord:
         """2601 of the settlement (finance / admin only)."""
         return self._record(methods.INS_REVERSE, {"settlementId": settlement_id})

@@ -61,3 +61,19 @@ class WardInsuranceError(WardError):
 
     code = "E3807"
     default_message = "医保业务失败"
+
+
+class WardWayBackOrderError(WardError):
+    """A step of the insurance way back asked out of order (seed 003: 不允许跨单回退): the server's
+    E5616 message (or the station's own) names the step that must come first; nothing was done."""
+
+    code = "E3808"
+    default_message = "医保回退须逐步办理"
+
+
+class WardWayBackPendingError(WardError):
+    """A way-back step was sent but its answer was lost (or another step's still is): it stays
+    pending on the stay's record; sending it again is safe and never does it twice."""
+
+    code = "E3809"
+    default_message = "医保回退结果待确认，请稍后重试"

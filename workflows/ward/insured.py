@@ -8,10 +8,10 @@ insurance API (:class:`workflows.insurance.client.InsuranceApi`; docs/INSURANCE.
        QR / payment code in the same step; invEBillHospitalized with the insurance fields)
     -> surplus deposit back to its original channels (WardDesk.discharge)
 
-Reversals: the admission of a visit not yet settled is closed (insCancel closes an unsettled
-visit locally on the server); a settlement is cancelled (2305) as long as the HIS has not taken
-the discharge — when the HIS refuses the discharge after 2304, the settlement is cancelled
-at once. (2404 / 2302 / 2405 come with the server's next insurance methods.)
+The way back, one step at a time (settlement 2305 -> discharge 2405 -> fees 2302 -> admission
+2404) and the information update (2403) are :class:`workflows.ward.way_back.InsuredWayBack`
+(``WardInsurance.back``); a settlement is cancelled only while the HIS has not taken the
+discharge — when the HIS refuses the discharge after 2304, the settlement is cancelled at once.
 
 The station's insurance record of a stay is kept in the terminal store (``kv`` key
 ``ward_ins:<admissionNo>``), written after every step, so a restarted station goes on.
@@ -32,6 +32,7 @@ from workflows.kiosk.models import PayChoice
 from workflows.ward import stats
 from workflows.ward.desk import DischargeResult, WardDesk
 from workflows.ward.errors import WardError, WardInputError, WardInsuranceError
+from workflows.ward.way_back import InsuredWayBack
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class WardInsurance:
 
     def __init__(self, api: InsuranceApi, desk: WardDesk, codes: dict[str, str], admdvs: str = "") -> None:
         self.api, self.desk, self.codes, self.admdvs = api, desk, dict(codes), admdvs
+        self.back = InsuredWayBack(self)
 
     # --- record -------------------------------------------------------------------------------
 
@@ -62,7 +64,21 @@ class WardInsurance:
         """The station's insurance record of the stay ({} when none)."""
         return dict(self.desk.db.get_value(f"ward_ins:{admission_no}") or {})
 
-    def _save(self, admission_no: str, rec: dict[str, Any]) -> dict[str, Any]:
+    def admissions(self) -> list[str]:
+        """The admission numbers this station holds an insurance record of."""
+        return [str(r["key"]).split(":", 1)[1] for r in self.desk.db.all("SELECT key FROM kv WHERE key LIKE 'ward_ins:%'")]
+
+    def batches(self, admission_no: str) -> dict[str, dict[str, list[str]]]:
+        """Each uploaded day's fee lines: ``{day: {"sns": [...], "live": [...]}}`` (live = not reversed)."""
+        rec = self.record(admission_no)
+        gone = set(rec.get("cancelledSns", []))
+        out: dict[str, dict[str, list[str]]] = {}
+        for day, sns in dict(rec.get("batches", {})).items():
+            out[day] = {"sns": list(sns), "live": [x for x in sns if x not in gone]}
+        return out
+
+    def save(self, admission_no: str, rec: dict[str, Any]) -> dict[str, Any]:
+        """Write the stay's record (one transaction); returns it."""
         with self.desk.db.atomic():
             self.desk.db.set_value(f"ward_ins:{admission_no}", rec)
         return rec
@@ -95,15 +111,13 @@ class WardInsurance:
         visit = Visit("inpatient", stay.admission_no, dept_code or stay.dept_code, stay.dept_name, doctor, doctor_no, "21",
                       disease_code, disease_name)
         rec = self._call("医保入院登记", self.api.register, person, visit)
-        return self._save(stay.admission_no, {"state": "registered", "settlementId": rec.settlement_id,
+        return self.save(stay.admission_no, {"state": "registered", "settlementId": rec.settlement_id,
                                               "mdtrtId": rec.mdtrt_id, "person": person.wire(), "days": [],
                                               "patientId": stay.patient_id})
 
-    def cancel_admission(self, admission_no: str) -> dict[str, Any]:
-        """撤销入院登记 of a visit not settled yet (the server closes it)."""
-        rec = self._need(admission_no, "registered", "discharged")
-        self._call("撤销医保入院登记", self.api.cancel, rec["settlementId"])
-        return self._save(admission_no, rec | {"state": "cancelled"})
+    def cancel_admission(self, admission_no: str, reason: str = "撤销入院登记") -> dict[str, Any]:
+        """撤销医保入院登记 (2404; the way back's last step: :meth:`InsuredWayBack.cancel_admission`)."""
+        return self.back.cancel_admission(admission_no, reason)
 
     def upload_fees(self, admission_no: str) -> int:
         """Upload the days not uploaded yet, one batch per day (2301); returns the batches sent.
@@ -133,7 +147,10 @@ class WardInsurance:
         if fees:
             self._call("上传住院费用", self.api.upload_fees, rec["settlementId"], f"{admission_no}D{day:%Y%m%d}", fees)
         rec["days"].append(day.isoformat())
-        self._save(admission_no, rec)
+        # the day's line numbers (a reversal names them); a day uploaded again starts afresh
+        rec["batches"] = dict(rec.get("batches", {})) | {day.isoformat(): [f.sn for f in fees]}
+        rec["cancelledSns"] = [x for x in rec.get("cancelledSns", []) if not x.startswith(f"{day:%Y%m%d}")]
+        self.save(admission_no, rec)
         return 1 if fees else 0
 
     def pre_settle(self, admission_no: str, *, mid: bool = True) -> InsuredView:
@@ -158,7 +175,25 @@ class WardInsurance:
             self._upload_day(admission_no, self.record(admission_no), today)
         rec = self.record(admission_no)
         self._call("医保出院登记", self.api.discharge, rec["settlementId"], dscgWay=way)
-        return self._save(admission_no, rec | {"state": "discharged"})
+        return self.save(admission_no, rec | {"state": "discharged", "discharged": True})
+
+    def settle(self, admission_no: str) -> dict[str, Any]:
+        """医保出院结算 on the platform only (2402 when not yet, 2303 + 2304): the record with the
+        figures; the HIS discharge follows with :meth:`discharge` (until then 2305 may cancel it)."""
+        rec = self.record(admission_no)
+        if rec.get("state") == "registered":
+            rec = self.register_discharge(admission_no)
+        rec = self._need(admission_no, "discharged", "settled")
+        if rec["state"] == "discharged":
+            rec = self._settle(admission_no, rec, self.pre_settle(admission_no, mid=False))
+        return rec
+
+    def _settle(self, admission_no: str, rec: dict[str, Any], view: InsuredView) -> dict[str, Any]:
+        done = self._call("医保结算", self.api.settle, rec["settlementId"])
+        split = done.split or view.split
+        return self.save(admission_no, rec | {"state": "settled", "setlId": done.setl_id,
+                                               "fund": str(split.fund), "account": str(split.account),
+                                               "cash": str(split.cash), "medfee": str(split.medfee)})
 
     def discharge(self, admission_no: str, pay: PayChoice | None = None) -> DischargeResult:
         """医保出院结算 in one step: 2303 + 2304, then the HIS discharge with the insurance parts
@@ -172,28 +207,24 @@ class WardInsurance:
             view = self.pre_settle(admission_no, mid=False)
             if view.due > 0 and pay is None:
                 raise WardInputError(f"支付方式：医保结算后需补缴{view.due}元，请选择扫码或付款码")
-            done = self._call("医保结算", self.api.settle, rec["settlementId"])
-            split = done.split or view.split
-            rec = self._save(admission_no, rec | {"state": "settled", "setlId": done.setl_id,
-                                                  "fund": str(split.fund), "account": str(split.account),
-                                                  "cash": str(split.cash), "medfee": str(split.medfee)})
+            rec = self._settle(admission_no, rec, view)
         person = rec["person"]
         insurance = {"setlId": rec["setlId"], "psnNo": person["psnNo"], "insuplcAdmdvs": person["insuplcAdmdvs"],
                      "fundPay": rec["fund"], "accountPay": rec["account"]}
         place = stats.OTHER if self.admdvs and person["insuplcAdmdvs"][:4] != self.admdvs[:4] else stats.LOCAL
         out = self.desk.discharge(rec["patientId"], pay, insurance=insurance, place=place)
         if out.flow.ok or out.flow.state in ("paid", "settled", "billed", "printed"):
-            rec = self._save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
+            rec = self.save(admission_no, rec | {"state": "done", "orderNo": out.flow.order_no})
             self.upload_voucher(admission_no)
-        elif out.flow.state in ("failed", "refunded") and not self._his_discharged(rec["patientId"]):
+        elif out.flow.state in ("failed", "refunded") and not self.his_discharged(rec["patientId"]):
             self.cancel_settlement(admission_no, "HIS出院结算未完成")
         return out
 
     def resume(self) -> int:
-        """Queue the vouchers that could not be queued at discharge; returns how many now were."""
-        done = 0
-        for row in self.desk.db.all("SELECT key FROM kv WHERE key LIKE 'ward_ins:%'"):
-            no = str(row["key"]).split(":", 1)[1]
+        """Queue the vouchers that could not be queued at discharge and send again the way-back
+        steps whose answer was lost; returns how many now went through."""
+        done = self.back.resume()
+        for no in self.admissions():
             rec = self.record(no)
             if rec.get("state") == "done" and rec.get("voucher") not in ("queued", "uploaded") \
                     and self.upload_voucher(no):
@@ -212,20 +243,17 @@ class WardInsurance:
         try:
             st = self.api.voucher_upload(rec["settlementId"], bills[0]["billBatchCode"], bills[0]["billNo"])
         except (BillingError, LinkError) as exc:
-            self._save(admission_no, rec | {"voucherError": str(exc)})
+            self.save(admission_no, rec | {"voucherError": str(exc)})
             return ""
-        self._save(admission_no, rec | {"voucher": st.state})
+        self.save(admission_no, rec | {"voucher": st.state})
         return st.state
 
     def cancel_settlement(self, admission_no: str, reason: str) -> dict[str, Any]:
-        """撤销医保结算 (2305) while the HIS has not taken the discharge."""
-        rec = self._need(admission_no, "settled")
-        if self._his_discharged(rec["patientId"]):
-            raise WardInputError("医保结算：HIS已办理出院结算，请到住院处办理退费")
-        self._call("撤销医保结算", self.api.cancel, rec["settlementId"])
-        return self._save(admission_no, rec | {"state": "cancelled", "reason": reason})
+        """撤销医保结算 (2305) while the HIS has not taken the discharge (:class:`InsuredWayBack`)."""
+        return self.back.cancel_settlement(admission_no, reason)
 
-    def _his_discharged(self, patient_id: str) -> bool:
+    def his_discharged(self, patient_id: str) -> bool:
+        """True when the HIS has taken the discharge (or cannot tell: never cancel blindly)."""
         try:
             return self.desk.stay(patient_id).status != "in"
         except (WardError, HisError):

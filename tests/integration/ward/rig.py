@@ -94,6 +94,15 @@ class WardRig(KioskRig):
         return dict(self.his_control(f"inpatients/{admission_no}/fees", {"amount": amount})["inpatient"])
 
 
+def sim_visit(rig: WardRig, mdtrt_id: str) -> dict[str, Any]:
+    """The insurance simulator's view of a visit (its /_sim control): state, admission data, fee lines."""
+    import requests
+
+    r = requests.get(f"{rig.ins.url}/_sim/visits/{mdtrt_id}", timeout=10)
+    r.raise_for_status()
+    return dict(r.json())
+
+
 class QrPayer:
     """The patient's phone for a 主扫 payment: runs a desk call in a thread and scans the QR code
     the station shows (``pay_waiting_scan``)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.insurance.ins_stack import sim_settlements
-from tests.integration.ward.rig import WardRig
+from tests.integration.ward.rig import WardRig, sim_visit
 from tests.rigs.insurance import CONSULT, DRUG_B, QIAN, ZHANG, ZHAO
 from tests.rigs.payment import WECHAT_CODE
 from workflows.kiosk.models import PayChoice
@@ -73,6 +73,7 @@ def test_insured_discharge_in_one_step_with_the_deposit_refunded(rig: WardRig, w
     assert out.flow.ok and out.flow.state == "printed", out.flow
     rec = ward.insurance.record(no)
     assert rec["state"] == "done" and rec["setlId"]
+    assert rec.get("voucher") in ("queued", "uploaded"), rec  # the server queued the settlement voucher
     s = ward.his.settlements(p["patientId"], "discharge")[0]
     fund, account = Decimal(rec["fund"]), Decimal(rec["account"])
     assert s.insurance_part == fund + account and s.amount == Decimal(rec["medfee"])
@@ -94,12 +95,12 @@ def test_insured_discharge_in_one_step_with_the_deposit_refunded(rig: WardRig, w
 def test_admission_reversal_and_settlement_cancelled_when_the_his_refuses(rig: WardRig, ward: Ward) -> None:
     p, stay = _admit(rig, ward, ZHAO, "I2床", days=2)
     no = stay["admissionNo"]
-    ward.insurance.cancel_admission(no)
-    assert ward.insurance.record(no)["state"] == "cancelled"
+    ward.insurance.cancel_admission(no, "登记有误")
+    assert ward.insurance.record(no)["state"] == "closed"
     with pytest.raises(WardInputError):
         ward.insurance.upload_fees(no)
-    # (the platform keeps the admission until 2404 arrives with the server's next methods; the
-    # server's record is closed, so the person is free for a new visit there)
+    # 2404 reached the platform: the visit is cancelled there too, the person free for a new visit
+    assert sim_visit(rig, ward.insurance.record(no)["mdtrtId"])["state"] == "cancelled"
     p, stay = _admit(rig, ward, ZHANG, "I3床", days=2)
     no = stay["admissionNo"]
     row = next(r for r in ward.desk.board() if r.admission_no == no)
