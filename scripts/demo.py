@@ -1,6 +1,6 @@
 """Run the whole system on this machine (the README's run command calls this).
 
-Starts the finance-platform simulator, the sync server on SQLite wired to it, the HIS and payment simulators, and
+Starts the finance-platform simulator, the sync server on SQLite wired to it and to the insurance simulator, the HIS and payment simulators, and
 the app ``--app`` names with virtual devices: ``cashier`` (default; logged in as the demo cashier), ``kiosk`` (the
 patient kiosk), ``ward`` (the cashier app, whose ward workspace opens for the demo ward nurse), ``all`` (cashier
 and kiosk together). Prints URLs (the terminal-management web ``/admin/`` too) and demo credentials and
@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--server-port", type=int, default=18000)
     parser.add_argument("--his-port", type=int, default=18090)
     parser.add_argument("--payment-port", type=int, default=18091)
+    parser.add_argument("--insurance-port", type=int, default=18092)
     parser.add_argument("--app", choices=("cashier", "kiosk", "ward", "all"), default="cashier",
                         help="which app to start (kiosk: the patient self-service kiosk, 1080x1920; ward: the "
                              "cashier app's ward workspace; all: cashier and kiosk)")
@@ -99,10 +100,21 @@ def main() -> int:
         wait_port(host, args.finance_port, procs[-1])
         finance_url = f"http://{host}:{args.finance_port}/medical-web/api/medical"
 
+        # the national medical-insurance platform (docs/INSURANCE.md): insured settlements at the
+        # cashier's 医保结算, the kiosk and the ward; the server speaks it as the simulator's demo hospital
+        procs.append(subprocess.Popen([py, "-m", "simulators.insurance", "--host", host, "--port",
+                                       str(args.insurance_port), "--data-dir", str(data / "insurance")], env=env))
+        wait_port(host, args.insurance_port, procs[-1])
+        insurance_url = f"http://{host}:{args.insurance_port}"
+        hospital = json.loads((data / "insurance" / "demo.json").read_text(encoding="utf-8"))["institutions"][0]
+        server_env = dict(env, SYNC_INSURANCE_URL=insurance_url, SYNC_INSURANCE_PAASID=hospital["paasid"],
+                          SYNC_INSURANCE_PASS_TOKEN=hospital["pass_token"],
+                          SYNC_INSURANCE_FIXMEDINS_CODE=hospital["fixmedins_code"])
+
         server_dir = data / "server"
         procs.append(subprocess.Popen([py, "-m", "sync_server", "--host", host, "--port", str(args.server_port),
                                        "--data-dir", str(server_dir), "--finance-url", finance_url, "--demo"],
-                                      env=env))
+                                      env=server_env))
         wait_port(host, args.server_port, procs[-1])
         server_url = f"http://{host}:{args.server_port}"
 
@@ -143,6 +155,7 @@ def main() -> int:
             print(f"  调用方 {caller['name']}: appid={caller['appid']} key={caller['key']}")
 
         print(f"统一支付平台（模拟）:       {payment_url}/pay/<operation>（docs/PAYMENT.md）")
+        print(f"国家医保信息平台（模拟）:   {insurance_url}（docs/INSURANCE.md；演示参保人见 {data / 'insurance' / 'demo.json'}）")
         print(f"终端管理平台（浏览器）:   {server_url}/admin/（以上方 admin 角色的用户登录）")
         apps = {"all": ("cashier", "kiosk")}.get(args.app, (args.app,)) if not args.no_app else ()
         if apps:

@@ -19,11 +19,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_launcher_prints_the_admin_web_url_and_stops_cleanly(tmp_path: Path) -> None:
-    ports = {name: free_port() for name in ("finance", "server", "his", "payment")}
+    ports = {name: free_port() for name in ("finance", "server", "his", "payment", "insurance")}
     proc = subprocess.Popen(
         [sys.executable, "scripts/demo.py", "--no-app", "--app", "all", "--data-dir", str(tmp_path / "demo"),
          "--finance-port", str(ports["finance"]), "--server-port", str(ports["server"]),
-         "--his-port", str(ports["his"]), "--payment-port", str(ports["payment"])],
+         "--his-port", str(ports["his"]), "--payment-port", str(ports["payment"]),
+         "--insurance-port", str(ports["insurance"])],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         text=True)
     assert proc.stdout is not None
@@ -41,6 +42,7 @@ def test_the_launcher_prints_the_admin_web_url_and_stops_cleanly(tmp_path: Path)
     assert f"http://127.0.0.1:{ports['server']}/admin/" in text
     assert f"http://127.0.0.1:{ports['server']}/medical-web/api/medical" in text
     assert "用户 admin: admin01 / " in text  # the account that logs in to /admin/
+    assert f"http://127.0.0.1:{ports['insurance']}" in text  # insured settlement works in the demo
 
 
 def test_every_app_choice_is_accepted() -> None:
