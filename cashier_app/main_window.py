@@ -51,7 +51,7 @@ from qt_common.scanner import WedgeScannerFilter
 from qt_common.tasks import TaskRunner
 from qt_common.widgets.status import StatusPiece
 from workflows import events as ev
-from workflows.cashier.login import User
+from workflows.cashier.login import ACTION_ROLES, User
 from workflows.cashier.services import CashierServices
 from workflows.emergency.upload import UploadReport
 from workflows.issuing import TerminalStatus
@@ -63,6 +63,9 @@ from workflows.ward.builder import Ward
 
 TABS = (("issue", "开票 F1"), ("import", "批量导入 F2"), ("paper", "纸质票据 F3"), ("writeoff", "冲红 F4"),
         ("query", "查询 F5"), ("report", "日结 F6"), ("insured", "医保结算 F8"))
+#: Tabs shown only to the roles of an ACTION_ROLES action (the finance office, issue 18).
+ROLE_TABS = {"stock": "stock", "reports": "finance_reports", "baseinfo": "finance_reports", "users": "accounts",
+             "audit": "audit"}
 #: The F-key of each tab (F7 is the issue page's "fill the amount owed").
 TAB_KEYS = {"issue": 1, "import": 2, "paper": 3, "writeoff": 4, "query": 5, "report": 6, "insured": 8}
 
@@ -196,6 +199,11 @@ class MainWindow(QMainWindow):
     # --- session -------------------------------------------------------------------------
     def _logged_in(self, user: User) -> None:
         self.st_user.set_value(f"{user.name}（{user.role_label}）", "ok")
+        # the finance office's tabs only for the roles whose action they serve: a cashier is not
+        # offered screens every button of which the server would refuse (the checks stay in ctx.run)
+        for key, action in ROLE_TABS.items():
+            if key in self.pages:
+                self.tabs.setTabVisible(self.tabs.indexOf(self.pages[key]), user.has(*ACTION_ROLES[action]))
         self.root.setCurrentWidget(self.workspace)
         self.login_page.set_login_mode()
         if "ward" in self.pages and user.has("nurse", "ward_nurse"):

@@ -102,3 +102,23 @@ def _fails(fn) -> bool:
     except Exception:  # noqa: BLE001 - any refusal
         return True
     return False
+
+
+def _visible_tabs(w: Window) -> set[str]:
+    tabs = w.win.tabs
+    return {key for key, page in w.win.pages.items() if tabs.isTabVisible(tabs.indexOf(page))}
+
+
+def test_the_finance_office_tabs_follow_the_role(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w)  # sf01: cashier only
+    office = {"stock", "reports", "baseinfo", "users", "audit"}
+    assert not office & _visible_tabs(w)  # the server would refuse every button there
+    assert {"issue", "paper", "query", "report"} <= _visible_tabs(w)
+
+
+def test_a_finance_user_sees_the_finance_office_but_not_accounts(qtbot, window: Window) -> None:
+    w = window
+    login(qtbot, w, "cw01")  # finance + cashier
+    assert {"stock", "reports", "baseinfo", "audit"} <= _visible_tabs(w)
+    assert "users" not in _visible_tabs(w)  # users and callers: admin only
