@@ -357,13 +357,15 @@ INS_UPLOAD_SETTLEMENT_LIST: Final = "insUploadSettlementList"
 INS_VOUCHER_UPLOAD: Final = "insVoucherUpload"
 #: the voucher's state on the server (with 4902 / 5501 when asked to refresh).
 INS_VOUCHER_STATUS: Final = "insVoucherStatus"
+#: the voucher the centre refused on review, re-uploaded (4905) with the bill's layout file again.
+INS_VOUCHER_REUPLOAD: Final = "insVoucherReupload"
 
 #: Every terminal insurance method.
 INSURANCE_METHODS: frozenset[str] = frozenset({
     INS_SIGN_IN, INS_PERSON_INFO, INS_REGISTER, INS_UPLOAD_FEES, INS_DISCHARGE, INS_PRE_SETTLE, INS_SETTLE,
     INS_CANCEL, INS_REVERSE, INS_QUERY, INS_RECONCILE, INS_CANCEL_FEES, INS_CANCEL_REGISTRATION,
     INS_CHANGE_ADMISSION, INS_CANCEL_DISCHARGE, INS_UPLOAD_SETTLEMENT_LIST,
-    INS_VOUCHER_UPLOAD, INS_VOUCHER_STATUS,
+    INS_VOUCHER_UPLOAD, INS_VOUCHER_STATUS, INS_VOUCHER_REUPLOAD,
 })
 #: Insurance methods that change nothing on the platform.
 INSURANCE_QUERIES: frozenset[str] = frozenset({INS_SIGN_IN, INS_PERSON_INFO, INS_QUERY, INS_VOUCHER_STATUS})

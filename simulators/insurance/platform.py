@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "stmt_codes": {"balanced": "000000", "unbalanced": "000103"},
     "recon_separator": "\t",       # column separator of the 3202 files
     "reversible": REVERSIBLE,
+    "voucher_reject": None,        # {"count", "err_msg"}: the next N 4901 vouchers kept but refused (upld_stas 0)
 }
 
 
@@ -71,6 +72,13 @@ def _check_knob(name: str, value: Any) -> Any:
                 raise bad(f"的hang_seconds必须是0到{MAX_HANG:g}之间的秒数")
             out["hang_seconds"] = hang
         return out
+    if name == "voucher_reject":
+        if not isinstance(value, dict):
+            raise bad("必须是JSON对象")
+        n = value.get("count", 1)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1000:
+            raise bad("的count必须是1到1000之间的整数")
+        return {"count": n, "err_msg": str(value.get("err_msg") or "电子结算凭证审核不通过")}
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise bad("必须是true或false")

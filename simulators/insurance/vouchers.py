@@ -19,6 +19,7 @@ from typing import Any
 from simulators.insurance.context import Ctx, Handler, Output, load_json, store_json
 from simulators.insurance.envelope import fen, node, opt, req, yuan
 from simulators.insurance.errors import InsFailure
+from simulators.insurance.store import set_knob
 
 #: 4901/4905 input fields: (name, required, pattern or "") — inferred from spec §8.
 FIELDS: tuple[tuple[str, bool, str], ...] = (
@@ -98,9 +99,22 @@ def _payload(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _answer(row: sqlite3.Row) -> dict[str, Any]:
+    """The upload result; a voucher the centre refused on review (knob ``voucher_reject``) is kept
+    with upld_stas "0" and the reason until a 4905 re-upload replaces it."""
+    review = _payload(row).get("_review") or {}
     return {"data": {"setl_id": row["setl_id"], "bill_code": row["bill_code"], "bill_no": row["bill_no"],
-                     "upld_stas": UPLOADED, "upld_cnt": row["upload_count"], "upld_time": row["updated"],
-                     "upld_rslt_dscr": "上传成功"}}
+                     "upld_stas": review.get("stas", UPLOADED), "upld_cnt": row["upload_count"],
+                     "upld_time": row["updated"], "upld_rslt_dscr": review.get("dscr", "上传成功")}}
+
+
+def _review(ctx: Ctx) -> dict[str, str] | None:
+    """One use of knob ``voucher_reject``: this upload is kept but refused on review."""
+    plan = ctx.knob("voucher_reject")
+    if not plan:
+        return None
+    left = int(plan["count"]) - 1
+    set_knob(ctx.db, "voucher_reject", dict(plan, count=left) if left > 0 else None)
+    return {"stas": "0", "dscr": str(plan["err_msg"])}
 
 
 def upload(ctx: Ctx) -> Output:
@@ -111,7 +125,10 @@ def upload(ctx: Ctx) -> Output:
                       (ctx.code, v["bill_code"], v["bill_no"])).fetchone():
         raise InsFailure(f"电子结算凭证（{v['bill_code']}/{v['bill_no']}）已上传，如需更正请使用重传（4905）")
     _check_settlement(ctx, v)
-    stored = {k: val for k, val in v.items() if k != "file"}
+    stored: dict[str, Any] = {k: val for k, val in v.items() if k != "file"}
+    review = _review(ctx)
+    if review is not None:
+        stored["_review"] = review
     ctx.db.execute("INSERT INTO vouchers (fixmedins_code, setl_id, bill_code, bill_no, state, upload_count,"
                    " payload_json, file_sha256, file_type, created, updated) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
                    (ctx.code, v["setl_id"], v["bill_code"], v["bill_no"],
@@ -130,12 +147,16 @@ def result(ctx: Ctx) -> Output:
 
 
 def reupload(ctx: Ctx) -> Output:
-    """4905: replace an uploaded voucher's data and file (same bill_code + bill_no)."""
+    """4905: replace an uploaded voucher's data and file (same bill_code + bill_no); a voucher
+    refused on review is accepted again (unless knob ``voucher_reject`` refuses this one too)."""
     v = _checked(ctx, node(ctx.env.input, "data"))
     row = _voucher(ctx, v["bill_code"], v["bill_no"])
     content = _file(ctx, v)
     _check_settlement(ctx, v)
-    stored = {k: val for k, val in v.items() if k != "file"}
+    stored: dict[str, Any] = {k: val for k, val in v.items() if k != "file"}
+    review = _review(ctx)
+    if review is not None:
+        stored["_review"] = review
     ctx.db.execute("UPDATE vouchers SET setl_id = ?, payload_json = ?, file_sha256 = ?, file_type = ?,"
                    " upload_count = upload_count + 1, updated = ? WHERE id = ?",
                    (v["setl_id"], store_json(stored), hashlib.sha256(content).hexdigest(), v["file_type"], ctx.stamp,

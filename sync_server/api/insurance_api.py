@@ -26,6 +26,7 @@ A settlement is reached only by the caller that made it, a caller sharing one of
 points, or a finance / admin session (insurance/scope.py); anything else is E5614, as missing.
 * ``insVoucherUpload``    — the settlement's voucher queued for 4901 ``{settlementId, billBatchCode, billNo}``
 * ``insVoucherStatus``    — the voucher's state ``{settlementId[, refresh: "1"]}`` (refresh: with 5501)
+* ``insVoucherReupload``  — the voucher the centre refused, queued for 4905 ``{settlementId, reason}``
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ ROUTES: dict[str, Route] = {
     methods.INS_UPLOAD_SETTLEMENT_LIST: settlement_list.upload,
     methods.INS_VOUCHER_UPLOAD: vouchers.queue_upload,
     methods.INS_VOUCHER_STATUS: vouchers.status,
+    methods.INS_VOUCHER_REUPLOAD: vouchers.queue_reupload,
 }
 
 

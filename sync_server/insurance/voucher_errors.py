@@ -38,3 +38,11 @@ class VoucherNotFoundError(VoucherError):
 
     code = "E5644"
     default_message = "该医保结算尚未上传电子结算凭证"
+
+
+class VoucherReuploadError(VoucherError):
+    """A re-upload (4905) of a voucher the centre did not refuse: accepted already, still on its
+    first upload, or refused before the centre kept it (4905 replaces only a kept voucher)."""
+
+    code = "E5645"
+    default_message = "该电子结算凭证不需要或不能重传"

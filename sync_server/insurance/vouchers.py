@@ -8,6 +8,9 @@
   (getEBillLayoutFile, PDF), 4901 with the fields of voucher_fields.py; an answer lost and sent
   again meets "already uploaded", which is settled by 4902; a refusal marks the row ``refused``
   (the reason kept) — the platform unreachable retries with backoff.
+* ``insVoucherReupload`` (:func:`queue_reupload`): a voucher the centre kept but refused (4901 /
+  4905 answered upld_stas not 1) queued again, the same outbox kind with method 4905; the worker
+  sends the bill's layout file again. Anything else is E5645.
 * ``insVoucherStatus`` (:func:`status`): the row; with ``refresh`` also 5501 (the voucher's state
   at the centre and whether it was used for reimbursement — checked before a refund).
 """
@@ -35,6 +38,7 @@ from sync_server.insurance.voucher_errors import (
     VoucherBillError,
     VoucherConflictError,
     VoucherNotFoundError,
+    VoucherReuploadError,
     VoucherStateError,
 )
 from sync_server.outbox import queue as outbox
@@ -93,6 +97,35 @@ def queue_upload(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
                        payload={"voucherId": vid, "opter": desk.op.opter}, idem_key=f"insv:{sid}:0")
         audit(conn, desk.ctx.clock, desk.actor, "ins_voucher_queued", "ins_voucher", vid, None,
               {"settlement_id": sid, "bill_batch_code": code, "bill_no": no})
+        queued = _voucher(conn, sid)
+        assert queued is not None
+        return _answer(queued)
+
+
+def queue_reupload(desk: Desk, data: Mapping[str, Any]) -> dict[str, Any]:
+    """insVoucherReupload: queue 4905 for the settlement's voucher the centre refused on review
+    (idempotent while queued). The reason is kept in the row's message and the audit row."""
+    sid = fields.settlement_id(data)
+    reason = fields.required(data, "reason", 100)
+    now = desk.now17()
+    with write_tx(desk.ctx.engine) as conn:
+        records.load(conn, sid)  # scope and existence (E5614)
+        known = _voucher(conn, sid)
+        if known is None:
+            raise VoucherNotFoundError(f"医保结算{sid}尚未上传电子结算凭证，不能重传")
+        if known["state"] == "queued":
+            return _answer(known)
+        if known["state"] == "uploaded":
+            raise VoucherReuploadError(f"医保结算{sid}的电子结算凭证已被医保中心接收，无需重传")
+        if known["result_json"] is None:  # refused before the centre kept it: 4905 has nothing to replace
+            raise VoucherReuploadError(f"医保结算{sid}的电子结算凭证未被医保中心接收（{known['message'] or '上传被拒'}），不能重传")
+        conn.execute(update(ins_vouchers).where(ins_vouchers.c.id == known["id"]).values(
+            state="queued", message=f"重传：{reason}"[:500], updated_at=now))
+        outbox.enqueue(conn, desk.ctx.clock, group=f"insv:{sid}", kind=KIND, method=voucher_fields.REUPLOAD,
+                       payload={"voucherId": known["id"], "opter": desk.op.opter, "reupload": True},
+                       idem_key=f"insv:{sid}:0:r{known['attempts']}")
+        audit(conn, desk.ctx.clock, desk.actor, "ins_voucher_reupload_queued", "ins_voucher", known["id"],
+              {"state": known["state"], "message": (known["message"] or "")[:200]}, {"state": "queued", "reason": reason})
         queued = _voucher(conn, sid)
         assert queued is not None
         return _answer(queued)
@@ -217,11 +250,13 @@ def deliver_voucher(ctx: ServerContext, item: Mapping[str, Any], payload: Mappin
         bill_no=v["bill_no"], check_code=bill["random"] or "", amount=_signed(v["flag"], bill["total_amt"]),
         create_time=bill["create_time"] or ts17(ctx.clock.now()), biller=op.opter, pdf=pdf, flag=v["flag"],
         rel_bill_batch_code=rel[0], rel_bill_no=rel[1])
+    again = bool(payload.get("reupload"))
     try:
-        out = client.voucher_call(op, voucher_fields.UPLOAD, data, s["insuplc_admdvs"])
+        out = client.voucher_call(op, voucher_fields.REUPLOAD if again else voucher_fields.UPLOAD, data,
+                                  s["insuplc_admdvs"])
     except InsuranceRejected as exc:
-        if not any(word in exc.err_msg for word in ALREADY):
-            _finish(ctx, item, vid, "queued", "refused", f"电子结算凭证上传被拒：{exc.err_msg}")
+        if again or not any(word in exc.err_msg for word in ALREADY):
+            _finish(ctx, item, vid, "queued", "refused", f"电子结算凭证{'重传' if again else '上传'}被拒：{exc.err_msg}")
             return
         out = client.voucher_call(op, voucher_fields.RESULT,
                                   voucher_fields.result_query(v["bill_batch_code"], v["bill_no"]), s["insuplc_admdvs"])

@@ -60,7 +60,7 @@ METHOD_ROLES: Mapping[str, frozenset[str]] = MappingProxyType({
                             methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_CANCEL_FEES,
                             methods.INS_CANCEL_REGISTRATION, methods.INS_CHANGE_ADMISSION,
                             methods.INS_CANCEL_DISCHARGE, methods.INS_UPLOAD_SETTLEMENT_LIST,
-                            methods.INS_VOUCHER_UPLOAD)},
+                            methods.INS_VOUCHER_UPLOAD, methods.INS_VOUCHER_REUPLOAD)},
     **{m: WRITE_OFF for m in (methods.INS_REVERSE, methods.INS_RECONCILE)},
     methods.TERMINAL_REPORT: FINANCE, methods.TERMINAL_CONFIG: FINANCE, methods.TERMINAL_BASE_INFO: FINANCE,
     methods.TERMINAL_USERS: ADMIN, methods.TERMINAL_CALLERS: ADMIN,
@@ -102,6 +102,7 @@ CALLER_METHODS: Mapping[str, frozenset[str]] = MappingProxyType({
              | methods.INSURANCE_QUERIES
              | {methods.INS_REGISTER, methods.INS_UPLOAD_FEES, methods.INS_DISCHARGE, methods.INS_PRE_SETTLE,
                 methods.INS_SETTLE, methods.INS_CANCEL, methods.INS_VOUCHER_UPLOAD,
+                methods.INS_VOUCHER_REUPLOAD,
                 # the inpatient way back (issue 16 §4, issue 17): fees, discharge, admission
                 methods.INS_CANCEL_FEES, methods.INS_CANCEL_DISCHARGE, methods.INS_CANCEL_REGISTRATION,
                 methods.INS_CHANGE_ADMISSION}),

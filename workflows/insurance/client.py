@@ -38,6 +38,7 @@ STATE_REFUSED = "E5612"
 # Voucher centre methods of the insurance API (docs/INSURANCE.md §13.4; seed 002).
 INS_VOUCHER_UPLOAD = "insVoucherUpload"
 INS_VOUCHER_STATUS = "insVoucherStatus"
+INS_VOUCHER_REUPLOAD = "insVoucherReupload"
 
 
 def platform_down(exc: BaseException) -> bool:
@@ -146,6 +147,11 @@ class InsuranceApi:
     def voucher_red(self, settlement_id: int) -> VoucherStatus:
         """Queue the red-flush voucher of a cancelled settlement whose bill was written off."""
         return VoucherStatus.from_wire(self.call(INS_VOUCHER_UPLOAD, {"settlementId": settlement_id, "red": "1"}))
+
+    def reupload_voucher(self, settlement_id: int, reason: str) -> VoucherStatus:
+        """Queue the re-upload (4905, the bill's PDF again) of a voucher the centre refused."""
+        return VoucherStatus.from_wire(self.call(INS_VOUCHER_REUPLOAD, {"settlementId": settlement_id,
+                                                                        "reason": reason}))
 
     def voucher_status(self, settlement_id: int, *, refresh: bool = False) -> VoucherStatus:
         """The voucher's state on the server (``refresh``: 4902 / 5501 asked now)."""

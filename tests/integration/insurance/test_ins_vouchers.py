@@ -1,4 +1,5 @@
-"""Contract tests of the voucher methods of ``/insurance/api`` (insVoucherUpload, insVoucherStatus)
+"""Contract tests of the voucher methods of ``/insurance/api`` (insVoucherUpload, insVoucherStatus,
+insVoucherReupload)
 over HTTP on SQLite and PostgreSQL, against the real insurance and finance simulators: the
 voucher of a settled settlement's bill is queued in the outbox, uploaded by the worker with the
 bill's layout file (4901), queried (5501); repeats are idempotent; every refusal has its code;
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from billing_core import methods
 from sync_server.store.db import read_tx
-from sync_server.store.schema import audit_log
+from sync_server.store.schema import audit_log, outbox
 from sync_server.store.voucher_schema import ins_vouchers
 from tests.rigs.insurance import LI, QIAN, ZHANG, InsSimProcess
 from tests.rigs.stack import DB_KINDS, ServerThread, Simulator, db_config, drop_pg_schema
@@ -197,4 +198,64 @@ def test_voucher_survives_an_outage_and_a_refusal_is_kept(vserver: ServerThread,
                                  "billNo": bill["billNo"]})
     status = _uploaded(term, vserver, rec["settlementId"])
     assert status["state"] == "refused" and "凭证校验失败" in status["message"]
+    # refused before the centre kept it: 4905 would have nothing to replace
+    code, msg = term.call("insVoucherReupload", {"settlementId": rec["settlementId"], "reason": "重传"})
+    assert code == "E5645" and "未被医保中心接收" in msg
     term.ok("insCancel", {"settlementId": rec["settlementId"]})
+
+
+def _centre_count(ins_sim: InsSimProcess, bill: dict[str, Any]) -> int:
+    """How many times the voucher centre received this bill's voucher (4901 + 4905)."""
+    rows = ins_sim.control("GET", "/_sim/vouchers").json()["vouchers"]
+    return sum(int(r["upload_count"]) for r in rows
+               if (r["bill_code"], r["bill_no"]) == (bill["billBatchCode"], bill["billNo"]))
+
+
+def _sent(server: ServerThread, sid: int) -> list[str]:
+    with read_tx(server.ctx.engine) as conn:
+        return [r[0] for r in conn.execute(select(outbox.c.method).where(
+            outbox.c.group_key == f"insv:{sid}").order_by(outbox.c.id))]
+
+
+def test_voucher_refused_by_the_centre_is_reuploaded(vserver: ServerThread, term: InsTerminal,
+                                                     ins_sim: InsSimProcess) -> None:
+    rec = _settled(term, QIAN)
+    sid = rec["settlementId"]
+    bill = _bill(vserver, rec, QIAN)
+    code, _ = term.call("insVoucherReupload", {"settlementId": sid, "reason": "更正"})
+    assert code == "E5644"
+    ins_sim.knobs(voucher_reject={"count": 1, "err_msg": "票据版式文件模糊"})
+    term.ok("insVoucherUpload", {"settlementId": sid, "billBatchCode": bill["billBatchCode"], "billNo": bill["billNo"]})
+    refused = _uploaded(term, vserver, sid)
+    assert refused["state"] == "refused" and "票据版式文件模糊" in refused["message"]
+    assert _centre_count(ins_sim, bill) == 1
+    code, msg = term.call("insVoucherReupload", {"settlementId": sid})
+    assert code == "E5610" and "reason" in msg
+    # the platform down: the re-upload waits in the outbox, a repeat returns the same row
+    ins_sim.knobs(down=True)
+    try:
+        again = term.ok("insVoucherReupload", {"settlementId": sid, "reason": "版式文件重新生成"})
+        assert again["state"] == "queued" and "版式文件重新生成" in again["message"]
+        assert term.ok("insVoucherReupload", {"settlementId": sid, "reason": "版式文件重新生成"})["state"] == "queued"
+        time.sleep(1.5)
+        vserver.ctx.wake.set()
+        assert term.ok("insVoucherStatus", {"settlementId": sid})["state"] == "queued"
+    finally:
+        ins_sim.knobs(down=None)
+    done = _uploaded(term, vserver, sid)
+    assert done["state"] == "uploaded" and done["uploadCount"] == 2 and done["attempts"] >= 2
+    assert _centre_count(ins_sim, bill) == 2
+    assert _sent(vserver, sid) == ["4901", "4905"]
+    with read_tx(vserver.ctx.engine) as conn:
+        vid = conn.execute(select(ins_vouchers.c.id).where(ins_vouchers.c.settlement_id == sid)).scalar_one()
+        actions = [r[0] for r in conn.execute(select(audit_log.c.action).where(
+            audit_log.c.entity == "ins_voucher", audit_log.c.entity_id == str(vid)).order_by(audit_log.c.id))]
+    # queued -> refused (review) -> re-upload queued -> attempts (some while down) -> uploaded
+    assert actions.index("ins_voucher_refused") < actions.index("ins_voucher_reupload_queued")
+    assert actions.count("ins_voucher_reupload_queued") == 1 and actions[-1] == "ins_voucher_uploaded"
+    assert actions[-2] == "ins_voucher_attempt"
+    # accepted now: a re-upload is refused and nothing is queued or sent
+    code, msg = term.call("insVoucherReupload", {"settlementId": sid, "reason": "再传一次"})
+    assert code == "E5645" and "无需重传" in msg
+    assert _sent(vserver, sid) == ["4901", "4905"] and _centre_count(ins_sim, bill) == 2
+    term.ok("insCancel", {"settlementId": sid})
