@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from billing_core.errors import PlatformError
 from offline_store import ins_orders
 from tests.rigs.insurance import LI, QIAN, ZHANG, ZHAO
 from tests.rigs.insured import (
@@ -84,6 +85,10 @@ def test_outpatient_at_the_window_cash_part_voucher_and_cancel_chain(rig: Rig, t
     status = flow.api.voucher_status(sid, refresh=True)
     assert status.cert_state == "1" and not status.reimbursed
     assert (status.bill_batch_code, status.bill_no) == (order.bill["billBatchCode"], order.bill["billNo"])
+    # the centre accepted it: a re-upload (4905) is refused by the server, nothing queued
+    with pytest.raises(PlatformError, match="E5645"):
+        flow.api.reupload_voucher(sid, "版式文件更正")
+    assert flow.api.voucher_status(sid).state == "uploaded"
     # a cashier may not write off: refused before anything moved
     with pytest.raises(CancelIncompleteError, match="E2033"):
         flow.refund(order.order_no, WindowCash(), "患者要求退费")
