@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -126,10 +127,8 @@ def get_apply(p: Platform, ctx: CallCtx, db: sqlite3.Connection, data: dict[str,
     if row["state"] == "applied" and p.faults.stock_approval == "auto":
         due = parse_ts17(row["applied"]) + timedelta(seconds=p.faults.stock_approval_delay)
         if p.clock.now() >= due:
-            try:
+            with suppress(SimError):  # the pool ran dry: the application waits, still applied
                 row = decide(p, db, row["apply_no"], True, "自动审批")
-            except SimError:  # the pool ran dry: the application waits
-                pass
     return _answer(row)
 
 

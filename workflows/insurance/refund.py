@@ -7,6 +7,7 @@ insCancel, the cash refunded to its channel last — each step recorded so a ret
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from billing_core import methods
@@ -109,11 +110,11 @@ class CancelChain:
         try:
             self.api.cancel(sid)
         except (PlatformError, LinkError) as exc:
-            try:  # a cancel whose answer was lost may have happened: the record says
+            # a cancel whose answer was lost may have happened: the record says; a record that
+            # cannot be read proves nothing, and the cancel's own failure is what is reported
+            with suppress(PlatformError, LinkError):
                 if self.api.query(sid).state == "cancelled":
                     return
-            except (PlatformError, LinkError):
-                pass
             raise CancelIncompleteError(f"电子票据已冲红，撤销医保结算失败（{exc}），请稍后继续退费") from exc
 
     def _write_off(self, order: InsOrder, reason: str) -> None:
@@ -129,13 +130,13 @@ class CancelChain:
             self.his.call(methods.WRITE_OFF_EBILL, {"billBatchCode": bill["billBatchCode"], "billNo": bill["billNo"]}
                           | data)
         except (PlatformError, LinkError) as exc:
-            try:
+            # a write-off whose answer was lost may have happened: the bill's state says (unreadable:
+            # unproven, the write-off's own failure is reported)
+            with suppress(PlatformError, LinkError):
                 st: Any = self.his.call(methods.GET_EBILL_STATES_BY_BILL_INFO,
                                         {"billBatchCode": bill["billBatchCode"], "billNo": bill["billNo"]})
                 if st.get("isScarlet") == "1":
                     return
-            except (PlatformError, LinkError):
-                pass
             raise CancelIncompleteError(f"电子票据冲红失败（{exc}），医保结算与现金均未变动") from exc
 
 
